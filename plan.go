@@ -1,0 +1,177 @@
+package paidan
+
+import (
+	"fmt"
+	"time"
+)
+
+// Reason says why a task is not in a plan. The numeric values are stored in
+// databases and files: never reorder them; only append.
+type Reason uint8
+
+// The reasons a task can be left unassigned, from the most fundamental to
+// the most economic. The model reports the first one that applies.
+const (
+	ReasonUnknown     Reason = iota // not set; never in a valid plan
+	NoSkill                         // no worker has all the required skills
+	NoRegion                        // no worker with the skills serves the task's region
+	OutOfRange                      // every worker with skills and region is too far away
+	OutsideShift                    // no eligible worker can arrive within its shift and the task's deadline
+	NoCapacity                      // eligible workers exist but all of their capacity went to other tasks
+	CheaperUnassigned               // leaving the task out costs less than any eligible assignment
+	PinnedInfeasible                // the task is pinned to a worker that cannot take it
+)
+
+var reasonCodes = [...]string{
+	ReasonUnknown:     "unknown",
+	NoSkill:           "no_skill",
+	NoRegion:          "no_region",
+	OutOfRange:        "out_of_range",
+	OutsideShift:      "outside_shift",
+	NoCapacity:        "no_capacity",
+	CheaperUnassigned: "cheaper_unassigned",
+	PinnedInfeasible:  "pinned_infeasible",
+}
+
+// Reasons lists every reason a valid plan can carry, in code order.
+func Reasons() []Reason {
+	return []Reason{NoSkill, NoRegion, OutOfRange, OutsideShift, NoCapacity, CheaperUnassigned, PinnedInfeasible}
+}
+
+// String returns the stable snake_case code of the reason, as written in
+// files and databases.
+func (r Reason) String() string {
+	if int(r) < len(reasonCodes) {
+		return reasonCodes[r]
+	}
+	return fmt.Sprintf("reason(%d)", uint8(r))
+}
+
+// ParseReason returns the reason with the given code.
+func ParseReason(code string) (Reason, error) {
+	for i, c := range reasonCodes {
+		if c == code {
+			return Reason(i), nil
+		}
+	}
+	return ReasonUnknown, fmt.Errorf("unknown reason code %q", code)
+}
+
+// Certificate is the outcome of checking a solve's optimality certificate.
+type Certificate uint8
+
+// Certificate outcomes.
+const (
+	CertificateUnchecked Certificate = iota // not checked; never written back
+	CertificateVerified                     // primal feasible and dual optimal on integers
+	CertificateFailed                       // the check found a violation; the plan is not used
+)
+
+// String returns "unchecked", "verified" or "failed".
+func (c Certificate) String() string {
+	switch c {
+	case CertificateVerified:
+		return "verified"
+	case CertificateFailed:
+		return "failed"
+	default:
+		return "unchecked"
+	}
+}
+
+// Cost is the cost of one assignment, split by component, in cost units.
+type Cost struct {
+	Travel    float64 // TravelCostPerKm × distance
+	Balance   float64 // marginal load-balancing tier cost of this task
+	Stability float64 // penalty for moving away from the previous worker
+}
+
+// Total returns the sum of the components.
+func (c Cost) Total() float64 { return c.Travel + c.Balance + c.Stability }
+
+// Assignment puts one task on one worker.
+type Assignment struct {
+	Task       TaskID
+	Worker     WorkerID
+	DistanceKm float64
+	Cost       Cost
+	Pinned     bool // the assignment was forced by Task.PinnedWorker
+}
+
+// Unassigned records why a task is not in a plan. Planners read Detail.
+type Unassigned struct {
+	Task    TaskID
+	Reason  Reason
+	Detail  string  // "region north: no worker with skill forklift"
+	Penalty float64 // the unassigned penalty the plan paid, in cost units
+}
+
+// SolverStats describes the solve behind a plan.
+type SolverStats struct {
+	Algorithm  string
+	Nodes      int
+	Arcs       int
+	Iterations int64
+	Duration   time.Duration
+}
+
+// Plan is the result of one planning run: who does what, what is left out
+// and why, and the evidence that it is optimal.
+type Plan struct {
+	RunID     string
+	Partition string
+	AsOf      time.Time
+
+	Assignments []Assignment
+	Unassigned  []Unassigned
+
+	// Objective is the minimized total cost in cost units: assignment costs
+	// plus unassigned penalties. ObjectiveUnits is the same value in integer
+	// multiples of Resolution, exactly as the solver saw it.
+	Objective      float64
+	ObjectiveUnits int64
+	// DualBound is the dual objective in integer units; it equals
+	// ObjectiveUnits when the certificate verified.
+	DualBound   int64
+	Resolution  float64
+	Certificate Certificate
+	Solver      SolverStats
+
+	RulesHash string // hex SHA-256 of the canonical rules
+	InputHash string // hex SHA-256 of the canonical batch
+
+	KPIs KPIs
+}
+
+// KPIs summarizes a plan for planners and reports.
+type KPIs struct {
+	Overall  Summary
+	ByRegion []RegionSummary // sorted by region
+}
+
+// RegionSummary is a Summary restricted to the tasks of one region.
+// Utilisation figures count workers whose first region is Region.
+type RegionSummary struct {
+	Region string
+	Summary
+}
+
+// Summary holds plan figures over a set of tasks and workers.
+type Summary struct {
+	Tasks      int
+	Workers    int
+	Assigned   int
+	Unassigned int
+	// UnassignedByReason counts unassigned tasks per reason; reasons with no
+	// task are absent.
+	UnassignedByReason map[Reason]int
+
+	TotalCost   float64 // assignment costs plus unassigned penalties
+	MeanCost    float64 // mean assignment cost over assigned tasks
+	DistanceP50 float64 // km, over assigned tasks
+	DistanceP90 float64
+	// UtilizationP50 and P90 are over workers with capacity: (load +
+	// assigned) / capacity.
+	UtilizationP50 float64
+	UtilizationP90 float64
+}
