@@ -93,6 +93,8 @@ func (c Cost) Total() float64 { return c.Travel + c.Balance + c.Stability }
 type Assignment struct {
 	Task       TaskID
 	Worker     WorkerID
+	Region     string // the task's region
+	Priority   int    // the task's priority
 	DistanceKm float64
 	Cost       Cost
 	Pinned     bool // the assignment was forced by Task.PinnedWorker
@@ -100,10 +102,30 @@ type Assignment struct {
 
 // Unassigned records why a task is not in a plan. Planners read Detail.
 type Unassigned struct {
-	Task    TaskID
-	Reason  Reason
-	Detail  string  // "region north: no worker with skill forklift"
-	Penalty float64 // the unassigned penalty the plan paid, in cost units
+	Task     TaskID
+	Region   string // the task's region
+	Priority int    // the task's priority
+	Reason   Reason
+	Detail   string  // "region north: no worker with skill forklift"
+	Penalty  float64 // the unassigned penalty the plan paid, in cost units
+}
+
+// WorkerUsage is one worker's capacity use in a plan.
+type WorkerUsage struct {
+	Worker   WorkerID
+	Region   string // the worker's first region; "" if it serves every region
+	Capacity int
+	Load     int // tasks held before the plan
+	Assigned int // tasks the plan adds
+}
+
+// Utilization returns (Load+Assigned)/Capacity, or 0 for a worker without
+// capacity.
+func (u WorkerUsage) Utilization() float64 {
+	if u.Capacity <= 0 {
+		return 0
+	}
+	return float64(u.Load+u.Assigned) / float64(u.Capacity)
 }
 
 // SolverStats describes the solve behind a plan.
@@ -124,6 +146,7 @@ type Plan struct {
 
 	Assignments []Assignment
 	Unassigned  []Unassigned
+	Workers     []WorkerUsage // one per worker of the batch, in batch order
 
 	// Objective is the minimized total cost in cost units: assignment costs
 	// plus unassigned penalties. ObjectiveUnits is the same value in integer
