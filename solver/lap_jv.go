@@ -1,0 +1,332 @@
+package solver
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// lap is the state of the Jonker–Volgenant solver on k ≤ m internal rows
+// and columns. Row i's costs are c[i*m : (i+1)*m]; a forbidden pair costs
+// lapInf. The invariant between phases: every assigned row's column
+// minimizes c[i][j] - v[j] over its row, so with u[i] = c[i][rowCol[i]] -
+// v[rowCol[i]] all reduced costs c[i][j] - u[i] - v[j] are non-negative and
+// zero on assigned pairs.
+type lap struct {
+	ctx    context.Context
+	k, m   int
+	c      []int64
+	v      []int64 // column prices
+	rowCol []int   // column of each row, or -1
+	colRow []int   // row of each column, or -1
+
+	// Shortest path scratch, per column: tentative distance (math.MinInt64
+	// once the column is scanned), predecessor row; and the scanned columns
+	// in order with their final distances.
+	d     []int64
+	pred  []int
+	scan  []int
+	sdist []int64
+
+	steps     int64 // rows scanned
+	pollEvery int64 // rows scanned between two looks at ctx
+	nextPoll  int64
+}
+
+func newLAP(ctx context.Context, c []int64, k, m int) *lap {
+	return &lap{
+		ctx: ctx, k: k, m: m, c: c,
+		v:         make([]int64, m),
+		rowCol:    filled(k, -1),
+		colRow:    filled(m, -1),
+		d:         make([]int64, m),
+		pred:      make([]int, m),
+		scan:      make([]int, 0, m),
+		sdist:     make([]int64, 0, m),
+		pollEvery: max(1, 1<<16/int64(m)),
+	}
+}
+
+// row returns the costs of internal row i.
+func (s *lap) row(i int) []int64 { return s.c[i*s.m : (i+1)*s.m] }
+
+// tick counts a row scan and looks at the context every pollEvery scans.
+func (s *lap) tick() error {
+	s.steps++
+	if s.steps < s.nextPoll {
+		return nil
+	}
+	s.nextPoll = s.steps + s.pollEvery
+	return s.ctx.Err()
+}
+
+// solveSquare runs the four phases of Jonker and Volgenant (1987) on a
+// square problem.
+func (s *lap) solveSquare() error {
+	if err := s.columnReduction(); err != nil {
+		return err
+	}
+	free := s.reductionTransfer()
+	for range 2 {
+		var err error
+		if free, err = s.augmentingRowReduction(free); err != nil {
+			return err
+		}
+	}
+	return s.augmentAll()
+}
+
+// solveRect assigns every row along shortest augmenting paths from zero
+// prices (Crouse 2016). Columns never reached keep price zero; reached
+// columns only get cheaper, so every price is ≤ 0 and free columns are at
+// zero, as the rectangular certificate requires.
+func (s *lap) solveRect() error { return s.augmentAll() }
+
+// columnReduction sets each column's price to its smallest cost and
+// assigns each column's lowest minimizing row to it when that row has no
+// column yet (columns in increasing order). It reads rows in order, for
+// cache locality; pred holds each column's minimizing row.
+func (s *lap) columnReduction() error {
+	v, pred := s.v, s.pred
+	for j := range v {
+		v[j] = math.MaxInt64
+	}
+	for i := range s.k {
+		if err := s.tick(); err != nil {
+			return err
+		}
+		row := s.row(i)
+		v := v[:len(row)]
+		pred := pred[:len(row)]
+		for j, x := range row {
+			if x < v[j] {
+				v[j] = x
+				pred[j] = i
+			}
+		}
+	}
+	for j, i := range pred {
+		if s.rowCol[i] < 0 {
+			s.rowCol[i] = j
+			s.colRow[j] = i
+		}
+	}
+	return nil
+}
+
+// reductionTransfer lowers the price of each column held by a row that
+// was the minimizer of that column only, by the row's margin to its second
+// best column, and returns the free rows in increasing order.
+func (s *lap) reductionTransfer() []int {
+	matches := make([]int, s.k)
+	for _, i := range s.pred {
+		matches[i]++
+	}
+	var free []int
+	for i, j1 := range s.rowCol {
+		switch {
+		case j1 < 0:
+			free = append(free, i)
+		case matches[i] == 1:
+			row := s.row(i)
+			least := int64(math.MaxInt64)
+			for j, x := range row {
+				if j != j1 {
+					least = min(least, x-s.v[j])
+				}
+			}
+			if least < lapInfeasible {
+				s.v[j1] -= least
+			}
+		}
+	}
+	return free
+}
+
+// augmentingRowReduction is one pass of Jonker and Volgenant's augmenting
+// row reduction over the free rows: a free row takes its cheapest column at
+// current prices, lowering that column's price to the row's second best if
+// it can, and the row it displaces is retried at once (when the price
+// fell) or in the next pass. It returns the rows still free. Work per pass
+// is capped at 4k row scans, after which the remaining rows are left to the
+// shortest path phase; the invariant holds after every step.
+func (s *lap) augmentingRowReduction(free []int) ([]int, error) {
+	v := s.v
+	budget := 4 * s.k
+	n := len(free)
+	next := 0 // free rows for the next pass are written to free[:next]
+	for t := 0; t < n; {
+		i := free[t]
+		t++
+		if budget == 0 {
+			free[next] = i
+			next++
+			continue
+		}
+		budget--
+		if err := s.tick(); err != nil {
+			return nil, err
+		}
+		row := s.row(i)
+		v := v[:len(row)]
+		umin, usub := int64(math.MaxInt64), int64(math.MaxInt64)
+		j1, j2 := -1, -1
+		for j, x := range row {
+			h := x - v[j]
+			if h < usub {
+				if h >= umin {
+					usub, j2 = h, j
+				} else {
+					usub, j2 = umin, j1
+					umin, j1 = h, j
+				}
+			}
+		}
+		if umin >= lapInfeasible { // cannot happen after the checks in prepareLAP
+			free[next] = i
+			next++
+			continue
+		}
+		i0 := s.colRow[j1]
+		strict := false
+		switch {
+		case umin < usub && usub < lapInfeasible && v[j1]-(usub-umin) >= lapMinPrice:
+			v[j1] -= usub - umin
+			strict = true
+		case umin == usub && i0 >= 0:
+			j1, i0 = j2, s.colRow[j2]
+		case i0 >= 0: // no progress possible at these prices
+			free[next] = i
+			next++
+			continue
+		}
+		s.rowCol[i], s.colRow[j1] = j1, i
+		if i0 < 0 {
+			continue
+		}
+		s.rowCol[i0] = -1
+		if strict {
+			t--
+			free[t] = i0
+		} else {
+			free[next] = i0
+			next++
+		}
+	}
+	return free[:next], nil
+}
+
+// augmentAll assigns every free row, in increasing order, along a
+// shortest augmenting path.
+func (s *lap) augmentAll() error {
+	for f, j := range s.rowCol {
+		if j < 0 {
+			if err := s.augment(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// augment assigns free row f along a shortest augmenting path in reduced
+// costs (Dijkstra over dense rows), then updates the prices of the scanned
+// columns so that the invariant holds again.
+//
+// Scanned columns are marked by d[j] = math.MinInt64, which no relaxation
+// can lower. The next column to scan is found in the same pass as the
+// relaxation by comparing keys uint64(d)+2^62, which order distances in
+// [-2^62, 2^63) as they are and put the mark after all of them.
+func (s *lap) augment(f int) error {
+	const off = 1 << 62
+	m := s.m
+	v, d, pred := s.v[:m], s.d[:m], s.pred[:m]
+	row := s.row(f)
+	row = row[:m]
+	best, bj := uint64(math.MaxUint64), 0
+	for j, x := range row {
+		x -= v[j]
+		d[j] = x
+		pred[j] = f
+		if key := uint64(x) + off; key < best {
+			best, bj = key, j
+		}
+	}
+	s.scan, s.sdist = s.scan[:0], s.sdist[:0]
+	for {
+		if err := s.tick(); err != nil {
+			return err
+		}
+		dj := d[bj]
+		if dj >= lapInfeasible {
+			return s.hall(f)
+		}
+		i := s.colRow[bj]
+		if i < 0 {
+			break
+		}
+		s.scan = append(s.scan, bj)
+		s.sdist = append(s.sdist, dj)
+		d[bj] = math.MinInt64
+		row = s.row(i)
+		row = row[:m]
+		h := row[bj] - v[bj] - dj // u[i] - dj: relaxed values are dj + reduced cost
+		best = math.MaxUint64
+		for j, x := range row {
+			x -= v[j] + h
+			dd := d[j]
+			if x < dd {
+				dd = x
+				d[j] = x
+				pred[j] = i
+			}
+			if key := uint64(dd) + off; key < best {
+				best, bj = key, j
+			}
+		}
+	}
+	sink, dist := bj, d[bj]
+	for t, j := range s.scan {
+		v[j] += s.sdist[t] - dist
+	}
+	for j := sink; ; {
+		i := pred[j]
+		s.colRow[j] = i
+		s.rowCol[i], j = j, s.rowCol[i]
+		if i == f {
+			return nil
+		}
+	}
+}
+
+// hallViolation is a set of internal rows whose allowed columns are fewer
+// than the rows.
+type hallViolation struct {
+	rows, cols []int
+}
+
+func (h *hallViolation) Error() string {
+	return fmt.Sprintf("%d rows allow only %d columns", len(h.rows), len(h.cols))
+}
+
+// hall is called when the shortest path from free row f reaches only
+// forbidden pairs: f and the rows of the scanned columns allow no other
+// column. It returns that Hall violation, after checking it on the costs;
+// should a finite cost leave the set (which the price bounds rule out), it
+// reports an overflow rather than a false infeasibility.
+func (s *lap) hall(f int) error {
+	hv := &hallViolation{rows: []int{f}, cols: append([]int(nil), s.scan...)}
+	inSet := make([]bool, s.m)
+	for _, j := range s.scan {
+		hv.rows = append(hv.rows, s.colRow[j])
+		inSet[j] = true
+	}
+	for _, i := range hv.rows {
+		for j, x := range s.row(i) {
+			if !inSet[j] && x != lapInf {
+				return fmt.Errorf("%w: shortest path distances exceeded their bound", ErrOverflow)
+			}
+		}
+	}
+	return hv
+}
