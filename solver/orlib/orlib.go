@@ -1,0 +1,231 @@
+package orlib
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/solver"
+)
+
+// MaxN is the largest n Parse accepts. Beyond 2^22 costs, memory grows with
+// the costs actually read, not with the declared n, so a short file with a
+// large n fails cheaply.
+const MaxN = 1 << 20
+
+// maxToken is the longest token Parse reads: an int64 with sign and a few
+// leading zeros fits.
+const maxToken = 64
+
+// Parse reads an OR-Library assignment problem from r. source names the
+// input in errors (a file name, or "stdin").
+//
+// Errors are *paidan.InputError with the 1-based line and byte column of
+// the offending token, wrapping paidan.ErrSyntax (a token that is not an
+// integer, or text after the n² costs), paidan.ErrOutOfRange (a value
+// beyond int64, or n negative or above MaxN), paidan.ErrMissingValue (the
+// input ends early) or paidan.ErrTooLong (a token of 64 bytes or more);
+// a read error is returned wrapped.
+func Parse(r io.Reader, source string) (*solver.Dense, error) {
+	s := scanner{r: r, buf: make([]byte, 1<<16), line: 1, source: source}
+	n, ok, err := s.next()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, s.errorf(paidan.ErrMissingValue, "empty input; want n followed by n×n costs")
+	}
+	if n < 0 || n > MaxN {
+		return nil, s.errorf(paidan.ErrOutOfRange, "n = %d; want 0 ≤ n ≤ %d", n, MaxN)
+	}
+	size := int(n * n)
+	costs := make([]int64, 0, min(size, 1<<22)) // 32 MiB at most before data arrives
+	for len(costs) < size {
+		c, ok, err := s.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, s.errorf(paidan.ErrMissingValue, "input ends after %d of the %d×%d = %d costs", len(costs), n, n, size)
+		}
+		costs = append(costs, c)
+	}
+	if _, ok, err := s.next(); err != nil {
+		return nil, err
+	} else if ok {
+		return nil, s.errorf(paidan.ErrSyntax, "token %q after the %d×%d costs", s.tok, n, n)
+	}
+	return &solver.Dense{Rows: int(n), Cols: int(n), Cost: costs}, nil
+}
+
+// scanner reads whitespace-separated integers from a byte buffer it
+// refills itself, tracking lines for errors.
+type scanner struct {
+	r      io.Reader
+	source string
+	buf    []byte
+	pos    int   // next unread byte in buf
+	end    int   // bytes of buf filled
+	base   int64 // input offset of buf[0]
+	eof    bool
+
+	line      int   // 1-based line of buf[pos]
+	lineStart int64 // input offset of the first byte of that line
+
+	// Position and text (within buf) of the last token read, for errors.
+	tokLine, tokCol int
+	tok             []byte
+}
+
+// fill moves the unread bytes to the front of buf and reads more. It
+// returns a read error other than io.EOF, wrapped.
+func (s *scanner) fill() error {
+	n := copy(s.buf, s.buf[s.pos:s.end])
+	s.base += int64(s.pos)
+	s.pos, s.end = 0, n
+	for s.end < len(s.buf) && !s.eof {
+		k, err := s.r.Read(s.buf[s.end:])
+		s.end += k
+		switch {
+		case errors.Is(err, io.EOF):
+			s.eof = true
+		case err != nil:
+			return fmt.Errorf("read %s: %w", s.source, err)
+		case k == 0:
+			return nil // let the caller come back rather than spin
+		}
+		if s.end-s.pos >= maxToken {
+			return nil
+		}
+	}
+	return nil
+}
+
+// next returns the next integer, or ok false at the end of the input.
+func (s *scanner) next() (v int64, ok bool, err error) {
+	// Skip whitespace.
+	for {
+		if s.pos == s.end {
+			if s.eof {
+				s.tokLine, s.tokCol = s.line, int(s.base+int64(s.pos)-s.lineStart)+1
+				return 0, false, nil
+			}
+			if err := s.fill(); err != nil {
+				return 0, false, err
+			}
+			continue
+		}
+		b := s.buf[s.pos]
+		if b == '\n' {
+			s.line++
+			s.lineStart = s.base + int64(s.pos) + 1
+		} else if b != ' ' && b != '\t' && b != '\r' && b != '\v' && b != '\f' {
+			break
+		}
+		s.pos++
+	}
+	// Make sure the whole token is in the buffer.
+	if s.end-s.pos < maxToken && !s.eof {
+		if err := s.fill(); err != nil {
+			return 0, false, err
+		}
+	}
+	s.tokLine, s.tokCol = s.line, int(s.base+int64(s.pos)-s.lineStart)+1
+	buf := s.buf[s.pos:s.end]
+	k := 0
+	neg := false
+	if buf[0] == '-' || buf[0] == '+' {
+		neg = buf[0] == '-'
+		k++
+	}
+	var u uint64
+	digits := 0
+	for ; k < len(buf); k++ {
+		d := buf[k] - '0'
+		if d > 9 {
+			break
+		}
+		if u > (math.MaxUint64-9)/10 {
+			u = math.MaxUint64 // saturate: reported below as out of range
+		} else {
+			u = u*10 + uint64(d)
+		}
+		digits++
+	}
+	if k < len(buf) && !isSpace(buf[k]) || digits == 0 {
+		return 0, false, s.badToken(buf)
+	}
+	s.pos += k
+	s.tok = buf[:k]
+	if k >= maxToken {
+		s.tok = buf[:16]
+		return 0, false, s.errorf(paidan.ErrTooLong, "token %q… of %d bytes or more", s.tok, maxToken)
+	}
+	switch {
+	case !neg && u <= math.MaxInt64:
+		return int64(u), true, nil
+	case neg && u <= 1<<63:
+		return int64(-u), true, nil
+	}
+	return 0, false, s.errorf(paidan.ErrOutOfRange, "token %q beyond the int64 range", s.tok)
+}
+
+func isSpace(b byte) bool {
+	return b == ' ' || b == '\n' || b == '\t' || b == '\r' || b == '\v' || b == '\f'
+}
+
+// badToken reports the token starting at buf[0] as not an integer.
+func (s *scanner) badToken(buf []byte) error {
+	k := 0
+	for k < len(buf) && k < maxToken && !isSpace(buf[k]) {
+		k++
+	}
+	s.tok = buf[:k]
+	return s.errorf(paidan.ErrSyntax, "token %q; want an integer", s.tok)
+}
+
+// errorf returns an *paidan.InputError at the last token's position.
+func (s *scanner) errorf(kind error, format string, args ...any) error {
+	return &paidan.InputError{
+		Source: s.source, Line: s.tokLine, Column: s.tokCol,
+		Err: fmt.Errorf("%w: %s", kind, fmt.Sprintf(format, args...)),
+	}
+}
+
+// Write writes the square problem d in OR-Library format: n on the first
+// line, then one line of n costs per row. Forbidden pairs are written as
+// 9223372036854775807. It returns an error wrapping solver.ErrInvalid if d
+// is not square or its cost slice does not match, or the writer's error.
+func Write(w io.Writer, d *solver.Dense) error {
+	if d.Rows != d.Cols || len(d.Cost) != d.Rows*d.Cols {
+		return fmt.Errorf("write orlib: %w: %d×%d problem with %d costs; the format holds square problems only",
+			solver.ErrInvalid, d.Rows, d.Cols, len(d.Cost))
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	line := strconv.AppendInt(nil, int64(d.Rows), 10)
+	line = append(line, '\n')
+	if _, err := bw.Write(line); err != nil {
+		return fmt.Errorf("write orlib: %w", err)
+	}
+	for i := range d.Rows {
+		line = line[:0]
+		for j, c := range d.Cost[i*d.Cols : (i+1)*d.Cols] {
+			if j > 0 {
+				line = append(line, ' ')
+			}
+			line = strconv.AppendInt(line, c, 10)
+		}
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return fmt.Errorf("write orlib: %w", err)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write orlib: %w", err)
+	}
+	return nil
+}
