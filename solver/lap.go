@@ -91,8 +91,8 @@ const (
 //   - ErrOverflow (wrapped), before solving, if the allowed costs span more
 //     than 2^57/(min(Rows, Cols)+1), so that path sums might overflow, or
 //     after solving if the objective or a dual does not fit in an int64;
-//   - the context's error (wrapped) if ctx is done; the solver polls it
-//     every 65536 cost entries scanned or so.
+//   - the context's error (wrapped) if ctx is done; the solver looks at it
+//     after every 65536 cost entries it reads or so.
 //
 // SolveLAP does not modify d and is safe for concurrent use.
 func SolveLAP(ctx context.Context, d *Dense, opts LAPOptions) (*LAPResult, error) {
@@ -111,7 +111,7 @@ func SolveLAP(ctx context.Context, d *Dense, opts LAPOptions) (*LAPResult, error
 		res.Stats.Algorithm = "lapjv"
 		return res, nil
 	}
-	p, err := prepareLAP(d, opts)
+	p, err := prepareLAP(ctx, d, opts)
 	if err != nil {
 		return nil, fmt.Errorf("solve lap: %w", err)
 	}
@@ -163,12 +163,16 @@ type lapProblem struct {
 
 // prepareLAP checks the problem for a row or column with every pair
 // forbidden and for overflow, and builds the internal cost matrix.
-func prepareLAP(d *Dense, opts LAPOptions) (*lapProblem, error) {
+func prepareLAP(ctx context.Context, d *Dense, opts LAPOptions) (*lapProblem, error) {
 	rows, cols := d.Rows, d.Cols
+	poll := poller{ctx: ctx}
 	p := &lapProblem{opts: opts, k: min(rows, cols), m: max(rows, cols), transposed: rows > cols}
 	lo, hi := int64(Forbidden), int64(-1<<63)
 	colAllowed := make([]bool, cols)
 	for i := range rows {
+		if err := poll.add(cols); err != nil {
+			return nil, err
+		}
 		anyAllowed := false
 		for j, c := range d.Cost[i*cols : (i+1)*cols] {
 			if c == Forbidden {
@@ -203,6 +207,9 @@ func prepareLAP(d *Dense, opts LAPOptions) (*lapProblem, error) {
 	}
 	p.cost = make([]int64, len(d.Cost))
 	for i := range rows {
+		if err := poll.add(cols); err != nil {
+			return nil, err
+		}
 		for j, c := range d.Cost[i*cols : (i+1)*cols] {
 			switch {
 			case c == Forbidden:
