@@ -91,12 +91,16 @@ const (
 //   - ErrOverflow (wrapped), before solving, if the allowed costs span more
 //     than 2^57/(min(Rows, Cols)+1), so that path sums might overflow, or
 //     after solving if the objective or a dual does not fit in an int64;
-//   - the context's error (wrapped) if ctx is done; the solver looks at it
-//     after every 65536 cost entries it reads or so.
+//   - the context's error (wrapped) if ctx is done on entry or while
+//     solving; the solver looks at it after every 65536 cost entries it
+//     reads or so.
 //
 // SolveLAP does not modify d and is safe for concurrent use.
 func SolveLAP(ctx context.Context, d *Dense, opts LAPOptions) (*LAPResult, error) {
 	if err := d.validate(); err != nil {
+		return nil, fmt.Errorf("solve lap: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("solve lap: %w", err)
 	}
 	start := time.Now()
