@@ -284,19 +284,55 @@ func TestSolveLAPDeterministic(t *testing.T) {
 	}
 }
 
+// countdownCtx is a context whose Err reports cancellation from its
+// n-th call on, so a test can cancel a solve midway without timing.
+type countdownCtx struct {
+	context.Context
+	n int
+}
+
+func (c *countdownCtx) Err() error {
+	if c.n--; c.n <= 0 {
+		return context.Canceled
+	}
+	return nil
+}
+
 func TestSolveLAPCancel(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(9, 9))
-	d := randomDense(rng, 300, 300, 0, 1e6, 0)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := solver.SolveLAP(ctx, d, solver.LAPOptions{}); !errors.Is(err, context.Canceled) {
-		t.Fatalf("SolveLAP on a cancelled context: error %v, want context.Canceled", err)
+	tests := []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		d    *solver.Dense
+		want error
+	}{
+		{"cancelled midway", func() (context.Context, context.CancelFunc) {
+			return &countdownCtx{Context: context.Background(), n: 4}, func() {}
+		}, randomDense(rng, 300, 300, 0, 1e6, 0), context.Canceled},
+		{"cancelled midway wide", func() (context.Context, context.CancelFunc) {
+			return &countdownCtx{Context: context.Background(), n: 3}, func() {}
+		}, randomDense(rng, 200, 500, 0, 1e6, 0.1), context.Canceled},
+		{"cancelled before", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			return ctx, cancel
+		}, randomDense(rng, 300, 300, 0, 1e6, 0), context.Canceled},
+		// Regression: a problem smaller than one polling interval used to
+		// run to the end on a context already past its deadline.
+		{"small past deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithDeadline(context.Background(), time.Unix(0, 0))
+		}, randomDense(rng, 10, 40, 0, 1e6, 0), context.DeadlineExceeded},
 	}
-	ctx, cancel = context.WithDeadline(context.Background(), time.Unix(0, 0))
-	defer cancel()
-	if _, err := solver.SolveLAP(ctx, randomDense(rng, 100, 400, 0, 1e6, 0), solver.LAPOptions{}); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("SolveLAP past its deadline: error %v, want context.DeadlineExceeded", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := tt.ctx()
+			defer cancel()
+			if _, err := solver.SolveLAP(ctx, tt.d, solver.LAPOptions{}); !errors.Is(err, tt.want) {
+				t.Fatalf("SolveLAP error %v, want %v", err, tt.want)
+			}
+		})
 	}
 }
 
