@@ -44,9 +44,18 @@ type LAPResult struct {
 // Internal bounds of the solver's arithmetic. Costs are shifted into
 // [0, span] (or used as they are when already within ±lapMaxCost), a
 // forbidden pair costs lapInf, and a shortest-path distance of at least
-// lapInfeasible can only be reached through a forbidden pair. With
-// (min(Rows, Cols)+1)·span ≤ lapMaxSpan every dual stays within ±2^59, so
-// no sum in the solver comes near ±2^63.
+// lapInfeasible can only be reached through a forbidden pair.
+//
+// Why nothing overflows: prices start at most span (column minima, or 0)
+// and only fall; the initialization never lowers one below lapMinPrice;
+// and while a column t is free, every assigned column j of row i has
+// v[j] ≥ c[i][j] - c[i][t] + v[t] ≥ v[t] - span, because j is a cheapest
+// column of row i. A shortest path alternates at most k+1 new and k old
+// pairs, so its length is at most (k+1)·span - v[t] ≤ lapMaxSpan + 2^58,
+// which bounds the last price drop. Hence every price and row dual stays
+// within ±2^60, reduced costs of allowed pairs below 2^61 and those of
+// forbidden pairs within 2^62 ± 2^61, and every sum the solver forms stays
+// below 2^63 in magnitude.
 const (
 	lapInf        = 1 << 62
 	lapInfeasible = 1 << 61
