@@ -51,17 +51,17 @@ type LAPResult struct {
 // and while a column t is free, every assigned column j of row i has
 // v[j] ≥ c[i][j] - c[i][t] + v[t] ≥ v[t] - span, because j is a cheapest
 // column of row i. A shortest path alternates at most k+1 new and k old
-// pairs, so its length is at most (k+1)·span - v[t] ≤ lapMaxSpan + 2^58,
+// pairs, so its length is at most (k+1)·span - v[t] ≤ lapMaxSpan + 2^57,
 // which bounds the last price drop. Hence every price and row dual stays
-// within ±2^60, reduced costs of allowed pairs below 2^61 and those of
-// forbidden pairs within 2^62 ± 2^61, and every sum the solver forms stays
-// below 2^63 in magnitude.
+// within ±2^59.5, reduced costs of allowed pairs below 2^60.5 and those of
+// forbidden pairs within 2^61 ± 2^60, so that shortest-path distances,
+// which the solver doubles (see lap.augment), stay below 2^63.
 const (
-	lapInf        = 1 << 62
-	lapInfeasible = 1 << 61
-	lapMaxCost    = 1 << 58
-	lapMaxSpan    = 1 << 57
-	lapMinPrice   = -(1 << 58) // floor for prices lowered in the initialization
+	lapInf        = 1 << 61
+	lapInfeasible = 1 << 60
+	lapMaxCost    = 1 << 57
+	lapMaxSpan    = 1 << 56
+	lapMinPrice   = -(1 << 57) // floor for prices lowered in the initialization
 )
 
 // SolveLAP returns an optimal assignment of the dense problem d: with
@@ -84,7 +84,7 @@ const (
 // than columns are solved transposed. The running time is O(k²·max(Rows,
 // Cols)) in the worst case; memory is O(Rows·Cols) for a working copy of the
 // costs unless the problem is square or wide, minimized, free of Forbidden
-// pairs and within ±2^58, in which case d.Cost is read in place.
+// pairs and within ±2^57, in which case d.Cost is read in place.
 //
 // The result is deterministic: the same input gives the same output. Ties
 // go to the lowest index: a column's minimum to its lowest row, a row's
@@ -98,7 +98,7 @@ const (
 //     a set of rows (columns) that together allow fewer columns (rows) than
 //     their number (Hall's condition);
 //   - ErrOverflow (wrapped), before solving, if the allowed costs span more
-//     than 2^57/(min(Rows, Cols)+1), so that path sums might overflow, or
+//     than 2^56/(min(Rows, Cols)+1), so that path sums might overflow, or
 //     after solving if the objective or a dual does not fit in an int64;
 //   - the context's error (wrapped) if ctx is done on entry or while
 //     solving; the solver looks at it after every 65536 cost entries it

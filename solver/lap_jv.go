@@ -231,7 +231,23 @@ func (s *lap) augmentingRowReduction(free []int) ([]int, error) {
 
 // augmentAll assigns every free row, in increasing order, along a
 // shortest augmenting path.
+//
+// During this phase the prices are kept doubled, less one for an assigned
+// column: v[j] = 2·price - 1 if column j is assigned, 2·price if free. A
+// doubled distance computed from them, 2·(c[i][j] - u[i]) - v[j], is then
+// twice the real one plus one for an assigned column, so that among
+// columns at the same distance a free one (which ends the search) comes
+// first, then the lowest index, at no cost in the inner loop. On problems
+// with many equal costs this keeps the search from scanning long chains of
+// tied assigned columns (the choice Jonker and Volgenant's and Crouse's
+// implementations make too).
 func (s *lap) augmentAll() error {
+	for j, i := range s.colRow {
+		s.v[j] *= 2
+		if i >= 0 {
+			s.v[j]--
+		}
+	}
 	for f, j := range s.rowCol {
 		if j < 0 {
 			if err := s.augment(f); err != nil {
@@ -239,12 +255,19 @@ func (s *lap) augmentAll() error {
 			}
 		}
 	}
+	for j, i := range s.colRow {
+		if i >= 0 {
+			s.v[j]++
+		}
+		s.v[j] /= 2
+	}
 	return nil
 }
 
 // augment assigns free row f along a shortest augmenting path in reduced
 // costs (Dijkstra over dense rows), then updates the prices of the scanned
-// columns so that the invariant holds again.
+// columns so that the invariant holds again. Prices and distances are
+// doubled as described on augmentAll.
 //
 // Scanned columns are marked by d[j] = math.MinInt64, which no relaxation
 // can lower. The next column to scan is found in the same pass as the
@@ -260,7 +283,7 @@ func (s *lap) augment(f int) error {
 	row = row[:m]
 	best, bj := uint64(math.MaxUint64), 0
 	for j, x := range row {
-		x -= v[j]
+		x = 2*x - v[j]
 		d[j] = x
 		pred[j] = f
 		if key := uint64(x) + off; key < best {
@@ -273,7 +296,7 @@ func (s *lap) augment(f int) error {
 			return err
 		}
 		dj := d[bj]
-		if dj >= lapInfeasible {
+		if dj >= 2*lapInfeasible {
 			return s.hall(f)
 		}
 		i := s.colRow[bj]
@@ -285,12 +308,14 @@ func (s *lap) augment(f int) error {
 		d[bj] = math.MinInt64
 		row = s.row(i)
 		row = row[:m]
-		h := row[bj] - v[bj] - dj // u[i] - dj: relaxed values are dj + reduced cost
+		// Twice u[i] minus the distance of bj: relaxed values are that
+		// distance plus the reduced cost, doubled, plus the column's bit.
+		h := 2*row[bj] - v[bj] - dj
 		best = math.MaxUint64
 		j := 0
 		for ; j+1 < len(row); j += 2 {
-			x0 := row[j] - v[j] - h
-			x1 := row[j+1] - v[j+1] - h
+			x0 := 2*row[j] - v[j] - h
+			x1 := 2*row[j+1] - v[j+1] - h
 			d0, d1 := d[j], d[j+1]
 			if x0 < d0 {
 				d0 = x0
@@ -312,7 +337,7 @@ func (s *lap) augment(f int) error {
 			}
 		}
 		if j < len(row) { // the last column when m is odd
-			x := row[j] - v[j] - h
+			x := 2*row[j] - v[j] - h
 			dd := d[j]
 			if x < dd {
 				dd = x
@@ -324,10 +349,14 @@ func (s *lap) augment(f int) error {
 			}
 		}
 	}
+	// Scanned columns are assigned (odd distance), the sink is free (even):
+	// each scanned price falls by the real distance difference, and the
+	// sink keeps its price but becomes assigned.
 	sink, dist := bj, d[bj]
 	for t, j := range s.scan {
-		v[j] += s.sdist[t] - dist
+		v[j] += s.sdist[t] - 1 - dist
 	}
+	v[sink]--
 	for j := sink; ; {
 		i := pred[j]
 		s.colRow[j] = i
