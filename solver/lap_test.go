@@ -486,6 +486,10 @@ func TestSolveLAPStructured(t *testing.T) {
 		}), false, 0, false},
 		{"large equal costs", build(30, 30, func(i, j int) int64 { return 1 << 58 }), true, 30 << 58, true},
 		{"shifted costs", build(25, 25, func(i, j int) int64 { return -1<<58 + int64((i*31+j*17)%97) }), false, 0, false},
+		// Costs at the edge of the range the solver reads in place, where
+		// the initialization's price floor binds at once.
+		{"in place at the bound", build(60, 60, func(i, j int) int64 { return -1<<57 + int64((i*31+j*17)%97) }), false, 0, false},
+		{"in place at the bound wide", build(40, 60, func(i, j int) int64 { return 1<<57 - int64((i*13+j*7)%89) }), false, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -529,4 +533,40 @@ func TestSolveLAPTiesScanFewRows(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzSolveLAP decodes a small problem from bytes (shape, sense, then one
+// byte per cost, 255 meaning forbidden) and checks the solve against brute
+// force and VerifyLAP.
+func FuzzSolveLAP(f *testing.F) {
+	f.Add([]byte{0x33, 0, 4, 1, 3, 2, 0, 5, 3, 2, 2})
+	f.Add([]byte{0x24, 1, 1, 255, 255, 255, 2, 3, 4, 5})
+	f.Add([]byte{0x52, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 2 {
+			return
+		}
+		rows, cols := int(data[0]>>4)%7+1, int(data[0]&15)%7+1
+		opts := solver.LAPOptions{Maximize: data[1]&1 == 1}
+		d := solver.NewDense(rows, cols)
+		for k := range d.Cost {
+			if b := data[(2+k)%len(data)]; b == 255 {
+				d.Cost[k] = solver.Forbidden
+			} else {
+				d.Cost[k] = int64(b) - 100
+			}
+		}
+		want, feasible := bruteForce(d, opts.Maximize)
+		r, err := solveAndVerify(t, d, opts)
+		switch {
+		case !feasible:
+			if !errors.Is(err, solver.ErrInfeasible) {
+				t.Fatalf("error %v, want ErrInfeasible", err)
+			}
+		case err != nil:
+			t.Fatalf("SolveLAP: %v", err)
+		case r.Objective != want:
+			t.Fatalf("objective %d, want %d", r.Objective, want)
+		}
+	})
 }
