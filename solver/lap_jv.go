@@ -195,11 +195,8 @@ func (s *lap) augmentingRowReduction(free []int) ([]int, error) {
 				}
 			}
 		}
-		if umin >= lapInfeasible { // cannot happen after the checks in prepareLAP
-			free[next] = i
-			next++
-			continue
-		}
+		// Every row has an allowed column (prepareLAP checks), so umin is
+		// finite and j1 allowed.
 		i0 := s.colRow[j1]
 		strict := false
 		switch {
