@@ -88,8 +88,9 @@ const (
 //
 // The result is deterministic: the same input gives the same output. Ties
 // go to the lowest index: a column's minimum to its lowest row, a row's
-// minimum to its lowest column, the next shortest path column to the lowest
-// one, and free rows are augmented in increasing order.
+// minimum to its lowest column, and free rows are augmented in increasing
+// order; among columns tied at the shortest path distance a free column
+// goes first (it ends the search), then the lowest index.
 //
 // Errors:
 //   - ErrInvalid (wrapped) if len(d.Cost) ≠ Rows·Cols;
