@@ -26,6 +26,7 @@ type lap struct {
 	pred  []int
 	scan  []int
 	sdist []int64
+	todo  []int // unscanned columns of a long search
 
 	steps int64 // rows scanned
 	poll  poller
@@ -60,6 +61,7 @@ func newLAP(ctx context.Context, c []int64, k, m int) *lap {
 		pred:   make([]int, m),
 		scan:   make([]int, 0, m),
 		sdist:  make([]int64, 0, m),
+		todo:   make([]int, 0, m),
 		poll:   poller{ctx: ctx},
 	}
 }
@@ -267,27 +269,23 @@ func (s *lap) augmentAll() error {
 // doubled as described on augmentAll.
 //
 // Scanned columns are marked by d[j] = math.MinInt64, which no relaxation
-// can lower. The next column to scan is found in the same pass as the
-// relaxation by comparing keys uint64(d)+2^62, which order distances in
-// [-2^62, 2^63) as they are and put the mark after all of them. The scan
-// takes two columns per step, which the compiler then keeps free of bounds
-// checks and spends fewer instructions per column on.
+// can lower. Each step relaxes the columns from the row just reached and,
+// in the same pass, finds the next column to scan (relaxRow). Once a
+// quarter of the columns are scanned, the remaining ones are gathered in a
+// list and later steps visit only those (relaxList): long searches, as on
+// geometric or highly structured costs, then cost what they do in Jonker
+// and Volgenant's own implementation, while short ones keep the contiguous
+// scan. Both visit columns in increasing order and pick the same column.
 func (s *lap) augment(f int) error {
-	const off = 1 << 62
 	m := s.m
 	v, d, pred := s.v[:m], s.d[:m], s.pred[:m]
 	row := s.row(f)
-	row = row[:m]
-	best, bj := uint64(math.MaxUint64), 0
-	for j, x := range row {
-		x = 2*x - v[j]
-		d[j] = x
-		pred[j] = f
-		if key := uint64(x) + off; key < best {
-			best, bj = key, j
-		}
+	for j := range d {
+		d[j] = math.MaxInt64
 	}
+	bj := relaxRow(row, v, d, pred, f, 0)
 	s.scan, s.sdist = s.scan[:0], s.sdist[:0]
+	var todo []int // unscanned columns, once the search is long
 	for {
 		if err := s.tick(); err != nil {
 			return err
@@ -304,46 +302,21 @@ func (s *lap) augment(f int) error {
 		s.sdist = append(s.sdist, dj)
 		d[bj] = math.MinInt64
 		row = s.row(i)
-		row = row[:m]
 		// Twice u[i] minus the distance of bj: relaxed values are that
 		// distance plus the reduced cost, doubled, plus the column's bit.
 		h := 2*row[bj] - v[bj] - dj
-		best = math.MaxUint64
-		j := 0
-		for ; j+1 < len(row); j += 2 {
-			x0 := 2*row[j] - v[j] - h
-			x1 := 2*row[j+1] - v[j+1] - h
-			d0, d1 := d[j], d[j+1]
-			if x0 < d0 {
-				d0 = x0
-				d[j] = x0
-				pred[j] = i
-			}
-			if x1 < d1 {
-				d1 = x1
-				d[j+1] = x1
-				pred[j+1] = i
-			}
-			k0, k1 := uint64(d0)+off, uint64(d1)+off
-			if k0 < best || k1 < best {
-				if k1 < k0 {
-					best, bj = k1, j+1
-				} else {
-					best, bj = k0, j
+		if todo == nil && 4*len(s.scan) >= m {
+			todo = s.todo[:0]
+			for j, dd := range d {
+				if dd != math.MinInt64 {
+					todo = append(todo, j)
 				}
 			}
 		}
-		if j < len(row) { // the last column when m is odd
-			x := 2*row[j] - v[j] - h
-			dd := d[j]
-			if x < dd {
-				dd = x
-				d[j] = x
-				pred[j] = i
-			}
-			if key := uint64(dd) + off; key < best {
-				best, bj = key, j
-			}
+		if todo != nil {
+			bj, todo = relaxList(row, v, d, pred, todo, i, h)
+		} else {
+			bj = relaxRow(row, v, d, pred, i, h)
 		}
 	}
 	// Scanned columns are assigned (odd distance), the sink is free (even):
@@ -362,6 +335,84 @@ func (s *lap) augment(f int) error {
 			return nil
 		}
 	}
+}
+
+// keyOffset orders doubled distances as unsigned keys uint64(d)+keyOffset:
+// distances in [-2^62, 2^63) keep their order and the scanned mark
+// math.MinInt64 comes after all of them.
+const keyOffset = 1 << 62
+
+// relaxRow relaxes every column j from row i of the given costs,
+// d[j] = min(d[j], 2·row[j] - v[j] - h), recording i as predecessor where
+// it improves, and returns the column of smallest key (the lowest on ties).
+// It takes two columns per step, which the compiler keeps free of bounds
+// checks and spends fewer instructions per column on.
+func relaxRow(row, v, d []int64, pred []int, i int, h int64) int {
+	m := len(row)
+	v, d, pred = v[:m], d[:m], pred[:m]
+	best, bj := uint64(math.MaxUint64), 0
+	j := 0
+	for ; j+1 < m; j += 2 {
+		x0 := 2*row[j] - v[j] - h
+		x1 := 2*row[j+1] - v[j+1] - h
+		d0, d1 := d[j], d[j+1]
+		if x0 < d0 {
+			d0 = x0
+			d[j] = x0
+			pred[j] = i
+		}
+		if x1 < d1 {
+			d1 = x1
+			d[j+1] = x1
+			pred[j+1] = i
+		}
+		k0, k1 := uint64(d0)+keyOffset, uint64(d1)+keyOffset
+		if k0 < best || k1 < best {
+			if k1 < k0 {
+				best, bj = k1, j+1
+			} else {
+				best, bj = k0, j
+			}
+		}
+	}
+	if j < m { // the last column when m is odd
+		x := 2*row[j] - v[j] - h
+		dd := d[j]
+		if x < dd {
+			dd = x
+			d[j] = x
+			pred[j] = i
+		}
+		if key := uint64(dd) + keyOffset; key < best {
+			bj = j
+		}
+	}
+	return bj
+}
+
+// relaxList is relaxRow over the columns listed in todo only, dropping
+// from the list those scanned since (marked in d). It returns the column
+// of smallest key and the shortened list.
+func relaxList(row, v, d []int64, pred []int, todo []int, i int, h int64) (int, []int) {
+	best, bj := uint64(math.MaxUint64), 0
+	w := 0
+	for _, j := range todo {
+		dd := d[j]
+		if dd == math.MinInt64 {
+			continue
+		}
+		todo[w] = j
+		w++
+		if x := 2*row[j] - v[j] - h; x < dd {
+			dd = x
+			d[j] = x
+			pred[j] = i
+		}
+		if key := uint64(dd) + keyOffset; key < best {
+			best, bj = key, j
+		}
+	}
+	return bj, todo[:w]
 }
 
 // hallViolation is a set of internal rows whose allowed columns are fewer
