@@ -305,7 +305,7 @@ func (s *lap) augment(f int) error {
 		// Twice u[i] minus the distance of bj: relaxed values are that
 		// distance plus the reduced cost, doubled, plus the column's bit.
 		h := 2*row[bj] - v[bj] - dj
-		if todo == nil && 4*len(s.scan) >= m {
+		if todo == nil && listAfter*len(s.scan) >= m {
 			todo = s.todo[:0]
 			for j, dd := range d {
 				if dd != math.MinInt64 {
@@ -313,10 +313,15 @@ func (s *lap) augment(f int) error {
 				}
 			}
 		}
-		if todo != nil {
-			bj, todo = relaxList(row, v, d, pred, todo, i, h)
-		} else {
+		if todo == nil {
 			bj = relaxRow(row, v, d, pred, i, h)
+			continue
+		}
+		var pos int
+		bj, pos = relaxList(row, v, d, pred, todo, i, h)
+		if s.colRow[bj] >= 0 { // to be scanned next: drop it from the list
+			todo[pos] = todo[len(todo)-1]
+			todo = todo[:len(todo)-1]
 		}
 	}
 	// Scanned columns are assigned (odd distance), the sink is free (even):
@@ -341,6 +346,10 @@ func (s *lap) augment(f int) error {
 // distances in [-2^62, 2^63) keep their order and the scanned mark
 // math.MinInt64 comes after all of them.
 const keyOffset = 1 << 62
+
+// listAfter: a search switches to a list of the unscanned columns once
+// 1/listAfter of the columns are scanned.
+const listAfter = 4
 
 // relaxRow relaxes every column j from row i of the given costs,
 // d[j] = min(d[j], 2·row[j] - v[j] - h), recording i as predecessor where
@@ -390,29 +399,23 @@ func relaxRow(row, v, d []int64, pred []int, i int, h int64) int {
 	return bj
 }
 
-// relaxList is relaxRow over the columns listed in todo only, dropping
-// from the list those scanned since (marked in d). It returns the column
-// of smallest key and the shortened list.
-func relaxList(row, v, d []int64, pred []int, todo []int, i int, h int64) (int, []int) {
-	best, bj := uint64(math.MaxUint64), 0
-	w := 0
-	for _, j := range todo {
+// relaxList is relaxRow over the columns listed in todo only. It returns
+// the column of smallest key (the lowest on ties, whatever the list order)
+// and its position in todo.
+func relaxList(row, v, d []int64, pred []int, todo []int, i int, h int64) (bj, pos int) {
+	best := uint64(math.MaxUint64)
+	for t, j := range todo {
 		dd := d[j]
-		if dd == math.MinInt64 {
-			continue
-		}
-		todo[w] = j
-		w++
 		if x := 2*row[j] - v[j] - h; x < dd {
 			dd = x
 			d[j] = x
 			pred[j] = i
 		}
-		if key := uint64(dd) + keyOffset; key < best {
-			best, bj = key, j
+		if key := uint64(dd) + keyOffset; key < best || key == best && j < bj {
+			best, bj, pos = key, j, t
 		}
 	}
-	return bj, todo[:w]
+	return bj, pos
 }
 
 // hallViolation is a set of internal rows whose allowed columns are fewer
