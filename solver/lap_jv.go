@@ -272,10 +272,11 @@ func (s *lap) augmentAll() error {
 // can lower. Each step relaxes the columns from the row just reached and,
 // in the same pass, finds the next column to scan (relaxRow). Once a
 // quarter of the columns are scanned, the remaining ones are gathered in a
-// list and later steps visit only those (relaxList): long searches, as on
-// geometric or highly structured costs, then cost what they do in Jonker
-// and Volgenant's own implementation, while short ones keep the contiguous
-// scan. Both visit columns in increasing order and pick the same column.
+// list and later steps visit only those (relaxList), as Jonker and
+// Volgenant's own implementation does from the start: long searches, as on
+// geometric or highly structured costs, then save the visits to scanned
+// columns, while short ones keep the cheaper contiguous scan. Both pick the
+// same column: the smallest key, the lowest index on ties.
 func (s *lap) augment(f int) error {
 	m := s.m
 	v, d, pred := s.v[:m], s.d[:m], s.pred[:m]
