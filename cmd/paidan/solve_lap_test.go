@@ -162,3 +162,30 @@ func TestSolveLAPErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestSolveReportFailedCertificate(t *testing.T) {
+	t.Parallel()
+	obj := int64(42)
+	rep := &solveReport{Problem: "lap", Input: "x.txt", Status: statusFailed, Objective: &obj,
+		Certificate: certFailed, Algorithm: "lapjv", Rows: 2, Cols: 2,
+		Message: "verify lap: solver: certificate violated: row 1, column 0"}
+	var human, js bytes.Buffer
+	if err := rep.write(&human, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"2×2, failed", "objective    42", "certificate  failed", "reason       verify lap: solver: certificate violated: row 1, column 0"} {
+		if !strings.Contains(human.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, human.String())
+		}
+	}
+	if err := rep.write(&js, true); err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(js.Bytes(), &got); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if got["status"] != "failed" || got["certificate"] != "failed" || got["dual_bound"] != nil || got["objective"] != float64(42) {
+		t.Errorf("JSON = %v; want status and certificate failed, objective 42, dual_bound null", got)
+	}
+}
