@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -19,15 +18,6 @@ func writeFile(t *testing.T, name, content string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// runCmd runs the command line and returns stdout, stderr and the exit
-// code main would use.
-func runCmd(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = report(run(context.Background(), args, &out, &errOut), &errOut)
-	return out.String(), errOut.String(), code
 }
 
 // The hand-checked 3×3 problem: minimum 1+2+2 = 5 with rows → columns
@@ -52,7 +42,7 @@ func TestSolveLAPJSON(t *testing.T) {
 			in := writeFile(t, "lap3.txt", lap3)
 			csvPath := filepath.Join(t.TempDir(), "assign.csv")
 			args := append([]string{"solve", "lap", in, "--json", "--out", csvPath}, tt.extra...)
-			stdout, stderr, code := runCmd(t, args...)
+			stdout, stderr, code := runCLI(t, args...)
 			if code != exitOK {
 				t.Fatalf("exit code %d, want 0; stderr %s", code, stderr)
 			}
@@ -100,7 +90,7 @@ func TestSolveLAPJSON(t *testing.T) {
 func TestSolveLAPSummary(t *testing.T) {
 	t.Parallel()
 	in := writeFile(t, "lap3.txt", lap3)
-	stdout, stderr, code := runCmd(t, "solve", "lap", in)
+	stdout, stderr, code := runCLI(t, "solve", "lap", in)
 	if code != exitOK {
 		t.Fatalf("exit code %d, want 0; stderr %s", code, stderr)
 	}
@@ -114,7 +104,7 @@ func TestSolveLAPSummary(t *testing.T) {
 func TestSolveLAPInfeasible(t *testing.T) {
 	t.Parallel()
 	in := writeFile(t, "hall.txt", "3\n1 9223372036854775807 9223372036854775807\n2 9223372036854775807 9223372036854775807\n3 4 5\n")
-	stdout, stderr, code := runCmd(t, "solve", "lap", in, "--json")
+	stdout, stderr, code := runCLI(t, "solve", "lap", in, "--json")
 	if code != exitNo {
 		t.Fatalf("exit code %d, want %d; stderr %s", code, exitNo, stderr)
 	}
@@ -149,7 +139,7 @@ func TestSolveLAPErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			stdout, stderr, code := runCmd(t, tt.args...)
+			stdout, stderr, code := runCLI(t, tt.args...)
 			if code != tt.code {
 				t.Fatalf("exit code %d, want %d; stderr %s", code, tt.code, stderr)
 			}

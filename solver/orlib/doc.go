@@ -4,7 +4,8 @@
 // row by row (row i is agent i, column j is job j), separated by any
 // whitespace with any line breaks.
 //
-// It sits beside the solver in paidan's pipeline: the CLI's "paidan solve
+// It sits beside the solver in paidan's pipeline and, like it, imports
+// only the standard library and package solver: the CLI's "paidan solve
 // lap" and the benchmark scripts read instances with Parse and hand the
 // *solver.Dense to solver.SolveLAP; the instance generator writes them with
 // Write. Costs are int64; the value 9223372036854775807 (solver.Forbidden)
@@ -12,7 +13,7 @@
 //
 //	d, err := orlib.Parse(f, "assign100.txt")
 //	if err != nil {
-//		return err // *paidan.InputError naming the line, column and token
+//		return err // *orlib.ParseError naming the line, column and token
 //	}
 //	res, err := solver.SolveLAP(ctx, d, solver.LAPOptions{})
 package orlib

@@ -8,9 +8,35 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/solver"
 )
+
+// Errors wrapped by *ParseError to say what was wrong. Check them with
+// errors.Is.
+var (
+	ErrSyntax  = errors.New("orlib: syntax error")       // a token that is not an integer, or extra text
+	ErrRange   = errors.New("orlib: value out of range") // beyond int64, or n outside 0..MaxN
+	ErrMissing = errors.New("orlib: input ends early")   // fewer than n² costs
+	ErrTooLong = errors.New("orlib: token too long")     // 64 bytes or more
+)
+
+// ParseError is an error in an OR-Library input, at the 1-based line and
+// byte column of the offending token (or of the end of the input). Its
+// message reads "source:line:column: cause", the cause wrapping one of the
+// errors above.
+type ParseError struct {
+	Source string // the name given to Parse
+	Line   int
+	Column int
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %v", e.Source, e.Line, e.Column, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // MaxN is the largest n Parse accepts. Beyond 2^22 costs, memory grows with
 // the costs actually read, not with the declared n, so a short file with a
@@ -24,12 +50,9 @@ const maxToken = 64
 // Parse reads an OR-Library assignment problem from r. source names the
 // input in errors (a file name, or "stdin").
 //
-// Errors are *paidan.InputError with the 1-based line and byte column of
-// the offending token, wrapping paidan.ErrSyntax (a token that is not an
-// integer, or text after the n² costs), paidan.ErrOutOfRange (a value
-// beyond int64, or n negative or above MaxN), paidan.ErrMissingValue (the
-// input ends early) or paidan.ErrTooLong (a token of 64 bytes or more);
-// a read error is returned wrapped.
+// Errors are *ParseError naming the line, column and token, wrapping
+// ErrSyntax, ErrRange, ErrMissing or ErrTooLong; a read error is returned
+// wrapped.
 func Parse(r io.Reader, source string) (*solver.Dense, error) {
 	s := scanner{r: r, buf: make([]byte, 1<<16), line: 1, source: source}
 	n, ok, err := s.next()
@@ -37,10 +60,10 @@ func Parse(r io.Reader, source string) (*solver.Dense, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, s.errorf(paidan.ErrMissingValue, "empty input; want n followed by n×n costs")
+		return nil, s.errorf(ErrMissing, "empty input; want n followed by n×n costs")
 	}
 	if n < 0 || n > MaxN {
-		return nil, s.errorf(paidan.ErrOutOfRange, "n = %d; want 0 ≤ n ≤ %d", n, MaxN)
+		return nil, s.errorf(ErrRange, "n = %d; want 0 ≤ n ≤ %d", n, MaxN)
 	}
 	size := int(n * n)
 	costs := make([]int64, 0, min(size, 1<<22)) // 32 MiB at most before data arrives
@@ -50,14 +73,14 @@ func Parse(r io.Reader, source string) (*solver.Dense, error) {
 			return nil, err
 		}
 		if !ok {
-			return nil, s.errorf(paidan.ErrMissingValue, "input ends after %d of the %d×%d = %d costs", len(costs), n, n, size)
+			return nil, s.errorf(ErrMissing, "input ends after %d of the %d×%d = %d costs", len(costs), n, n, size)
 		}
 		costs = append(costs, c)
 	}
 	if _, ok, err := s.next(); err != nil {
 		return nil, err
 	} else if ok {
-		return nil, s.errorf(paidan.ErrSyntax, "token %q after the %d×%d costs", s.tok, n, n)
+		return nil, s.errorf(ErrSyntax, "token %q after the %d×%d costs", s.tok, n, n)
 	}
 	return &solver.Dense{Rows: int(n), Cols: int(n), Cost: costs}, nil
 }
@@ -163,7 +186,7 @@ func (s *scanner) next() (v int64, ok bool, err error) {
 	s.tok = buf[:k]
 	if k >= maxToken {
 		s.tok = buf[:16]
-		return 0, false, s.errorf(paidan.ErrTooLong, "token %q… of %d bytes or more", s.tok, maxToken)
+		return 0, false, s.errorf(ErrTooLong, "token %q… of %d bytes or more", s.tok, maxToken)
 	}
 	switch {
 	case !neg && u <= math.MaxInt64:
@@ -171,7 +194,7 @@ func (s *scanner) next() (v int64, ok bool, err error) {
 	case neg && u <= 1<<63:
 		return int64(-u), true, nil
 	}
-	return 0, false, s.errorf(paidan.ErrOutOfRange, "token %q beyond the int64 range", s.tok)
+	return 0, false, s.errorf(ErrRange, "token %q beyond the int64 range", s.tok)
 }
 
 func isSpace(b byte) bool {
@@ -185,12 +208,12 @@ func (s *scanner) badToken(buf []byte) error {
 		k++
 	}
 	s.tok = buf[:k]
-	return s.errorf(paidan.ErrSyntax, "token %q; want an integer", s.tok)
+	return s.errorf(ErrSyntax, "token %q; want an integer", s.tok)
 }
 
-// errorf returns an *paidan.InputError at the last token's position.
+// errorf returns a *ParseError at the last token's position.
 func (s *scanner) errorf(kind error, format string, args ...any) error {
-	return &paidan.InputError{
+	return &ParseError{
 		Source: s.source, Line: s.tokLine, Column: s.tokCol,
 		Err: fmt.Errorf("%w: %s", kind, fmt.Sprintf(format, args...)),
 	}

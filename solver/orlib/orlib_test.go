@@ -10,7 +10,6 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/solver"
 	"github.com/paidan/paidan/solver/orlib"
 )
@@ -55,21 +54,21 @@ func TestParseErrors(t *testing.T) {
 		line, col int
 		detail    string
 	}{
-		{"empty", "", paidan.ErrMissingValue, 1, 1, "empty input"},
-		{"blank", " \n\n", paidan.ErrMissingValue, 3, 1, "empty input"},
-		{"letters", "2\n1 2\n3 x4\n", paidan.ErrSyntax, 3, 3, `token "x4"; want an integer`},
-		{"trailing letters", "2\n1 2\n3 4z\n", paidan.ErrSyntax, 3, 3, `"4z"`},
-		{"float", "1\n1.5\n", paidan.ErrSyntax, 2, 1, `"1.5"`},
-		{"sign alone", "1 -", paidan.ErrSyntax, 1, 3, `"-"`},
-		{"short", "2\n1 2\n3\n", paidan.ErrMissingValue, 4, 1, "after 3 of the 2×2 = 4 costs"},
-		{"extra", "1\n5\n6\n", paidan.ErrSyntax, 3, 1, `token "6" after the 1×1 costs`},
-		{"negative n", "-1", paidan.ErrOutOfRange, 1, 1, "n = -1"},
-		{"huge n", "99999999999 1", paidan.ErrOutOfRange, 1, 1, "n = 99999999999"},
-		{"cost overflow", "1 9223372036854775808", paidan.ErrOutOfRange, 1, 3, "beyond the int64 range"},
-		{"cost underflow", "1 -9223372036854775809", paidan.ErrOutOfRange, 1, 3, "beyond"},
-		{"many digits", "1 " + strings.Repeat("1", 40), paidan.ErrOutOfRange, 1, 3, "beyond"},
-		{"too long", "1 " + strings.Repeat("0", 70) + "1", paidan.ErrTooLong, 1, 3, "64 bytes"},
-		{"nul byte", "1 \x00", paidan.ErrSyntax, 1, 3, `"\x00"`},
+		{"empty", "", orlib.ErrMissing, 1, 1, "empty input"},
+		{"blank", " \n\n", orlib.ErrMissing, 3, 1, "empty input"},
+		{"letters", "2\n1 2\n3 x4\n", orlib.ErrSyntax, 3, 3, `token "x4"; want an integer`},
+		{"trailing letters", "2\n1 2\n3 4z\n", orlib.ErrSyntax, 3, 3, `"4z"`},
+		{"float", "1\n1.5\n", orlib.ErrSyntax, 2, 1, `"1.5"`},
+		{"sign alone", "1 -", orlib.ErrSyntax, 1, 3, `"-"`},
+		{"short", "2\n1 2\n3\n", orlib.ErrMissing, 4, 1, "after 3 of the 2×2 = 4 costs"},
+		{"extra", "1\n5\n6\n", orlib.ErrSyntax, 3, 1, `token "6" after the 1×1 costs`},
+		{"negative n", "-1", orlib.ErrRange, 1, 1, "n = -1"},
+		{"huge n", "99999999999 1", orlib.ErrRange, 1, 1, "n = 99999999999"},
+		{"cost overflow", "1 9223372036854775808", orlib.ErrRange, 1, 3, "beyond the int64 range"},
+		{"cost underflow", "1 -9223372036854775809", orlib.ErrRange, 1, 3, "beyond"},
+		{"many digits", "1 " + strings.Repeat("1", 40), orlib.ErrRange, 1, 3, "beyond"},
+		{"too long", "1 " + strings.Repeat("0", 70) + "1", orlib.ErrTooLong, 1, 3, "64 bytes"},
+		{"nul byte", "1 \x00", orlib.ErrSyntax, 1, 3, `"\x00"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,9 +77,9 @@ func TestParseErrors(t *testing.T) {
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Parse error = %v, want %v", err, tt.want)
 			}
-			ie, ok := errors.AsType[*paidan.InputError](err)
+			ie, ok := errors.AsType[*orlib.ParseError](err)
 			if !ok {
-				t.Fatalf("Parse error %v is not an *paidan.InputError", err)
+				t.Fatalf("Parse error %v is not an *orlib.ParseError", err)
 			}
 			if ie.Source != "in.txt" || ie.Line != tt.line || ie.Column != tt.col {
 				t.Errorf("error at %s:%d:%d, want in.txt:%d:%d (%v)", ie.Source, ie.Line, ie.Column, tt.line, tt.col, err)
@@ -162,8 +161,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := orlib.Parse(bytes.NewReader(data), "fuzz")
 		if err != nil {
-			if _, ok := errors.AsType[*paidan.InputError](err); !ok {
-				t.Fatalf("Parse error %v is not an *paidan.InputError", err)
+			if _, ok := errors.AsType[*orlib.ParseError](err); !ok {
+				t.Fatalf("Parse error %v is not an *orlib.ParseError", err)
 			}
 			return
 		}
