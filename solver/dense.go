@@ -7,9 +7,9 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Forbidden, as an entry of Dense.Cost, marks a row-column pair that may
-// not be assigned, whether the solve minimizes or maximizes. Every other
-// int64 value is an ordinary cost.
+// Forbidden is the cost that marks a row-column pair of a Dense problem
+// that may not be assigned, whether the solve minimizes or maximizes. Every
+// other int64 value is an ordinary cost.
 const Forbidden int64 = math.MaxInt64
 
 // Dense is a dense assignment problem: Rows×Cols integer costs stored row
