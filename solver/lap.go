@@ -46,8 +46,8 @@ type LAPResult struct {
 // forbidden pair costs lapInf, and a shortest-path distance of at least
 // lapInfeasible can only be reached through a forbidden pair.
 //
-// Why nothing overflows: prices start at most span (column minima, or 0)
-// and only fall; the initialization never lowers one below lapMinPrice;
+// Why nothing overflows: prices start at most the largest cost (column
+// minima, or 0) and only fall; the initialization never lowers one below lapMinPrice;
 // and while a column t is free, every assigned column j of row i has
 // v[j] ≥ c[i][j] - c[i][t] + v[t] ≥ v[t] - span, because j is a cheapest
 // column of row i. A shortest path alternates at most k+1 new and k old
@@ -55,7 +55,7 @@ type LAPResult struct {
 // which bounds the last price drop. Hence every price and row dual stays
 // within ±2^59.5, reduced costs of allowed pairs below 2^60.5 and those of
 // forbidden pairs within 2^61 ± 2^60, so that shortest-path distances,
-// which the solver doubles (see lap.augment), stay below 2^63.
+// which the solver doubles (see lap.augmentAll), stay below 2^63.
 const (
 	lapInf        = 1 << 61
 	lapInfeasible = 1 << 60
@@ -104,6 +104,10 @@ const (
 //   - the context's error (wrapped) if ctx is done on entry or while
 //     solving; the solver looks at it after every 65536 cost entries it
 //     reads or so.
+//
+// In the result's Stats, Algorithm is "lapjv" (square) or "lapjv-sap"
+// (rectangular), Arcs counts the allowed pairs and Iterations the cost rows
+// scanned, the solver's unit of work.
 //
 // SolveLAP does not modify d and is safe for concurrent use.
 func SolveLAP(ctx context.Context, d *Dense, opts LAPOptions) (*LAPResult, error) {
