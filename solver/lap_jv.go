@@ -404,15 +404,18 @@ func relaxRow(row, v, d []int64, pred []int, i int, h int64) int {
 // the column of smallest key (the lowest on ties, whatever the list order)
 // and its position in todo.
 func relaxList(row, v, d []int64, pred []int, todo []int, i int, h int64) (bj, pos int) {
+	m := len(row)
+	v, d, pred = v[:m], d[:m], pred[:m]
 	best := uint64(math.MaxUint64)
 	for t, j := range todo {
+		x := 2*row[j] - v[j] - h
 		dd := d[j]
-		if x := 2*row[j] - v[j] - h; x < dd {
+		if x < dd {
 			dd = x
 			d[j] = x
 			pred[j] = i
 		}
-		if key := uint64(dd) + keyOffset; key < best || key == best && j < bj {
+		if key := uint64(dd) + keyOffset; key <= best && (key < best || j < bj) {
 			best, bj, pos = key, j, t
 		}
 	}
