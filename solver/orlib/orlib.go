@@ -130,26 +130,30 @@ func (s *scanner) fill() error {
 
 // next returns the next integer, or ok false at the end of the input.
 func (s *scanner) next() (v int64, ok bool, err error) {
-	// Skip whitespace.
+	// Skip whitespace, in local variables for speed.
 	for {
-		if s.pos == s.end {
-			if s.eof {
-				s.tokLine, s.tokCol = s.line, int(s.base+int64(s.pos)-s.lineStart)+1
-				return 0, false, nil
+		buf, pos := s.buf[:s.end], s.pos
+		for pos < len(buf) {
+			b := buf[pos]
+			if b == '\n' {
+				s.line++
+				s.lineStart = s.base + int64(pos) + 1
+			} else if !isSpace(b) {
+				break
 			}
-			if err := s.fill(); err != nil {
-				return 0, false, err
-			}
-			continue
+			pos++
 		}
-		b := s.buf[s.pos]
-		if b == '\n' {
-			s.line++
-			s.lineStart = s.base + int64(s.pos) + 1
-		} else if b != ' ' && b != '\t' && b != '\r' && b != '\v' && b != '\f' {
+		s.pos = pos
+		if pos < len(buf) {
 			break
 		}
-		s.pos++
+		if s.eof {
+			s.tokLine, s.tokCol = s.line, int(s.base+int64(s.pos)-s.lineStart)+1
+			return 0, false, nil
+		}
+		if err := s.fill(); err != nil {
+			return 0, false, err
+		}
 	}
 	// Make sure the whole token is in the buffer.
 	if s.end-s.pos < maxToken && !s.eof {
@@ -160,26 +164,26 @@ func (s *scanner) next() (v int64, ok bool, err error) {
 	s.tokLine, s.tokCol = s.line, int(s.base+int64(s.pos)-s.lineStart)+1
 	buf := s.buf[s.pos:s.end]
 	k := 0
-	neg := false
-	if buf[0] == '-' || buf[0] == '+' {
-		neg = buf[0] == '-'
+	neg := buf[0] == '-'
+	if neg || buf[0] == '+' {
 		k++
 	}
+	// Digits after leading zeros; 19 of them cannot overflow a uint64, and
+	// more make a value beyond int64.
+	start := k
+	for k < len(buf) && buf[k] == '0' {
+		k++
+	}
+	sig := k
 	var u uint64
-	digits := 0
 	for ; k < len(buf); k++ {
 		d := buf[k] - '0'
 		if d > 9 {
 			break
 		}
-		if u > (math.MaxUint64-9)/10 {
-			u = math.MaxUint64 // saturate: reported below as out of range
-		} else {
-			u = u*10 + uint64(d)
-		}
-		digits++
+		u = u*10 + uint64(d)
 	}
-	if k < len(buf) && !isSpace(buf[k]) || digits == 0 {
+	if k < len(buf) && !isSpace(buf[k]) || k == start {
 		return 0, false, s.badToken(buf)
 	}
 	s.pos += k
@@ -189,6 +193,7 @@ func (s *scanner) next() (v int64, ok bool, err error) {
 		return 0, false, s.errorf(ErrTooLong, "token %q… of %d bytes or more", s.tok, maxToken)
 	}
 	switch {
+	case k-sig > 19:
 	case !neg && u <= math.MaxInt64:
 		return int64(u), true, nil
 	case neg && u <= 1<<63:
@@ -197,8 +202,10 @@ func (s *scanner) next() (v int64, ok bool, err error) {
 	return 0, false, s.errorf(ErrRange, "token %q beyond the int64 range", s.tok)
 }
 
+// isSpace reports whether b is ASCII white space: space, \t, \n, \v, \f
+// or \r.
 func isSpace(b byte) bool {
-	return b == ' ' || b == '\n' || b == '\t' || b == '\r' || b == '\v' || b == '\f'
+	return b == ' ' || b-'\t' <= '\r'-'\t'
 }
 
 // badToken reports the token starting at buf[0] as not an integer.
