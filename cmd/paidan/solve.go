@@ -60,6 +60,17 @@ type solveReport struct {
 	SolveSeconds  float64 `json:"solve_seconds"`
 	VerifySeconds float64 `json:"verify_seconds"`
 	Message       string  `json:"message,omitempty"` // why infeasible or failed
+
+	cause error // why Status is not optimal; nil when it is
+}
+
+// outcome returns nil for an optimal report, otherwise its cause wrapped
+// to exit with exitNo.
+func (r *solveReport) outcome() error {
+	if r.cause == nil {
+		return nil
+	}
+	return answerNo(fmt.Errorf("%s: %w", r.Input, r.cause))
 }
 
 // write prints the report on w, as JSON or as a summary.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/solver"
 	"github.com/paidan/paidan/solver/orlib"
 	"github.com/spf13/cobra"
@@ -54,13 +55,7 @@ failed certificate.`,
 			if err := rep.write(cmd.OutOrStdout(), asJSON); err != nil {
 				return fmt.Errorf("write report: %w", err)
 			}
-			switch rep.Status {
-			case statusInfeasible:
-				return answerNo(fmt.Errorf("%s is infeasible: %s", rep.Input, rep.Message))
-			case statusFailed:
-				return answerNo(fmt.Errorf("%s: the optimality certificate failed, the result is not proven optimal: %s", rep.Input, rep.Message))
-			}
-			return nil
+			return rep.outcome()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
@@ -87,7 +82,7 @@ func solveLAPFile(cmd *cobra.Command, path string, opts solver.LAPOptions) (*sol
 	res, err := solver.SolveLAP(cmd.Context(), d, opts)
 	rep.SolveSeconds = seconds(time.Since(start))
 	if errors.Is(err, solver.ErrInfeasible) {
-		rep.Status, rep.Message = statusInfeasible, err.Error()
+		rep.Status, rep.Message, rep.cause = statusInfeasible, err.Error(), err
 		return rep, nil, nil
 	}
 	if err != nil {
@@ -101,6 +96,7 @@ func solveLAPFile(cmd *cobra.Command, path string, opts solver.LAPOptions) (*sol
 	rep.VerifySeconds = seconds(time.Since(start))
 	if err != nil {
 		rep.Status, rep.Certificate, rep.Message = statusFailed, certFailed, err.Error()
+		rep.cause = fmt.Errorf("%w, the result is not proven optimal: %w", paidan.ErrCertificate, err)
 		return rep, nil, nil
 	}
 	rep.Status, rep.Certificate, rep.DualBound = statusOptimal, certVerified, &bound

@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/solver"
 )
 
 // writeFile writes content to a file in a fresh temporary directory and
@@ -115,7 +120,7 @@ func TestSolveLAPInfeasible(t *testing.T) {
 	if rep["status"] != "infeasible" || rep["objective"] != nil || rep["certificate"] != "none" {
 		t.Errorf("status %v, objective %v, certificate %v; want infeasible, null, none", rep["status"], rep["objective"], rep["certificate"])
 	}
-	if want := "2 rows (0, 1) allow only 1 columns"; !strings.Contains(stderr, want) {
+	if want := "hall.txt: solve lap: solver: infeasible: 2 rows (0, 1) allow only 1 columns"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q does not say %q", stderr, want)
 	}
 }
@@ -158,7 +163,11 @@ func TestSolveReportFailedCertificate(t *testing.T) {
 	obj := int64(42)
 	rep := &solveReport{Problem: "lap", Input: "x.txt", Status: statusFailed, Objective: &obj,
 		Certificate: certFailed, Algorithm: "lapjv", Rows: 2, Cols: 2,
-		Message: "verify lap: solver: certificate violated: row 1, column 0"}
+		Message: "verify lap: solver: certificate violated: row 1, column 0",
+		cause:   fmt.Errorf("%w: %w", paidan.ErrCertificate, solver.ErrNotOptimal)}
+	if err := rep.outcome(); exitCode(err) != exitNo || !errors.Is(err, paidan.ErrCertificate) || !errors.Is(err, solver.ErrNotOptimal) {
+		t.Errorf("outcome() = %v (exit %d); want exit %d wrapping ErrCertificate and ErrNotOptimal", err, exitCode(err), exitNo)
+	}
 	var human, js bytes.Buffer
 	if err := rep.write(&human, false); err != nil {
 		t.Fatal(err)
