@@ -81,9 +81,11 @@ func (s *lap) solveSquare() error {
 	if err := s.columnReduction(); err != nil {
 		return err
 	}
-	free := s.reductionTransfer()
+	free, err := s.reductionTransfer()
+	if err != nil {
+		return err
+	}
 	for range 2 {
-		var err error
 		if free, err = s.augmentingRowReduction(free); err != nil {
 			return err
 		}
@@ -132,7 +134,7 @@ func (s *lap) columnReduction() error {
 // reductionTransfer lowers the price of each column held by a row that
 // was the minimizer of that column only, by the row's margin to its second
 // best column, and returns the free rows in increasing order.
-func (s *lap) reductionTransfer() []int {
+func (s *lap) reductionTransfer() ([]int, error) {
 	matches := make([]int, s.k)
 	for _, i := range s.pred {
 		matches[i]++
@@ -143,6 +145,9 @@ func (s *lap) reductionTransfer() []int {
 		case j1 < 0:
 			free = append(free, i)
 		case matches[i] == 1:
+			if err := s.tick(); err != nil {
+				return nil, err
+			}
 			row := s.row(i)
 			least := int64(math.MaxInt64)
 			for j, x := range row {
@@ -155,7 +160,7 @@ func (s *lap) reductionTransfer() []int {
 			}
 		}
 	}
-	return free
+	return free, nil
 }
 
 // augmentingRowReduction is one pass of Jonker and Volgenant's augmenting
