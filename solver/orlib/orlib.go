@@ -31,6 +31,7 @@ type ParseError struct {
 	Err    error
 }
 
+// Error implements error as "source:line:column: cause".
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %v", e.Source, e.Line, e.Column, e.Err)
 }
