@@ -361,7 +361,11 @@ const listAfter = 4
 // d[j] = min(d[j], 2·row[j] - v[j] - h), recording i as predecessor where
 // it improves, and returns the column of smallest key (the lowest on ties).
 // It takes two columns per step, which the compiler keeps free of bounds
-// checks and spends fewer instructions per column on.
+// checks and spends fewer instructions per column on, and writes d and pred
+// back unconditionally, so that the relaxation compiles to conditional
+// moves: on costs where relaxations are frequent and unpredictable, as on
+// geometric ones, a branch would be mispredicted half the time. (relaxList
+// keeps the branch: its scattered stores cost more than it saves there.)
 func relaxRow(row, v, d []int64, pred []int, i int, h int64) int {
 	m := len(row)
 	v, d, pred = v[:m], d[:m], pred[:m]
@@ -371,16 +375,15 @@ func relaxRow(row, v, d []int64, pred []int, i int, h int64) int {
 		x0 := 2*row[j] - v[j] - h
 		x1 := 2*row[j+1] - v[j+1] - h
 		d0, d1 := d[j], d[j+1]
+		p0, p1 := pred[j], pred[j+1]
 		if x0 < d0 {
-			d0 = x0
-			d[j] = x0
-			pred[j] = i
+			d0, p0 = x0, i
 		}
 		if x1 < d1 {
-			d1 = x1
-			d[j+1] = x1
-			pred[j+1] = i
+			d1, p1 = x1, i
 		}
+		d[j], d[j+1] = d0, d1
+		pred[j], pred[j+1] = p0, p1
 		k0, k1 := uint64(d0)+keyOffset, uint64(d1)+keyOffset
 		if k0 < best || k1 < best {
 			if k1 < k0 {
