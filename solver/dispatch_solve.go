@@ -1,0 +1,586 @@
+package solver
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+)
+
+// SolveDispatch returns a minimum-cost dispatch of d with its optimality
+// certificate: node potentials under which every residual arc of
+// d.Network() has non-negative reduced cost, so that VerifyDispatch accepts
+// the result.
+//
+// Algorithm: successive shortest paths (Ahuja, Magnanti and Orlin, Network
+// Flows, 1993, §9.7), specialised to the dispatch shape. Every task supplies
+// one unit and the sink is the only demand, so the solver routes the tasks
+// one by one, in index order: a Dijkstra search on reduced costs starts at
+// the task, walks task→worker candidate arcs and worker→task reverse arcs of
+// current assignments, and stops as soon as the cheapest way into the sink
+// (a worker's next free tier unit, or a leave-unassigned arc) is settled.
+// The augmentation moves each task on the path one worker along. Only the
+// nodes settled by the search change potential (π += D − d, with D the
+// path's reduced length), so a search that ends at once costs only the
+// task's degree; this is the sparse form of Jonker and Volgenant's
+// augmentation (Computing 38, 1987). Parallel worker→sink tier arcs collapse
+// to the marginal cost of the worker's next unit, which is valid because
+// tier costs are non-decreasing. Pinned tasks are placed first and never
+// move; their potentials are chosen afterwards so that their other arcs
+// keep non-negative reduced cost.
+//
+// Ties: the search settles nodes in order of distance, equal distances in
+// the order the 4-ary heap yields them, which depends only on the input;
+// the search stops at the first path whose length no unsettled node can
+// beat. The output is therefore a deterministic function of d.
+//
+// Errors: ErrInvalid or ErrOverflow from Validate (the overflow bound keeps
+// every potential within 2·(nodes+1)·max|cost| of zero); ErrInfeasible when
+// pins exceed a worker's capacity or a task that must be assigned cannot
+// be, naming the task and the full workers around it; the context's error,
+// wrapped, when ctx is cancelled (polled every few thousand arc scans).
+// SolveDispatch does not modify d and is safe to call concurrently on the
+// same d.
+func SolveDispatch(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
+	off, order, err := d.validate()
+	if err != nil {
+		return nil, fmt.Errorf("solve dispatch: %w", err)
+	}
+	start := time.Now()
+	s, err := newDispatchState(d, off, order)
+	if err != nil {
+		return nil, fmt.Errorf("solve dispatch: %w", err)
+	}
+	if err := s.run(ctx); err != nil {
+		return nil, fmt.Errorf("solve dispatch: %w", err)
+	}
+	r, err := s.result()
+	if err != nil {
+		return nil, fmt.Errorf("solve dispatch: %w", err)
+	}
+	r.Stats.Duration = time.Since(start)
+	return r, nil
+}
+
+// Task states in dispatchState.assign besides a position (≥ 0).
+const (
+	taskFree    = -1 // not yet routed
+	taskLeaving = -2 // routed on its leave-unassigned arc
+)
+
+// ctxPollWork is the number of arc scans between context polls.
+const ctxPollWork = 1 << 16
+
+// dispatchState is the residual network of a dispatch during successive
+// shortest paths. Node numbering is that of Dispatch: tasks, workers, sink.
+type dispatchState struct {
+	d     *Dispatch
+	tasks int32
+
+	// Candidate arcs grouped by task: positions off[t]..off[t+1]-1.
+	off   []int32
+	order []int32 // position → Dispatch arc; nil for the identity
+	arcW  []int32 // position → worker
+	arcC  []int64 // position → cost
+
+	// Worker capacity as flat tiers: worker w owns tiers tierOff[w] ..
+	// tierOff[w+1]-1, tierEnd the cumulative units (clamped to the task
+	// count plus one) and tierCost the unit cost.
+	tierOff  []int32
+	tierEnd  []int64
+	tierCost []int64
+	tierAt   []int32 // per worker: the tier of unit load+1
+	capa     []int64 // per worker: total capacity, clamped to tasks+1
+	load     []int64
+
+	// assign[t] is the position of task t's arc, taskFree or taskLeaving.
+	// Movable assigned tasks are linked per worker (first, next, prev);
+	// pinned tasks are counted in load but not linked.
+	assign      []int32
+	pinned      []bool
+	first       []int32
+	next, prev  []int32
+	pi          []int64 // potentials; pi[sink] stays 0
+	dist        []int64
+	pred        []int32 // search tree: predecessor node
+	predPos     []int32 // per worker: the position of the arc into it
+	seen        []uint32
+	iter        uint32
+	heap        []int32 // 4-ary min-heap of nodes by dist
+	hpos        []int32 // per node: index in heap, or -1
+	scanned     []int32
+	work, polls int64
+}
+
+func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
+	T, W := d.Tasks, d.Workers
+	nodes := T + W + 1
+	s := &dispatchState{d: d, tasks: int32(T), off: off, order: order, arcW: d.ArcWorker, arcC: d.ArcCost}
+	if order != nil {
+		s.arcW = make([]int32, len(order))
+		s.arcC = make([]int64, len(order))
+		for p, a := range order {
+			s.arcW[p], s.arcC[p] = d.ArcWorker[a], d.ArcCost[a]
+		}
+	}
+	s.tierOff = make([]int32, W+1)
+	for w, tiers := range d.Tiers {
+		s.tierOff[w+1] = s.tierOff[w] + int32(len(tiers))
+	}
+	s.tierEnd = make([]int64, s.tierOff[W])
+	s.tierCost = make([]int64, s.tierOff[W])
+	s.capa = make([]int64, W)
+	for w, tiers := range d.Tiers {
+		var end int64
+		for i, tr := range tiers {
+			// Clamped to T+1: a worker that can take every task never
+			// fills, and the sum cannot overflow.
+			end = min(end+tr.Units, int64(T)+1)
+			s.tierEnd[int(s.tierOff[w])+i] = end
+			s.tierCost[int(s.tierOff[w])+i] = tr.Cost
+		}
+		s.capa[w] = end
+	}
+	s.tierAt = make([]int32, W)
+	copy(s.tierAt, s.tierOff[:W])
+	s.load = make([]int64, W)
+	s.assign = make([]int32, T)
+	s.pinned = make([]bool, T)
+	for t := range s.assign {
+		s.assign[t] = taskFree
+	}
+	if err := s.pin(); err != nil {
+		return nil, err
+	}
+	s.first = make([]int32, W)
+	for w := range s.first {
+		s.first[w] = -1
+	}
+	s.next = make([]int32, T)
+	s.prev = make([]int32, T)
+	s.pi = make([]int64, nodes)
+	for w := range W {
+		switch {
+		case s.load[w] < s.capa[w]:
+			s.pi[T+w] = s.tierCost[s.tierAt[w]]
+		case s.load[w] > 0:
+			s.pi[T+w] = s.tierCost[s.tierAt[w]-1]
+		}
+	}
+	for t := range T {
+		if s.pinned[t] {
+			continue
+		}
+		p := int64(math.MaxInt64)
+		if u := d.Unassigned[t]; u != NoLeave {
+			p = u
+		}
+		for q := off[t]; q < off[t+1]; q++ {
+			p = min(p, s.arcC[q]+s.pi[T+int(s.arcW[q])])
+		}
+		if p == math.MaxInt64 {
+			p = 0
+		}
+		s.pi[t] = p
+	}
+	s.dist = make([]int64, nodes)
+	s.pred = make([]int32, nodes)
+	s.predPos = make([]int32, W)
+	s.seen = make([]uint32, nodes)
+	s.hpos = make([]int32, nodes)
+	for v := range s.hpos {
+		s.hpos[v] = -1
+	}
+	return s, nil
+}
+
+// pin places the pinned tasks and reports workers pinned beyond capacity.
+func (s *dispatchState) pin() error {
+	d := s.d
+	if len(d.Pinned) == 0 {
+		return nil
+	}
+	pos := make(map[int32]int32, len(d.Pinned)) // arc → position
+	if s.order != nil {
+		for p, a := range s.order {
+			pos[a] = int32(p)
+		}
+	}
+	for _, a := range d.Pinned {
+		t, w := d.ArcTask[a], d.ArcWorker[a]
+		p := a
+		if s.order != nil {
+			p = pos[a]
+		}
+		s.assign[t] = p
+		s.pinned[t] = true
+		s.load[w]++
+	}
+	var short []string
+	for w, l := range s.load {
+		if l > s.capa[w] {
+			short = append(short, fmt.Sprintf("worker %d has %d pinned tasks but capacity %d", w, l, s.capa[w]))
+		}
+		for l > 0 && s.tierAt[w] < s.tierOff[w+1] && s.tierEnd[s.tierAt[w]] <= l {
+			s.tierAt[w]++
+		}
+	}
+	if len(short) > 0 {
+		return fmt.Errorf("%w: %s", ErrInfeasible, strings.Join(short, "; "))
+	}
+	return nil
+}
+
+// run routes every free task along a shortest path to the sink.
+func (s *dispatchState) run(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for t := range s.tasks {
+		if s.pinned[t] {
+			continue
+		}
+		if err := s.route(t); err != nil {
+			return err
+		}
+		if s.work >= s.polls {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			s.polls = s.work + ctxPollWork
+		}
+	}
+	return nil
+}
+
+// route finds a shortest path from free task src to the sink, updates the
+// potentials of the settled nodes and augments one unit along the path.
+func (s *dispatchState) route(src int32) error {
+	s.iter++
+	it, T := s.iter, s.tasks
+	best, end := int64(math.MaxInt64), int32(-1)
+	s.scanned = s.scanned[:0]
+	s.seen[src], s.dist[src], s.pred[src] = it, 0, -1
+	s.push(src)
+	for len(s.heap) > 0 {
+		u := s.heap[0]
+		du := s.dist[u]
+		if du >= best {
+			break
+		}
+		s.pop()
+		s.scanned = append(s.scanned, u)
+		if u < T {
+			pu := s.pi[u]
+			if lc := s.d.Unassigned[u]; lc != NoLeave {
+				if nd := du + lc - pu; nd < best {
+					best, end = nd, u
+				}
+			}
+			own := s.assign[u]
+			lo, hi := s.off[u], s.off[u+1]
+			s.work += int64(hi - lo)
+			for p := lo; p < hi; p++ {
+				if p == own {
+					continue
+				}
+				v := T + s.arcW[p]
+				if s.relax(v, du+s.arcC[p]-pu+s.pi[v], u, it) {
+					s.predPos[v-T] = p
+				}
+			}
+			continue
+		}
+		w := u - T
+		pu := s.pi[u]
+		if s.load[w] < s.capa[w] {
+			if nd := du + s.tierCost[s.tierAt[w]] - pu; nd < best {
+				best, end = nd, u
+			}
+		}
+		for t := s.first[w]; t >= 0; t = s.next[t] {
+			s.work++
+			s.relax(t, du-s.arcC[s.assign[t]]-pu+s.pi[t], u, it)
+		}
+	}
+	for _, v := range s.heap {
+		s.hpos[v] = -1
+	}
+	s.heap = s.heap[:0]
+	if end < 0 {
+		return s.infeasible(src, it)
+	}
+	for _, v := range s.scanned {
+		s.pi[v] += best - s.dist[v]
+	}
+	s.augment(end)
+	return nil
+}
+
+// relax offers distance nd to node v from node u and reports whether it
+// improved v's label.
+func (s *dispatchState) relax(v int32, nd int64, u int32, it uint32) bool {
+	if s.seen[v] != it {
+		s.seen[v], s.dist[v], s.pred[v] = it, nd, u
+		s.push(v)
+		return true
+	}
+	if nd < s.dist[v] && s.hpos[v] >= 0 {
+		s.dist[v], s.pred[v] = nd, u
+		s.up(s.hpos[v])
+		return true
+	}
+	return false
+}
+
+// augment sends one unit along the search tree path ending at end, the node
+// whose arc into the sink closed the path.
+func (s *dispatchState) augment(end int32) {
+	T := s.tasks
+	x := end
+	if end < T { // the path ends on a leave-unassigned arc
+		if s.assign[end] >= 0 {
+			s.unlink(end)
+		}
+		s.assign[end] = taskLeaving
+		x = s.pred[end]
+	} else {
+		s.grow(end - T)
+	}
+	for x >= 0 { // x is a worker; move the task it was reached from onto it
+		w := x - T
+		t := s.pred[x]
+		x = s.pred[t]
+		if s.assign[t] >= 0 {
+			s.unlink(t)
+		}
+		s.assign[t] = s.predPos[w]
+		s.link(t, w)
+	}
+}
+
+// grow adds a unit to worker w's load and moves its tier pointer. Loads
+// never shrink: no shortest path to the sink leaves it again.
+func (s *dispatchState) grow(w int32) {
+	s.load[w]++
+	if s.tierEnd[s.tierAt[w]] <= s.load[w] {
+		s.tierAt[w]++
+	}
+}
+
+func (s *dispatchState) link(t, w int32) {
+	s.prev[t], s.next[t] = -1, s.first[w]
+	if s.first[w] >= 0 {
+		s.prev[s.first[w]] = t
+	}
+	s.first[w] = t
+}
+
+func (s *dispatchState) unlink(t int32) {
+	w := s.arcW[s.assign[t]]
+	if s.prev[t] >= 0 {
+		s.next[s.prev[t]] = s.next[t]
+	} else {
+		s.first[w] = s.next[t]
+	}
+	if s.next[t] >= 0 {
+		s.prev[s.next[t]] = s.prev[t]
+	}
+}
+
+// infeasible describes why task src, which must be assigned, cannot be: the
+// workers reachable from it are full of tasks that cannot move elsewhere.
+func (s *dispatchState) infeasible(src int32, it uint32) error {
+	T := s.tasks
+	var workers []string
+	var capa int64
+	for w := range int32(len(s.load)) {
+		if s.seen[T+w] == it {
+			capa += s.capa[w]
+			if len(workers) < 10 {
+				workers = append(workers, fmt.Sprint(w))
+			} else if len(workers) == 10 {
+				workers = append(workers, "...")
+			}
+		}
+	}
+	if len(workers) == 0 {
+		return fmt.Errorf("%w: task %d must be assigned but has no candidate worker", ErrInfeasible, src)
+	}
+	return fmt.Errorf("%w: task %d must be assigned but the workers it can reach (%s; capacity %d in all) are full with tasks that cannot move",
+		ErrInfeasible, src, strings.Join(workers, ", "), capa)
+}
+
+// result reads the solution, fixes the pinned tasks' potentials and
+// computes the objective and the dual bound.
+func (s *dispatchState) result() (*DispatchResult, error) {
+	d, T := s.d, int(s.tasks)
+	r := &DispatchResult{
+		TaskArc:    make([]int32, T),
+		WorkerLoad: s.load,
+		Potential:  s.pi,
+		Stats: Stats{
+			Algorithm:  "ssp-dispatch",
+			Nodes:      T + d.Workers + 1,
+			Arcs:       len(d.ArcTask) + int(s.tierOff[d.Workers]),
+			Iterations: int64(s.iter),
+		},
+	}
+	var obj int64
+	for t := range T {
+		p := s.assign[t]
+		if p < 0 {
+			r.TaskArc[t] = -1
+			obj += d.Unassigned[t]
+			continue
+		}
+		r.TaskArc[t] = arcAt(s.order, p)
+		obj += s.arcC[p]
+		if s.pinned[t] {
+			s.pi[t] = s.pinnedPotential(int32(t))
+		}
+	}
+	for _, u := range d.Unassigned {
+		if u != NoLeave {
+			r.Stats.Arcs++
+		}
+	}
+	for w, tiers := range d.Tiers {
+		load := s.load[w]
+		for _, tr := range tiers {
+			x := min(load, tr.Units)
+			obj += x * tr.Cost
+			load -= x
+		}
+	}
+	r.Objective = obj
+	bound, ok := dispatchDual(d, r)
+	if !ok {
+		return nil, fmt.Errorf("%w: dual bound", ErrOverflow)
+	}
+	r.DualBound = bound
+	return r, nil
+}
+
+// pinnedPotential returns a potential for pinned task t under which its
+// other arcs have non-negative reduced cost: the least cost-plus-potential
+// among them, or that of its pinned arc when it has no other.
+func (s *dispatchState) pinnedPotential(t int32) int64 {
+	T, own := s.tasks, s.assign[t]
+	p := s.arcC[own] + s.pi[T+s.arcW[own]]
+	alt := int64(math.MaxInt64)
+	if u := s.d.Unassigned[t]; u != NoLeave {
+		alt = u
+	}
+	for q := s.off[t]; q < s.off[t+1]; q++ {
+		if q != own {
+			alt = min(alt, s.arcC[q]+s.pi[T+s.arcW[q]])
+		}
+	}
+	if alt != math.MaxInt64 {
+		p = alt
+	}
+	return p
+}
+
+// dispatchDual returns the dual objective of r.Potential on d.Network():
+// Σ supply·π plus, per arc, its reduced cost times its upper bound when
+// negative or its lower bound when positive.
+func dispatchDual(d *Dispatch, r *DispatchResult) (int64, bool) {
+	T, pi := d.Tasks, r.Potential
+	sink := T + d.Workers
+	var dual acc
+	for t := range T {
+		dual.addProduct(1, pi[t])
+	}
+	dual.addProduct(-int64(T), pi[sink])
+	pinned := make(map[int32]bool, len(d.Pinned))
+	for _, a := range d.Pinned {
+		pinned[a] = true
+	}
+	for a, t := range d.ArcTask {
+		rc := d.ArcCost[a] - pi[t] + pi[T+int(d.ArcWorker[a])]
+		if rc < 0 || (rc > 0 && pinned[int32(a)]) {
+			dual.addProduct(1, rc)
+		}
+	}
+	for w, tiers := range d.Tiers {
+		for _, tr := range tiers {
+			if rc := tr.Cost - pi[T+w] + pi[sink]; rc < 0 {
+				dual.addProduct(tr.Units, rc)
+			}
+		}
+	}
+	for t, u := range d.Unassigned {
+		if u == NoLeave {
+			continue
+		}
+		if rc := u - pi[t] + pi[sink]; rc < 0 {
+			dual.addProduct(1, rc)
+		}
+	}
+	return dual.int64()
+}
+
+// push inserts node v into the heap.
+func (s *dispatchState) push(v int32) {
+	s.heap = append(s.heap, v)
+	s.hpos[v] = int32(len(s.heap) - 1)
+	s.up(s.hpos[v])
+}
+
+// pop removes the heap's minimum.
+func (s *dispatchState) pop() {
+	h := s.heap
+	s.hpos[h[0]] = -1
+	last := h[len(h)-1]
+	s.heap = h[:len(h)-1]
+	if len(s.heap) > 0 {
+		s.heap[0] = last
+		s.hpos[last] = 0
+		s.down(0)
+	}
+}
+
+func (s *dispatchState) up(i int32) {
+	h, v := s.heap, s.heap[i]
+	dv := s.dist[v]
+	for i > 0 {
+		p := (i - 1) / 4
+		if s.dist[h[p]] <= dv {
+			break
+		}
+		h[i] = h[p]
+		s.hpos[h[i]] = i
+		i = p
+	}
+	h[i] = v
+	s.hpos[v] = i
+}
+
+func (s *dispatchState) down(i int32) {
+	h, v := s.heap, s.heap[i]
+	dv := s.dist[v]
+	n := int32(len(h))
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m, dm := c, s.dist[h[c]]
+		for j := c + 1; j < min(c+4, n); j++ {
+			if dj := s.dist[h[j]]; dj < dm {
+				m, dm = j, dj
+			}
+		}
+		if dm >= dv {
+			break
+		}
+		h[i] = h[m]
+		s.hpos[h[i]] = i
+		i = m
+	}
+	h[i] = v
+	s.hpos[v] = i
+}
