@@ -106,7 +106,9 @@ type hotspot struct {
 // rules, except CheaperUnassigned, which needs rules where an unassigned
 // penalty undercuts travel. The same options always give the same batch.
 // Time is linear in Tasks + Workers: a million tasks take about a second.
-// Capacities are capped at file.MaxCapacity.
+// Capacities are capped at file.MaxCapacity. The first task is created at
+// AsOf, so that file.Load, which takes the latest created_at as AsOf, gets
+// the same planning instant back.
 //
 // Generate panics if Tasks or Workers is negative.
 func Generate(opts GenOptions) *paidan.Batch {
@@ -411,6 +413,9 @@ func (g *generator) tasks() []paidan.Task {
 			g.harden(t, i/50%hardKinds)
 		}
 	}
+	// The newest task arrives at AsOf, so a dataset file, which does not
+	// store AsOf, loads back with the same planning instant.
+	ts[0].CreatedAt = g.asOf
 	return ts
 }
 

@@ -56,7 +56,11 @@ func TestGenerateLoads(t *testing.T) {
 				if err := file.Write(context.Background(), dir, b, file.WriteOptions{Format: format}); err != nil {
 					t.Fatal(err)
 				}
-				ds, err := file.Load(context.Background(), dir, file.Options{AsOf: b.AsOf})
+				var opts file.Options
+				if n == 0 {
+					opts.AsOf = b.AsOf // no task to take AsOf from
+				}
+				ds, err := file.Load(context.Background(), dir, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
