@@ -22,7 +22,7 @@ const MaxRulesBytes = 1 << 20
 // that paidan.Rules.Validate uses in its errors.
 type rulesDoc struct {
 	Resolution        float64       `yaml:"resolution"`
-	CandidatesPerTask int           `yaml:"candidates_per_task"`
+	CandidatesPerTask intValue      `yaml:"candidates_per_task"`
 	MaxDistanceKm     float64       `yaml:"max_distance_km"`
 	SpeedKmh          float64       `yaml:"speed_kmh"`
 	TravelCostPerKm   float64       `yaml:"travel_cost_per_km"`
@@ -43,10 +43,24 @@ type balanceDoc struct {
 	CostPerTask float64 `yaml:"cost_per_task"`
 }
 
+// intValue is an int that accepts only YAML integers: go-yaml would
+// truncate 2.5 to 2.
+type intValue int
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (v *intValue) UnmarshalYAML(n *yaml.Node) error {
+	var i int
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not an integer", n.Line, clip(n.Value))}}
+	}
+	*v = intValue(i)
+	return nil
+}
+
 func toDoc(r *paidan.Rules) rulesDoc {
 	d := rulesDoc{
 		Resolution:        r.Resolution,
-		CandidatesPerTask: r.CandidatesPerTask,
+		CandidatesPerTask: intValue(r.CandidatesPerTask),
 		MaxDistanceKm:     r.MaxDistanceKm,
 		SpeedKmh:          r.SpeedKmh,
 		TravelCostPerKm:   r.TravelCostPerKm,
@@ -63,7 +77,7 @@ func toDoc(r *paidan.Rules) rulesDoc {
 func (d *rulesDoc) rules() paidan.Rules {
 	r := paidan.Rules{
 		Resolution:        d.Resolution,
-		CandidatesPerTask: d.CandidatesPerTask,
+		CandidatesPerTask: int(d.CandidatesPerTask),
 		MaxDistanceKm:     d.MaxDistanceKm,
 		SpeedKmh:          d.SpeedKmh,
 		TravelCostPerKm:   d.TravelCostPerKm,
@@ -87,14 +101,15 @@ func LoadRules(path string) (paidan.Rules, error) {
 }
 
 // ReadRules reads a rules document from r and validates it. Keys missing
-// from the document keep their paidan.DefaultRules value; a key given as
-// null takes the zero value; an empty balance list means no balancing. An
-// empty document gives the defaults.
+// from the document keep their paidan.DefaultRules value; a key without a
+// value (null) is an error; an empty balance list ("balance: []") means no
+// balancing. An empty document gives the defaults.
 //
 // Errors are *paidan.InputError values with the given source and the line
 // of the offending key (0 when YAML does not say), wrapping
 // paidan.ErrUnknownKey for a key that is not a rule, paidan.ErrSyntax for
-// malformed YAML or a value of the wrong type, paidan.ErrTooLong for a
+// malformed YAML or a value of the wrong type, paidan.ErrMissingValue for
+// a null value, paidan.ErrTooLong for a
 // document over MaxRulesBytes, and otherwise the error of
 // paidan.Rules.Validate.
 func ReadRules(r io.Reader, source string) (paidan.Rules, error) {
@@ -120,10 +135,16 @@ func ReadRules(r io.Reader, source string) (paidan.Rules, error) {
 		return paidan.Rules{}, &paidan.InputError{Source: source, Line: extra.Line,
 			Err: fmt.Errorf("more than one YAML document: %w", paidan.ErrSyntax)}
 	}
+	lines, null := ruleKeys(data)
+	if null != "" {
+		return paidan.Rules{}, &paidan.InputError{Source: source, Line: lines[null], Key: null,
+			Err: fmt.Errorf("no value: %w", paidan.ErrMissingValue)}
+	}
 	rules := doc.rules()
 	if err := rules.Validate(); err != nil {
+		// Validate names the key first: "balance[1].above: ...".
 		key, _, _ := strings.Cut(err.Error(), ":")
-		return paidan.Rules{}, &paidan.InputError{Source: source, Line: keyLine(data, key), Err: err}
+		return paidan.Rules{}, &paidan.InputError{Source: source, Line: keyLine(lines, key), Err: err}
 	}
 	return rules, nil
 }
@@ -172,15 +193,15 @@ func yamlError(source string, err error) error {
 	return errors.Join(errs...)
 }
 
-// keyLine returns the line of the rules key named by a Validate error, such
-// as "unassigned.base" or "balance[1].above", or of its nearest enclosing
-// key present in the document; 0 when none is.
-func keyLine(data []byte, key string) int {
+// ruleKeys returns the line of every key of a rules document that decoded
+// without error, by path ("unassigned.base", "balance[1].above"), and the
+// path of the first key whose value is null ("" if none is).
+func ruleKeys(data []byte) (lines map[string]int, null string) {
+	lines = make(map[string]int)
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
-		return 0
+		return lines, ""
 	}
-	lines := make(map[string]int)
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
 		switch n.Kind {
@@ -191,6 +212,9 @@ func keyLine(data []byte, key string) int {
 					p = path + "." + p
 				}
 				lines[p] = n.Content[i].Line
+				if v := n.Content[i+1]; v.ShortTag() == "!!null" && null == "" {
+					null = p
+				}
 				walk(n.Content[i+1], p)
 			}
 		case yaml.SequenceNode:
@@ -202,6 +226,12 @@ func keyLine(data []byte, key string) int {
 		}
 	}
 	walk(root.Content[0], "")
+	return lines, null
+}
+
+// keyLine returns the line of key, or of its nearest enclosing key present
+// in lines; 0 when none is.
+func keyLine(lines map[string]int, key string) int {
 	for key != "" {
 		if line, ok := lines[key]; ok {
 			return line
