@@ -160,8 +160,8 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 	st.Candidates = len(net.d.ArcTask)
 
 	done = stage(StageFinish, &st.Finish)
-	defer done()
 	p, err := in.plan(net, res, outcomes)
+	done()
 	if err != nil {
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
