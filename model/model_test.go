@@ -170,7 +170,7 @@ func TestPlanHandChecked(t *testing.T) {
 			want: want{objective: 3002, assigned: map[paidan.TaskID]paidan.WorkerID{"t2": "w1"},
 				reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.PinnedInfeasible, "t1": paidan.PinnedInfeasible, "t3": paidan.PinnedInfeasible},
 				detail: map[paidan.TaskID]string{
-					"t0": "pinned to worker w0, which lacks forklift",
+					"t0": "pinned to worker w0, which cannot take it: lacks forklift",
 					"t1": "pinned to worker w9, which is not in the batch",
 					"t3": "pinned to worker w1, whose 1 remaining units go to 1 earlier tasks pinned to it",
 				}},

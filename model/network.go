@@ -150,7 +150,7 @@ func (in *instance) network(c *candidates, extra map[int][]candidate) *network {
 			id := in.batch.Workers[w].ID
 			switch {
 			case !v.ok():
-				net.pinnedFail[ti] = fmt.Sprintf("pinned to worker %s, which %s", id, in.brokenRules(ti, w, v))
+				net.pinnedFail[ti] = fmt.Sprintf("pinned to worker %s, which cannot take it: %s", id, in.brokenRules(ti, w, v))
 			case pinnedUse[w] >= in.workers[w].remaining:
 				net.pinnedFail[ti] = fmt.Sprintf("pinned to worker %s, whose %d remaining units go to %d earlier tasks pinned to it",
 					id, in.workers[w].remaining, pinnedUse[w])

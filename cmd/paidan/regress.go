@@ -84,7 +84,8 @@ func newRegressCmd() *cobra.Command {
 		Long: `Regress plans each dataset directory under its own rules and compares the
 result with the directory's expected.json: objective (in integer units and
 cost units), tasks, assigned, unassigned by reason and certificate. With no
-DIR it takes every directory under --root that has an expected.json.
+DIR it takes every directory under --root that has an expected.json (with
+--update, every directory that has tasks).
 
 It prints one row per dataset and exits with status 3 when any dataset
 differs or fails its certificate. --update rewrites expected.json from the
@@ -92,7 +93,7 @@ new results instead (review the diff before committing it).`,
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			if len(dirs) == 0 {
 				var err error
-				if dirs, err = regressionDirs(root); err != nil {
+				if dirs, err = regressionDirs(root, update); err != nil {
 					return err
 				}
 				if len(dirs) == 0 {
@@ -108,9 +109,13 @@ new results instead (review the diff before committing it).`,
 }
 
 // regressionDirs returns the subdirectories of root that hold an
-// expected.json, sorted.
-func regressionDirs(root string) ([]string, error) {
-	matches, err := filepath.Glob(filepath.Join(root, "*", expectedFile))
+// expected.json (with update, those that hold tasks), sorted.
+func regressionDirs(root string, update bool) ([]string, error) {
+	pattern := expectedFile
+	if update {
+		pattern = "tasks.*"
+	}
+	matches, err := filepath.Glob(filepath.Join(root, "*", pattern))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +144,7 @@ func regress(cmd *cobra.Command, dirs []string, update bool) error {
 			continue
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("regress %s: %w", dir, err)
 		}
 		got := expectedOf(p)
 		path := filepath.Join(dir, expectedFile)
