@@ -22,7 +22,7 @@ type instance struct {
 	tasks   []taskInfo
 	workers []workerInfo
 	pos     []vec3 // worker positions, indexed like workers
-	tree    *kdTree
+	index   *workerIndex // every worker
 
 	skillNames []string
 	skillWords int
@@ -124,6 +124,7 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 				wi.regions[j] = intern(r)
 			}
 			slices.Sort(wi.regions)
+			wi.regions = slices.Compact(wi.regions)
 		}
 		wi.limit = distanceLimit(rules.MaxDistanceKm, w.MaxDistanceKm)
 		maxLimit = max(maxLimit, wi.limit)
@@ -136,11 +137,6 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 	if len(b.Workers) == 0 {
 		in.searchChord = 0
 	}
-	ids := make([]int32, len(b.Workers))
-	for i := range ids {
-		ids[i] = int32(i)
-	}
-	in.tree = newKDTree(in.pos, ids)
 
 	for i := range b.Tasks {
 		t := &b.Tasks[i]
@@ -170,6 +166,7 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 	if err := cm.checkTotal(in); err != nil {
 		return nil, err
 	}
+	in.index = in.newWorkerIndex(func(int) bool { return true })
 	return in, nil
 }
 
@@ -307,6 +304,10 @@ func (in *instance) check(ti, wi int, mask ruleMask, all bool) verdict {
 	if !mask.has(ruleRange) && !mask.has(ruleShift) {
 		return v
 	}
+	if !all && mask.has(ruleShift) && (w.start > w.end || w.start > t.due) {
+		v.failed |= 1 << ruleShift // too late at any distance
+		return v
+	}
 	v.distKm = haversine(t.geo, w.geo)
 	if mask.has(ruleRange) && v.distKm > w.limit && fail(ruleRange) {
 		return v
@@ -336,8 +337,13 @@ func (w *workerInfo) serves(region int32) bool {
 	return ok
 }
 
+// skillsOf returns task ti's skill set.
+func (in *instance) skillsOf(ti int) []uint64 {
+	return in.taskSkills[ti*in.skillWords:][:in.skillWords]
+}
+
 func (in *instance) hasSkills(ti, wi int) bool {
-	ts := in.taskSkills[ti*in.skillWords:][:in.skillWords]
+	ts := in.skillsOf(ti)
 	ws := in.workSkills[wi*in.skillWords:][:in.skillWords]
 	for i, s := range ts {
 		if s&^ws[i] != 0 {

@@ -79,7 +79,7 @@ func (in *instance) pruneRange(ctx context.Context, lo, hi int) (candidates, err
 		}
 		t := &in.tasks[ti]
 		if t.pinned == -1 {
-			buf = in.tree.nearest(t.v, in.searchChord, k, func(wi int32) bool {
+			buf = in.index.nearest(in, ti, in.searchChord, k, func(wi int32) bool {
 				return in.check(ti, int(wi), allRules, false).ok()
 			}, buf)
 			for _, nb := range buf {

@@ -34,18 +34,13 @@ func (o offer) total() int64 { return o.travel + o.stab + o.bal }
 type classifier struct {
 	in     *instance
 	load   []int   // tasks the solution gives each worker
-	spare  *kdTree // workers with capacity left after the solution
+	spare  *workerIndex // workers with capacity left after the solution
 	skills map[string][2]bool
 }
 
 func (in *instance) newClassifier(load []int) *classifier {
-	var ids []int32
-	for w := range in.workers {
-		if load[w] < in.workers[w].remaining {
-			ids = append(ids, int32(w))
-		}
-	}
-	return &classifier{in: in, load: load, spare: newKDTree(in.pos, ids), skills: map[string][2]bool{}}
+	spare := in.newWorkerIndex(func(w int) bool { return load[w] < in.workers[w].remaining })
+	return &classifier{in: in, load: load, spare: spare, skills: map[string][2]bool{}}
 }
 
 // classify returns the reason for unassigned task ti. When some worker with
@@ -62,12 +57,12 @@ func (c *classifier) classify(ti int, pinnedFail map[int]string) (outcome, []off
 		return o, nil
 	}
 	var buf []neighbour
-	eligible := slices.Clone(in.tree.nearest(in.tasks[ti].v, in.searchChord, 4, func(w int32) bool {
+	eligible := slices.Clone(in.index.nearest(in, ti, in.searchChord, 4, func(w int32) bool {
 		return in.check(ti, int(w), allButCapacity, false).ok()
 	}, buf))
 	if len(eligible) == 0 {
 		const mask = 1<<ruleSkill | 1<<ruleRegion | 1<<ruleRange
-		if nb := in.tree.nearest(in.tasks[ti].v, in.searchChord, 1, func(w int32) bool {
+		if nb := in.index.nearest(in, ti, in.searchChord, 1, func(w int32) bool {
 			return in.check(ti, int(w), mask, false).ok()
 		}, buf); len(nb) > 0 {
 			w := int(nb[0].id)
@@ -76,7 +71,7 @@ func (c *classifier) classify(ti int, pinnedFail map[int]string) (outcome, []off
 				in.batch.Workers[w].ID, v.distKm, in.ruleDetail(ti, w, ruleShift, v))}, nil
 		}
 		const mask2 = 1<<ruleSkill | 1<<ruleRegion
-		nb := in.tree.nearest(in.tasks[ti].v, math.Inf(1), 1, func(w int32) bool {
+		nb := in.index.nearest(in, ti, math.Inf(1), 1, func(w int32) bool {
 			return in.check(ti, int(w), mask2, false).ok()
 		}, buf)
 		w := int(nb[0].id) // skillsAndRegion proved one exists
@@ -175,7 +170,7 @@ func (c *classifier) offers(ti int) []offer {
 		return o, true
 	}
 	var buf []neighbour
-	nb := c.spare.nearest(t.v, in.searchChord, 1, func(w int32) bool { _, ok := offerOf(w); return ok }, buf)
+	nb := c.spare.nearest(in, ti, in.searchChord, 1, func(w int32) bool { _, ok := offerOf(w); return ok }, buf)
 	if len(nb) == 0 {
 		return nil
 	}
@@ -187,11 +182,10 @@ func (c *classifier) offers(ti int) []offer {
 		radius = min(radius, chordFor(reach))
 	}
 	var out []offer
-	c.spare.within(t.v, radius, func(w int32) bool {
+	c.spare.within(in, ti, radius, func(w int32) {
 		if o, ok := offerOf(w); ok {
 			out = append(out, o)
 		}
-		return true
 	})
 	slices.SortFunc(out, func(a, b offer) int {
 		return cmp.Or(cmp.Compare(a.total(), b.total()), cmp.Compare(a.distKm, b.distKm), cmp.Compare(a.worker, b.worker))
