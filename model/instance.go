@@ -21,7 +21,7 @@ type instance struct {
 	asOf    int64 // Unix ns
 	tasks   []taskInfo
 	workers []workerInfo
-	pos     []vec3 // worker positions, indexed like workers
+	pos     []vec3       // worker positions, indexed like workers
 	index   *workerIndex // every worker
 
 	skillNames []string

@@ -33,7 +33,7 @@ func (o offer) total() int64 { return o.travel + o.stab + o.bal }
 // a solution.
 type classifier struct {
 	in     *instance
-	load   []int   // tasks the solution gives each worker
+	load   []int        // tasks the solution gives each worker
 	spare  *workerIndex // workers with capacity left after the solution
 	skills map[string][2]bool
 }
