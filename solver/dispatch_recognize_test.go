@@ -67,7 +67,7 @@ func scrambled(rng *rand.Rand, d *solver.Dispatch) *solver.Network {
 		n.Supply[perm[v]] = s
 	}
 	type arc struct {
-		t, h          int
+		t, h         int
 		lo, up, cost int64
 	}
 	var arcs []arc
