@@ -93,24 +93,43 @@ type dispatchState struct {
 	tierAt   []int32 // per worker: the tier of unit load+1
 	capa     []int64 // per worker: total capacity, clamped to tasks+1
 	load     []int64
+	first    []int32 // per worker: first movable task assigned to it, or -1
 
-	// assign[t] is the position of task t's arc, taskFree or taskLeaving.
-	// Movable assigned tasks are linked per worker (first, next, prev);
-	// pinned tasks are counted in load but not linked.
-	assign      []int32
-	pinned      []bool
-	first       []int32
-	next, prev  []int32
-	pi          []int64 // potentials; pi[sink] stays 0
-	dist        []int64
-	pred        []int32 // search tree: predecessor node
-	predPos     []int32 // per worker: the position of the arc into it
-	seen        []uint32
-	iter        uint32
-	heap        []int32 // 4-ary min-heap of nodes by dist
-	hpos        []int32 // per node: index in heap, or -1
-	scanned     []int32
-	work, polls int64
+	node    []dnode // per node: potential and search labels
+	task    []dtask // per task: assignment
+	heap    []hentry
+	scanned []int32
+	iter    uint32
+	work    int64 // arcs scanned, for context polling
+	polls   int64 // work at which to poll the context next
+}
+
+// dnode holds a node's potential and its labels in the current search,
+// together so that a relaxation touches one cache line. pi of the sink
+// stays 0.
+type dnode struct {
+	pi   int64
+	dist int64  // valid when seen is the current search
+	seen uint32 // the search that last labelled the node
+	hpos int32  // index in the heap, or -1
+	pred int32  // predecessor in the search tree
+	pos  int32  // for a worker: the arc position it was reached by
+}
+
+// dtask is a task's assignment. Movable assigned tasks are linked per
+// worker (next, prev); pinned tasks are counted in the load but not linked,
+// so that no search moves them.
+type dtask struct {
+	cost       int64 // cost of the assigned arc
+	assign     int32 // position of the assigned arc, taskFree or taskLeaving
+	next, prev int32
+	pinned     bool
+}
+
+// hentry is a heap entry: a node with its distance label as key.
+type hentry struct {
+	key int64
+	v   int32
 }
 
 func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
@@ -145,31 +164,31 @@ func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	s.tierAt = make([]int32, W)
 	copy(s.tierAt, s.tierOff[:W])
 	s.load = make([]int64, W)
-	s.assign = make([]int32, T)
-	s.pinned = make([]bool, T)
-	for t := range s.assign {
-		s.assign[t] = taskFree
-	}
-	if err := s.pin(); err != nil {
-		return nil, err
-	}
 	s.first = make([]int32, W)
 	for w := range s.first {
 		s.first[w] = -1
 	}
-	s.next = make([]int32, T)
-	s.prev = make([]int32, T)
-	s.pi = make([]int64, nodes)
+	s.task = make([]dtask, T)
+	for t := range s.task {
+		s.task[t].assign = taskFree
+	}
+	if err := s.pin(); err != nil {
+		return nil, err
+	}
+	s.node = make([]dnode, nodes)
+	for v := range s.node {
+		s.node[v].hpos = -1
+	}
 	for w := range W {
 		switch {
 		case s.load[w] < s.capa[w]:
-			s.pi[T+w] = s.tierCost[s.tierAt[w]]
+			s.node[T+w].pi = s.tierCost[s.tierAt[w]]
 		case s.load[w] > 0:
-			s.pi[T+w] = s.tierCost[s.tierAt[w]-1]
+			s.node[T+w].pi = s.tierCost[s.tierAt[w]-1]
 		}
 	}
 	for t := range T {
-		if s.pinned[t] {
+		if s.task[t].pinned {
 			continue
 		}
 		p := int64(math.MaxInt64)
@@ -177,20 +196,12 @@ func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 			p = u
 		}
 		for q := off[t]; q < off[t+1]; q++ {
-			p = min(p, s.arcC[q]+s.pi[T+int(s.arcW[q])])
+			p = min(p, s.arcC[q]+s.node[T+int(s.arcW[q])].pi)
 		}
 		if p == math.MaxInt64 {
 			p = 0
 		}
-		s.pi[t] = p
-	}
-	s.dist = make([]int64, nodes)
-	s.pred = make([]int32, nodes)
-	s.predPos = make([]int32, W)
-	s.seen = make([]uint32, nodes)
-	s.hpos = make([]int32, nodes)
-	for v := range s.hpos {
-		s.hpos[v] = -1
+		s.node[t].pi = p
 	}
 	return s, nil
 }
@@ -213,8 +224,7 @@ func (s *dispatchState) pin() error {
 		if s.order != nil {
 			p = pos[a]
 		}
-		s.assign[t] = p
-		s.pinned[t] = true
+		s.task[t] = dtask{cost: d.ArcCost[a], assign: p, pinned: true}
 		s.load[w]++
 	}
 	var short []string
@@ -238,11 +248,14 @@ func (s *dispatchState) run(ctx context.Context) error {
 		return err
 	}
 	for t := range s.tasks {
-		if s.pinned[t] {
+		if s.task[t].pinned {
 			continue
 		}
-		if err := s.route(t); err != nil {
-			return err
+		s.iter++
+		if !s.routeDirect(t) {
+			if err := s.route(t); err != nil {
+				return err
+			}
 		}
 		if s.work >= s.polls {
 			if err := ctx.Err(); err != nil {
@@ -254,84 +267,122 @@ func (s *dispatchState) run(ctx context.Context) error {
 	return nil
 }
 
+// routeDirect routes free task src when a shortest path is a single arc
+// into the sink's reach: the least reduced cost m out of src leads to a
+// worker whose next unit has reduced cost 0, or is its leave arc. This is
+// what the search in route would find first, without the heap. It reports
+// whether it routed src.
+func (s *dispatchState) routeDirect(src int32) bool {
+	T, pu := s.tasks, s.node[src].pi
+	m, at := int64(math.MaxInt64), int32(-1) // least reduced cost, and the first position to a free worker at it
+	lo, hi := s.off[src], s.off[src+1]
+	s.work += int64(hi - lo)
+	for p := lo; p < hi; p++ {
+		w := s.arcW[p]
+		rc := s.arcC[p] - pu + s.node[T+w].pi
+		if rc > m {
+			continue
+		}
+		open := s.load[w] < s.capa[w] && s.tierCost[s.tierAt[w]] == s.node[T+w].pi
+		if rc < m {
+			m, at = rc, -1
+		}
+		if open && at < 0 {
+			at = p
+		}
+	}
+	if lc := s.d.Unassigned[src]; lc != NoLeave && lc-pu <= m {
+		if lc-pu < m || at < 0 {
+			s.node[src].pi = lc
+			s.task[src].assign = taskLeaving
+			return true
+		}
+	}
+	if at < 0 {
+		return false
+	}
+	s.node[src].pi = pu + m
+	s.place(src, at)
+	s.grow(s.arcW[at])
+	return true
+}
+
 // route finds a shortest path from free task src to the sink, updates the
 // potentials of the settled nodes and augments one unit along the path.
 func (s *dispatchState) route(src int32) error {
-	s.iter++
 	it, T := s.iter, s.tasks
+	node := s.node
 	best, end := int64(math.MaxInt64), int32(-1)
 	s.scanned = s.scanned[:0]
-	s.seen[src], s.dist[src], s.pred[src] = it, 0, -1
-	s.push(src)
+	node[src].seen, node[src].dist, node[src].pred = it, 0, -1
+	s.push(src, 0)
 	for len(s.heap) > 0 {
-		u := s.heap[0]
-		du := s.dist[u]
+		du := s.heap[0].key
 		if du >= best {
 			break
 		}
-		s.pop()
+		u := s.pop()
 		s.scanned = append(s.scanned, u)
 		if u < T {
-			pu := s.pi[u]
+			pu := node[u].pi
 			if lc := s.d.Unassigned[u]; lc != NoLeave {
 				if nd := du + lc - pu; nd < best {
 					best, end = nd, u
 				}
 			}
-			own := s.assign[u]
+			own := s.task[u].assign
 			lo, hi := s.off[u], s.off[u+1]
 			s.work += int64(hi - lo)
+			base := du - pu
 			for p := lo; p < hi; p++ {
 				if p == own {
 					continue
 				}
 				v := T + s.arcW[p]
-				if s.relax(v, du+s.arcC[p]-pu+s.pi[v], u, it) {
-					s.predPos[v-T] = p
+				nv := &node[v]
+				nd := base + s.arcC[p] + nv.pi
+				if nv.seen != it {
+					nv.seen, nv.dist, nv.pred, nv.pos = it, nd, u, p
+					s.push(v, nd)
+				} else if nd < nv.dist && nv.hpos >= 0 {
+					nv.dist, nv.pred, nv.pos = nd, u, p
+					s.decrease(nv.hpos, nd)
 				}
 			}
 			continue
 		}
 		w := u - T
-		pu := s.pi[u]
+		base := du - node[u].pi
 		if s.load[w] < s.capa[w] {
-			if nd := du + s.tierCost[s.tierAt[w]] - pu; nd < best {
+			if nd := base + s.tierCost[s.tierAt[w]]; nd < best {
 				best, end = nd, u
 			}
 		}
-		for t := s.first[w]; t >= 0; t = s.next[t] {
+		for t := s.first[w]; t >= 0; t = s.task[t].next {
 			s.work++
-			s.relax(t, du-s.arcC[s.assign[t]]-pu+s.pi[t], u, it)
+			nt := &node[t]
+			nd := base - s.task[t].cost + nt.pi
+			if nt.seen != it {
+				nt.seen, nt.dist, nt.pred = it, nd, u
+				s.push(t, nd)
+			} else if nd < nt.dist && nt.hpos >= 0 {
+				nt.dist, nt.pred = nd, u
+				s.decrease(nt.hpos, nd)
+			}
 		}
 	}
-	for _, v := range s.heap {
-		s.hpos[v] = -1
+	for _, e := range s.heap {
+		node[e.v].hpos = -1
 	}
 	s.heap = s.heap[:0]
 	if end < 0 {
 		return s.infeasible(src, it)
 	}
 	for _, v := range s.scanned {
-		s.pi[v] += best - s.dist[v]
+		node[v].pi += best - node[v].dist
 	}
 	s.augment(end)
 	return nil
-}
-
-// relax offers distance nd to node v from node u and reports whether it
-// improved v's label.
-func (s *dispatchState) relax(v int32, nd int64, u int32, it uint32) bool {
-	if s.seen[v] != it {
-		s.seen[v], s.dist[v], s.pred[v] = it, nd, u
-		s.push(v)
-		return true
-	}
-	if nd < s.dist[v] && s.hpos[v] >= 0 {
-		s.dist[v], s.pred[v] = nd, u
-		s.up(s.hpos[v])
-		return true
-	}
-	return false
 }
 
 // augment sends one unit along the search tree path ending at end, the node
@@ -340,24 +391,35 @@ func (s *dispatchState) augment(end int32) {
 	T := s.tasks
 	x := end
 	if end < T { // the path ends on a leave-unassigned arc
-		if s.assign[end] >= 0 {
+		if s.task[end].assign >= 0 {
 			s.unlink(end)
 		}
-		s.assign[end] = taskLeaving
-		x = s.pred[end]
+		s.task[end].assign = taskLeaving
+		x = s.node[end].pred
 	} else {
 		s.grow(end - T)
 	}
 	for x >= 0 { // x is a worker; move the task it was reached from onto it
-		w := x - T
-		t := s.pred[x]
-		x = s.pred[t]
-		if s.assign[t] >= 0 {
+		t := s.node[x].pred
+		p := s.node[x].pos
+		x = s.node[t].pred
+		if s.task[t].assign >= 0 {
 			s.unlink(t)
 		}
-		s.assign[t] = s.predPos[w]
-		s.link(t, w)
+		s.place(t, p)
 	}
+}
+
+// place assigns task t to the arc at position p and links it to the worker.
+func (s *dispatchState) place(t, p int32) {
+	w := s.arcW[p]
+	tk := &s.task[t]
+	tk.cost, tk.assign = s.arcC[p], p
+	tk.prev, tk.next = -1, s.first[w]
+	if s.first[w] >= 0 {
+		s.task[s.first[w]].prev = t
+	}
+	s.first[w] = t
 }
 
 // grow adds a unit to worker w's load and moves its tier pointer. Loads
@@ -369,23 +431,16 @@ func (s *dispatchState) grow(w int32) {
 	}
 }
 
-func (s *dispatchState) link(t, w int32) {
-	s.prev[t], s.next[t] = -1, s.first[w]
-	if s.first[w] >= 0 {
-		s.prev[s.first[w]] = t
-	}
-	s.first[w] = t
-}
-
+// unlink removes assigned task t from its worker's list.
 func (s *dispatchState) unlink(t int32) {
-	w := s.arcW[s.assign[t]]
-	if s.prev[t] >= 0 {
-		s.next[s.prev[t]] = s.next[t]
+	tk := &s.task[t]
+	if tk.prev >= 0 {
+		s.task[tk.prev].next = tk.next
 	} else {
-		s.first[w] = s.next[t]
+		s.first[s.arcW[tk.assign]] = tk.next
 	}
-	if s.next[t] >= 0 {
-		s.prev[s.next[t]] = s.prev[t]
+	if tk.next >= 0 {
+		s.task[tk.next].prev = tk.prev
 	}
 }
 
@@ -396,7 +451,7 @@ func (s *dispatchState) infeasible(src int32, it uint32) error {
 	var workers []string
 	var capa int64
 	for w := range int32(len(s.load)) {
-		if s.seen[T+w] == it {
+		if s.node[T+w].seen == it {
 			capa += s.capa[w]
 			if len(workers) < 10 {
 				workers = append(workers, fmt.Sprint(w))
@@ -419,7 +474,7 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 	r := &DispatchResult{
 		TaskArc:    make([]int32, T),
 		WorkerLoad: s.load,
-		Potential:  s.pi,
+		Potential:  make([]int64, len(s.node)),
 		Stats: Stats{
 			Algorithm:  "ssp-dispatch",
 			Nodes:      T + d.Workers + 1,
@@ -427,9 +482,12 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 			Iterations: int64(s.iter),
 		},
 	}
+	for v := range s.node {
+		r.Potential[v] = s.node[v].pi
+	}
 	var obj int64
 	for t := range T {
-		p := s.assign[t]
+		p := s.task[t].assign
 		if p < 0 {
 			r.TaskArc[t] = -1
 			obj += d.Unassigned[t]
@@ -437,8 +495,8 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 		}
 		r.TaskArc[t] = arcAt(s.order, p)
 		obj += s.arcC[p]
-		if s.pinned[t] {
-			s.pi[t] = s.pinnedPotential(int32(t))
+		if s.task[t].pinned {
+			r.Potential[t] = s.pinnedPotential(int32(t))
 		}
 	}
 	for _, u := range d.Unassigned {
@@ -467,15 +525,15 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 // other arcs have non-negative reduced cost: the least cost-plus-potential
 // among them, or that of its pinned arc when it has no other.
 func (s *dispatchState) pinnedPotential(t int32) int64 {
-	T, own := s.tasks, s.assign[t]
-	p := s.arcC[own] + s.pi[T+s.arcW[own]]
+	T, own := s.tasks, s.task[t].assign
+	p := s.arcC[own] + s.node[T+s.arcW[own]].pi
 	alt := int64(math.MaxInt64)
 	if u := s.d.Unassigned[t]; u != NoLeave {
 		alt = u
 	}
 	for q := s.off[t]; q < s.off[t+1]; q++ {
 		if q != own {
-			alt = min(alt, s.arcC[q]+s.pi[T+s.arcW[q]])
+			alt = min(alt, s.arcC[q]+s.node[T+s.arcW[q]].pi)
 		}
 	}
 	if alt != math.MaxInt64 {
@@ -523,64 +581,69 @@ func dispatchDual(d *Dispatch, r *DispatchResult) (int64, bool) {
 	return dual.int64()
 }
 
-// push inserts node v into the heap.
-func (s *dispatchState) push(v int32) {
-	s.heap = append(s.heap, v)
-	s.hpos[v] = int32(len(s.heap) - 1)
-	s.up(s.hpos[v])
+// push inserts node v with key k into the heap.
+func (s *dispatchState) push(v int32, k int64) {
+	s.heap = append(s.heap, hentry{k, v})
+	s.up(int32(len(s.heap)-1), hentry{k, v})
 }
 
-// pop removes the heap's minimum.
-func (s *dispatchState) pop() {
+// decrease lowers the key of the entry at heap index i to k.
+func (s *dispatchState) decrease(i int32, k int64) {
+	s.up(i, hentry{k, s.heap[i].v})
+}
+
+// pop removes and returns the node of least key.
+func (s *dispatchState) pop() int32 {
 	h := s.heap
-	s.hpos[h[0]] = -1
+	v := h[0].v
+	s.node[v].hpos = -1
 	last := h[len(h)-1]
 	s.heap = h[:len(h)-1]
 	if len(s.heap) > 0 {
-		s.heap[0] = last
-		s.hpos[last] = 0
-		s.down(0)
+		s.down(last)
 	}
+	return v
 }
 
-func (s *dispatchState) up(i int32) {
-	h, v := s.heap, s.heap[i]
-	dv := s.dist[v]
+// up moves entry e, destined for index i, towards the root.
+func (s *dispatchState) up(i int32, e hentry) {
+	h := s.heap
 	for i > 0 {
 		p := (i - 1) / 4
-		if s.dist[h[p]] <= dv {
+		if h[p].key <= e.key {
 			break
 		}
 		h[i] = h[p]
-		s.hpos[h[i]] = i
+		s.node[h[i].v].hpos = i
 		i = p
 	}
-	h[i] = v
-	s.hpos[v] = i
+	h[i] = e
+	s.node[e.v].hpos = i
 }
 
-func (s *dispatchState) down(i int32) {
-	h, v := s.heap, s.heap[i]
-	dv := s.dist[v]
+// down places entry e at the root and sifts it down.
+func (s *dispatchState) down(e hentry) {
+	h := s.heap
 	n := int32(len(h))
+	i := int32(0)
 	for {
 		c := 4*i + 1
 		if c >= n {
 			break
 		}
-		m, dm := c, s.dist[h[c]]
+		m, km := c, h[c].key
 		for j := c + 1; j < min(c+4, n); j++ {
-			if dj := s.dist[h[j]]; dj < dm {
-				m, dm = j, dj
+			if h[j].key < km {
+				m, km = j, h[j].key
 			}
 		}
-		if dm >= dv {
+		if km >= e.key {
 			break
 		}
 		h[i] = h[m]
-		s.hpos[h[i]] = i
+		s.node[h[i].v].hpos = i
 		i = m
 	}
-	h[i] = v
-	s.hpos[v] = i
+	h[i] = e
+	s.node[e.v].hpos = i
 }
