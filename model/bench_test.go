@@ -6,17 +6,19 @@ import (
 	"testing"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/datasets"
 	"github.com/paidan/paidan/model"
 )
 
-// BenchmarkPlan plans generated city batches of 20 tasks per worker with the
-// default rules, and reports each stage's share in ms per plan.
+// BenchmarkPlan plans generated metro batches (package datasets) of 20
+// tasks per worker with the default rules, and reports each stage in ms per
+// plan.
 func BenchmarkPlan(b *testing.B) {
 	for _, size := range []struct {
 		name           string
 		tasks, workers int
 	}{{"1k", 1000, 50}, {"10k", 10_000, 500}, {"100k", 100_000, 5000}} {
-		batch := genBatch(1, size.tasks, size.workers)
+		batch := datasets.Generate(datasets.GenOptions{Tasks: size.tasks, Workers: size.workers, Seed: 1})
 		b.Run(fmt.Sprintf("tasks=%s", size.name), func(b *testing.B) {
 			b.ReportAllocs()
 			var sum model.Stats
