@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -78,11 +79,17 @@ type dispatchState struct {
 	d     *Dispatch
 	tasks int32
 
-	// Candidate arcs grouped by task: positions off[t]..off[t+1]-1.
+	// Tasks and workers are renumbered for locality (see localityOrder);
+	// taskOld and workerOld map the solver's numbers back to d's.
+	taskOld, workerOld []int32
+	dOff, dOrder       []int32 // d's arcs grouped by task, from byTask
+
+	// Candidate arcs grouped by task: positions off[t]..off[t+1]-1, in the
+	// order of d within a task.
 	off   []int32
-	order []int32 // position → Dispatch arc; nil for the identity
 	arcW  []int32 // position → worker
 	arcC  []int64 // position → cost
+	leave []int64 // per task: Unassigned
 
 	// Worker capacity as flat tiers: worker w owns tiers tierOff[w] ..
 	// tierOff[w+1]-1, tierEnd the cumulative units (clamped to the task
@@ -99,9 +106,10 @@ type dispatchState struct {
 	task    []dtask // per task: assignment
 	heap    []hentry
 	scanned []int32
-	iter    uint32
-	work    int64 // arcs scanned, for context polling
-	polls   int64 // work at which to poll the context next
+	iter    uint32 // shortest path searches
+	steps   int64  // auction steps
+	work    int64  // arcs scanned, for context polling
+	polls   int64  // work at which to poll the context next
 }
 
 // dnode holds a node's potential and its labels in the current search,
@@ -121,6 +129,7 @@ type dnode struct {
 // so that no search moves them.
 type dtask struct {
 	cost       int64 // cost of the assigned arc
+	alt        int64 // a lower bound on its best other option (see bid)
 	assign     int32 // position of the assigned arc, taskFree or taskLeaving
 	next, prev int32
 	pinned     bool
@@ -134,25 +143,36 @@ type hentry struct {
 
 func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	T, W := d.Tasks, d.Workers
-	nodes := T + W + 1
-	s := &dispatchState{d: d, tasks: int32(T), off: off, order: order, arcW: d.ArcWorker, arcC: d.ArcCost}
-	if order != nil {
-		s.arcW = make([]int32, len(order))
-		s.arcC = make([]int64, len(order))
-		for p, a := range order {
-			s.arcW[p], s.arcC[p] = d.ArcWorker[a], d.ArcCost[a]
+	s := &dispatchState{d: d, tasks: int32(T), dOff: off, dOrder: order}
+	s.taskOld, s.workerOld = d.localityOrder(off, order)
+	workerNew := make([]int32, W)
+	for w, old := range s.workerOld {
+		workerNew[old] = int32(w)
+	}
+	s.off = make([]int32, T+1)
+	s.arcW = make([]int32, len(d.ArcTask))
+	s.arcC = make([]int64, len(d.ArcTask))
+	s.leave = make([]int64, T)
+	for t, old := range s.taskOld {
+		p := s.off[t]
+		for q := off[old]; q < off[old+1]; q++ {
+			a := arcAt(order, q)
+			s.arcW[p], s.arcC[p] = workerNew[d.ArcWorker[a]], d.ArcCost[a]
+			p++
 		}
+		s.off[t+1] = p
+		s.leave[t] = d.Unassigned[old]
 	}
 	s.tierOff = make([]int32, W+1)
-	for w, tiers := range d.Tiers {
-		s.tierOff[w+1] = s.tierOff[w] + int32(len(tiers))
+	for w, old := range s.workerOld {
+		s.tierOff[w+1] = s.tierOff[w] + int32(len(d.Tiers[old]))
 	}
 	s.tierEnd = make([]int64, s.tierOff[W])
 	s.tierCost = make([]int64, s.tierOff[W])
 	s.capa = make([]int64, W)
-	for w, tiers := range d.Tiers {
+	for w, old := range s.workerOld {
 		var end int64
-		for i, tr := range tiers {
+		for i, tr := range d.Tiers[old] {
 			// Clamped to T+1: a worker that can take every task never
 			// fills, and the sum cannot overflow.
 			end = min(end+tr.Units, int64(T)+1)
@@ -175,7 +195,7 @@ func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	if err := s.pin(); err != nil {
 		return nil, err
 	}
-	s.node = make([]dnode, nodes)
+	s.node = make([]dnode, T+W+1)
 	for v := range s.node {
 		s.node[v].hpos = -1
 	}
@@ -187,23 +207,12 @@ func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 			s.node[T+w].pi = s.tierCost[s.tierAt[w]-1]
 		}
 	}
-	for t := range T {
-		if s.task[t].pinned {
-			continue
-		}
-		p := int64(math.MaxInt64)
-		if u := d.Unassigned[t]; u != NoLeave {
-			p = u
-		}
-		for q := off[t]; q < off[t+1]; q++ {
-			p = min(p, s.arcC[q]+s.node[T+int(s.arcW[q])].pi)
-		}
-		if p == math.MaxInt64 {
-			p = 0
-		}
-		s.node[t].pi = p
-	}
 	return s, nil
+}
+
+// dArc returns d's arc at the solver's position p of task t.
+func (s *dispatchState) dArc(t, p int32) int32 {
+	return arcAt(s.dOrder, s.dOff[s.taskOld[t]]+p-s.off[t])
 }
 
 // pin places the pinned tasks and reports workers pinned beyond capacity.
@@ -212,37 +221,38 @@ func (s *dispatchState) pin() error {
 	if len(d.Pinned) == 0 {
 		return nil
 	}
-	pos := make(map[int32]int32, len(d.Pinned)) // arc → position
-	if s.order != nil {
-		for p, a := range s.order {
-			pos[a] = int32(p)
-		}
+	taskNew := make([]int32, d.Tasks)
+	for t, old := range s.taskOld {
+		taskNew[old] = int32(t)
 	}
 	for _, a := range d.Pinned {
-		t, w := d.ArcTask[a], d.ArcWorker[a]
-		p := a
-		if s.order != nil {
-			p = pos[a]
+		t := taskNew[d.ArcTask[a]]
+		p := s.off[t]
+		for s.dArc(t, p) != a {
+			p++
 		}
-		s.task[t] = dtask{cost: d.ArcCost[a], assign: p, pinned: true}
-		s.load[w]++
+		s.task[t] = dtask{cost: s.arcC[p], assign: p, pinned: true}
+		s.load[s.arcW[p]]++
 	}
 	var short []string
 	for w, l := range s.load {
 		if l > s.capa[w] {
-			short = append(short, fmt.Sprintf("worker %d has %d pinned tasks but capacity %d", w, l, s.capa[w]))
+			short = append(short, fmt.Sprintf("worker %d has %d pinned tasks but capacity %d", s.workerOld[w], l, s.capa[w]))
 		}
 		for l > 0 && s.tierAt[w] < s.tierOff[w+1] && s.tierEnd[s.tierAt[w]] <= l {
 			s.tierAt[w]++
 		}
 	}
 	if len(short) > 0 {
+		slices.Sort(short)
 		return fmt.Errorf("%w: %s", ErrInfeasible, strings.Join(short, "; "))
 	}
 	return nil
 }
 
-// run routes every free task along a shortest path to the sink.
+// run places every free task: first by a chain of auction steps (bid),
+// then, when a chain cannot go on or grows too long, by a shortest path
+// search (route).
 func (s *dispatchState) run(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -251,11 +261,19 @@ func (s *dispatchState) run(ctx context.Context) error {
 		if s.task[t].pinned {
 			continue
 		}
-		s.iter++
-		if !s.routeDirect(t) {
-			if err := s.route(t); err != nil {
-				return err
+		for cur, steps := t, 0; cur >= 0; steps++ {
+			next := int32(bidStuck)
+			if steps < maxChain {
+				next = s.bid(cur)
+				s.steps++
 			}
+			if next == bidStuck {
+				if err := s.route(cur); err != nil {
+					return err
+				}
+				next = -1
+			}
+			cur = next
 		}
 		if s.work >= s.polls {
 			if err := ctx.Err(); err != nil {
@@ -267,51 +285,120 @@ func (s *dispatchState) run(ctx context.Context) error {
 	return nil
 }
 
-// routeDirect routes free task src when a shortest path is a single arc
-// into the sink's reach: the least reduced cost m out of src leads to a
-// worker whose next unit has reduced cost 0, or is its leave arc. This is
-// what the search in route would find first, without the heap. It reports
-// whether it routed src.
-func (s *dispatchState) routeDirect(src int32) bool {
-	T, pu := s.tasks, s.node[src].pi
-	m, at := int64(math.MaxInt64), int32(-1) // least reduced cost, and the first position to a free worker at it
-	lo, hi := s.off[src], s.off[src+1]
+// maxChain bounds the auction steps of one chain; ties can make a chain
+// cycle, and the shortest path search then finishes the task.
+const maxChain = 8
+
+// bidStuck is bid's answer when it cannot place the task.
+const bidStuck = -2
+
+// bid places free task t by one auction step with ε = 0, in the manner of
+// Jonker and Volgenant's augmenting row reduction (Computing 38, 1987) and
+// Bertsekas' auction (Annals of OR 14, 1988) for workers of many units.
+// With v1 and v2 the least and second least cost-plus-potential over t's
+// options, and w the worker of v1, it raises π(w) by
+//
+//	δ = min(v2 − v1, next(w) − π(w), least margin of a task at w),
+//
+// the margin of a task being how far its own option lies below its best
+// alternative (alt, a lower bound since potentials only rise). Then t takes
+// w: either w's next unit (when δ reached it) or the slot of the task of
+// least margin, which becomes free and is returned. Every residual arc
+// keeps a non-negative reduced cost, so bid and route can alternate. It
+// returns -1 when the chain ends (t took a unit or left) and bidStuck when
+// no step applies.
+func (s *dispatchState) bid(t int32) int32 {
+	T, node := s.tasks, s.node
+	const inf = int64(math.MaxInt64)
+	v1, v2, p1, open1 := inf, inf, int32(-1), false
+	lo, hi := s.off[t], s.off[t+1]
 	s.work += int64(hi - lo)
 	for p := lo; p < hi; p++ {
 		w := s.arcW[p]
-		rc := s.arcC[p] - pu + s.node[T+w].pi
-		if rc > m {
+		pw := node[T+w].pi
+		v := s.arcC[p] + pw
+		switch {
+		case v < v1:
+			v1, v2, p1, open1 = v, v1, p, s.open(w, pw)
+		case v == v1 && !open1 && s.open(w, pw):
+			v2, p1, open1 = v1, p, true
+		case v < v2:
+			v2 = v
+		}
+	}
+	if lc := s.leave[t]; lc != NoLeave {
+		if lc < v1 || (lc == v1 && !open1) {
+			node[t].pi = lc
+			s.task[t].assign = taskLeaving
+			return -1
+		}
+		v2 = min(v2, lc)
+	}
+	if p1 < 0 {
+		return bidStuck
+	}
+	w := s.arcW[p1]
+	pw := node[T+w].pi
+	delta := inf
+	if v2 != inf {
+		delta = v2 - v1
+	}
+	sinkMargin := inf
+	if s.load[w] < s.capa[w] {
+		sinkMargin = s.tierCost[s.tierAt[w]] - pw
+	}
+	// The task at w of least margin below sinkMargin, if any.
+	out, outMargin := int32(-1), sinkMargin
+	for h := s.first[w]; h >= 0; h = s.task[h].next {
+		tk := &s.task[h]
+		if tk.alt == inf || tk.alt-tk.cost-pw >= outMargin {
 			continue
 		}
-		open := s.load[w] < s.capa[w] && s.tierCost[s.tierAt[w]] == s.node[T+w].pi
-		if rc < m {
-			m, at = rc, -1
-		}
-		if open && at < 0 {
-			at = p
-		}
-	}
-	if lc := s.d.Unassigned[src]; lc != NoLeave && lc-pu <= m {
-		if lc-pu < m || at < 0 {
-			s.node[src].pi = lc
-			s.task[src].assign = taskLeaving
-			return true
+		// alt may be stale (too low): refresh it before trusting it.
+		s.work += int64(s.off[h+1] - s.off[h])
+		tk.alt = s.bestValue(h, tk.assign)
+		if m := tk.alt - tk.cost - pw; tk.alt != inf && m < outMargin {
+			out, outMargin = h, m
 		}
 	}
-	if at < 0 {
-		return false
+	delta = min(delta, outMargin) // outMargin ≤ sinkMargin
+	if delta == inf || (out < 0 && delta < sinkMargin) {
+		return bidStuck
 	}
-	s.node[src].pi = pu + m
-	s.place(src, at)
-	s.grow(s.arcW[at])
-	return true
+	if delta > 0 {
+		pw += delta
+		node[T+w].pi = pw
+		for h := s.first[w]; h >= 0; h = s.task[h].next {
+			node[h].pi = max(node[h].pi, s.task[h].cost+pw)
+		}
+	}
+	node[t].pi = v1 + delta
+	s.place(t, p1)
+	s.task[t].alt = v2
+	if out < 0 { // δ reached w's next unit
+		s.grow(w)
+		return -1
+	}
+	s.unlink(out)
+	s.task[out].assign = taskFree
+	return out
+}
+
+// open reports whether worker w, at potential pw, has a next unit of zero
+// reduced cost.
+func (s *dispatchState) open(w int32, pw int64) bool {
+	return s.load[w] < s.capa[w] && s.tierCost[s.tierAt[w]] == pw
 }
 
 // route finds a shortest path from free task src to the sink, updates the
 // potentials of the settled nodes and augments one unit along the path.
 func (s *dispatchState) route(src int32) error {
+	s.iter++
 	it, T := s.iter, s.tasks
 	node := s.node
+	if v := s.bestValue(src, -1); v != math.MaxInt64 {
+		node[src].pi = v // any potential at most every option's is valid
+	}
 	best, end := int64(math.MaxInt64), int32(-1)
 	s.scanned = s.scanned[:0]
 	node[src].seen, node[src].dist, node[src].pred = it, 0, -1
@@ -325,7 +412,7 @@ func (s *dispatchState) route(src int32) error {
 		s.scanned = append(s.scanned, u)
 		if u < T {
 			pu := node[u].pi
-			if lc := s.d.Unassigned[u]; lc != NoLeave {
+			if lc := s.leave[u]; lc != NoLeave {
 				if nd := du + lc - pu; nd < best {
 					best, end = nd, u
 				}
@@ -407,7 +494,25 @@ func (s *dispatchState) augment(end int32) {
 			s.unlink(t)
 		}
 		s.place(t, p)
+		s.task[t].alt = s.bestValue(t, p)
 	}
+}
+
+// bestValue returns the least cost-plus-potential over task t's options
+// other than the arc at position skip: its candidate arcs and its leave
+// arc; math.MaxInt64 when there is none.
+func (s *dispatchState) bestValue(t, skip int32) int64 {
+	T := s.tasks
+	v := int64(math.MaxInt64)
+	if lc := s.leave[t]; lc != NoLeave {
+		v = lc
+	}
+	for p := s.off[t]; p < s.off[t+1]; p++ {
+		if p != skip {
+			v = min(v, s.arcC[p]+s.node[T+s.arcW[p]].pi)
+		}
+	}
+	return v
 }
 
 // place assigns task t to the arc at position p and links it to the worker.
@@ -448,56 +553,64 @@ func (s *dispatchState) unlink(t int32) {
 // workers reachable from it are full of tasks that cannot move elsewhere.
 func (s *dispatchState) infeasible(src int32, it uint32) error {
 	T := s.tasks
-	var workers []string
+	var reached []int32
 	var capa int64
 	for w := range int32(len(s.load)) {
 		if s.node[T+w].seen == it {
 			capa += s.capa[w]
-			if len(workers) < 10 {
-				workers = append(workers, fmt.Sprint(w))
-			} else if len(workers) == 10 {
-				workers = append(workers, "...")
-			}
+			reached = append(reached, s.workerOld[w])
 		}
 	}
-	if len(workers) == 0 {
-		return fmt.Errorf("%w: task %d must be assigned but has no candidate worker", ErrInfeasible, src)
+	task := s.taskOld[src]
+	if len(reached) == 0 {
+		return fmt.Errorf("%w: task %d must be assigned but has no candidate worker", ErrInfeasible, task)
+	}
+	slices.Sort(reached)
+	var names []string
+	for i, w := range reached {
+		if i == 10 {
+			names = append(names, "...")
+			break
+		}
+		names = append(names, fmt.Sprint(w))
 	}
 	return fmt.Errorf("%w: task %d must be assigned but the workers it can reach (%s; capacity %d in all) are full with tasks that cannot move",
-		ErrInfeasible, src, strings.Join(workers, ", "), capa)
+		ErrInfeasible, task, strings.Join(names, ", "), capa)
 }
 
-// result reads the solution, fixes the pinned tasks' potentials and
-// computes the objective and the dual bound.
+// result reads the solution in d's numbering, fixes the pinned tasks'
+// potentials and computes the objective and the dual bound.
 func (s *dispatchState) result() (*DispatchResult, error) {
-	d, T := s.d, int(s.tasks)
+	d, T := s.d, s.tasks
 	r := &DispatchResult{
 		TaskArc:    make([]int32, T),
-		WorkerLoad: s.load,
+		WorkerLoad: make([]int64, d.Workers),
 		Potential:  make([]int64, len(s.node)),
 		Stats: Stats{
 			Algorithm:  "ssp-dispatch",
-			Nodes:      T + d.Workers + 1,
+			Nodes:      len(s.node),
 			Arcs:       len(d.ArcTask) + int(s.tierOff[d.Workers]),
-			Iterations: int64(s.iter),
+			Iterations: s.steps + int64(s.iter),
 		},
 	}
-	for v := range s.node {
-		r.Potential[v] = s.node[v].pi
-	}
 	var obj int64
-	for t := range T {
-		p := s.task[t].assign
-		if p < 0 {
-			r.TaskArc[t] = -1
-			obj += d.Unassigned[t]
+	for t, old := range s.taskOld {
+		r.Potential[old] = s.node[t].pi
+		tk := s.task[t]
+		if tk.assign < 0 {
+			r.TaskArc[old] = -1
+			obj += s.leave[t]
 			continue
 		}
-		r.TaskArc[t] = arcAt(s.order, p)
-		obj += s.arcC[p]
-		if s.task[t].pinned {
-			r.Potential[t] = s.pinnedPotential(int32(t))
+		r.TaskArc[old] = s.dArc(int32(t), tk.assign)
+		obj += tk.cost
+		if tk.pinned {
+			r.Potential[old] = s.pinnedPotential(int32(t))
 		}
+	}
+	for w, old := range s.workerOld {
+		r.Potential[d.Tasks+int(old)] = s.node[int(T)+w].pi
+		r.WorkerLoad[old] = s.load[w]
 	}
 	for _, u := range d.Unassigned {
 		if u != NoLeave {
@@ -505,7 +618,7 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 		}
 	}
 	for w, tiers := range d.Tiers {
-		load := s.load[w]
+		load := r.WorkerLoad[w]
 		for _, tr := range tiers {
 			x := min(load, tr.Units)
 			obj += x * tr.Cost
@@ -525,21 +638,11 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 // other arcs have non-negative reduced cost: the least cost-plus-potential
 // among them, or that of its pinned arc when it has no other.
 func (s *dispatchState) pinnedPotential(t int32) int64 {
-	T, own := s.tasks, s.task[t].assign
-	p := s.arcC[own] + s.node[T+s.arcW[own]].pi
-	alt := int64(math.MaxInt64)
-	if u := s.d.Unassigned[t]; u != NoLeave {
-		alt = u
+	own := s.task[t].assign
+	if v := s.bestValue(t, own); v != math.MaxInt64 {
+		return v
 	}
-	for q := s.off[t]; q < s.off[t+1]; q++ {
-		if q != own {
-			alt = min(alt, s.arcC[q]+s.node[T+s.arcW[q]].pi)
-		}
-	}
-	if alt != math.MaxInt64 {
-		p = alt
-	}
-	return p
+	return s.arcC[own] + s.node[s.tasks+s.arcW[own]].pi
 }
 
 // dispatchDual returns the dual objective of r.Potential on d.Network():

@@ -201,16 +201,17 @@ func TestSolveDispatchGolden(t *testing.T) {
 			want: 7, wantArcs: []int32{1, 2}, wantLoad: []int64{1, 1},
 		},
 		{
-			// One worker, tiers 0 then 10: three tasks at cost 1 each; the
-			// third unit costs 10 + 1 = 11 against leaving at 8.
+			// One worker, tiers 0 then 10: tasks at cost 1, 1 and 2; a
+			// third unit costs at least 10 + 1 = 11 against leaving at 8,
+			// so the dearest task leaves.
 			name: "convex tiers and leave",
 			d: &solver.Dispatch{
 				Tasks: 3, Workers: 1,
-				ArcTask: []int32{0, 1, 2}, ArcWorker: []int32{0, 0, 0}, ArcCost: []int64{1, 1, 1},
+				ArcTask: []int32{0, 1, 2}, ArcWorker: []int32{0, 0, 0}, ArcCost: []int64{1, 2, 1},
 				Unassigned: []int64{8, 8, 8},
 				Tiers:      [][]solver.Tier{{{Units: 2, Cost: 0}, {Units: 5, Cost: 10}}},
 			},
-			want: 1 + 1 + 8, wantArcs: []int32{0, 1, -1}, wantLoad: []int64{2},
+			want: 1 + 1 + 8, wantArcs: []int32{0, -1, 2}, wantLoad: []int64{2},
 		},
 		{
 			// Task 1 is pinned to the dear worker 1; task 0 takes worker 0.
