@@ -192,12 +192,12 @@ func TestPlanHandChecked(t *testing.T) {
 		},
 		{
 			// A second unit on either worker crosses 0.5 and costs 10:
-			// splitting (1 + 2) beats doubling up on w0 (1 + 1 + 10).
+			// splitting (1 + 1) beats doubling up on w0 (1 + 2 + 10).
 			name:  "balance splits the load",
 			rules: func(r *paidan.Rules) { r.Balance = []paidan.BalanceTier{{Above: 0.5, CostPerTask: 10}} },
-			tasks: []paidan.Task{task("t0", 0), task("t1", 0)},
-			work:  []paidan.Worker{worker("w0", 1, 2), worker("w1", 2, 2)},
-			want:  want{objective: 3, assigned: map[paidan.TaskID]paidan.WorkerID{"t0": "w0", "t1": "w1"}},
+			tasks: []paidan.Task{task("t0", 0), task("t1", 3)},
+			work:  []paidan.Worker{worker("w0", 1, 2), worker("w1", 4, 2)},
+			want:  want{objective: 2, assigned: map[paidan.TaskID]paidan.WorkerID{"t0": "w0", "t1": "w1"}},
 		},
 		{
 			// Units 1..3 of a capacity-3 worker reach utilisation 1/3, 2/3
