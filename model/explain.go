@@ -170,7 +170,10 @@ func (e *Explanation) why() string {
 			full++
 		}
 	}
-	if full > 0 {
+	switch {
+	case full == 1:
+		return s + "; the one other eligible worker is full in this plan"
+	case full > 1:
 		return s + fmt.Sprintf("; the %d other eligible workers are full in this plan", full)
 	}
 	return s + "; the only eligible worker"

@@ -14,7 +14,7 @@ func TestExplainCommand(t *testing.T) {
 		want []string
 	}{
 		{"T08", []string{"task T08: region centre, skills welding", "unassigned (no_skill): no worker with skill welding", "lacks welding"}},
-		{"T01", []string{"assigned to W1 at cost", "W1 *", "next best eligible worker", "serves north, not centre"}},
+		{"T04", []string{"assigned to W4 at cost", "W4 *", "the only eligible worker", "serves centre, not north", "lacks hvac"}},
 		{"T07", []string{"due 2026-01-05 10:00", "assigned to W4"}},
 	}
 	for _, tt := range tests {
@@ -37,7 +37,7 @@ func TestExplainCommand(t *testing.T) {
 	}
 	t.Run("limit", func(t *testing.T) {
 		t.Parallel()
-		_, stdout, _ := runCmd(t, "explain", "--dataset", tiny, "--task", "T01", "--workers", "2")
+		_, stdout, _ := runCmd(t, "explain", "--dataset", tiny, "--task", "T04", "--workers", "2")
 		if rows := strings.Count(stdout, "\nW"); rows != 2 || !strings.Contains(stdout, "(2 more workers") {
 			t.Errorf("%d worker rows; want 2 and a note:\n%s", rows, stdout)
 		}
