@@ -80,15 +80,17 @@ type dispatchState struct {
 	tasks int32
 
 	// Tasks and workers are renumbered for locality (see localityOrder);
-	// taskOld and workerOld map the solver's numbers back to d's.
-	taskOld, workerOld []int32
-	dOff, dOrder       []int32 // d's arcs grouped by task, from byTask
+	// taskOld and workerOld map the solver's numbers back to d's, and
+	// workerNew maps d's workers to the solver's.
+	taskOld, workerOld, workerNew []int32
+	dOrder                        []int32 // d's arcs grouped by task (byTask)
 
-	// Candidate arcs grouped by task: positions off[t]..off[t+1]-1, in the
-	// order of d within a task.
-	off   []int32
-	arcW  []int32 // position → worker
-	arcC  []int64 // position → cost
+	// Candidate arcs grouped by task in d's task order: a position p is
+	// an index into arcW (d's worker) and arcC (cost), which alias d's
+	// slices when d's arcs are already grouped. Task t's arcs are at
+	// positions task[t].lo .. task[t].hi-1.
+	arcW  []int32
+	arcC  []int64
 	leave []int64 // per task: Unassigned
 
 	// Worker capacity as flat tiers: worker w owns tiers tierOff[w] ..
@@ -132,6 +134,7 @@ type dtask struct {
 	alt        int64 // a lower bound on its best other option (see bid)
 	assign     int32 // position of the assigned arc, taskFree or taskLeaving
 	next, prev int32
+	lo, hi     int32 // positions of the task's arcs
 	pinned     bool
 }
 
@@ -143,24 +146,24 @@ type hentry struct {
 
 func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	T, W := d.Tasks, d.Workers
-	s := &dispatchState{d: d, tasks: int32(T), dOff: off, dOrder: order}
+	s := &dispatchState{d: d, tasks: int32(T), dOrder: order}
 	s.taskOld, s.workerOld = d.localityOrder(off, order)
-	workerNew := make([]int32, W)
+	s.workerNew = make([]int32, W)
 	for w, old := range s.workerOld {
-		workerNew[old] = int32(w)
+		s.workerNew[old] = int32(w)
 	}
-	s.off = make([]int32, T+1)
-	s.arcW = make([]int32, len(d.ArcTask))
-	s.arcC = make([]int64, len(d.ArcTask))
+	s.arcW, s.arcC = d.ArcWorker, d.ArcCost
+	if order != nil { // a grouped copy, so that a task's arcs are adjacent
+		s.arcW = make([]int32, len(order))
+		s.arcC = make([]int64, len(order))
+		for p, a := range order {
+			s.arcW[p], s.arcC[p] = d.ArcWorker[a], d.ArcCost[a]
+		}
+	}
+	s.task = make([]dtask, T)
 	s.leave = make([]int64, T)
 	for t, old := range s.taskOld {
-		p := s.off[t]
-		for q := off[old]; q < off[old+1]; q++ {
-			a := arcAt(order, q)
-			s.arcW[p], s.arcC[p] = workerNew[d.ArcWorker[a]], d.ArcCost[a]
-			p++
-		}
-		s.off[t+1] = p
+		s.task[t] = dtask{assign: taskFree, lo: off[old], hi: off[old+1]}
 		s.leave[t] = d.Unassigned[old]
 	}
 	s.tierOff = make([]int32, W+1)
@@ -188,10 +191,6 @@ func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	for w := range s.first {
 		s.first[w] = -1
 	}
-	s.task = make([]dtask, T)
-	for t := range s.task {
-		s.task[t].assign = taskFree
-	}
 	if err := s.pin(); err != nil {
 		return nil, err
 	}
@@ -210,9 +209,9 @@ func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	return s, nil
 }
 
-// dArc returns d's arc at the solver's position p of task t.
-func (s *dispatchState) dArc(t, p int32) int32 {
-	return arcAt(s.dOrder, s.dOff[s.taskOld[t]]+p-s.off[t])
+// worker returns the solver's number of the worker of the arc at p.
+func (s *dispatchState) worker(p int32) int32 {
+	return s.workerNew[s.arcW[p]]
 }
 
 // pin places the pinned tasks and reports workers pinned beyond capacity.
@@ -227,12 +226,12 @@ func (s *dispatchState) pin() error {
 	}
 	for _, a := range d.Pinned {
 		t := taskNew[d.ArcTask[a]]
-		p := s.off[t]
-		for s.dArc(t, p) != a {
+		p := s.task[t].lo
+		for arcAt(s.dOrder, p) != a {
 			p++
 		}
-		s.task[t] = dtask{cost: s.arcC[p], assign: p, pinned: true}
-		s.load[s.arcW[p]]++
+		s.task[t].cost, s.task[t].assign, s.task[t].pinned = s.arcC[p], p, true
+		s.load[s.worker(p)]++
 	}
 	var short []string
 	for w, l := range s.load {
@@ -311,10 +310,10 @@ func (s *dispatchState) bid(t int32) int32 {
 	T, node := s.tasks, s.node
 	const inf = int64(math.MaxInt64)
 	v1, v2, p1, open1 := inf, inf, int32(-1), false
-	lo, hi := s.off[t], s.off[t+1]
+	lo, hi := s.task[t].lo, s.task[t].hi
 	s.work += int64(hi - lo)
 	for p := lo; p < hi; p++ {
-		w := s.arcW[p]
+		w := s.worker(p)
 		pw := node[T+w].pi
 		v := s.arcC[p] + pw
 		switch {
@@ -337,7 +336,7 @@ func (s *dispatchState) bid(t int32) int32 {
 	if p1 < 0 {
 		return bidStuck
 	}
-	w := s.arcW[p1]
+	w := s.worker(p1)
 	pw := node[T+w].pi
 	delta := inf
 	if v2 != inf {
@@ -355,7 +354,7 @@ func (s *dispatchState) bid(t int32) int32 {
 			continue
 		}
 		// alt may be stale (too low): refresh it before trusting it.
-		s.work += int64(s.off[h+1] - s.off[h])
+		s.work += int64(tk.hi - tk.lo)
 		tk.alt = s.bestValue(h, tk.assign)
 		if m := tk.alt - tk.cost - pw; tk.alt != inf && m < outMargin {
 			out, outMargin = h, m
@@ -417,15 +416,14 @@ func (s *dispatchState) route(src int32) error {
 					best, end = nd, u
 				}
 			}
-			own := s.task[u].assign
-			lo, hi := s.off[u], s.off[u+1]
+			own, lo, hi := s.task[u].assign, s.task[u].lo, s.task[u].hi
 			s.work += int64(hi - lo)
 			base := du - pu
 			for p := lo; p < hi; p++ {
 				if p == own {
 					continue
 				}
-				v := T + s.arcW[p]
+				v := T + s.workerNew[s.arcW[p]]
 				nv := &node[v]
 				nd := base + s.arcC[p] + nv.pi
 				if nv.seen != it {
@@ -507,9 +505,9 @@ func (s *dispatchState) bestValue(t, skip int32) int64 {
 	if lc := s.leave[t]; lc != NoLeave {
 		v = lc
 	}
-	for p := s.off[t]; p < s.off[t+1]; p++ {
+	for p := s.task[t].lo; p < s.task[t].hi; p++ {
 		if p != skip {
-			v = min(v, s.arcC[p]+s.node[T+s.arcW[p]].pi)
+			v = min(v, s.arcC[p]+s.node[T+s.worker(p)].pi)
 		}
 	}
 	return v
@@ -517,7 +515,7 @@ func (s *dispatchState) bestValue(t, skip int32) int64 {
 
 // place assigns task t to the arc at position p and links it to the worker.
 func (s *dispatchState) place(t, p int32) {
-	w := s.arcW[p]
+	w := s.worker(p)
 	tk := &s.task[t]
 	tk.cost, tk.assign = s.arcC[p], p
 	tk.prev, tk.next = -1, s.first[w]
@@ -542,7 +540,7 @@ func (s *dispatchState) unlink(t int32) {
 	if tk.prev >= 0 {
 		s.task[tk.prev].next = tk.next
 	} else {
-		s.first[s.arcW[tk.assign]] = tk.next
+		s.first[s.worker(tk.assign)] = tk.next
 	}
 	if tk.next >= 0 {
 		s.task[tk.next].prev = tk.prev
@@ -602,7 +600,7 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 			obj += s.leave[t]
 			continue
 		}
-		r.TaskArc[old] = s.dArc(int32(t), tk.assign)
+		r.TaskArc[old] = arcAt(s.dOrder, tk.assign)
 		obj += tk.cost
 		if tk.pinned {
 			r.Potential[old] = s.pinnedPotential(int32(t))
@@ -642,7 +640,7 @@ func (s *dispatchState) pinnedPotential(t int32) int64 {
 	if v := s.bestValue(t, own); v != math.MaxInt64 {
 		return v
 	}
-	return s.arcC[own] + s.node[s.tasks+s.arcW[own]].pi
+	return s.arcC[own] + s.node[s.tasks+s.worker(own)].pi
 }
 
 // dispatchDual returns the dual objective of r.Potential on d.Network():
