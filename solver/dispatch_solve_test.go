@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paidan/paidan/internal/dispatchgen"
 	"github.com/paidan/paidan/solver"
 )
 
@@ -338,6 +339,33 @@ func TestSolveDispatchCancelled(t *testing.T) {
 	}
 }
 
+// cancelAfter is a context whose Err reports cancellation from its n-th
+// call on, so that a test can stop a solve midway without timing.
+type cancelAfter struct {
+	context.Context
+	calls, n int
+}
+
+func (c *cancelAfter) Err() error {
+	c.calls++
+	if c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestSolveDispatchCancelledMidway(t *testing.T) {
+	t.Parallel()
+	ctx := &cancelAfter{Context: context.Background(), n: 3}
+	_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, 25, 10))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
+	}
+	if ctx.calls != ctx.n {
+		t.Errorf("context polled %d times, want %d (stop at the first cancellation)", ctx.calls, ctx.n)
+	}
+}
+
 func TestSolveDispatchDeterministic(t *testing.T) {
 	t.Parallel()
 	d := geometricDispatch(3, 2000, 100, 25, 8)
@@ -361,42 +389,7 @@ func TestSolveDispatchGeometric(t *testing.T) {
 	}
 }
 
-// geometricDispatch is the benchmark shape: tasks and workers uniform on a
-// 100×100 plane, each task linked to its k nearest workers at cost
-// round(distance·1000), leaving at 10^7.
+// geometricDispatch is the benchmark shape of package dispatchgen.
 func geometricDispatch(seed uint64, tasks, workers, capa, k int) *solver.Dispatch {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	wx, wy := make([]float64, workers), make([]float64, workers)
-	for w := range workers {
-		wx[w], wy[w] = rng.Float64()*100, rng.Float64()*100
-	}
-	d := &solver.Dispatch{Tasks: tasks, Workers: workers, Tiers: make([][]solver.Tier, workers)}
-	for w := range workers {
-		d.Tiers[w] = []solver.Tier{{Units: int64(capa)}}
-	}
-	type near struct {
-		w    int
-		dist float64
-	}
-	for t := range tasks {
-		x, y := rng.Float64()*100, rng.Float64()*100
-		all := make([]near, workers)
-		for w := range workers {
-			all[w] = near{w, math.Hypot(x-wx[w], y-wy[w])}
-		}
-		for i := range min(k, workers) { // selection of the k nearest
-			m := i
-			for j := i + 1; j < workers; j++ {
-				if all[j].dist < all[m].dist {
-					m = j
-				}
-			}
-			all[i], all[m] = all[m], all[i]
-			d.ArcTask = append(d.ArcTask, int32(t))
-			d.ArcWorker = append(d.ArcWorker, int32(all[i].w))
-			d.ArcCost = append(d.ArcCost, int64(math.Round(all[i].dist*1000)))
-		}
-		d.Unassigned = append(d.Unassigned, 10_000_000)
-	}
-	return d
+	return dispatchgen.Generate(dispatchgen.Config{Tasks: tasks, Workers: workers, Capacity: int64(capa), K: k, Seed: seed})
 }
