@@ -179,6 +179,40 @@ func TestSolveDispatchBruteForce(t *testing.T) {
 	}
 }
 
+// TestSolveDispatchLargeCosts scales the brute-force cases to costs near
+// the overflow bound of Validate: potentials, distances and the dual bound
+// must stay exact.
+func TestSolveDispatchLargeCosts(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(2000) {
+		d := randomDispatch(rand.New(rand.NewPCG(seed, 9)))
+		// Costs are at most 45 in magnitude; scale them to just within
+		// the bound MaxInt64 / (8·(nodes+2)).
+		k := math.MaxInt64 / (8 * int64(d.Tasks+d.Workers+2)) / 45
+		for a := range d.ArcCost {
+			d.ArcCost[a] *= k
+		}
+		for t, u := range d.Unassigned {
+			if u != solver.NoLeave {
+				d.Unassigned[t] = u * k
+			}
+		}
+		for _, tiers := range d.Tiers {
+			for i := range tiers {
+				tiers[i].Cost *= k
+			}
+		}
+		want, feasible := bruteForce(d)
+		if !feasible {
+			continue
+		}
+		r := solveVerified(t, d)
+		if r.Objective != want {
+			t.Fatalf("seed %d: objective = %d, want %d", seed, r.Objective, want)
+		}
+	}
+}
+
 func TestSolveDispatchGolden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -250,6 +284,18 @@ func TestSolveDispatchGolden(t *testing.T) {
 				Tiers:      [][]solver.Tier{{{Units: 1}}, {{Units: 1}}, {{Units: 1}}},
 			},
 			want: 5, wantArcs: []int32{1, 3, 4}, wantLoad: []int64{1, 1, 1},
+		},
+		{
+			// A first tier of MaxInt64 units: capacity sums must not
+			// overflow, and the dear second tier stays unused.
+			name: "huge tier",
+			d: &solver.Dispatch{
+				Tasks: 2, Workers: 1,
+				ArcTask: []int32{0, 1}, ArcWorker: []int32{0, 0}, ArcCost: []int64{3, 4},
+				Unassigned: []int64{solver.NoLeave, solver.NoLeave},
+				Tiers:      [][]solver.Tier{{{Units: math.MaxInt64, Cost: 1}, {Units: 5, Cost: 9}}},
+			},
+			want: 3 + 4 + 2, wantArcs: []int32{0, 1}, wantLoad: []int64{2},
 		},
 		{
 			name: "empty",
