@@ -104,15 +104,13 @@ type dispatchState struct {
 	tasks int32
 
 	// Tasks and workers are renumbered for locality (see localityOrder);
-	// taskOld and workerOld map the solver's numbers back to d's, and
-	// workerNew maps d's workers to the solver's.
-	taskOld, workerOld, workerNew []int32
-	dOrder                        []int32 // d's arcs grouped by task (byTask)
+	// taskOld and workerOld map the solver's numbers back to d's.
+	taskOld, workerOld []int32
+	dOff, dOrder       []int32 // d's arcs grouped by task (byTask)
 
-	// Candidate arcs grouped by task in d's task order: a position p is
-	// an index into arcW (d's worker) and arcC (cost), which alias d's
-	// slices when d's arcs are already grouped. Task t's arcs are at
-	// positions task[t].lo .. task[t].hi-1.
+	// Candidate arcs grouped by task in the solver's order, so that the
+	// arcs of neighbouring tasks share cache lines: task t's arcs are at
+	// positions task[t].lo .. task[t].hi-1 of arcW (worker) and arcC.
 	arcW  []int32
 	arcC  []int64
 	leave []int64 // per task: Unassigned
@@ -170,24 +168,25 @@ type hentry struct {
 
 func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	T, W := d.Tasks, d.Workers
-	s := &dispatchState{d: d, tasks: int32(T), dOrder: order}
+	s := &dispatchState{d: d, tasks: int32(T), dOff: off, dOrder: order}
 	s.taskOld, s.workerOld = d.localityOrder(off, order)
-	s.workerNew = make([]int32, W)
+	workerNew := make([]int32, W)
 	for w, old := range s.workerOld {
-		s.workerNew[old] = int32(w)
+		workerNew[old] = int32(w)
 	}
-	s.arcW, s.arcC = d.ArcWorker, d.ArcCost
-	if order != nil { // a grouped copy, so that a task's arcs are adjacent
-		s.arcW = make([]int32, len(order))
-		s.arcC = make([]int64, len(order))
-		for p, a := range order {
-			s.arcW[p], s.arcC[p] = d.ArcWorker[a], d.ArcCost[a]
-		}
-	}
+	s.arcW = make([]int32, len(d.ArcTask))
+	s.arcC = make([]int64, len(d.ArcTask))
 	s.task = make([]dtask, T)
 	s.leave = make([]int64, T)
+	p := int32(0)
 	for t, old := range s.taskOld {
-		s.task[t] = dtask{assign: taskFree, lo: off[old], hi: off[old+1]}
+		s.task[t] = dtask{assign: taskFree, lo: p}
+		for q := off[old]; q < off[old+1]; q++ {
+			a := arcAt(order, q)
+			s.arcW[p], s.arcC[p] = workerNew[d.ArcWorker[a]], d.ArcCost[a]
+			p++
+		}
+		s.task[t].hi = p
 		s.leave[t] = d.Unassigned[old]
 	}
 	s.tierOff = make([]int32, W+1)
@@ -233,9 +232,14 @@ func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	return s, nil
 }
 
-// worker returns the solver's number of the worker of the arc at p.
+// worker returns the worker of the arc at position p.
 func (s *dispatchState) worker(p int32) int32 {
-	return s.workerNew[s.arcW[p]]
+	return s.arcW[p]
+}
+
+// dArc returns d's arc at position p of task t.
+func (s *dispatchState) dArc(t, p int32) int32 {
+	return arcAt(s.dOrder, s.dOff[s.taskOld[t]]+p-s.task[t].lo)
 }
 
 // pin places the pinned tasks and reports workers pinned beyond capacity.
@@ -251,7 +255,7 @@ func (s *dispatchState) pin() error {
 	for _, a := range d.Pinned {
 		t := taskNew[d.ArcTask[a]]
 		p := s.task[t].lo
-		for arcAt(s.dOrder, p) != a {
+		for s.dArc(t, p) != a {
 			p++
 		}
 		s.task[t].cost, s.task[t].assign, s.task[t].pinned = s.arcC[p], p, true
@@ -447,7 +451,7 @@ func (s *dispatchState) route(src int32) error {
 				if p == own {
 					continue
 				}
-				v := T + s.workerNew[s.arcW[p]]
+				v := T + s.arcW[p]
 				nv := &node[v]
 				nd := base + s.arcC[p] + nv.pi
 				if nv.seen != it {
@@ -624,7 +628,7 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 			obj += s.leave[t]
 			continue
 		}
-		r.TaskArc[old] = arcAt(s.dOrder, tk.assign)
+		r.TaskArc[old] = s.dArc(int32(t), tk.assign)
 		obj += tk.cost
 		if tk.pinned {
 			r.Potential[old] = s.pinnedPotential(int32(t))
