@@ -411,3 +411,31 @@ func TestPlanEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanStagesAndRepair checks the stage callbacks and that a pruned
+// network hiding a cheaper worker with room triggers a second round: with
+// k = 1, both tasks keep only the nearer worker, which has room for one.
+func TestPlanStagesAndRepair(t *testing.T) {
+	t.Parallel()
+	b := &paidan.Batch{AsOf: asOf,
+		Tasks:   []paidan.Task{task("t0", 0), task("t1", 0.5)},
+		Workers: []paidan.Worker{worker("w0", 1, 1), worker("w1", 5, 1)},
+	}
+	r := simpleRules()
+	r.CandidatesPerTask = 1
+	var stages []string
+	p, st, err := model.Plan(context.Background(), b, r, model.Options{Progress: func(s string) { stages = append(stages, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"prune", "build", "solve", "verify", "classify", "build", "solve", "verify", "classify", "finish"}
+	if !reflect.DeepEqual(stages, want) || st.Rounds != 2 {
+		t.Errorf("stages %v, %d rounds; want %v, 2 rounds", stages, st.Rounds, want)
+	}
+	if len(p.Assignments) != 2 || st.Candidates != 3 {
+		t.Errorf("%d assignments on %d candidate arcs; want 2 on 3 (2 pruned + 1 added)", len(p.Assignments), st.Candidates)
+	}
+	if want := bruteForce(b, r); p.ObjectiveUnits != want {
+		t.Errorf("objective %d; brute force %d", p.ObjectiveUnits, want)
+	}
+}
