@@ -15,8 +15,9 @@ type Options struct {
 	// hashes, so the same batch under the same rules gets the same RunID.
 	RunID string
 
-	// Parallel is how many goroutines prune candidates. Zero means
-	// GOMAXPROCS. The plan does not depend on it.
+	// Parallel is how many goroutines prune candidates and classify
+	// unassigned tasks. Zero means GOMAXPROCS. The plan does not depend on
+	// it.
 	Parallel int
 
 	// Progress, when set, is called from the calling goroutine as each stage
@@ -101,6 +102,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 	}
 
 	extra := map[int][]candidate{}
+	statics := map[int]staticReason{}
 	var (
 		net      *network
 		res      *solver.DispatchResult
@@ -134,7 +136,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		done = stage(StageClassify, &st.Classify)
 		taskWorker, load := assignedWorkers(&net.d, res)
 		var repairs map[int][]offer
-		outcomes, repairs, err = in.classifyAll(ctx, net, taskWorker, load)
+		outcomes, repairs, err = in.classifyAll(ctx, net, taskWorker, load, statics, opt.Parallel)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)
