@@ -86,8 +86,8 @@ func (in *instance) pruneRange(ctx context.Context, lo, hi int) (candidates, err
 				out.list = append(out.list, candidate{nb.id, haversine(t.geo, in.workers[nb.id].geo)})
 			}
 			if p := t.previous; p >= 0 && !slices.ContainsFunc(buf, func(nb neighbour) bool { return nb.id == p }) {
-				if v := in.check(ti, int(p), allRules, false); v.ok() {
-					out.list = append(out.list, candidate{p, v.distKm})
+				if in.check(ti, int(p), allRules, false).ok() {
+					out.list = append(out.list, candidate{p, haversine(t.geo, in.workers[p].geo)})
 				}
 			}
 		}

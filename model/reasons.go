@@ -174,7 +174,8 @@ func (c *classifier) offers(ti int) []offer {
 		if !v.ok() {
 			return offer{}, false
 		}
-		o := offer{worker: w, distKm: v.distKm, travel: in.cost.travel(v.distKm)}
+		d := haversine(t.geo, in.workers[w].geo)
+		o := offer{worker: w, distKm: d, travel: in.cost.travel(d)}
 		if in.moves(ti, int(w)) {
 			o.stab = in.cost.stability
 		}
