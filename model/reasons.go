@@ -253,7 +253,7 @@ func (in *instance) classifyAll(ctx context.Context, net *network, taskWorker []
 		})
 	}
 	wg.Wait()
-	if err := errorsJoinFirst(errs); err != nil {
+	if err := firstError(errs); err != nil {
 		return nil, nil, fmt.Errorf("classify unassigned tasks: %w", err)
 	}
 	outcomes := make(map[int]outcome, len(todo))
