@@ -68,7 +68,7 @@ func TestDuckDBValues(t *testing.T) {
 
 	var asOf time.Time
 	var region sql.NullString
-	if err := db.QueryRow("SELECT as_of, region FROM " + src("summary.parquet") + " WHERE scope = 'overall'").Scan(&asOf, &region); err != nil {
+	if err := db.QueryRow("SELECT as_of, region FROM "+src("summary.parquet")+" WHERE scope = 'overall'").Scan(&asOf, &region); err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Date(2026, 11, 26, 1, 30, 0, 123456000, time.UTC); !asOf.Equal(want) || region.Valid {
