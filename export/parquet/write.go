@@ -270,21 +270,16 @@ func validatePlan(p *paidan.Plan) error {
 	}
 	var probe SummaryRow
 	known := func(r paidan.Reason) bool { return probe.reasonCount(r) != nil }
-	text := func(what string, ss ...string) error {
-		for _, s := range ss {
-			if !utf8.ValidString(s) {
-				return fmt.Errorf("%w: %s: %q is not valid UTF-8", ErrInvalidPlan, what, s)
-			}
-		}
-		return nil
+	notUTF8 := func(what string, i int, s string) error {
+		return fmt.Errorf("%w: %s %d: %q is not valid UTF-8", ErrInvalidPlan, what, i, s)
 	}
-	if err := text("plan", p.RunID, p.Partition, p.Solver.Algorithm, p.RulesHash, p.InputHash); err != nil {
-		return err
+	if s, bad := invalidUTF8(p.RunID, p.Partition, p.Solver.Algorithm, p.RulesHash, p.InputHash); bad {
+		return fmt.Errorf("%w: plan: %q is not valid UTF-8", ErrInvalidPlan, s)
 	}
 	for i := range p.Assignments {
 		a := &p.Assignments[i]
-		if err := text(fmt.Sprintf("assignment %d", i), string(a.Task), string(a.Worker), a.Region); err != nil {
-			return err
+		if s, bad := invalidUTF8(string(a.Task), string(a.Worker), a.Region); bad {
+			return notUTF8("assignment", i, s)
 		}
 	}
 	for i := range p.Unassigned {
@@ -292,20 +287,20 @@ func validatePlan(p *paidan.Plan) error {
 		if !known(u.Reason) {
 			return fmt.Errorf("%w: unassigned task %q: reason %d has no code", ErrInvalidPlan, u.Task, u.Reason)
 		}
-		if err := text(fmt.Sprintf("unassigned %d", i), string(u.Task), u.Region, u.Detail); err != nil {
-			return err
+		if s, bad := invalidUTF8(string(u.Task), u.Region, u.Detail); bad {
+			return notUTF8("unassigned", i, s)
 		}
 	}
 	for i := range p.Workers {
 		w := &p.Workers[i]
-		if err := text(fmt.Sprintf("worker %d", i), string(w.Worker), w.Region); err != nil {
-			return err
+		if s, bad := invalidUTF8(string(w.Worker), w.Region); bad {
+			return notUTF8("worker", i, s)
 		}
 	}
 	summaries := []paidan.Summary{p.KPIs.Overall}
-	for _, r := range p.KPIs.ByRegion {
-		if err := text("region summary", r.Region); err != nil {
-			return err
+	for i, r := range p.KPIs.ByRegion {
+		if s, bad := invalidUTF8(r.Region); bad {
+			return notUTF8("region summary", i, s)
 		}
 		summaries = append(summaries, r.Summary)
 	}
@@ -317,6 +312,16 @@ func validatePlan(p *paidan.Plan) error {
 		}
 	}
 	return nil
+}
+
+// invalidUTF8 returns the first of ss that is not valid UTF-8.
+func invalidUTF8(ss ...string) (string, bool) {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // stagedFile is a complete data file waiting under its temporary name.
