@@ -62,7 +62,8 @@ var (
 // Options tunes Write. The zero value is ready to use.
 type Options struct {
 	// RowGroupSize bounds the number of rows in each row group. Zero means
-	// DefaultRowGroupSize; negative values are invalid.
+	// DefaultRowGroupSize; negative values are invalid. A file holds at
+	// most 32767 row groups, so tiny sizes fail on large plans.
 	RowGroupSize int
 	// Version is the paidan version recorded in the metadata and manifest,
 	// e.g. the CLI's build version. Empty means "unknown".
@@ -174,6 +175,7 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 		parquetgo.Compression(&zstd.Codec{}),
 		parquetgo.DataPageVersion(1),
 		parquetgo.MaxRowsPerRowGroup(int64(opts.rowGroupSize())),
+		parquetgo.DictionaryMaxBytes(dictionaryMaxBytes),
 		parquetgo.KeyValueMetadata(MetaRunID, plan.RunID),
 		parquetgo.KeyValueMetadata(MetaPartition, plan.Partition),
 		parquetgo.KeyValueMetadata(MetaRulesHash, plan.RulesHash),
@@ -329,6 +331,11 @@ type stagedFile struct {
 	temp string // path of the temporary file; "" if none was created
 	file File
 }
+
+// dictionaryMaxBytes bounds each dictionary-encoded column's dictionary
+// per row group, as parquet-mr's default dictionary page size does; past
+// it, the column continues in PLAIN encoding.
+const dictionaryMaxBytes = 1 << 20
 
 // fileMode is the permission of every file Write creates: readable by the
 // BI tools of other users.
