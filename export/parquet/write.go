@@ -124,24 +124,27 @@ type File struct {
 	SHA256 string `json:"sha256"` // hex SHA-256 of the file's bytes
 }
 
-// Write exports plan as four Parquet files and a manifest into dir, creating
-// dir (and its parents) if needed and syncing dir's parent. dir is any path the caller chooses, e.g.
-// a Hive-style "date=2026-11-26/run=<id>" under an export root.
+// Write exports plan as four Parquet files and a manifest into dir. It
+// creates dir and its parents if needed, and syncs dir's parent. dir is any
+// path the caller chooses, e.g. a Hive-style "date=2026-11-26/run=<id>"
+// under an export root.
 //
 // The files are AssignmentsFile, UnassignedFile, WorkersFile and
 // SummaryFile (see the row types for their columns), with rows in plan
 // order, zstd compression, data pages of version 1, row groups of at most
 // Options.RowGroupSize rows, and the Meta* key-value metadata. Their bytes
-// depend only on the plan and Options.Version.
+// depend only on the plan, Options.RowGroupSize and Options.Version.
 //
 // Write is atomic per directory: every file is written to a hidden
 // temporary file in dir, synced, and renamed into place; an existing
 // manifest.json is removed before the first rename, and the new one is
 // written last, followed by a sync of dir. A reader that sees manifest.json
 // therefore sees complete files matching it. On error no temporary file
-// remains and dir holds no manifest.json; data files renamed before the
-// error may remain and are stale. ctx is checked between batches of rows
-// until the renames start; after that Write finishes.
+// remains. An error before the renames (bad input, ctx, a failed write)
+// leaves dir as it was, so a previous export in it stays complete; an
+// error during them leaves dir without manifest.json. ctx is checked
+// between batches of rows until the renames start; after that Write
+// finishes.
 //
 // The error wraps ErrInvalidOptions, ErrInvalidPlan, ctx.Err() or the
 // failing file operation. Concurrent calls on different directories are
