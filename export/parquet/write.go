@@ -359,7 +359,8 @@ func identity[T any](_ *paidan.Plan, row *T) T { return *row }
 
 // writeTemp writes one Parquet file of the rows toRow makes from items to a
 // temporary file in dir.
-func writeTemp[In, Row any](ctx context.Context, dir, name string, items []In, toRow func(*paidan.Plan, *In) Row, plan *paidan.Plan, config []parquetgo.WriterOption) (stagedFile, error) {
+func writeTemp[In, Row any](ctx context.Context, dir, name string, items []In,
+	toRow func(*paidan.Plan, *In) Row, plan *paidan.Plan, config []parquetgo.WriterOption) (stagedFile, error) {
 	s, err := writeTempFile(dir, name, func(out io.Writer) error {
 		w := parquetgo.NewGenericWriter[Row](out, config...)
 		batch := make([]Row, 0, min(batchRows, len(items)))
