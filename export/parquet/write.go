@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -54,15 +55,17 @@ var (
 	// ErrInvalidOptions reports an Options value that Validate rejects.
 	ErrInvalidOptions = errors.New("parquet: invalid options")
 	// ErrInvalidPlan reports a plan that cannot be exported: nil, without a
-	// run id, with a reason that has no stable code, or with a string that
-	// is not valid UTF-8.
+	// run id, with a reason that has no stable code, with a string that is
+	// not valid UTF-8 (the error also wraps paidan.ErrInvalidUTF8) or with
+	// a NaN or infinite number (the error also wraps paidan.ErrNotFinite).
 	ErrInvalidPlan = errors.New("parquet: invalid plan")
 )
 
 // Options tunes Write. The zero value is ready to use.
 type Options struct {
 	// RowGroupSize bounds the number of rows in each row group. Zero means
-	// DefaultRowGroupSize; negative values are invalid.
+	// DefaultRowGroupSize; negative values are invalid. A file holds at
+	// most 32767 row groups, so tiny sizes fail on large plans.
 	RowGroupSize int
 	// Version is the paidan version recorded in the metadata and manifest,
 	// e.g. the CLI's build version. Empty means "unknown".
@@ -123,24 +126,27 @@ type File struct {
 	SHA256 string `json:"sha256"` // hex SHA-256 of the file's bytes
 }
 
-// Write exports plan as four Parquet files and a manifest into dir, creating
-// dir (and its parents) if needed and syncing dir's parent. dir is any path the caller chooses, e.g.
-// a Hive-style "date=2026-11-26/run=<id>" under an export root.
+// Write exports plan as four Parquet files and a manifest into dir. It
+// creates dir and its parents if needed, and syncs dir's parent. dir is any
+// path the caller chooses, e.g. a Hive-style "date=2026-11-26/run=<id>"
+// under an export root.
 //
 // The files are AssignmentsFile, UnassignedFile, WorkersFile and
 // SummaryFile (see the row types for their columns), with rows in plan
 // order, zstd compression, data pages of version 1, row groups of at most
 // Options.RowGroupSize rows, and the Meta* key-value metadata. Their bytes
-// depend only on the plan and Options.Version.
+// depend only on the plan, Options.RowGroupSize and Options.Version.
 //
 // Write is atomic per directory: every file is written to a hidden
 // temporary file in dir, synced, and renamed into place; an existing
 // manifest.json is removed before the first rename, and the new one is
 // written last, followed by a sync of dir. A reader that sees manifest.json
 // therefore sees complete files matching it. On error no temporary file
-// remains and dir holds no manifest.json; data files renamed before the
-// error may remain and are stale. ctx is checked between batches of rows
-// until the renames start; after that Write finishes.
+// remains. An error before the renames (bad input, ctx, a failed write)
+// leaves dir as it was, so a previous export in it stays complete; an
+// error during them leaves dir without manifest.json. ctx is checked
+// between batches of rows until the renames start; after that Write
+// finishes.
 //
 // The error wraps ErrInvalidOptions, ErrInvalidPlan, ctx.Err() or the
 // failing file operation. Concurrent calls on different directories are
@@ -174,6 +180,7 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 		parquetgo.Compression(&zstd.Codec{}),
 		parquetgo.DataPageVersion(1),
 		parquetgo.MaxRowsPerRowGroup(int64(opts.rowGroupSize())),
+		parquetgo.DictionaryMaxBytes(dictionaryMaxBytes),
 		parquetgo.KeyValueMetadata(MetaRunID, plan.RunID),
 		parquetgo.KeyValueMetadata(MetaPartition, plan.Partition),
 		parquetgo.KeyValueMetadata(MetaRulesHash, plan.RulesHash),
@@ -260,7 +267,10 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 // asOf returns the plan's AsOf as the files store it.
 func asOf(p *paidan.Plan) time.Time { return p.AsOf.UTC().Truncate(time.Microsecond) }
 
-// validatePlan checks what Write relies on before any file is created.
+// validatePlan checks what Write relies on before any file is created:
+// every reason has a code, every string is valid UTF-8 (Parquet STRING
+// columns must be) and every number is finite (a NaN would poison BI
+// aggregates).
 func validatePlan(p *paidan.Plan) error {
 	if p == nil {
 		return fmt.Errorf("%w: nil plan", ErrInvalidPlan)
@@ -270,20 +280,29 @@ func validatePlan(p *paidan.Plan) error {
 	}
 	var probe SummaryRow
 	known := func(r paidan.Reason) bool { return probe.reasonCount(r) != nil }
-	text := func(what string, ss ...string) error {
+	check := func(what string, i int, ss []string, fs []float64) error {
 		for _, s := range ss {
 			if !utf8.ValidString(s) {
-				return fmt.Errorf("%w: %s: %q is not valid UTF-8", ErrInvalidPlan, what, s)
+				return fmt.Errorf("%w: %s %d: %q: %w", ErrInvalidPlan, what, i, s, paidan.ErrInvalidUTF8)
+			}
+		}
+		for _, f := range fs {
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("%w: %s %d: %v: %w", ErrInvalidPlan, what, i, f, paidan.ErrNotFinite)
 			}
 		}
 		return nil
 	}
-	if err := text("plan", p.RunID, p.Partition, p.Solver.Algorithm, p.RulesHash, p.InputHash); err != nil {
+	if err := check("plan", 0,
+		[]string{p.RunID, p.Partition, p.Solver.Algorithm, p.RulesHash, p.InputHash},
+		[]float64{p.Objective, p.Resolution}); err != nil {
 		return err
 	}
 	for i := range p.Assignments {
 		a := &p.Assignments[i]
-		if err := text(fmt.Sprintf("assignment %d", i), string(a.Task), string(a.Worker), a.Region); err != nil {
+		if err := check("assignment", i,
+			[]string{string(a.Task), string(a.Worker), a.Region},
+			[]float64{a.DistanceKm, a.Cost.Travel, a.Cost.Balance, a.Cost.Stability}); err != nil {
 			return err
 		}
 	}
@@ -292,27 +311,25 @@ func validatePlan(p *paidan.Plan) error {
 		if !known(u.Reason) {
 			return fmt.Errorf("%w: unassigned task %q: reason %d has no code", ErrInvalidPlan, u.Task, u.Reason)
 		}
-		if err := text(fmt.Sprintf("unassigned %d", i), string(u.Task), u.Region, u.Detail); err != nil {
+		if err := check("unassigned", i, []string{string(u.Task), u.Region, u.Detail}, []float64{u.Penalty}); err != nil {
 			return err
 		}
 	}
 	for i := range p.Workers {
 		w := &p.Workers[i]
-		if err := text(fmt.Sprintf("worker %d", i), string(w.Worker), w.Region); err != nil {
+		if err := check("worker", i, []string{string(w.Worker), w.Region}, nil); err != nil {
 			return err
 		}
 	}
-	summaries := []paidan.Summary{p.KPIs.Overall}
-	for _, r := range p.KPIs.ByRegion {
-		if err := text("region summary", r.Region); err != nil {
+	summaries := append([]paidan.RegionSummary{{Summary: p.KPIs.Overall}}, p.KPIs.ByRegion...)
+	for i, r := range summaries {
+		if err := check("summary row", i, []string{r.Region},
+			[]float64{r.TotalCost, r.MeanCost, r.DistanceP50, r.DistanceP90, r.UtilizationP50, r.UtilizationP90}); err != nil {
 			return err
 		}
-		summaries = append(summaries, r.Summary)
-	}
-	for _, s := range summaries {
-		for r := range s.UnassignedByReason {
-			if !known(r) {
-				return fmt.Errorf("%w: summary counts reason %d, which has no code", ErrInvalidPlan, r)
+		for reason := range r.UnassignedByReason {
+			if !known(reason) {
+				return fmt.Errorf("%w: summary row %d counts reason %d, which has no code", ErrInvalidPlan, i, reason)
 			}
 		}
 	}
@@ -324,6 +341,11 @@ type stagedFile struct {
 	temp string // path of the temporary file; "" if none was created
 	file File
 }
+
+// dictionaryMaxBytes bounds each dictionary-encoded column's dictionary
+// per row group, as parquet-mr's default dictionary page size does; past
+// it, the column continues in PLAIN encoding.
+const dictionaryMaxBytes = 1 << 20
 
 // fileMode is the permission of every file Write creates: readable by the
 // BI tools of other users.
@@ -337,7 +359,8 @@ func identity[T any](_ *paidan.Plan, row *T) T { return *row }
 
 // writeTemp writes one Parquet file of the rows toRow makes from items to a
 // temporary file in dir.
-func writeTemp[In, Row any](ctx context.Context, dir, name string, items []In, toRow func(*paidan.Plan, *In) Row, plan *paidan.Plan, config []parquetgo.WriterOption) (stagedFile, error) {
+func writeTemp[In, Row any](ctx context.Context, dir, name string, items []In,
+	toRow func(*paidan.Plan, *In) Row, plan *paidan.Plan, config []parquetgo.WriterOption) (stagedFile, error) {
 	s, err := writeTempFile(dir, name, func(out io.Writer) error {
 		w := parquetgo.NewGenericWriter[Row](out, config...)
 		batch := make([]Row, 0, min(batchRows, len(items)))

@@ -6,8 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -628,7 +630,7 @@ func TestWriteInvalid(t *testing.T) {
 		name   string
 		plan   func() *paidan.Plan
 		opts   parquet.Options
-		target error
+		target error // besides ErrInvalidPlan, unless it is ErrInvalidOptions
 	}{
 		{"nil plan", func() *paidan.Plan { return nil }, parquet.Options{}, parquet.ErrInvalidPlan},
 		{"empty run id", func() *paidan.Plan {
@@ -655,7 +657,7 @@ func TestWriteInvalid(t *testing.T) {
 			p := fixture.Plan()
 			p.Unassigned[1].Detail = "full \xff"
 			return p
-		}, parquet.Options{}, parquet.ErrInvalidPlan},
+		}, parquet.Options{}, paidan.ErrInvalidUTF8},
 		{"invalid UTF-8 worker", func() *paidan.Plan {
 			p := fixture.Plan()
 			p.Assignments[0].Worker = "w\xc3"
@@ -666,6 +668,26 @@ func TestWriteInvalid(t *testing.T) {
 			p.KPIs.ByRegion[0].Region = "\xfe"
 			return p
 		}, parquet.Options{}, parquet.ErrInvalidPlan},
+		{"NaN mean cost", func() *paidan.Plan {
+			p := fixture.Plan()
+			p.KPIs.ByRegion[1].MeanCost = math.NaN()
+			return p
+		}, parquet.Options{}, paidan.ErrNotFinite},
+		{"infinite distance", func() *paidan.Plan {
+			p := fixture.Plan()
+			p.Assignments[2].DistanceKm = math.Inf(1)
+			return p
+		}, parquet.Options{}, paidan.ErrNotFinite},
+		{"NaN penalty", func() *paidan.Plan {
+			p := fixture.Plan()
+			p.Unassigned[4].Penalty = math.NaN()
+			return p
+		}, parquet.Options{}, paidan.ErrNotFinite},
+		{"infinite objective", func() *paidan.Plan {
+			p := fixture.Plan()
+			p.Objective = math.Inf(-1)
+			return p
+		}, parquet.Options{}, paidan.ErrNotFinite},
 		{"negative row group size", fixture.Plan, parquet.Options{RowGroupSize: -1}, parquet.ErrInvalidOptions},
 	}
 	for _, tt := range tests {
@@ -673,8 +695,14 @@ func TestWriteInvalid(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "out")
 			_, err := parquet.Write(context.Background(), dir, tt.plan(), tt.opts)
-			if !errors.Is(err, tt.target) {
-				t.Errorf("err = %v, want %v", err, tt.target)
+			wants := []error{tt.target}
+			if tt.target != parquet.ErrInvalidOptions {
+				wants = append(wants, parquet.ErrInvalidPlan)
+			}
+			for _, want := range wants {
+				if !errors.Is(err, want) {
+					t.Errorf("err = %v, want %v", err, want)
+				}
 			}
 			if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("directory was created (stat err %v)", err)
@@ -708,4 +736,50 @@ func TestOptionsValidate(t *testing.T) {
 			t.Errorf("Validate(%+v) = %v, want ok %v", tt.opts, err, tt.ok)
 		}
 	}
+}
+
+// TestWriteDictionaryFallback writes more distinct details than a
+// dictionary holds, so that the column switches to PLAIN pages mid row
+// group (the switch happens at a page boundary, after about 64k values),
+// and reads every value back.
+func TestWriteDictionaryFallback(t *testing.T) {
+	t.Parallel()
+	plan := fixture.Plan()
+	base := plan.Unassigned[0]
+	plan.Unassigned = nil
+	for i := range 80_000 {
+		u := base
+		u.Task = paidan.TaskID(fmt.Sprintf("t%05d", i))
+		u.Detail = fmt.Sprintf("%05d: no worker with skill forklift", i)
+		plan.Unassigned = append(plan.Unassigned, u)
+	}
+	dir := t.TempDir()
+	if _, err := parquet.Write(context.Background(), dir, plan, testOptions()); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	got := readRows[parquet.UnassignedRow](t, dir, parquet.UnassignedFile)
+	if len(got) != len(plan.Unassigned) {
+		t.Fatalf("read %d rows, want %d", len(got), len(plan.Unassigned))
+	}
+	for i, r := range got {
+		if want := plan.Unassigned[i]; r.TaskID != string(want.Task) || r.Detail != want.Detail {
+			t.Fatalf("row %d: %s %q, want %s %q", i, r.TaskID, r.Detail, want.Task, want.Detail)
+		}
+	}
+	f := openFile(t, filepath.Join(dir, parquet.UnassignedFile))
+	encodings := map[format.Encoding]bool{}
+	for _, c := range f.Metadata().RowGroups[0].Columns {
+		if c.MetaData.PathInSchema[0] != "detail" {
+			continue
+		}
+		for _, s := range c.MetaData.EncodingStats {
+			if s.PageType == format.DataPage {
+				encodings[s.Encoding] = true
+			}
+		}
+	}
+	if !encodings[format.RLEDictionary] || !encodings[format.Plain] {
+		t.Errorf("detail data page encodings = %v, want both RLE_DICTIONARY and PLAIN", encodings)
+	}
+	checkPages(t, filepath.Join(dir, parquet.UnassignedFile))
 }
