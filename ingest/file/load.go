@@ -97,6 +97,12 @@ func (l *loader) load(dir string) (*Dataset, error) {
 	}
 
 	b := &paidan.Batch{AsOf: l.opts.AsOf, Tasks: tasks, Workers: ws.list}
+	if len(b.Tasks) == 0 {
+		b.Tasks = nil
+	}
+	if len(b.Workers) == 0 {
+		b.Workers = nil
+	}
 	if b.AsOf.IsZero() {
 		for i := range tasks {
 			if tasks[i].CreatedAt.After(b.AsOf) {
@@ -121,7 +127,12 @@ type workerSet struct {
 func (l *loader) loadWorkers(dir string) (*workerSet, error) {
 	ws := &workerSet{index: make(map[string]int), rejected: make(map[string]int)}
 	var err error
-	ws.source, err = l.scan(dir, workersTable(), func(r *row) {
+	size := func(n int) {
+		ws.list = make([]paidan.Worker, 0, n)
+		ws.lines = make([]int, 0, n)
+		ws.index = make(map[string]int, n)
+	}
+	ws.source, err = l.scan(dir, workersTable(), size, func(r *row) {
 		id := r.name(workerID, true)
 		w := paidan.Worker{
 			Regions:       r.names(workerRegions),
@@ -180,8 +191,12 @@ func (ws *workerSet) ref(r *row, c int, mustExist bool) paidan.WorkerID {
 
 func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 	var tasks []paidan.Task
-	lines := make(map[string]int) // id → line of the loaded task
-	_, err := l.scan(dir, tasksTable(), func(r *row) {
+	var lines map[string]int // id → line of the loaded task
+	size := func(n int) {
+		tasks = make([]paidan.Task, 0, n)
+		lines = make(map[string]int, n)
+	}
+	_, err := l.scan(dir, tasksTable(), size, func(r *row) {
 		id := r.name(taskID, true)
 		t := paidan.Task{
 			Region:         r.in.name(r.name(taskRegion, true)),
@@ -213,7 +228,7 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 // row; decode reports a bad row through r.fail. scan returns the file name
 // it read, and an error only when reading cannot go on; bad rows go to
 // l.reject. It stops early once the strict error cap is reached.
-func (l *loader) scan(dir string, t table, decode func(r *row)) (string, error) {
+func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *row)) (string, error) {
 	source, recs, closer, err := open(dir, t)
 	if err != nil {
 		return source, err
@@ -227,6 +242,7 @@ func (l *loader) scan(dir string, t table, decode func(r *row)) (string, error) 
 	if err != nil {
 		return source, err
 	}
+	size(recs.rows())
 	r := &row{source: source, t: &t, index: index, recs: recs, in: l.in}
 	for n := 0; !l.full(); n++ {
 		if n%4096 == 0 {

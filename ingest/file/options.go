@@ -74,8 +74,8 @@ type Options struct {
 // Dataset is what Load returns: a batch ready for planning and the rules
 // to plan it with.
 type Dataset struct {
-	// Batch holds the valid tasks and workers in file order. Partition is
-	// "". Tasks and workers with the same skill list (and workers with the
+	// Batch holds the valid tasks and workers in file order; an empty
+	// table gives a nil slice. Partition is "". Tasks and workers with the same skill list (and workers with the
 	// same region list) share one slice: treat them as read-only.
 	Batch *paidan.Batch
 	// Rules are read from rules.yaml, or paidan.DefaultRules when the

@@ -28,19 +28,26 @@ type records interface {
 	next() (rec []string, bad *paidan.InputError, err error)
 	// pos returns the 1-based line and column of field i of the last row.
 	pos(i int) (line, col int)
+	// rows returns an upper bound of the number of rows, for sizing.
+	rows() int
 }
 
 // csvRecords reads a CSV file: RFC 4180, comma-separated, header first.
 // A UTF-8 byte order mark before the header is ignored.
 type csvRecords struct {
-	r    *csv.Reader
-	lim  *lineLimiter
-	head []string
+	r     *csv.Reader
+	lim   *lineLimiter
+	head  []string
+	lines int // line breaks in the file
 }
 
-func newCSVRecords(source string, r io.Reader) (*csvRecords, error) {
-	lim := &lineLimiter{r: r, source: source, line: 1}
-	c := &csvRecords{r: csv.NewReader(lim), lim: lim}
+func newCSVRecords(source string, f *os.File) (*csvRecords, error) {
+	lines, err := countLines(f)
+	if err != nil {
+		return nil, err
+	}
+	lim := &lineLimiter{r: f, source: source, line: 1}
+	c := &csvRecords{r: csv.NewReader(lim), lim: lim, lines: lines}
 	head, err := c.r.Read()
 	switch pe, _ := errors.AsType[*csv.ParseError](err); {
 	case err == io.EOF:
@@ -73,6 +80,27 @@ func (c *csvRecords) next() ([]string, *paidan.InputError, error) {
 func (c *csvRecords) pos(i int) (line, col int) {
 	line, _ = c.r.FieldPos(i)
 	return line, i + 1
+}
+
+func (c *csvRecords) rows() int { return c.lines }
+
+// countLines counts the line breaks of f and rewinds it. One fast pass over
+// the file lets the rows be stored without growing a slice.
+func countLines(f *os.File) (int, error) {
+	buf := make([]byte, 1<<16)
+	n := 0
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return n, err
 }
 
 func syntaxError(source string, pe *csv.ParseError) *paidan.InputError {
@@ -130,6 +158,7 @@ type parquetRecords struct {
 	eof    error // the error that came with the last batch
 	row    int
 	rec    []string
+	nrows  int64
 }
 
 func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error) {
@@ -142,7 +171,7 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 	if err != nil {
 		return nil, &paidan.InputError{Source: source, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
 	}
-	p = &parquetRecords{source: source, buf: make([]parquet.Row, 256)}
+	p = &parquetRecords{source: source, buf: make([]parquet.Row, 256), nrows: pf.NumRows()}
 	for i, fl := range pf.Schema().Fields() {
 		if !fl.Leaf() || fl.Repeated() {
 			return nil, &paidan.InputError{Source: source, Column: i + 1, Key: fl.Name(),
@@ -195,6 +224,8 @@ func (p *parquetRecords) next() (rec []string, bad *paidan.InputError, err error
 }
 
 func (p *parquetRecords) pos(i int) (line, col int) { return p.row, i + 1 }
+
+func (p *parquetRecords) rows() int { return int(min(p.nrows, 1<<40)) }
 
 // valueText renders a Parquet value as CSV text; unit is the timestamp
 // unit of its column, 0 if it is not a timestamp.
