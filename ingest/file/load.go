@@ -191,10 +191,10 @@ func (ws *workerSet) ref(r *row, c int, mustExist bool) paidan.WorkerID {
 
 func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 	var tasks []paidan.Task
-	var lines map[string]int // id → line of the loaded task
+	var ids *idSet
 	size := func(n int) {
 		tasks = make([]paidan.Task, 0, n)
-		lines = make(map[string]int, n)
+		ids = newIDSet(n)
 	}
 	_, err := l.scan(dir, tasksTable(), size, func(r *row) {
 		id := r.name(taskID, true)
@@ -212,12 +212,14 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 			r.fail(taskDueAt, fmt.Errorf("due before the task was created at %s: %w",
 				t.CreatedAt.Format(time.RFC3339), paidan.ErrOutOfRange))
 		}
-		if first, dup := lines[id]; r.err == nil && dup {
-			r.fail(taskID, fmt.Errorf("%q already on line %d: %w", id, first, paidan.ErrDuplicateID))
+		if r.err == nil {
+			if first := ids.line(id); first > 0 {
+				r.fail(taskID, fmt.Errorf("%q already on line %d: %w", id, first, paidan.ErrDuplicateID))
+			}
 		}
 		if r.err == nil {
 			t.ID = paidan.TaskID(strings.Clone(id))
-			lines[string(t.ID)] = r.line()
+			ids.add(string(t.ID), r.line())
 			tasks = append(tasks, t)
 		}
 	})
