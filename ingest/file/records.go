@@ -159,6 +159,10 @@ type parquetRecords struct {
 	row    int
 	rec    []string
 	nrows  int64
+	// text holds the rendered fields of the row, field c at
+	// text[starts[c]:ends[c]].
+	text         []byte
+	starts, ends []int
 }
 
 func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error) {
@@ -187,6 +191,8 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 		p.units = append(p.units, unit)
 	}
 	p.rec = make([]string, len(p.head))
+	p.starts = make([]int, len(p.head))
+	p.ends = make([]int, len(p.head))
 	p.r = parquet.NewReader(pf)
 	return p, nil
 }
@@ -214,11 +220,21 @@ func (p *parquetRecords) next() (rec []string, bad *paidan.InputError, err error
 	row := p.buf[p.i]
 	p.i++
 	p.row++
-	clear(p.rec)
+	// Render the row into one buffer and cut the fields from one string:
+	// one allocation per row, as encoding/csv does.
+	p.text = p.text[:0]
+	clear(p.starts)
+	clear(p.ends)
 	for _, v := range row {
 		if c := v.Column(); c >= 0 && c < len(p.rec) {
-			p.rec[c] = valueText(v, p.units[c])
+			p.starts[c] = len(p.text)
+			p.text = appendValueText(p.text, v, p.units[c])
+			p.ends[c] = len(p.text)
 		}
+	}
+	line := string(p.text)
+	for c := range p.rec {
+		p.rec[c] = line[p.starts[c]:p.ends[c]]
 	}
 	return p.rec, nil, nil
 }
@@ -227,12 +243,13 @@ func (p *parquetRecords) pos(i int) (line, col int) { return p.row, i + 1 }
 
 func (p *parquetRecords) rows() int { return int(min(p.nrows, 1<<40)) }
 
-// valueText renders a Parquet value as CSV text; unit is the timestamp
-// unit of its column, 0 if it is not a timestamp.
-func valueText(v parquet.Value, unit time.Duration) string {
+// appendValueText appends a Parquet value as CSV text; unit is the
+// timestamp unit of its column, 0 if it is not a timestamp. A null appends
+// nothing.
+func appendValueText(b []byte, v parquet.Value, unit time.Duration) []byte {
 	switch {
 	case v.IsNull():
-		return ""
+		return b
 	case unit != 0 && v.Kind() == parquet.Int64:
 		var t time.Time
 		switch unit {
@@ -243,23 +260,23 @@ func valueText(v parquet.Value, unit time.Duration) string {
 		default:
 			t = time.Unix(0, v.Int64())
 		}
-		return t.UTC().Format(time.RFC3339Nano)
+		return t.UTC().AppendFormat(b, time.RFC3339Nano)
 	}
 	switch v.Kind() {
 	case parquet.ByteArray, parquet.FixedLenByteArray:
-		return string(v.ByteArray())
+		return append(b, v.ByteArray()...)
 	case parquet.Int32:
-		return strconv.FormatInt(int64(v.Int32()), 10)
+		return strconv.AppendInt(b, int64(v.Int32()), 10)
 	case parquet.Int64:
-		return strconv.FormatInt(v.Int64(), 10)
+		return strconv.AppendInt(b, v.Int64(), 10)
 	case parquet.Float:
-		return strconv.FormatFloat(float64(v.Float()), 'g', -1, 32)
+		return strconv.AppendFloat(b, float64(v.Float()), 'g', -1, 32)
 	case parquet.Double:
-		return strconv.FormatFloat(v.Double(), 'g', -1, 64)
+		return strconv.AppendFloat(b, v.Double(), 'g', -1, 64)
 	case parquet.Boolean:
-		return strconv.FormatBool(v.Boolean())
+		return strconv.AppendBool(b, v.Boolean())
 	default:
-		return v.String()
+		return append(b, v.String()...)
 	}
 }
 
