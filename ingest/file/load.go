@@ -82,18 +82,14 @@ func (l *loader) load(dir string) (*Dataset, error) {
 		return nil, err
 	}
 
+	// An error that stops reading comes after the row errors found so far.
 	ws, err := l.loadWorkers(dir)
-	if err != nil {
-		return nil, err
-	}
 	var tasks []paidan.Task
-	if !l.full() {
-		if tasks, err = l.loadTasks(dir, ws); err != nil {
-			return nil, err
-		}
+	if err == nil && !l.full() {
+		tasks, err = l.loadTasks(dir, ws)
 	}
-	if len(l.errs) > 0 {
-		return nil, errors.Join(l.errs...)
+	if err != nil || len(l.errs) > 0 {
+		return nil, errors.Join(append(l.errs, err)...)
 	}
 
 	b := &paidan.Batch{AsOf: l.opts.AsOf, Tasks: tasks, Workers: ws.list}

@@ -428,3 +428,22 @@ func TestLoadDuplicateTaskIDs(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadKeepsErrorsBeforeAFatalOne(t *testing.T) {
+	t.Parallel()
+	dir := writeDataset(t, map[string]string{
+		"rules.yaml":  "speed_kmh: -1\n",
+		"workers.csv": workersHeader + "W1,north,,-1,0,31,121,,,\n",
+		"tasks.csv":   "id,colour\n",
+	})
+	_, err := file.Load(context.Background(), dir, file.Options{})
+	var got []string
+	for _, ie := range inputErrors(err) {
+		got = append(got, fmt.Sprintf("%s:%d:%d %s", ie.Source, ie.Line, ie.Column, ie.Key))
+	}
+	want := []string{"rules.yaml:1:0 ", "workers.csv:2:4 capacity", "tasks.csv:1:2 colour",
+		"tasks.csv:1:0 region", "tasks.csv:1:0 lat", "tasks.csv:1:0 lon", "tasks.csv:1:0 created_at"}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors at\n%q, want\n%q", got, want)
+	}
+}

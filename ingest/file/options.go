@@ -63,7 +63,8 @@ type Options struct {
 	// SkipInvalid drops invalid rows instead of failing: each dropped row's
 	// error is returned in Dataset.Skipped, and a task pinned to a dropped
 	// worker is dropped too. Errors that concern a whole file (a missing
-	// or unknown column, an unreadable file) still fail the load.
+	// or unknown column, an unreadable file, a bad rules.yaml) still fail
+	// the load.
 	SkipInvalid bool
 
 	// MaxErrors is how many errors a strict load collects before it stops

@@ -150,12 +150,12 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 // nulls as "". The line of a row is its 1-based row number.
 type parquetRecords struct {
 	source string
-	r      *parquet.Reader
+	groups []parquet.RowGroup // row groups not read yet
+	cur    parquet.Rows       // rows of the row group being read
 	head   []string
 	units  []time.Duration // per column: the timestamp unit, 0 if not a timestamp
 	buf    []parquet.Row
-	n, i   int   // rows in buf, next row of buf
-	eof    error // the error that came with the last batch
+	n, i   int // rows in buf, next row of buf
 	row    int
 	rec    []string
 	nrows  int64
@@ -193,29 +193,50 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 	p.rec = make([]string, len(p.head))
 	p.starts = make([]int, len(p.head))
 	p.ends = make([]int, len(p.head))
-	p.r = parquet.NewReader(pf)
+	p.groups = pf.RowGroups()
 	return p, nil
 }
 
 func (p *parquetRecords) header() []string { return p.head }
 
+// read fills buf with the next rows, going through the row groups in
+// order. It returns io.EOF after the last row.
+func (p *parquetRecords) read() (int, error) {
+	for {
+		if p.cur == nil {
+			if len(p.groups) == 0 {
+				return 0, io.EOF
+			}
+			p.cur = p.groups[0].Rows()
+			p.groups = p.groups[1:]
+		}
+		n, err := p.cur.ReadRows(p.buf)
+		switch {
+		case err == io.EOF:
+			p.cur.Close()
+			p.cur = nil
+			if n == 0 {
+				continue
+			}
+			return n, nil
+		case n == 0 && err == nil:
+			return 0, io.ErrNoProgress
+		}
+		return n, err
+	}
+}
+
 func (p *parquetRecords) next() (rec []string, bad *paidan.InputError, err error) {
 	defer recoverParquet(p.source, &err)
 	if p.i == p.n {
-		if p.eof != nil {
-			return nil, nil, p.eof
+		n, err := p.read()
+		switch {
+		case n == 0 && err == io.EOF:
+			return nil, nil, err
+		case n == 0:
+			return nil, nil, &paidan.InputError{Source: p.source, Line: p.row + 1, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
 		}
-		p.n, p.eof = p.r.ReadRows(p.buf)
-		p.i = 0
-		if p.n == 0 {
-			if p.eof == nil {
-				p.eof = io.ErrNoProgress
-			}
-			if p.eof != io.EOF {
-				p.eof = &paidan.InputError{Source: p.source, Line: p.row + 1, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, p.eof)}
-			}
-			return nil, nil, p.eof
-		}
+		p.n, p.i = n, 0
 	}
 	row := p.buf[p.i]
 	p.i++
