@@ -13,37 +13,43 @@ import (
 	"github.com/paidan/paidan/ingest/file"
 )
 
-// checkLoadRoundTrip loads dir; when the load succeeds, the batch must
-// survive Write and Load in both formats, and when it fails, the cause must
-// be an input error.
+// checkLoadRoundTrip loads dir strictly, or with SkipInvalid when the
+// strict load fails; an accepted batch must survive Write and Load in both
+// formats, and a failure must be an input error.
 func checkLoadRoundTrip(t *testing.T, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	for _, skip := range []bool{false, true} {
-		ds, err := file.Load(ctx, dir, file.Options{SkipInvalid: skip})
-		if err != nil {
+	ds, err := file.Load(ctx, dir, file.Options{})
+	if err != nil {
+		if _, ok := errors.AsType[*paidan.InputError](err); !ok {
+			t.Fatalf("Load = %v, want an input error", err)
+		}
+		if ds, err = file.Load(ctx, dir, file.Options{SkipInvalid: true}); err != nil {
 			if _, ok := errors.AsType[*paidan.InputError](err); !ok {
-				t.Fatalf("Load (skip %t) = %v, want an input error", skip, err)
+				t.Fatalf("Load skipping invalid rows = %v, want an input error", err)
 			}
-			continue
+			return
 		}
-		for _, ie := range ds.Skipped {
-			if ie.Source == "" || ie.Line < 1 || ie.Err == nil {
-				t.Errorf("skipped row without a position: %v", ie)
-			}
+		if len(ds.Skipped) == 0 {
+			t.Fatal("a strict load failed, but skipping invalid rows skipped none")
 		}
-		for _, format := range []file.Format{file.CSV, file.Parquet} {
-			out := filepath.Join(t.TempDir(), format.String())
-			if err := file.Write(ctx, out, ds.Batch, file.WriteOptions{Format: format}); err != nil {
-				t.Fatalf("Write %s: %v", format, err)
-			}
-			again, err := file.Load(ctx, out, file.Options{AsOf: ds.Batch.AsOf})
-			if err != nil {
-				t.Fatalf("Load of written %s: %v", format, err)
-			}
-			if !reflect.DeepEqual(again.Batch, ds.Batch) {
-				t.Fatalf("%s round trip:\n got %+v\nwant %+v", format, again.Batch, ds.Batch)
-			}
+	}
+	for _, ie := range ds.Skipped {
+		if ie.Source == "" || ie.Line < 1 || ie.Err == nil {
+			t.Errorf("skipped row without a position: %v", ie)
+		}
+	}
+	for _, format := range []file.Format{file.CSV, file.Parquet} {
+		out := filepath.Join(t.TempDir(), format.String())
+		if err := file.Write(ctx, out, ds.Batch, file.WriteOptions{Format: format}); err != nil {
+			t.Fatalf("Write %s: %v", format, err)
+		}
+		again, err := file.Load(ctx, out, file.Options{AsOf: ds.Batch.AsOf})
+		if err != nil {
+			t.Fatalf("Load of written %s: %v", format, err)
+		}
+		if !reflect.DeepEqual(again.Batch, ds.Batch) {
+			t.Fatalf("%s round trip:\n got %+v\nwant %+v", format, again.Batch, ds.Batch)
 		}
 	}
 }
