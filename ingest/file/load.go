@@ -115,19 +115,17 @@ func (l *loader) load(dir string) (*Dataset, error) {
 type workerSet struct {
 	source   string
 	list     []paidan.Worker
-	lines    []int          // line of each worker in list
-	index    map[string]int // id → position in list
+	ids      *idSet         // the ids of list, in the same order
 	rejected map[string]int // id → line of a rejected row
 }
 
 func (l *loader) loadWorkers(dir string) (*workerSet, error) {
-	ws := &workerSet{index: make(map[string]int), rejected: make(map[string]int)}
-	var err error
+	ws := &workerSet{ids: newIDSet(0), rejected: make(map[string]int)}
 	size := func(n int) {
 		ws.list = make([]paidan.Worker, 0, n)
-		ws.lines = make([]int, 0, n)
-		ws.index = make(map[string]int, n)
+		ws.ids = newIDSet(n)
 	}
+	var err error
 	ws.source, err = l.scan(dir, workersTable(), size, func(r *row) {
 		id := r.name(workerID, true)
 		w := paidan.Worker{
@@ -144,16 +142,15 @@ func (l *loader) loadWorkers(dir string) (*workerSet, error) {
 			r.fail(workerShiftEnd, fmt.Errorf("shift ends before it starts at %s: %w",
 				w.ShiftStart.Format(time.RFC3339), paidan.ErrOutOfRange))
 		}
-		first, dup := ws.index[id]
+		dup := id != "" && ws.ids.find(id) >= 0
 		if r.err == nil && dup {
-			r.fail(workerID, fmt.Errorf("%q already on line %d: %w", id, ws.lines[first], paidan.ErrDuplicateID))
+			r.fail(workerID, duplicate(id, ws.ids))
 		}
 		switch {
 		case r.err == nil:
 			w.ID = paidan.WorkerID(strings.Clone(id))
-			ws.index[string(w.ID)] = len(ws.list)
+			ws.ids.add(string(w.ID), r.line())
 			ws.list = append(ws.list, w)
-			ws.lines = append(ws.lines, r.line())
 		case id != "" && !dup:
 			if _, seen := ws.rejected[id]; !seen {
 				ws.rejected[strings.Clone(id)] = r.line()
@@ -161,6 +158,11 @@ func (l *loader) loadWorkers(dir string) (*workerSet, error) {
 		}
 	})
 	return ws, err
+}
+
+// duplicate returns the error for a row repeating id, which is in ids.
+func duplicate(id string, ids *idSet) error {
+	return fmt.Errorf("%q already on line %d: %w", id, ids.lines[ids.find(id)], paidan.ErrDuplicateID)
 }
 
 // ref resolves the worker id in column c of a task row: it returns the
@@ -171,7 +173,7 @@ func (ws *workerSet) ref(r *row, c int, mustExist bool) paidan.WorkerID {
 	if id == "" {
 		return ""
 	}
-	if i, ok := ws.index[id]; ok {
+	if i := ws.ids.find(id); i >= 0 {
 		return ws.list[i].ID
 	}
 	if line, ok := ws.rejected[id]; ok && mustExist {
@@ -208,10 +210,8 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 			r.fail(taskDueAt, fmt.Errorf("due before the task was created at %s: %w",
 				t.CreatedAt.Format(time.RFC3339), paidan.ErrOutOfRange))
 		}
-		if r.err == nil {
-			if first := ids.line(id); first > 0 {
-				r.fail(taskID, fmt.Errorf("%q already on line %d: %w", id, first, paidan.ErrDuplicateID))
-			}
+		if r.err == nil && ids.find(id) >= 0 {
+			r.fail(taskID, duplicate(id, ids))
 		}
 		if r.err == nil {
 			t.ID = paidan.TaskID(strings.Clone(id))
