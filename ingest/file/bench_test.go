@@ -60,6 +60,7 @@ func benchmarkLoad(b *testing.B, format file.Format, n int, shuffle bool) {
 	}
 	if cpu := cpuTime() - cpu; cpu > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/1e6/cpu.Seconds(), "MB/cpu-s")
+		b.ReportMetric(float64(n)*float64(b.N)/cpu.Seconds(), "tasks/cpu-s")
 	}
 }
 
