@@ -65,7 +65,7 @@
 //
 // # Performance
 //
-// Load reads a million tasks (about 90 MB of CSV) in one pass with one
+// Load reads a million tasks (about 80 MB of CSV) in one pass with one
 // allocation per row beyond the row's own id, interning region and skill
 // names and sharing equal skill lists; see BenchmarkLoad.
 package file
