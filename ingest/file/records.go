@@ -175,7 +175,8 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 	if err != nil {
 		return nil, &paidan.InputError{Source: source, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
 	}
-	p = &parquetRecords{source: source, buf: make([]parquet.Row, 256), nrows: pf.NumRows()}
+	// The row count in the footer is not trusted further than the file size.
+	p = &parquetRecords{source: source, buf: make([]parquet.Row, 256), nrows: min(pf.NumRows(), st.Size())}
 	for i, fl := range pf.Schema().Fields() {
 		if !fl.Leaf() || fl.Repeated() {
 			return nil, &paidan.InputError{Source: source, Column: i + 1, Key: fl.Name(),
@@ -262,7 +263,7 @@ func (p *parquetRecords) next() (rec []string, bad *paidan.InputError, err error
 
 func (p *parquetRecords) pos(i int) (line, col int) { return p.row, i + 1 }
 
-func (p *parquetRecords) rows() int { return int(min(p.nrows, 1<<40)) }
+func (p *parquetRecords) rows() int { return int(max(p.nrows, 0)) }
 
 // appendValueText appends a Parquet value as CSV text; unit is the
 // timestamp unit of its column, 0 if it is not a timestamp. A null appends
