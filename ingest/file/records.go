@@ -35,19 +35,18 @@ type records interface {
 // csvRecords reads a CSV file: RFC 4180, comma-separated, header first.
 // A UTF-8 byte order mark before the header is ignored.
 type csvRecords struct {
-	r     *csv.Reader
-	lim   *lineLimiter
-	head  []string
-	lines int // line breaks in the file
+	source string
+	r      *csv.Reader
+	head   []string
+	lines  int // line breaks in the file
 }
 
 func newCSVRecords(source string, f *os.File) (*csvRecords, error) {
-	lines, err := countLines(f)
+	lines, err := scanLines(source, f)
 	if err != nil {
 		return nil, err
 	}
-	lim := &lineLimiter{r: f, source: source, line: 1}
-	c := &csvRecords{r: csv.NewReader(lim), lim: lim, lines: lines}
+	c := &csvRecords{source: source, r: csv.NewReader(f), lines: lines}
 	head, err := c.r.Read()
 	switch pe, _ := errors.AsType[*csv.ParseError](err); {
 	case err == io.EOF:
@@ -68,11 +67,8 @@ func (c *csvRecords) header() []string { return c.head }
 
 func (c *csvRecords) next() ([]string, *paidan.InputError, error) {
 	rec, err := c.r.Read()
-	if c.lim.err != nil {
-		return nil, nil, c.lim.err
-	}
 	if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-		return nil, syntaxError(c.lim.source, pe), nil
+		return nil, syntaxError(c.source, pe), nil
 	}
 	return rec, nil, err
 }
@@ -84,14 +80,33 @@ func (c *csvRecords) pos(i int) (line, col int) {
 
 func (c *csvRecords) rows() int { return c.lines }
 
-// countLines counts the line breaks of f and rewinds it. One fast pass over
-// the file lets the rows be stored without growing a slice.
-func countLines(f *os.File) (int, error) {
+// scanLines counts the line breaks of f, fails on a line longer than
+// MaxLineBytes, and rewinds f. This fast pass lets the rows be stored
+// without growing a slice, and keeps a file without line breaks from being
+// read whole into memory.
+func scanLines(source string, f *os.File) (int, error) {
 	buf := make([]byte, 1<<16)
-	n := 0
+	lines, n := 0, 0 // n is the length of the current line so far
 	for {
 		k, err := f.Read(buf)
-		n += bytes.Count(buf[:k], []byte{'\n'})
+		for b := buf[:k]; ; {
+			i := bytes.IndexByte(b, '\n')
+			if i < 0 {
+				n += len(b)
+				break
+			}
+			if n+i > MaxLineBytes {
+				n += i
+				break
+			}
+			lines++
+			n = 0
+			b = b[i+1:]
+		}
+		if n > MaxLineBytes {
+			return 0, &paidan.InputError{Source: source, Line: lines + 1,
+				Err: fmt.Errorf("line longer than %d bytes: %w", MaxLineBytes, paidan.ErrTooLong)}
+		}
 		if err == io.EOF {
 			break
 		}
@@ -100,48 +115,11 @@ func countLines(f *os.File) (int, error) {
 		}
 	}
 	_, err := f.Seek(0, io.SeekStart)
-	return n, err
+	return lines, err
 }
 
 func syntaxError(source string, pe *csv.ParseError) *paidan.InputError {
 	return &paidan.InputError{Source: source, Line: pe.Line, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, pe.Err)}
-}
-
-// lineLimiter fails a read once a line grows beyond MaxLineBytes, so a file
-// without line breaks is never read whole. Its error is sticky.
-type lineLimiter struct {
-	r      io.Reader
-	source string
-	line   int // 1-based number of the line being read
-	n      int // bytes of that line read so far
-	err    error
-}
-
-func (l *lineLimiter) Read(p []byte) (int, error) {
-	if l.err != nil {
-		return 0, l.err
-	}
-	n, err := l.r.Read(p)
-	for b := p[:n]; ; {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			l.n += len(b)
-			break
-		}
-		l.n += i
-		if l.n > MaxLineBytes {
-			break
-		}
-		l.n = 0
-		l.line++
-		b = b[i+1:]
-	}
-	if l.n > MaxLineBytes {
-		l.err = &paidan.InputError{Source: l.source, Line: l.line,
-			Err: fmt.Errorf("line longer than %d bytes: %w", MaxLineBytes, paidan.ErrTooLong)}
-		return 0, l.err
-	}
-	return n, err
 }
 
 // parquetRecords reads a Parquet file with a flat schema. Values become
