@@ -195,7 +195,7 @@ func TestLoadErrors(t *testing.T) {
 		{"task due_at bad", task("T1,north,,0,31,121,2026-01-05T08:00:00Z,tomorrow,,"), "", "tasks.csv", 2, 8, "due_at", paidan.ErrSyntax},
 		{"task due before created", task("T1,north,,0,31,121,2026-01-05T08:00:00Z,2026-01-05T07:59:00Z,,"), "", "tasks.csv", 2, 8, "due_at", paidan.ErrOutOfRange},
 		{"task pinned to unknown worker", task("T1,north,,0,31,121,2026-01-05T08:00:00Z,,W404,"), "", "tasks.csv", 2, 9, "pinned_worker", paidan.ErrUnknownRef},
-		{"task previous worker malformed", task("T1,north,,0,31,121,2026-01-05T08:00:00Z,,,W;1"), "", "tasks.csv", 2, 10, "previous_worker", paidan.ErrTooLong},
+		{"task previous worker malformed", task("T1,north,,0,31,121,2026-01-05T08:00:00Z,,,W;1"), "", "tasks.csv", 2, 10, "previous_worker", paidan.ErrSyntax},
 		{"task pinned to rejected worker", task("T1,north,,0,31,121,2026-01-05T08:00:00Z,,W3,"), worker(okWorker, "W3,north,,-5,0,31,121,,,"), "tasks.csv", 2, 9, "pinned_worker", paidan.ErrUnknownRef},
 		{"task wrong field count", task(okTask, "T2,north,,0,31"), "", "tasks.csv", 3, 0, "", paidan.ErrSyntax},
 		{"task bare quote", task(`T"1,north,,0,31,121,2026-01-05T08:00:00Z,,,`), "", "tasks.csv", 2, 0, "", paidan.ErrSyntax},
