@@ -76,8 +76,8 @@ type Options struct {
 // to plan it with.
 type Dataset struct {
 	// Batch holds the valid tasks and workers in file order; an empty
-	// table gives a nil slice. Partition is "". Tasks and workers with the same skill list (and workers with the
-	// same region list) share one slice: treat them as read-only.
+	// table gives a nil slice. Partition is "". Equal skill and region
+	// lists share one backing array: treat them as read-only.
 	Batch *paidan.Batch
 	// Rules are read from rules.yaml, or paidan.DefaultRules when the
 	// directory has none.
@@ -94,7 +94,7 @@ type Dataset struct {
 // WriteOptions controls Write. The zero value writes CSV without a rules
 // file.
 type WriteOptions struct {
-	Format Format
+	Format Format // CSV (the zero value) or Parquet
 	// Rules, when not nil, is written as rules.yaml.
 	Rules *paidan.Rules
 }
