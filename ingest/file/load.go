@@ -92,7 +92,7 @@ func (l *loader) load(dir string) (*Dataset, error) {
 		return nil, errors.Join(append(l.errs, err)...)
 	}
 
-	b := &paidan.Batch{AsOf: l.opts.AsOf, Tasks: tasks, Workers: ws.list}
+	b := &paidan.Batch{AsOf: l.opts.AsOf.UTC(), Tasks: tasks, Workers: ws.list}
 	if len(b.Tasks) == 0 {
 		b.Tasks = nil
 	}

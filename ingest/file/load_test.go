@@ -92,7 +92,7 @@ func TestLoadColumnsAnyOrderAndOptional(t *testing.T) {
 		"tasks.csv":   "created_at,lon,lat,region,id\n2026-01-05T08:30:00Z,121.45,31.21,north,T1\n",
 	})
 	asOf := mustTime(t, "2026-01-05T10:00:00Z")
-	ds, err := file.Load(context.Background(), dir, file.Options{AsOf: asOf})
+	ds, err := file.Load(context.Background(), dir, file.Options{AsOf: asOf.In(time.FixedZone("CST", 8*3600))})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}

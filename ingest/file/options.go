@@ -56,8 +56,9 @@ func (f Format) ext() string { return "." + f.String() }
 // Options controls Load. The zero value loads strictly: the first invalid
 // row fails the load (after collecting up to DefaultMaxErrors errors).
 type Options struct {
-	// AsOf, when not zero, is the planning instant of the batch. Zero means
-	// the latest created_at among the loaded tasks (zero if there are none).
+	// AsOf, when not zero, is the planning instant of the batch (kept in
+	// UTC). Zero means the latest created_at among the loaded tasks (zero
+	// if there are none).
 	AsOf time.Time
 
 	// SkipInvalid drops invalid rows instead of failing: each dropped row's
