@@ -227,11 +227,11 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 // it read, and an error only when reading cannot go on; bad rows go to
 // l.reject. It stops early once the strict error cap is reached.
 func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *row)) (string, error) {
-	source, recs, closer, err := open(dir, t)
+	source, recs, err := open(dir, t)
 	if err != nil {
 		return source, err
 	}
-	defer closer.Close()
+	defer recs.Close()
 	headerLine := 1
 	if _, ok := recs.(*parquetRecords); ok {
 		headerLine = 0 // a Parquet schema has no line
@@ -269,28 +269,28 @@ func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *r
 
 // open finds table t in dir as CSV or Parquet and opens it. It returns the
 // file name, used as the Source of errors.
-func open(dir string, t table) (string, records, io.Closer, error) {
+func open(dir string, t table) (string, records, error) {
 	var found []Format
 	for _, f := range []Format{CSV, Parquet} {
 		switch _, err := os.Stat(filepath.Join(dir, t.name+f.ext())); {
 		case err == nil:
 			found = append(found, f)
 		case !errors.Is(err, fs.ErrNotExist):
-			return t.name + f.ext(), nil, nil, err
+			return t.name + f.ext(), nil, err
 		}
 	}
 	switch len(found) {
 	case 0:
-		return t.name + CSV.ext(), nil, nil, &paidan.InputError{Source: t.name + CSV.ext(),
+		return t.name + CSV.ext(), nil, &paidan.InputError{Source: t.name + CSV.ext(),
 			Err: fmt.Errorf("no %s.csv or %s.parquet in the dataset: %w", t.name, t.name, fs.ErrNotExist)}
 	case 2:
-		return t.name + CSV.ext(), nil, nil, &paidan.InputError{Source: t.name + CSV.ext(),
+		return t.name + CSV.ext(), nil, &paidan.InputError{Source: t.name + CSV.ext(),
 			Err: fmt.Errorf("both %s.csv and %s.parquet present, want one: %w", t.name, t.name, paidan.ErrDuplicateID)}
 	}
 	source := t.name + found[0].ext()
 	f, err := os.Open(filepath.Join(dir, source))
 	if err != nil {
-		return source, nil, nil, err
+		return source, nil, err
 	}
 	var recs records
 	if found[0] == Parquet {
@@ -300,9 +300,9 @@ func open(dir string, t table) (string, records, io.Closer, error) {
 	}
 	if err != nil {
 		f.Close()
-		return source, nil, nil, err
+		return source, nil, err
 	}
-	return source, recs, f, nil
+	return source, recs, nil
 }
 
 // headerIndex maps the columns of t to their positions in header, found on

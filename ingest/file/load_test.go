@@ -449,3 +449,75 @@ func TestLoadKeepsErrorsBeforeAFatalOne(t *testing.T) {
 		t.Errorf("errors at\n%q, want\n%q", got, want)
 	}
 }
+
+// TestLoadManyRows crosses the boundaries of the chunks that CSV rows are
+// split in ahead of validation.
+func TestLoadManyRows(t *testing.T) {
+	t.Parallel()
+	const n = 5000
+	bad := map[int]string{ // row number (0-based) → row
+		0:    "T0,north,,0,31\n",
+		1022: "T1022,north,,0,95,121,2026-01-05T08:00:00Z,,,\n",
+		1023: "T1023,north,,0,31\n",
+		1024: "T1024,north,,0,95,121,2026-01-05T08:00:00Z,,,\n",
+		2047: "T2047,north,,0,95,121,2026-01-05T08:00:00Z,,,\n",
+		4999: "T4999,north,,0,95,121,2026-01-05T08:00:00Z,,,\n",
+	}
+	var rows strings.Builder
+	rows.WriteString(tasksHeader)
+	for i := range n {
+		if r, ok := bad[i]; ok {
+			rows.WriteString(r)
+			continue
+		}
+		fmt.Fprintf(&rows, "T%d,north,,0,31,121,2026-01-05T08:00:00Z,,,\n", i)
+	}
+	dir := writeDataset(t, map[string]string{"tasks.csv": rows.String(), "workers.csv": goodWorkers})
+
+	ds, err := file.Load(context.Background(), dir, file.Options{SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(ds.Batch.Tasks), n-len(bad); got != want {
+		t.Errorf("got %d tasks, want %d", got, want)
+	}
+	var lines []int
+	for _, ie := range ds.Skipped {
+		lines = append(lines, ie.Line)
+	}
+	if want := []int{2, 1024, 1025, 1026, 2049, 5001}; !slices.Equal(lines, want) {
+		t.Errorf("skipped lines %v, want %v", lines, want)
+	}
+	for i, task := range ds.Batch.Tasks {
+		if task.ID == "" || (i > 0 && ds.Batch.Tasks[i-1].ID == task.ID) {
+			t.Fatalf("task %d: id %q after %q", i, task.ID, ds.Batch.Tasks[i-1].ID)
+		}
+	}
+
+	// A strict load stops at the error cap, long before the end of the file.
+	_, err = file.Load(context.Background(), dir, file.Options{MaxErrors: 3})
+	var got []int
+	for _, ie := range inputErrors(err) {
+		got = append(got, ie.Line)
+	}
+	if want := []int{2, 1024, 1025}; !slices.Equal(got, want) {
+		t.Errorf("strict errors on lines %v, want %v", got, want)
+	}
+}
+
+func TestLoadCRLF(t *testing.T) {
+	t.Parallel()
+	crlf := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+	dir := writeDataset(t, map[string]string{"tasks.csv": crlf(goodTasks), "workers.csv": crlf(goodWorkers)})
+	want, err := file.Load(context.Background(), writeDataset(t, map[string]string{"tasks.csv": goodTasks, "workers.csv": goodWorkers}), file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := file.Load(context.Background(), dir, file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Batch, want.Batch) {
+		t.Errorf("CRLF batch:\n got %+v\nwant %+v", got.Batch, want.Batch)
+	}
+}

@@ -17,8 +17,9 @@ import (
 )
 
 // records yields the rows of one table file as text fields, so that CSV
-// and Parquet go through one validation path.
+// and Parquet go through one validation path. Close releases the file.
 type records interface {
+	io.Closer
 	// header returns the column names.
 	header() []string
 	// next returns the fields of the next row, valid until the following
@@ -34,20 +35,44 @@ type records interface {
 
 // csvRecords reads a CSV file: RFC 4180, comma-separated, header first.
 // A UTF-8 byte order mark before the header is ignored.
+//
+// A goroutine splits the file into fields ahead of the caller, a chunk of
+// rows at a time, so that splitting and validating use two cores. Close
+// stops it and waits for it before closing the file.
 type csvRecords struct {
+	f      *os.File
 	source string
-	r      *csv.Reader
 	head   []string
 	lines  int // line breaks in the file
+
+	chunks chan *csvChunk // filled by split, in file order
+	free   chan *csvChunk // chunks the caller is done with, for reuse
+	done   chan struct{}  // closed by Close
+	exited chan struct{}  // closed when split returns
+
+	cur *csvChunk // the chunk being read; nil before the first
+	row int       // the last row returned from cur
 }
+
+// csvChunk holds consecutive rows of a CSV file.
+type csvChunk struct {
+	n      int                  // rows held
+	fields []string             // row i is fields[i*width : (i+1)*width]
+	lines  []int                // the line of each field
+	bad    []*paidan.InputError // per row: why it could not be split, or nil
+	err    error                // after the rows: io.EOF, a read error, or nil if more follow
+}
+
+// csvChunkRows is the number of rows in a chunk.
+const csvChunkRows = 1024
 
 func newCSVRecords(source string, f *os.File) (*csvRecords, error) {
 	lines, err := scanLines(source, f)
 	if err != nil {
 		return nil, err
 	}
-	c := &csvRecords{source: source, r: csv.NewReader(f), lines: lines}
-	head, err := c.r.Read()
+	r := csv.NewReader(f)
+	head, err := r.Read()
 	switch pe, _ := errors.AsType[*csv.ParseError](err); {
 	case err == io.EOF:
 		return nil, &paidan.InputError{Source: source, Line: 1, Err: fmt.Errorf("no header row: %w", paidan.ErrMissingColumn)}
@@ -56,26 +81,96 @@ func newCSVRecords(source string, f *os.File) (*csvRecords, error) {
 	case err != nil:
 		return nil, err
 	}
-	c.head = head
-	c.head[0] = strings.TrimPrefix(c.head[0], "\uFEFF")
-	c.r.ReuseRecord = true
-	c.r.FieldsPerRecord = len(head)
+	head[0] = strings.TrimPrefix(head[0], "\uFEFF")
+	r.ReuseRecord = true
+	r.FieldsPerRecord = len(head)
+	c := &csvRecords{
+		f: f, source: source, head: head, lines: lines,
+		chunks: make(chan *csvChunk, 4),
+		free:   make(chan *csvChunk, 6),
+		done:   make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+	go c.split(r)
 	return c, nil
+}
+
+// split reads rows into chunks and sends them to c.chunks until the file
+// ends, reading fails or c.done is closed.
+func (c *csvRecords) split(r *csv.Reader) {
+	defer close(c.exited)
+	width := len(c.head)
+	for {
+		var ch *csvChunk
+		select {
+		case ch = <-c.free:
+		default:
+			ch = &csvChunk{
+				fields: make([]string, csvChunkRows*width),
+				lines:  make([]int, csvChunkRows*width),
+				bad:    make([]*paidan.InputError, csvChunkRows),
+			}
+		}
+		ch.n = 0
+		for ch.n < csvChunkRows {
+			rec, err := r.Read()
+			if pe, ok := errors.AsType[*csv.ParseError](err); ok {
+				ch.bad[ch.n] = syntaxError(c.source, pe)
+				ch.n++
+				continue
+			}
+			if err != nil {
+				ch.err = err
+				break
+			}
+			ch.bad[ch.n] = nil
+			base := ch.n * width
+			copy(ch.fields[base:], rec)
+			for i := range rec {
+				ch.lines[base+i], _ = r.FieldPos(i)
+			}
+			ch.n++
+		}
+		select {
+		case c.chunks <- ch:
+		case <-c.done:
+			return
+		}
+		if ch.err != nil {
+			return
+		}
+	}
+}
+
+// Close stops the splitting goroutine and closes the file.
+func (c *csvRecords) Close() error {
+	close(c.done)
+	<-c.exited
+	return c.f.Close()
 }
 
 func (c *csvRecords) header() []string { return c.head }
 
 func (c *csvRecords) next() ([]string, *paidan.InputError, error) {
-	rec, err := c.r.Read()
-	if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-		return nil, syntaxError(c.source, pe), nil
+	for c.cur == nil || c.row+1 >= c.cur.n {
+		if c.cur != nil {
+			if c.cur.err != nil {
+				return nil, nil, c.cur.err
+			}
+			c.free <- c.cur // never blocks: free holds every chunk in flight
+		}
+		c.cur, c.row = <-c.chunks, -1
 	}
-	return rec, nil, err
+	c.row++
+	if bad := c.cur.bad[c.row]; bad != nil {
+		return nil, bad, nil
+	}
+	width := len(c.head)
+	return c.cur.fields[c.row*width : (c.row+1)*width], nil, nil
 }
 
 func (c *csvRecords) pos(i int) (line, col int) {
-	line, _ = c.r.FieldPos(i)
-	return line, i + 1
+	return c.cur.lines[c.row*len(c.head)+i], i + 1
 }
 
 func (c *csvRecords) rows() int { return c.lines }
@@ -127,6 +222,7 @@ func syntaxError(source string, pe *csv.ParseError) *paidan.InputError {
 // in the shortest form that reads back exactly, timestamps in RFC 3339 UTC,
 // nulls as "". The line of a row is its 1-based row number.
 type parquetRecords struct {
+	f      *os.File
 	source string
 	groups []parquet.RowGroup // row groups not read yet
 	cur    parquet.Rows       // rows of the row group being read
@@ -154,7 +250,7 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 		return nil, &paidan.InputError{Source: source, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
 	}
 	// The row count in the footer is not trusted further than the file size.
-	p = &parquetRecords{source: source, buf: make([]parquet.Row, 256), nrows: min(pf.NumRows(), st.Size())}
+	p = &parquetRecords{f: f, source: source, buf: make([]parquet.Row, 256), nrows: min(pf.NumRows(), st.Size())}
 	for i, fl := range pf.Schema().Fields() {
 		if !fl.Leaf() || fl.Repeated() {
 			return nil, &paidan.InputError{Source: source, Column: i + 1, Key: fl.Name(),
@@ -242,6 +338,9 @@ func (p *parquetRecords) next() (rec []string, bad *paidan.InputError, err error
 func (p *parquetRecords) pos(i int) (line, col int) { return p.row, i + 1 }
 
 func (p *parquetRecords) rows() int { return int(max(p.nrows, 0)) }
+
+// Close closes the file.
+func (p *parquetRecords) Close() error { return p.f.Close() }
 
 // appendValueText appends a Parquet value as CSV text; unit is the
 // timestamp unit of its column, 0 if it is not a timestamp. A null appends
