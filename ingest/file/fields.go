@@ -19,7 +19,7 @@ type row struct {
 	source string
 	t      *table
 	index  []int // column → field position in rec; -1 when the column is absent
-	recs   records
+	recs   *records
 	rec    []string
 	in     *interner
 	err    *paidan.InputError

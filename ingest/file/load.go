@@ -232,11 +232,7 @@ func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *r
 		return source, err
 	}
 	defer recs.Close()
-	headerLine := 1
-	if _, ok := recs.(*parquetRecords); ok {
-		headerLine = 0 // a Parquet schema has no line
-	}
-	index, err := headerIndex(source, headerLine, t, recs.header())
+	index, err := headerIndex(source, recs.headerLine, t, recs.header())
 	if err != nil {
 		return source, err
 	}
@@ -269,7 +265,7 @@ func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *r
 
 // open finds table t in dir as CSV or Parquet and opens it. It returns the
 // file name, used as the Source of errors.
-func open(dir string, t table) (string, records, error) {
+func open(dir string, t table) (string, *records, error) {
 	var found []Format
 	for _, f := range []Format{CSV, Parquet} {
 		switch _, err := os.Stat(filepath.Join(dir, t.name+f.ext())); {
@@ -292,11 +288,11 @@ func open(dir string, t table) (string, records, error) {
 	if err != nil {
 		return source, nil, err
 	}
-	var recs records
+	var recs *records
 	if found[0] == Parquet {
-		recs, err = newParquetRecords(source, f)
+		recs, err = openParquet(source, f)
 	} else {
-		recs, err = newCSVRecords(source, f)
+		recs, err = openCSV(source, f)
 	}
 	if err != nil {
 		f.Close()

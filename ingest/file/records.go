@@ -17,45 +17,26 @@ import (
 )
 
 // records yields the rows of one table file as text fields, so that CSV
-// and Parquet go through one validation path. Close releases the file.
-type records interface {
-	io.Closer
-	// header returns the column names.
-	header() []string
-	// next returns the fields of the next row, valid until the following
-	// call. It returns a *paidan.InputError for a row that cannot be split
-	// into fields, after which reading may go on; err is io.EOF after the
-	// last row and anything else when reading cannot go on.
-	next() (rec []string, bad *paidan.InputError, err error)
-	// pos returns the 1-based line and column of field i of the last row.
-	pos(i int) (line, col int)
-	// rows returns an upper bound of the number of rows, for sizing.
-	rows() int
-}
-
-// csvRecords reads a CSV file: RFC 4180, comma-separated, header first.
-// A UTF-8 byte order mark before the header is ignored.
+// and Parquet go through one validation path.
 //
-// A goroutine splits the file into fields ahead of the caller, a chunk of
-// rows at a time, so that splitting and validating use two cores. Close
-// stops it and waits for it before closing the file.
-type csvRecords struct {
-	f      *os.File
-	source string
-	head   []string
-	lines  int // line breaks in the file
-
-	chunks chan *csvChunk // filled by split, in file order
-	free   chan *csvChunk // chunks the caller is done with, for reuse
-	done   chan struct{}  // closed by Close
-	exited chan struct{}  // closed when split returns
-
-	cur *csvChunk // the chunk being read; nil before the first
-	row int       // the last row returned from cur
+// A goroutine reads the file ahead of the caller, a chunk of rows at a
+// time, so that splitting rows into fields and validating them use two
+// cores. Close stops it and waits for it before closing the file.
+type records struct {
+	f          *os.File
+	head       []string // column names
+	headerLine int      // the line of the column names: 1 in CSV, 0 in Parquet
+	hint       int      // an upper bound of the number of rows, for sizing
+	chunks     chan *chunk
+	free       chan *chunk   // chunks the caller is done with, for reuse
+	done       chan struct{} // closed by Close
+	exited     chan struct{} // closed when the reading goroutine returns
+	cur        *chunk        // the chunk being read; nil before the first
+	row        int           // the last row returned from cur
 }
 
-// csvChunk holds consecutive rows of a CSV file.
-type csvChunk struct {
+// chunk holds consecutive rows of a table file.
+type chunk struct {
 	n      int                  // rows held
 	fields []string             // row i is fields[i*width : (i+1)*width]
 	lines  []int                // the line of each field
@@ -63,10 +44,108 @@ type csvChunk struct {
 	err    error                // after the rows: io.EOF, a read error, or nil if more follow
 }
 
-// csvChunkRows is the number of rows in a chunk.
-const csvChunkRows = 1024
+// chunkRows is the number of rows in a chunk.
+const chunkRows = 1024
 
-func newCSVRecords(source string, f *os.File) (*csvRecords, error) {
+// rowReader fills chunks on the reading goroutine.
+type rowReader interface {
+	// fill puts up to chunkRows rows into ch, which has room for them,
+	// and sets ch.n; it sets ch.err at the end of the file or when
+	// reading fails.
+	fill(ch *chunk)
+}
+
+// newRecords starts reading the rows of f, whose columns are head (found on
+// headerLine), with r.
+func newRecords(f *os.File, head []string, headerLine, hint int, r rowReader) *records {
+	c := &records{
+		f: f, head: head, headerLine: headerLine, hint: hint,
+		chunks: make(chan *chunk, 4),
+		free:   make(chan *chunk, 6), // every chunk that can exist: see read
+		done:   make(chan struct{}),
+		exited: make(chan struct{}),
+	}
+	go c.read(r)
+	return c
+}
+
+// read fills chunks with r and sends them in file order until the file
+// ends, reading fails or c.done is closed. A chunk is made only when none
+// is free, so at most 6 exist: 4 in c.chunks, one here, one with the caller.
+func (c *records) read(r rowReader) {
+	defer close(c.exited)
+	width := len(c.head)
+	for {
+		var ch *chunk
+		select {
+		case ch = <-c.free:
+		default:
+			ch = &chunk{
+				fields: make([]string, chunkRows*width),
+				lines:  make([]int, chunkRows*width),
+				bad:    make([]*paidan.InputError, chunkRows),
+			}
+		}
+		r.fill(ch)
+		select {
+		case c.chunks <- ch:
+		case <-c.done:
+			return
+		}
+		if ch.err != nil {
+			return
+		}
+	}
+}
+
+// Close stops the reading goroutine and closes the file.
+func (c *records) Close() error {
+	close(c.done)
+	<-c.exited
+	return c.f.Close()
+}
+
+// header returns the column names.
+func (c *records) header() []string { return c.head }
+
+// rows returns an upper bound of the number of rows, for sizing.
+func (c *records) rows() int { return c.hint }
+
+// next returns the fields of the next row, valid until the following call.
+// It returns a *paidan.InputError for a row that cannot be split into
+// fields, after which reading may go on; err is io.EOF after the last row
+// and anything else when reading cannot go on.
+func (c *records) next() (rec []string, bad *paidan.InputError, err error) {
+	for c.cur == nil || c.row+1 >= c.cur.n {
+		if c.cur != nil {
+			if c.cur.err != nil {
+				return nil, nil, c.cur.err
+			}
+			c.free <- c.cur // never blocks: free has room for every chunk
+		}
+		c.cur, c.row = <-c.chunks, -1
+	}
+	c.row++
+	if bad := c.cur.bad[c.row]; bad != nil {
+		return nil, bad, nil
+	}
+	width := len(c.head)
+	return c.cur.fields[c.row*width : (c.row+1)*width], nil, nil
+}
+
+// pos returns the 1-based line and column of field i of the last row.
+func (c *records) pos(i int) (line, col int) {
+	return c.cur.lines[c.row*len(c.head)+i], i + 1
+}
+
+// csvReader reads a CSV file: RFC 4180, comma-separated, header first. A
+// UTF-8 byte order mark before the header is ignored.
+type csvReader struct {
+	source string
+	r      *csv.Reader
+}
+
+func openCSV(source string, f *os.File) (*records, error) {
 	lines, err := scanLines(source, f)
 	if err != nil {
 		return nil, err
@@ -82,98 +161,35 @@ func newCSVRecords(source string, f *os.File) (*csvRecords, error) {
 		return nil, err
 	}
 	head[0] = strings.TrimPrefix(head[0], "\uFEFF")
+	head = append([]string(nil), head...)
 	r.ReuseRecord = true
 	r.FieldsPerRecord = len(head)
-	c := &csvRecords{
-		f: f, source: source, head: head, lines: lines,
-		chunks: make(chan *csvChunk, 4),
-		free:   make(chan *csvChunk, 6),
-		done:   make(chan struct{}),
-		exited: make(chan struct{}),
-	}
-	go c.split(r)
-	return c, nil
+	return newRecords(f, head, 1, lines, &csvReader{source: source, r: r}), nil
 }
 
-// split reads rows into chunks and sends them to c.chunks until the file
-// ends, reading fails or c.done is closed.
-func (c *csvRecords) split(r *csv.Reader) {
-	defer close(c.exited)
-	width := len(c.head)
-	for {
-		var ch *csvChunk
-		select {
-		case ch = <-c.free:
-		default:
-			ch = &csvChunk{
-				fields: make([]string, csvChunkRows*width),
-				lines:  make([]int, csvChunkRows*width),
-				bad:    make([]*paidan.InputError, csvChunkRows),
-			}
-		}
-		ch.n = 0
-		for ch.n < csvChunkRows {
-			rec, err := r.Read()
-			if pe, ok := errors.AsType[*csv.ParseError](err); ok {
-				ch.bad[ch.n] = syntaxError(c.source, pe)
-				ch.n++
-				continue
-			}
-			if err != nil {
-				ch.err = err
-				break
-			}
-			ch.bad[ch.n] = nil
-			base := ch.n * width
-			copy(ch.fields[base:], rec)
-			for i := range rec {
-				ch.lines[base+i], _ = r.FieldPos(i)
-			}
+func (c *csvReader) fill(ch *chunk) {
+	ch.n, ch.err = 0, nil
+	width := c.r.FieldsPerRecord
+	for ch.n < chunkRows {
+		rec, err := c.r.Read()
+		if pe, ok := errors.AsType[*csv.ParseError](err); ok {
+			ch.bad[ch.n] = syntaxError(c.source, pe)
 			ch.n++
+			continue
 		}
-		select {
-		case c.chunks <- ch:
-		case <-c.done:
+		if err != nil {
+			ch.err = err
 			return
 		}
-		if ch.err != nil {
-			return
+		ch.bad[ch.n] = nil
+		base := ch.n * width
+		copy(ch.fields[base:], rec)
+		for i := range rec {
+			ch.lines[base+i], _ = c.r.FieldPos(i)
 		}
+		ch.n++
 	}
 }
-
-// Close stops the splitting goroutine and closes the file.
-func (c *csvRecords) Close() error {
-	close(c.done)
-	<-c.exited
-	return c.f.Close()
-}
-
-func (c *csvRecords) header() []string { return c.head }
-
-func (c *csvRecords) next() ([]string, *paidan.InputError, error) {
-	for c.cur == nil || c.row+1 >= c.cur.n {
-		if c.cur != nil {
-			if c.cur.err != nil {
-				return nil, nil, c.cur.err
-			}
-			c.free <- c.cur // never blocks: free holds every chunk in flight
-		}
-		c.cur, c.row = <-c.chunks, -1
-	}
-	c.row++
-	if bad := c.cur.bad[c.row]; bad != nil {
-		return nil, bad, nil
-	}
-	width := len(c.head)
-	return c.cur.fields[c.row*width : (c.row+1)*width], nil, nil
-}
-
-func (c *csvRecords) pos(i int) (line, col int) {
-	return c.cur.lines[c.row*len(c.head)+i], i + 1
-}
-
-func (c *csvRecords) rows() int { return c.lines }
 
 // scanLines counts the line breaks of f, fails on a line longer than
 // MaxLineBytes, and rewinds f. This fast pass lets the rows be stored
@@ -217,29 +233,23 @@ func syntaxError(source string, pe *csv.ParseError) *paidan.InputError {
 	return &paidan.InputError{Source: source, Line: pe.Line, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, pe.Err)}
 }
 
-// parquetRecords reads a Parquet file with a flat schema. Values become
-// text as Write would have written them in CSV: integers in decimal, floats
-// in the shortest form that reads back exactly, timestamps in RFC 3339 UTC,
+// parquetReader reads a Parquet file with a flat schema. Values become text
+// as Write would have written them in CSV: integers in decimal, floats in
+// the shortest form that reads back exactly, timestamps in RFC 3339 UTC,
 // nulls as "". The line of a row is its 1-based row number.
-type parquetRecords struct {
-	f      *os.File
+type parquetReader struct {
 	source string
 	groups []parquet.RowGroup // row groups not read yet
 	cur    parquet.Rows       // rows of the row group being read
-	head   []string
-	units  []time.Duration // per column: the timestamp unit, 0 if not a timestamp
+	units  []time.Duration    // per column: the timestamp unit, 0 if not a timestamp
 	buf    []parquet.Row
-	n, i   int // rows in buf, next row of buf
-	row    int
-	rec    []string
-	nrows  int64
-	// text holds the rendered fields of the row, field c at
-	// text[starts[c]:ends[c]].
-	text         []byte
-	starts, ends []int
+	row    int    // rows read so far
+	text   []byte // the fields of one row, rendered
+	starts []int  // field c is text[starts[c]:ends[c]]
+	ends   []int
 }
 
-func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error) {
+func openParquet(source string, f *os.File) (_ *records, err error) {
 	defer recoverParquet(source, &err)
 	st, err := f.Stat()
 	if err != nil {
@@ -249,8 +259,8 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 	if err != nil {
 		return nil, &paidan.InputError{Source: source, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
 	}
-	// The row count in the footer is not trusted further than the file size.
-	p = &parquetRecords{f: f, source: source, buf: make([]parquet.Row, 256), nrows: min(pf.NumRows(), st.Size())}
+	p := &parquetReader{source: source, groups: pf.RowGroups(), buf: make([]parquet.Row, 256)}
+	var head []string
 	for i, fl := range pf.Schema().Fields() {
 		if !fl.Leaf() || fl.Repeated() {
 			return nil, &paidan.InputError{Source: source, Column: i + 1, Key: fl.Name(),
@@ -262,21 +272,44 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 				unit = ts.Unit.Value.Duration()
 			}
 		}
-		p.head = append(p.head, fl.Name())
+		head = append(head, fl.Name())
 		p.units = append(p.units, unit)
 	}
-	p.rec = make([]string, len(p.head))
-	p.starts = make([]int, len(p.head))
-	p.ends = make([]int, len(p.head))
-	p.groups = pf.RowGroups()
-	return p, nil
+	p.starts = make([]int, len(head))
+	p.ends = make([]int, len(head))
+	// The row count in the footer is not trusted further than the file size.
+	hint := int(max(min(pf.NumRows(), st.Size()), 0))
+	return newRecords(f, head, 0, hint, p), nil
 }
 
-func (p *parquetRecords) header() []string { return p.head }
+func (p *parquetReader) fill(ch *chunk) {
+	ch.n, ch.err = 0, nil
+	defer recoverParquet(p.source, &ch.err)
+	width := len(p.units)
+	for ch.n < chunkRows {
+		n, err := p.read(chunkRows - ch.n)
+		if n == 0 {
+			if err != io.EOF {
+				err = &paidan.InputError{Source: p.source, Line: p.row + 1, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
+			}
+			ch.err = err
+			return
+		}
+		for _, row := range p.buf[:n] {
+			p.row++
+			p.render(row, ch.fields[ch.n*width:(ch.n+1)*width])
+			for i := range width {
+				ch.lines[ch.n*width+i] = p.row
+			}
+			ch.bad[ch.n] = nil
+			ch.n++
+		}
+	}
+}
 
-// read fills buf with the next rows, going through the row groups in
+// read reads up to max rows into buf, going through the row groups in
 // order. It returns io.EOF after the last row.
-func (p *parquetRecords) read() (int, error) {
+func (p *parquetReader) read(max int) (int, error) {
 	for {
 		if p.cur == nil {
 			if len(p.groups) == 0 {
@@ -285,7 +318,7 @@ func (p *parquetRecords) read() (int, error) {
 			p.cur = p.groups[0].Rows()
 			p.groups = p.groups[1:]
 		}
-		n, err := p.cur.ReadRows(p.buf)
+		n, err := p.cur.ReadRows(p.buf[:min(max, len(p.buf))])
 		switch {
 		case err == io.EOF:
 			p.cur.Close()
@@ -301,46 +334,25 @@ func (p *parquetRecords) read() (int, error) {
 	}
 }
 
-func (p *parquetRecords) next() (rec []string, bad *paidan.InputError, err error) {
-	defer recoverParquet(p.source, &err)
-	if p.i == p.n {
-		n, err := p.read()
-		switch {
-		case n == 0 && err == io.EOF:
-			return nil, nil, err
-		case n == 0:
-			return nil, nil, &paidan.InputError{Source: p.source, Line: p.row + 1, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
-		}
-		p.n, p.i = n, 0
-	}
-	row := p.buf[p.i]
-	p.i++
-	p.row++
-	// Render the row into one buffer and cut the fields from one string:
-	// one allocation per row, as encoding/csv does.
+// render puts the fields of row into rec as text, cut from one string: one
+// allocation per row, as encoding/csv does. A column missing from the row
+// is "".
+func (p *parquetReader) render(row parquet.Row, rec []string) {
 	p.text = p.text[:0]
 	clear(p.starts)
 	clear(p.ends)
 	for _, v := range row {
-		if c := v.Column(); c >= 0 && c < len(p.rec) {
+		if c := v.Column(); c >= 0 && c < len(rec) {
 			p.starts[c] = len(p.text)
 			p.text = appendValueText(p.text, v, p.units[c])
 			p.ends[c] = len(p.text)
 		}
 	}
 	line := string(p.text)
-	for c := range p.rec {
-		p.rec[c] = line[p.starts[c]:p.ends[c]]
+	for c := range rec {
+		rec[c] = line[p.starts[c]:p.ends[c]]
 	}
-	return p.rec, nil, nil
 }
-
-func (p *parquetRecords) pos(i int) (line, col int) { return p.row, i + 1 }
-
-func (p *parquetRecords) rows() int { return int(max(p.nrows, 0)) }
-
-// Close closes the file.
-func (p *parquetRecords) Close() error { return p.f.Close() }
 
 // appendValueText appends a Parquet value as CSV text; unit is the
 // timestamp unit of its column, 0 if it is not a timestamp. A null appends
