@@ -30,6 +30,8 @@ const RulesFileName = "rules.yaml"
 // ctx done) are returned as they are, wrapped.
 //
 // Load is safe for concurrent use on different or the same directories.
+// It reads each table with one helper goroutine, which it stops before
+// returning.
 func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	ds, err := newLoader(ctx, opts).load(dir)
 	if err != nil {
