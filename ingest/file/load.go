@@ -224,8 +224,9 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 	return tasks, err
 }
 
-// scan opens table t in dir, checks its header and calls decode for every
-// row; decode reports a bad row through r.fail. scan returns the file name
+// scan opens table t in dir, checks its header, calls size with an upper
+// bound of its rows, and calls decode for every row; decode reports a bad
+// row through r.fail. scan returns the file name
 // it read, and an error only when reading cannot go on; bad rows go to
 // l.reject. It stops early once the strict error cap is reached.
 func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *row)) (string, error) {
