@@ -51,8 +51,8 @@
 // written as Go's strconv reads them, without spaces; NaN and infinities
 // are rejected. Times are RFC 3339 with any offset, read as UTC, within
 // 1970-01-01 and 2262-04-11 (Parquet nanoseconds). Every field is valid
-// UTF-8 of at most MaxFieldBytes bytes, every CSV line at most
-// MaxLineBytes.
+// UTF-8 of at most MaxFieldBytes bytes, every list at most MaxListItems
+// names, every CSV line at most MaxLineBytes.
 //
 // # Errors
 //

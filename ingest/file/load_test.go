@@ -181,6 +181,7 @@ func TestLoadErrors(t *testing.T) {
 		{"task id with space", task("T 1,north,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 1, "id", paidan.ErrSyntax},
 		{"task id too long", task(strings.Repeat("x", 257) + ",north,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 1, "id", paidan.ErrTooLong},
 		{"task field too long", task("T1,north," + strings.Repeat("a;", 2100) + "b,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrTooLong},
+		{"task too many skills", task("T1,north," + strings.Repeat("s;", file.MaxListItems) + "s,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrTooLong},
 		{"task region empty", task("T1,,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 2, "region", paidan.ErrMissingValue},
 		{"task region invalid UTF-8", task("T1,nor\xffth,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 2, "region", paidan.ErrInvalidUTF8},
 		{"task skills empty item", task("T1,north,a;;b,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrMissingValue},

@@ -13,6 +13,8 @@ const (
 	MaxNameBytes = 256
 	// MaxFieldBytes bounds any one field, lists included.
 	MaxFieldBytes = 4096
+	// MaxListItems bounds the names in a list (skills, regions).
+	MaxListItems = 64
 	// MaxLineBytes bounds one physical line of a CSV file. It stops a file
 	// without line breaks from being read whole into memory.
 	MaxLineBytes = 1 << 20
