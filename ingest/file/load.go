@@ -30,6 +30,8 @@ const RulesFileName = "rules.yaml"
 // ctx done) are returned as they are, wrapped.
 //
 // Load is safe for concurrent use on different or the same directories.
+// It reads each table with one helper goroutine, which it stops before
+// returning.
 func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	ds, err := newLoader(ctx, opts).load(dir)
 	if err != nil {
@@ -82,21 +84,23 @@ func (l *loader) load(dir string) (*Dataset, error) {
 		return nil, err
 	}
 
+	// An error that stops reading comes after the row errors found so far.
 	ws, err := l.loadWorkers(dir)
-	if err != nil {
-		return nil, err
-	}
 	var tasks []paidan.Task
-	if !l.full() {
-		if tasks, err = l.loadTasks(dir, ws); err != nil {
-			return nil, err
-		}
+	if err == nil && !l.full() {
+		tasks, err = l.loadTasks(dir, ws)
 	}
-	if len(l.errs) > 0 {
-		return nil, errors.Join(l.errs...)
+	if err != nil || len(l.errs) > 0 {
+		return nil, errors.Join(append(l.errs, err)...)
 	}
 
-	b := &paidan.Batch{AsOf: l.opts.AsOf, Tasks: tasks, Workers: ws.list}
+	b := &paidan.Batch{AsOf: l.opts.AsOf.UTC(), Tasks: tasks, Workers: ws.list}
+	if len(b.Tasks) == 0 {
+		b.Tasks = nil
+	}
+	if len(b.Workers) == 0 {
+		b.Workers = nil
+	}
 	if b.AsOf.IsZero() {
 		for i := range tasks {
 			if tasks[i].CreatedAt.After(b.AsOf) {
@@ -113,15 +117,18 @@ func (l *loader) load(dir string) (*Dataset, error) {
 type workerSet struct {
 	source   string
 	list     []paidan.Worker
-	lines    []int          // line of each worker in list
-	index    map[string]int // id → position in list
+	ids      *idSet         // the ids of list, in the same order
 	rejected map[string]int // id → line of a rejected row
 }
 
 func (l *loader) loadWorkers(dir string) (*workerSet, error) {
-	ws := &workerSet{index: make(map[string]int), rejected: make(map[string]int)}
+	ws := &workerSet{ids: newIDSet(0), rejected: make(map[string]int)}
+	size := func(n int) {
+		ws.list = make([]paidan.Worker, 0, n)
+		ws.ids = newIDSet(n)
+	}
 	var err error
-	ws.source, err = l.scan(dir, workersTable(), func(r *row) {
+	ws.source, err = l.scan(dir, workersTable(), size, func(r *row) {
 		id := r.name(workerID, true)
 		w := paidan.Worker{
 			Regions:       r.names(workerRegions),
@@ -137,16 +144,15 @@ func (l *loader) loadWorkers(dir string) (*workerSet, error) {
 			r.fail(workerShiftEnd, fmt.Errorf("shift ends before it starts at %s: %w",
 				w.ShiftStart.Format(time.RFC3339), paidan.ErrOutOfRange))
 		}
-		first, dup := ws.index[id]
+		dup := id != "" && ws.ids.find(id) >= 0
 		if r.err == nil && dup {
-			r.fail(workerID, fmt.Errorf("%q already on line %d: %w", id, ws.lines[first], paidan.ErrDuplicateID))
+			r.fail(workerID, duplicate(id, ws.ids))
 		}
 		switch {
 		case r.err == nil:
 			w.ID = paidan.WorkerID(strings.Clone(id))
-			ws.index[string(w.ID)] = len(ws.list)
+			ws.ids.add(string(w.ID), r.line())
 			ws.list = append(ws.list, w)
-			ws.lines = append(ws.lines, r.line())
 		case id != "" && !dup:
 			if _, seen := ws.rejected[id]; !seen {
 				ws.rejected[strings.Clone(id)] = r.line()
@@ -154,6 +160,11 @@ func (l *loader) loadWorkers(dir string) (*workerSet, error) {
 		}
 	})
 	return ws, err
+}
+
+// duplicate returns the error for a row repeating id, which is in ids.
+func duplicate(id string, ids *idSet) error {
+	return fmt.Errorf("%q already on line %d: %w", id, ids.lines[ids.find(id)], paidan.ErrDuplicateID)
 }
 
 // ref resolves the worker id in column c of a task row: it returns the
@@ -164,7 +175,7 @@ func (ws *workerSet) ref(r *row, c int, mustExist bool) paidan.WorkerID {
 	if id == "" {
 		return ""
 	}
-	if i, ok := ws.index[id]; ok {
+	if i := ws.ids.find(id); i >= 0 {
 		return ws.list[i].ID
 	}
 	if line, ok := ws.rejected[id]; ok && mustExist {
@@ -180,8 +191,12 @@ func (ws *workerSet) ref(r *row, c int, mustExist bool) paidan.WorkerID {
 
 func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 	var tasks []paidan.Task
-	lines := make(map[string]int) // id → line of the loaded task
-	_, err := l.scan(dir, tasksTable(), func(r *row) {
+	var ids *idSet
+	size := func(n int) {
+		tasks = make([]paidan.Task, 0, n)
+		ids = newIDSet(n)
+	}
+	_, err := l.scan(dir, tasksTable(), size, func(r *row) {
 		id := r.name(taskID, true)
 		t := paidan.Task{
 			Region:         r.in.name(r.name(taskRegion, true)),
@@ -197,36 +212,34 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 			r.fail(taskDueAt, fmt.Errorf("due before the task was created at %s: %w",
 				t.CreatedAt.Format(time.RFC3339), paidan.ErrOutOfRange))
 		}
-		if first, dup := lines[id]; r.err == nil && dup {
-			r.fail(taskID, fmt.Errorf("%q already on line %d: %w", id, first, paidan.ErrDuplicateID))
+		if r.err == nil && ids.find(id) >= 0 {
+			r.fail(taskID, duplicate(id, ids))
 		}
 		if r.err == nil {
 			t.ID = paidan.TaskID(strings.Clone(id))
-			lines[string(t.ID)] = r.line()
+			ids.add(string(t.ID), r.line())
 			tasks = append(tasks, t)
 		}
 	})
 	return tasks, err
 }
 
-// scan opens table t in dir, checks its header and calls decode for every
-// row; decode reports a bad row through r.fail. scan returns the file name
+// scan opens table t in dir, checks its header, calls size with an upper
+// bound of its rows, and calls decode for every row; decode reports a bad
+// row through r.fail. scan returns the file name
 // it read, and an error only when reading cannot go on; bad rows go to
 // l.reject. It stops early once the strict error cap is reached.
-func (l *loader) scan(dir string, t table, decode func(r *row)) (string, error) {
-	source, recs, closer, err := open(dir, t)
+func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *row)) (string, error) {
+	source, recs, err := open(dir, t)
 	if err != nil {
 		return source, err
 	}
-	defer closer.Close()
-	headerLine := 1
-	if _, ok := recs.(*parquetRecords); ok {
-		headerLine = 0 // a Parquet schema has no line
-	}
-	index, err := headerIndex(source, headerLine, t, recs.header())
+	defer recs.Close()
+	index, err := headerIndex(source, recs.headerLine, t, recs.header())
 	if err != nil {
 		return source, err
 	}
+	size(recs.rows())
 	r := &row{source: source, t: &t, index: index, recs: recs, in: l.in}
 	for n := 0; !l.full(); n++ {
 		if n%4096 == 0 {
@@ -255,40 +268,40 @@ func (l *loader) scan(dir string, t table, decode func(r *row)) (string, error) 
 
 // open finds table t in dir as CSV or Parquet and opens it. It returns the
 // file name, used as the Source of errors.
-func open(dir string, t table) (string, records, io.Closer, error) {
+func open(dir string, t table) (string, *records, error) {
 	var found []Format
 	for _, f := range []Format{CSV, Parquet} {
 		switch _, err := os.Stat(filepath.Join(dir, t.name+f.ext())); {
 		case err == nil:
 			found = append(found, f)
 		case !errors.Is(err, fs.ErrNotExist):
-			return t.name + f.ext(), nil, nil, err
+			return t.name + f.ext(), nil, err
 		}
 	}
 	switch len(found) {
 	case 0:
-		return t.name + CSV.ext(), nil, nil, &paidan.InputError{Source: t.name + CSV.ext(),
+		return t.name + CSV.ext(), nil, &paidan.InputError{Source: t.name + CSV.ext(),
 			Err: fmt.Errorf("no %s.csv or %s.parquet in the dataset: %w", t.name, t.name, fs.ErrNotExist)}
 	case 2:
-		return t.name + CSV.ext(), nil, nil, &paidan.InputError{Source: t.name + CSV.ext(),
+		return t.name + CSV.ext(), nil, &paidan.InputError{Source: t.name + CSV.ext(),
 			Err: fmt.Errorf("both %s.csv and %s.parquet present, want one: %w", t.name, t.name, paidan.ErrDuplicateID)}
 	}
 	source := t.name + found[0].ext()
 	f, err := os.Open(filepath.Join(dir, source))
 	if err != nil {
-		return source, nil, nil, err
+		return source, nil, err
 	}
-	var recs records
+	var recs *records
 	if found[0] == Parquet {
-		recs, err = newParquetRecords(source, f)
+		recs, err = openParquet(source, f)
 	} else {
-		recs, err = newCSVRecords(source, f)
+		recs, err = openCSV(source, f)
 	}
 	if err != nil {
 		f.Close()
-		return source, nil, nil, err
+		return source, nil, err
 	}
-	return source, recs, f, nil
+	return source, recs, nil
 }
 
 // headerIndex maps the columns of t to their positions in header, found on
