@@ -161,7 +161,13 @@ func (e *Explanation) why() string {
 		a.Cost.Total(), a.Cost.Travel, a.Cost.Balance, a.Cost.Stability, a.DistanceKm, e.Penalty)
 	for _, c := range e.Workers {
 		if !c.Chosen && c.Eligible && !c.Full {
-			return s + fmt.Sprintf("; next best eligible worker with capacity left: %s at %.1f (%.1f km)", c.Worker, c.Cost.Total(), c.DistanceKm)
+			s += fmt.Sprintf("; next best eligible worker with capacity left: %s at %.1f (%.1f km)", c.Worker, c.Cost.Total(), c.DistanceKm)
+			if c.Cost.Total() < a.Cost.Total() {
+				// Possible when balance is attributed to another task of the
+				// chosen worker, or when pruning left this worker out.
+				s += ", cheaper for this task alone"
+			}
+			return s
 		}
 	}
 	full := 0
