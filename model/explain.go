@@ -65,7 +65,7 @@ type RuleCheck struct {
 
 // Explain explains task id's outcome in plan, which must have been made by
 // Plan from b under rules. Every worker of the batch is checked against
-// every hard rule, in O(workers).
+// every hard rule; the cost is linear in the size of the batch (no solve).
 //
 // Errors: the rules' Validate error; ErrNoTask; ErrPlanMismatch; the
 // batch errors of Plan.
