@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/datasets"
 	"github.com/paidan/paidan/model"
 	"github.com/paidan/paidan/solver"
 )
@@ -466,5 +467,24 @@ func TestPlanSpill(t *testing.T) {
 	}
 	if want := bruteForce(b, r); p.ObjectiveUnits != want {
 		t.Errorf("objective %d; brute force %d", p.ObjectiveUnits, want)
+	}
+}
+
+// TestPlanMetro checks plans of generated metro batches (package datasets:
+// hotspots, five regions, shifts, pins, hard tasks) under the default
+// rules: consistency with the rules and every reason against the
+// first-that-applies restatement over all workers.
+func TestPlanMetro(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(3) {
+		b := datasets.Generate(datasets.GenOptions{Tasks: 3000, Workers: 150, Seed: seed})
+		r := paidan.DefaultRules()
+		p := mustPlan(t, b, r)
+		checkPlan(t, b, r, p)
+		for _, u := range p.Unassigned {
+			if want := bfReason(b, r, p, mustIndex(t, b, u.Task)); u.Reason != want {
+				t.Fatalf("seed %d: task %s reason %v (%s); want %v", seed, u.Task, u.Reason, u.Detail, want)
+			}
+		}
 	}
 }
