@@ -64,8 +64,10 @@ const (
 // and the plan. Unassigned tasks are then classified against every worker
 // of the batch, not only the candidates; should that find a worker with
 // capacity left that costs less than the task's penalty, the worker is added
-// as a candidate and the network solved again, so that a reason is never an
-// artefact of pruning.
+// as a candidate and the network solved again, so that no task is left out
+// while a worker with room would take it for less than its penalty. The plan
+// is optimal over the candidates kept; with CandidatesPerTask at least the
+// number of workers it is optimal outright.
 //
 // The plan is a deterministic function of the batch and rules: assignments
 // and unassigned tasks are in task order, and every tie is broken by batch
