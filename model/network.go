@@ -47,7 +47,14 @@ func (in *instance) prune(ctx context.Context, parallel int) (*candidates, error
 	if err := firstError(errs); err != nil {
 		return nil, err
 	}
-	out := &candidates{start: make([]int32, 1, n+1)}
+	if parallel == 1 {
+		return &parts[0], nil
+	}
+	total := 0
+	for _, part := range parts {
+		total += len(part.list)
+	}
+	out := &candidates{start: make([]int32, 1, n+1), list: make([]candidate, 0, total)}
 	for _, part := range parts {
 		base := int32(len(out.list))
 		for _, s := range part.start[1:] {
