@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// ErrInvariant: the dispatch tables break an invariant.
+// ErrInvariant means the dispatch tables break an invariant.
 var ErrInvariant = errors.New("export/postgres: invariant violated")
 
 //go:embed invariants.sql

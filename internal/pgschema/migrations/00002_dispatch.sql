@@ -107,19 +107,6 @@ CREATE TABLE paidan.assignment (
 CREATE UNIQUE INDEX assignment_one_active_per_task ON paidan.assignment (task_id) WHERE active;
 CREATE INDEX assignment_active_by_worker ON paidan.assignment (worker_id) WHERE active;
 
--- Every UPDATE of a task or worker bumps its version; the write-back assigns a
--- task only at the version it loaded.
--- +goose StatementBegin
-CREATE FUNCTION paidan.bump_version() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog AS $$
-BEGIN
-    NEW.version := OLD.version + 1;
-    NEW.updated_at := now();
-    RETURN NEW;
-END
-$$;
--- +goose StatementEnd
-
 -- The task status machine:
 --   pending  -> assigned   (paidan's write-back only: it sets assigned_worker and assigned_run)
 --   pending  -> cancelled
@@ -127,7 +114,8 @@ $$;
 --   assigned -> pending    (unassign: previous_worker := the assigned worker; assigned_* cleared)
 --   done, cancelled: final.
 -- A new task is always 'pending'. While a task stays 'assigned' its worker
--- and run do not change.
+-- and run do not change. Every UPDATE bumps the version (as worker_guard does
+-- for workers): the write-back assigns a task only at the version it loaded.
 -- +goose StatementBegin
 CREATE FUNCTION paidan.task_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog AS $$
@@ -145,18 +133,17 @@ BEGIN
             RAISE EXCEPTION 'paidan.task %: the worker and run of an assigned task do not change; move it to pending first', NEW.id
                 USING ERRCODE = 'check_violation';
         END IF;
-        RETURN NEW;
-    END IF;
-    IF (OLD.status, NEW.status) NOT IN (('pending', 'assigned'), ('pending', 'cancelled'),
+    ELSIF (OLD.status, NEW.status) NOT IN (('pending', 'assigned'), ('pending', 'cancelled'),
             ('assigned', 'done'), ('assigned', 'cancelled'), ('assigned', 'pending')) THEN
         RAISE EXCEPTION 'paidan.task %: status % cannot become %', NEW.id, OLD.status, NEW.status
             USING ERRCODE = 'check_violation';
-    END IF;
-    IF OLD.status = 'assigned' AND NEW.status = 'pending' THEN
+    ELSIF OLD.status = 'assigned' AND NEW.status = 'pending' THEN
         NEW.previous_worker := OLD.assigned_worker;
         NEW.assigned_worker := NULL;
         NEW.assigned_run := NULL;
     END IF;
+    NEW.version := OLD.version + 1;
+    NEW.updated_at := now();
     RETURN NEW;
 END
 $$;
@@ -262,8 +249,6 @@ REVOKE ALL ON FUNCTION paidan.lock_workers(text[]) FROM PUBLIC;
 
 CREATE TRIGGER task_guard BEFORE INSERT OR UPDATE ON paidan.task
     FOR EACH ROW EXECUTE FUNCTION paidan.task_guard();
-CREATE TRIGGER task_version BEFORE UPDATE ON paidan.task
-    FOR EACH ROW EXECUTE FUNCTION paidan.bump_version();
 CREATE TRIGGER task_maintain_load AFTER UPDATE ON paidan.task
     REFERENCING OLD TABLE AS old_task NEW TABLE AS new_task
     FOR EACH STATEMENT EXECUTE FUNCTION paidan.task_after_update();
@@ -293,4 +278,3 @@ DROP FUNCTION paidan.task_after_delete();
 DROP FUNCTION paidan.task_after_update();
 DROP FUNCTION paidan.worker_guard();
 DROP FUNCTION paidan.task_guard();
-DROP FUNCTION paidan.bump_version();
