@@ -21,7 +21,7 @@ const benchWorkers = 1000
 // seedBench fills a database with n pending tasks and benchWorkers workers
 // of partition "bench" and returns the loaded batch and a plan assigning
 // task i to worker i mod benchWorkers.
-func seedBench(b *testing.B, n int) (*sqlx.DB, *paidan.Batch, *paidan.Plan) {
+func seedBench(b testing.TB, n int) (*sqlx.DB, *paidan.Batch, *paidan.Plan) {
 	b.Helper()
 	db := newDB(b)
 	exec(b, db, `INSERT INTO paidan.worker (id, partition, capacity, lat, lon)

@@ -82,10 +82,11 @@ CREATE TABLE paidan.task (
     CONSTRAINT task_pending_unassigned CHECK (status <> 'pending' OR (assigned_worker IS NULL AND assigned_run IS NULL)),
     CONSTRAINT task_assigned_has_worker CHECK (status NOT IN ('assigned', 'done') OR (assigned_worker IS NOT NULL AND assigned_run IS NOT NULL))
 );
+-- The load query's index: a partition's pending tasks, in id order. Every
+-- index on task costs each write-back row an index insert (a status change
+-- is never a HOT update), so there are only two besides the primary key.
 CREATE INDEX task_pending_by_partition ON paidan.task (partition, id) WHERE status = 'pending';
-CREATE INDEX task_partition_status ON paidan.task (partition, status);
 CREATE INDEX task_assigned_by_worker ON paidan.task (assigned_worker) WHERE status = 'assigned';
-CREATE INDEX task_assigned_run ON paidan.task (assigned_run) WHERE assigned_run IS NOT NULL;
 
 -- assignment: what each applied run decided, with its cost breakdown. The
 -- assignment that holds a task right now is the active one: at most one per
