@@ -14,7 +14,7 @@ import (
 	"github.com/paidan/paidan/solver"
 )
 
-// dense builds a problem from rows of costs; F marks a forbidden pair.
+// dense builds a problem from rows of costs; forb marks a forbidden pair.
 func dense(tb testing.TB, rows ...[]int64) *solver.Dense {
 	tb.Helper()
 	if len(rows) == 0 {
@@ -30,11 +30,11 @@ func dense(tb testing.TB, rows ...[]int64) *solver.Dense {
 	return d
 }
 
-const F = solver.Forbidden
+const forb = solver.Forbidden // short for the tables below
 
-// bruteForce returns the optimal objective of d by trying every injective
+// bruteForceLAP returns the optimal objective of d by trying every injective
 // map from the shorter side to the longer one, and whether any exists.
-func bruteForce(d *solver.Dense, maximize bool) (best int64, feasible bool) {
+func bruteForceLAP(d *solver.Dense, maximize bool) (best int64, feasible bool) {
 	short, long := d.Rows, d.Cols
 	cost := func(s, l int) int64 { return d.Cost[s*d.Cols+l] }
 	if short > long {
@@ -122,7 +122,7 @@ func TestSolveLAPBruteForce(t *testing.T) {
 					cols = rows
 				}
 				d := randomDense(rng, rows, cols, tt.lo, tt.width, tt.pForbid)
-				want, feasible := bruteForce(d, tt.maximize)
+				want, feasible := bruteForceLAP(d, tt.maximize)
 				r, err := solveAndVerify(t, d, opts)
 				switch {
 				case !feasible:
@@ -182,8 +182,8 @@ func TestSolveLAPGolden(t *testing.T) {
 		// Tall: column 0 goes to row 2 (0), column 1 to row 0 (1).
 		{"tall", dense(t, []int64{3, 1}, []int64{4, 6}, []int64{0, 2}), false, []int{1, -1, 0}, 1},
 		// Forbidden pairs force the anti-diagonal.
-		{"forbidden", dense(t, []int64{1, 9, F}, []int64{F, 1, 9}, []int64{9, F, 1}), false, []int{0, 1, 2}, 3},
-		{"forced", dense(t, []int64{1, F}, []int64{2, 1}), true, []int{0, 1}, 2},
+		{"forbidden", dense(t, []int64{1, 9, forb}, []int64{forb, 1, 9}, []int64{9, forb, 1}), false, []int{0, 1, 2}, 3},
+		{"forced", dense(t, []int64{1, forb}, []int64{2, 1}), true, []int{0, 1}, 2},
 		{"negative", dense(t, []int64{-5, -1}, []int64{-2, -9}), false, []int{0, 1}, -14},
 	}
 	for _, tt := range tests {
@@ -213,16 +213,16 @@ func TestSolveLAPErrors(t *testing.T) {
 		detail string
 	}{
 		{"short cost slice", &solver.Dense{Rows: 2, Cols: 2, Cost: []int64{1, 2, 3}}, solver.LAPOptions{}, solver.ErrInvalid, "3 costs; want 4"},
-		{"forbidden row", dense(t, []int64{1, 2}, []int64{F, F}), solver.LAPOptions{}, solver.ErrInfeasible, "row 1 has every column forbidden"},
-		{"forbidden column", dense(t, []int64{1, F}, []int64{2, F}), solver.LAPOptions{}, solver.ErrInfeasible, "column 1 has every row forbidden"},
-		{"forbidden column tall", dense(t, []int64{F, 1}, []int64{F, 2}, []int64{F, 3}), solver.LAPOptions{}, solver.ErrInfeasible, "column 0"},
-		{"hall rows", dense(t, []int64{1, F, F}, []int64{2, F, F}, []int64{3, 4, 5}), solver.LAPOptions{}, solver.ErrInfeasible,
+		{"forbidden row", dense(t, []int64{1, 2}, []int64{forb, forb}), solver.LAPOptions{}, solver.ErrInfeasible, "row 1 has every column forbidden"},
+		{"forbidden column", dense(t, []int64{1, forb}, []int64{2, forb}), solver.LAPOptions{}, solver.ErrInfeasible, "column 1 has every row forbidden"},
+		{"forbidden column tall", dense(t, []int64{forb, 1}, []int64{forb, 2}, []int64{forb, 3}), solver.LAPOptions{}, solver.ErrInfeasible, "column 0"},
+		{"hall rows", dense(t, []int64{1, forb, forb}, []int64{2, forb, forb}, []int64{3, 4, 5}), solver.LAPOptions{}, solver.ErrInfeasible,
 			"2 rows (0, 1) allow only 1 columns between them, so the columns are short"},
-		{"hall wide", dense(t, []int64{1, F, F, F}, []int64{2, F, F, F}), solver.LAPOptions{Maximize: true}, solver.ErrInfeasible,
+		{"hall wide", dense(t, []int64{1, forb, forb, forb}, []int64{2, forb, forb, forb}), solver.LAPOptions{Maximize: true}, solver.ErrInfeasible,
 			"2 rows (0, 1) allow only 1 columns"},
-		{"hall tall", dense(t, []int64{1, 2}, []int64{F, F}, []int64{F, F}), solver.LAPOptions{}, solver.ErrInfeasible,
+		{"hall tall", dense(t, []int64{1, 2}, []int64{forb, forb}, []int64{forb, forb}), solver.LAPOptions{}, solver.ErrInfeasible,
 			"2 columns (0, 1) allow only 1 rows"},
-		{"hall columns", dense(t, []int64{1, 2, 3}, []int64{F, F, 4}, []int64{F, F, 5}, []int64{F, F, 6}), solver.LAPOptions{}, solver.ErrInfeasible,
+		{"hall columns", dense(t, []int64{1, 2, 3}, []int64{forb, forb, 4}, []int64{forb, forb, 5}, []int64{forb, forb, 6}), solver.LAPOptions{}, solver.ErrInfeasible,
 			"2 columns (0, 1) allow only 1 rows between them, so the rows are short"},
 		{"span overflow", dense(t, []int64{math.MinInt64, 0}, []int64{0, math.MaxInt64 - 1}), solver.LAPOptions{}, solver.ErrOverflow, "span"},
 		{"span per size", dense(t, []int64{0, 1 << 56}, []int64{0, 0}), solver.LAPOptions{}, solver.ErrOverflow, "at most"},
@@ -284,20 +284,6 @@ func TestSolveLAPDeterministic(t *testing.T) {
 	}
 }
 
-// countdownCtx is a context whose Err reports cancellation from its
-// n-th call on, so a test can cancel a solve midway without timing.
-type countdownCtx struct {
-	context.Context
-	n int
-}
-
-func (c *countdownCtx) Err() error {
-	if c.n--; c.n <= 0 {
-		return context.Canceled
-	}
-	return nil
-}
-
 func TestSolveLAPCancel(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(9, 9))
@@ -308,10 +294,10 @@ func TestSolveLAPCancel(t *testing.T) {
 		want error
 	}{
 		{"cancelled midway", func() (context.Context, context.CancelFunc) {
-			return &countdownCtx{Context: context.Background(), n: 4}, func() {}
+			return &cancelAfter{Context: context.Background(), n: 4}, func() {}
 		}, randomDense(rng, 300, 300, 0, 1e6, 0), context.Canceled},
 		{"cancelled midway wide", func() (context.Context, context.CancelFunc) {
-			return &countdownCtx{Context: context.Background(), n: 3}, func() {}
+			return &cancelAfter{Context: context.Background(), n: 3}, func() {}
 		}, randomDense(rng, 200, 500, 0, 1e6, 0.1), context.Canceled},
 		{"cancelled before", func() (context.Context, context.CancelFunc) {
 			ctx, cancel := context.WithCancel(context.Background())
@@ -340,7 +326,7 @@ func TestVerifyLAPRejects(t *testing.T) {
 	t.Parallel()
 	// base is 3×4 (wide): row 0 → col 1, row 1 → col 0, row 2 → col 2, col 3 free.
 	base := func() (*solver.Dense, *solver.LAPResult) {
-		d := dense(t, []int64{4, 1, 3, 9}, []int64{2, 0, 5, 9}, []int64{3, 2, 2, F})
+		d := dense(t, []int64{4, 1, 3, 9}, []int64{2, 0, 5, 9}, []int64{3, 2, 2, forb})
 		r, err := solveAndVerify(t, d, solver.LAPOptions{})
 		if err != nil {
 			t.Fatalf("SolveLAP: %v", err)
@@ -468,7 +454,7 @@ func TestSolveLAPStructured(t *testing.T) {
 			if j == i*7%50 {
 				return int64(i)
 			}
-			return F
+			return forb
 		}), false, 1225, true},
 		// Every row allows its own column and the next: a band whose
 		// reduction transfer sees a forbidden second best at the edges.
@@ -476,13 +462,13 @@ func TestSolveLAPStructured(t *testing.T) {
 			if j == i || j == i+1 {
 				return int64(10 - j%3)
 			}
-			return F
+			return forb
 		}), true, 0, false},
 		{"band tall", build(41, 40, func(i, j int) int64 {
 			if j == i || j == i-1 {
 				return int64(i + j)
 			}
-			return F
+			return forb
 		}), false, 0, false},
 		{"large equal costs", build(30, 30, func(i, j int) int64 { return 1 << 58 }), true, 30 << 58, true},
 		{"shifted costs", build(25, 25, func(i, j int) int64 { return -1<<58 + int64((i*31+j*17)%97) }), false, 0, false},
@@ -556,7 +542,7 @@ func FuzzSolveLAP(f *testing.F) {
 				d.Cost[k] = int64(b) - 100
 			}
 		}
-		want, feasible := bruteForce(d, opts.Maximize)
+		want, feasible := bruteForceLAP(d, opts.Maximize)
 		r, err := solveAndVerify(t, d, opts)
 		switch {
 		case !feasible:
