@@ -409,12 +409,13 @@ func relaxRow(row, v, d []int64, pred []int, i int, h int64) int {
 }
 
 // relaxList is relaxRow over the columns listed in todo only. It returns
-// the column of smallest key (the lowest on ties, whatever the list order)
-// and its position in todo.
+// the column of smallest distance (the lowest on ties, whatever the list
+// order) and its position in todo. The list holds no scanned column, so
+// distances compare as they are, without keys.
 func relaxList(row, v, d []int64, pred []int, todo []int, i int, h int64) (bj, pos int) {
 	m := len(row)
 	v, d, pred = v[:m], d[:m], pred[:m]
-	best := uint64(math.MaxUint64)
+	best := int64(math.MaxInt64)
 	for t, j := range todo {
 		x := 2*row[j] - v[j] - h
 		dd := d[j]
@@ -423,8 +424,8 @@ func relaxList(row, v, d []int64, pred []int, todo []int, i int, h int64) (bj, p
 			d[j] = x
 			pred[j] = i
 		}
-		if key := uint64(dd) + keyOffset; key <= best && (key < best || j < bj) {
-			best, bj, pos = key, j, t
+		if dd <= best && (dd < best || j < bj) {
+			best, bj, pos = dd, j, t
 		}
 	}
 	return bj, pos
