@@ -300,11 +300,15 @@ func (p *lapProblem) side(short bool) string {
 }
 
 // describe turns a Hall violation found on internal indices into an error
-// wrapping ErrInfeasible in the problem's terms.
+// wrapping ErrInfeasible in the problem's terms. The set has at least two
+// rows: a single row allowing no column is caught by prepareLAP.
 func (p *lapProblem) describe(hv *hallViolation) error {
-	return fmt.Errorf("%w: %d %ss (%s) allow only %d %ss between them, so the %ss are short",
-		ErrInfeasible, len(hv.rows), p.side(true), listInts(hv.rows, 10),
-		len(hv.cols), p.side(false), p.side(false))
+	allowed := fmt.Sprintf("%d %s", len(hv.cols), p.side(false))
+	if len(hv.cols) != 1 {
+		allowed += "s"
+	}
+	return fmt.Errorf("%w: %d %ss (%s) allow only %s between them, so the %ss are short",
+		ErrInfeasible, len(hv.rows), p.side(true), listInts(hv.rows, 10), allowed, p.side(false))
 }
 
 // listInts formats up to limit sorted integers, then an ellipsis.

@@ -120,7 +120,7 @@ func TestSolveLAPInfeasible(t *testing.T) {
 	if rep["status"] != "infeasible" || rep["objective"] != nil || rep["certificate"] != "none" {
 		t.Errorf("status %v, objective %v, certificate %v; want infeasible, null, none", rep["status"], rep["objective"], rep["certificate"])
 	}
-	if want := "hall.txt: solve lap: solver: infeasible: 2 rows (0, 1) allow only 1 columns"; !strings.Contains(stderr, want) {
+	if want := "hall.txt: solve lap: solver: infeasible: 2 rows (0, 1) allow only 1 column"; !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q does not say %q", stderr, want)
 	}
 }
