@@ -1,0 +1,546 @@
+package solver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/optimize/convex/lp"
+
+	"github.com/paidan/paidan/solver"
+)
+
+// solveVerified solves n, fails the test on an error other than the ones
+// listed in allowed, and runs every result through solver.Verify.
+func solveVerified(tb testing.TB, n *solver.Network) (*solver.Flow, error) {
+	tb.Helper()
+	f, err := solver.SolveMCF(context.Background(), n)
+	if err != nil {
+		return nil, err
+	}
+	bound, verr := solver.Verify(n, f)
+	if verr != nil {
+		tb.Fatalf("Verify: %v", verr)
+	}
+	if bound != f.Objective {
+		tb.Fatalf("dual bound %d, objective %d", bound, f.Objective)
+	}
+	return f, nil
+}
+
+// TestSolveMCFGolden checks hand-solved instances. Provenance of each
+// optimum is in its comment.
+func TestSolveMCFGolden(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		build func() *solver.Network
+		want  int64
+	}{
+		{
+			// The diamond of network_test.go: 3 units at cost 2, 1 at cost 4.
+			name: "diamond",
+			build: func() *solver.Network {
+				n := solver.NewNetwork(4)
+				n.Supply[0], n.Supply[3] = 4, -4
+				n.AddArc(0, 1, 0, 3, 1)
+				n.AddArc(1, 3, 0, 3, 1)
+				n.AddArc(0, 2, 0, 5, 2)
+				n.AddArc(2, 3, 0, 5, 2)
+				return n
+			},
+			want: 10,
+		},
+		{
+			// AMO Figure 9.1(a)-style transportation: supplies 3 and 2,
+			// demands 4 and 1; cheapest plan 0→2 ×3 (1), 1→2 ×1 (2),
+			// 1→3 ×1 (1): 3+2+1 = 6, versus 0→3 (5) which never pays.
+			name: "transportation",
+			build: func() *solver.Network {
+				n := solver.NewNetwork(4)
+				n.Supply = []int64{3, 2, -4, -1}
+				n.AddArc(0, 2, 0, 10, 1)
+				n.AddArc(0, 3, 0, 10, 5)
+				n.AddArc(1, 2, 0, 10, 2)
+				n.AddArc(1, 3, 0, 10, 1)
+				return n
+			},
+			want: 6,
+		},
+		{
+			// A negative cycle 0→1→2→0 of capacity 2 and cost −3 per
+			// unit, no supplies: the optimum saturates it, −6.
+			name: "negative cycle",
+			build: func() *solver.Network {
+				n := solver.NewNetwork(3)
+				n.AddArc(0, 1, 0, 2, -2)
+				n.AddArc(1, 2, 0, 5, 1)
+				n.AddArc(2, 0, 0, 2, -2)
+				return n
+			},
+			want: -6,
+		},
+		{
+			// Lower bound forces 2 units over the dear arc 0→1 (cost 5);
+			// the remaining 1 unit of supply takes the cheap arc (cost 1):
+			// 2·5 + 1·1 = 11.
+			name: "lower bound",
+			build: func() *solver.Network {
+				n := solver.NewNetwork(2)
+				n.Supply = []int64{3, -3}
+				n.AddArc(0, 1, 2, 4, 5)
+				n.AddArc(0, 1, 0, 4, 1)
+				return n
+			},
+			want: 11,
+		},
+		{
+			// An uncapacitated path is used for everything: 7 units × 2.
+			name: "infinite capacity",
+			build: func() *solver.Network {
+				n := solver.NewNetwork(3)
+				n.Supply = []int64{7, 0, -7}
+				n.AddArc(0, 1, 0, solver.Infinite, 1)
+				n.AddArc(1, 2, 0, solver.Infinite, 1)
+				n.AddArc(0, 2, 0, 100, 3)
+				return n
+			},
+			want: 14,
+		},
+		{
+			// A self-loop of negative cost is saturated (it is its own
+			// cycle): 4 · −1; the unit of supply goes direct at 2.
+			name: "self-loop",
+			build: func() *solver.Network {
+				n := solver.NewNetwork(2)
+				n.Supply = []int64{1, -1}
+				n.AddArc(0, 0, 0, 4, -1)
+				n.AddArc(0, 1, 0, 1, 2)
+				return n
+			},
+			want: -2,
+		},
+		{
+			name:  "empty",
+			build: func() *solver.Network { return solver.NewNetwork(0) },
+			want:  0,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := solveVerified(t, tt.build())
+			if err != nil {
+				t.Fatalf("SolveMCF: %v", err)
+			}
+			if f.Objective != tt.want {
+				t.Errorf("objective = %d, want %d", f.Objective, tt.want)
+			}
+		})
+	}
+}
+
+func TestSolveMCFErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		build  func() *solver.Network
+		want   error
+		detail string
+	}{
+		{"no route", func() *solver.Network {
+			n := solver.NewNetwork(3)
+			n.Supply = []int64{2, 0, -2}
+			n.AddArc(0, 1, 0, 5, 1)
+			return n
+		}, solver.ErrInfeasible, "node 0 cannot ship 2 units"},
+		{"too little capacity", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.Supply = []int64{5, -5}
+			n.AddArc(0, 1, 0, 3, 1)
+			return n
+		}, solver.ErrInfeasible, "2 units"},
+		{"lower bound unmet", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.AddArc(0, 1, 1, 3, 1)
+			return n
+		}, solver.ErrInfeasible, "node 1"},
+		{"unbalanced", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.Supply = []int64{1, 0}
+			return n
+		}, solver.ErrInvalid, "sum to 1"},
+		{"huge cost", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.AddArc(0, 1, 0, 1, math.MaxInt64/4)
+			return n
+		}, solver.ErrOverflow, "cost"},
+		{"min cost", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.AddArc(0, 1, 0, 1, math.MinInt64)
+			return n
+		}, solver.ErrOverflow, "arc 0"},
+		{"huge capacities", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.AddArc(0, 1, 0, math.MaxInt64-1, 1)
+			n.AddArc(0, 1, 0, math.MaxInt64-1, 1)
+			return n
+		}, solver.ErrOverflow, "capacity"},
+		{"negative uncapacitated cycle", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.AddArc(0, 1, 0, solver.Infinite, -1)
+			n.AddArc(1, 0, 0, solver.Infinite, 0)
+			return n
+		}, solver.ErrUnbounded, "cycle of negative cost"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := solver.SolveMCF(context.Background(), tt.build())
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.detail) {
+				t.Errorf("err = %q, want it to mention %q", err, tt.detail)
+			}
+		})
+	}
+}
+
+// randomNetwork returns a small network with lower bounds, negative costs,
+// parallel arcs, self-loops and mixed supplies; some are infeasible.
+func randomNetwork(rng *rand.Rand, maxNodes, maxArcs int) *solver.Network {
+	nodes := 1 + rng.IntN(maxNodes)
+	n := solver.NewNetwork(nodes)
+	arcs := rng.IntN(maxArcs + 1)
+	for range arcs {
+		lo := int64(0)
+		if rng.IntN(4) == 0 {
+			lo = rng.Int64N(3)
+		}
+		up := lo + rng.Int64N(8)
+		if rng.IntN(10) == 0 {
+			up = solver.Infinite
+		}
+		cost := rng.Int64N(21) - 5
+		if up == solver.Infinite && cost < 0 {
+			cost = -cost // keep the oracle bounded
+		}
+		n.AddArc(rng.IntN(nodes), rng.IntN(nodes), lo, up, cost)
+	}
+	var sum int64
+	for v := range nodes - 1 {
+		n.Supply[v] = rng.Int64N(9) - 4
+		sum += n.Supply[v]
+	}
+	n.Supply[nodes-1] = -sum
+	return n
+}
+
+// TestSolveMCFAgainstLP compares objectives with gonum's dense LP simplex
+// on random small networks, and with the successive shortest path solver
+// below.
+func TestSolveMCFAgainstLP(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	var feasible, infeasible int
+	for i := range 600 {
+		n := randomNetwork(rng, 10, 24)
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			f, err := solveVerified(t, n)
+			lpObj, lpOK := lpMinCost(t, n)
+			sspObj, sspOK := sspMinCost(n)
+			if lpOK != sspOK {
+				t.Fatalf("oracles disagree on feasibility: LP %v, SSP %v", lpOK, sspOK)
+			}
+			if !lpOK {
+				infeasible++
+				if !errors.Is(err, solver.ErrInfeasible) {
+					t.Fatalf("SolveMCF err = %v, want ErrInfeasible", err)
+				}
+				return
+			}
+			feasible++
+			if err != nil {
+				t.Fatalf("SolveMCF: %v", err)
+			}
+			if f.Objective != lpObj || f.Objective != sspObj {
+				t.Errorf("objective = %d, want %d (LP) and %d (SSP)", f.Objective, lpObj, sspObj)
+			}
+		})
+	}
+	if feasible < 100 || infeasible < 50 {
+		t.Errorf("only %d feasible and %d infeasible instances; widen the generator", feasible, infeasible)
+	}
+}
+
+// lpMinCost solves n as a linear program in standard form with gonum's
+// Simplex: a variable per arc for flow above the lower bound and one for
+// its slack below the upper bound. Uncapacitated arcs get the capacity
+// Σ|supply| + Σ finite capacities, which no optimal basic flow exceeds.
+// Conservation rows are kept for all but one node per connected component,
+// so that the matrix has full row rank. It reports whether n is feasible.
+func lpMinCost(tb testing.TB, n *solver.Network) (int64, bool) {
+	tb.Helper()
+	nodes, arcs := n.Nodes(), n.Arcs()
+	lower := func(a int) int64 {
+		if n.Lower == nil {
+			return 0
+		}
+		return n.Lower[a]
+	}
+	supply := append([]int64(nil), n.Supply...)
+	var big int64
+	for v := range nodes {
+		big += max(supply[v], -supply[v])
+	}
+	for a := range arcs {
+		supply[n.Tail[a]] -= lower(a)
+		supply[n.Head[a]] += lower(a)
+		if n.Upper[a] != solver.Infinite {
+			big += n.Upper[a] - lower(a)
+		}
+	}
+	// Components by union-find; an unbalanced component is infeasible.
+	comp := make([]int, nodes)
+	for v := range comp {
+		comp[v] = v
+	}
+	var find func(int) int
+	find = func(v int) int {
+		for comp[v] != v {
+			comp[v] = comp[comp[v]]
+			v = comp[v]
+		}
+		return v
+	}
+	for a := range arcs {
+		comp[find(int(n.Tail[a]))] = find(int(n.Head[a]))
+	}
+	compSum := make(map[int]int64)
+	for v := range nodes {
+		compSum[find(v)] += supply[v]
+	}
+	for _, s := range compSum {
+		if s != 0 {
+			return 0, false
+		}
+	}
+	var objBase int64
+	for a := range arcs {
+		objBase += n.Cost[a] * lower(a)
+	}
+	if arcs == 0 {
+		return objBase, true
+	}
+	row := make([]int, nodes) // conservation row of node v, or -1
+	rows := 0
+	for v := range nodes {
+		if find(v) == v {
+			row[v] = -1
+			continue
+		}
+		row[v] = rows
+		rows++
+	}
+	rows += arcs
+	A := mat.NewDense(rows, 2*arcs, nil)
+	b := make([]float64, rows)
+	c := make([]float64, 2*arcs)
+	for v := range nodes {
+		if row[v] >= 0 {
+			b[row[v]] = float64(supply[v])
+		}
+	}
+	for a := range arcs {
+		c[a] = float64(n.Cost[a])
+		if r := row[n.Tail[a]]; r >= 0 {
+			A.Set(r, a, A.At(r, a)+1)
+		}
+		if r := row[n.Head[a]]; r >= 0 {
+			A.Set(r, a, A.At(r, a)-1)
+		}
+		r := rows - arcs + a
+		A.Set(r, a, 1)
+		A.Set(r, arcs+a, 1)
+		if n.Upper[a] == solver.Infinite {
+			b[r] = float64(big)
+		} else {
+			b[r] = float64(n.Upper[a] - lower(a))
+		}
+	}
+	opt, _, err := lp.Simplex(c, A, b, 1e-10, nil)
+	if errors.Is(err, lp.ErrInfeasible) {
+		return 0, false
+	}
+	if err != nil {
+		tb.Fatalf("lp.Simplex: %v", err)
+	}
+	return objBase + int64(math.Round(opt)), true
+}
+
+// sspMinCost is an independent, simple min-cost flow: saturate every arc
+// of negative cost, then route the remaining excesses by successive
+// shortest paths (Bellman–Ford on the residual network, which then has no
+// negative cycle). Uncapacitated arcs have non-negative cost here and are
+// given a capacity no optimal flow needs to exceed. It reports whether n is
+// feasible.
+func sspMinCost(n *solver.Network) (int64, bool) {
+	nodes, arcs := n.Nodes(), n.Arcs()
+	type edge struct {
+		to, rev int
+		cap     int64
+		cost    int64
+	}
+	g := make([][]edge, nodes)
+	excess := append([]int64(nil), n.Supply...)
+	var big, obj int64
+	for _, s := range n.Supply {
+		big += max(s, -s)
+	}
+	for a := range arcs {
+		if n.Upper[a] != solver.Infinite {
+			big += n.Upper[a]
+		}
+	}
+	for a := range arcs {
+		t, h := int(n.Tail[a]), int(n.Head[a])
+		lo := int64(0)
+		if n.Lower != nil {
+			lo = n.Lower[a]
+		}
+		up := n.Upper[a]
+		if up == solver.Infinite {
+			up = lo + big
+		}
+		x := lo
+		if n.Cost[a] < 0 {
+			x = up
+		}
+		obj += x * n.Cost[a]
+		excess[t] -= x
+		excess[h] += x
+		if t == h {
+			continue
+		}
+		g[t] = append(g[t], edge{h, len(g[h]), up - x, n.Cost[a]})
+		g[h] = append(g[h], edge{t, len(g[t]) - 1, x - lo, -n.Cost[a]})
+	}
+	for {
+		src := -1
+		for v := range nodes {
+			if excess[v] > 0 {
+				src = v
+				break
+			}
+		}
+		if src < 0 {
+			return obj, true
+		}
+		const inf = math.MaxInt64 / 4
+		dist := make([]int64, nodes)
+		prev := make([][2]int, nodes) // node, edge index
+		for v := range dist {
+			dist[v] = inf
+		}
+		dist[src] = 0
+		for range nodes {
+			for u := range nodes {
+				if dist[u] == inf {
+					continue
+				}
+				for i, e := range g[u] {
+					if e.cap > 0 && dist[u]+e.cost < dist[e.to] {
+						dist[e.to] = dist[u] + e.cost
+						prev[e.to] = [2]int{u, i}
+					}
+				}
+			}
+		}
+		dst := -1
+		for v := range nodes {
+			if excess[v] < 0 && dist[v] < inf && (dst < 0 || dist[v] < dist[dst]) {
+				dst = v
+			}
+		}
+		if dst < 0 {
+			return 0, false
+		}
+		d := min(excess[src], -excess[dst])
+		for v := dst; v != src; v = prev[v][0] {
+			d = min(d, g[prev[v][0]][prev[v][1]].cap)
+		}
+		for v := dst; v != src; v = prev[v][0] {
+			e := &g[prev[v][0]][prev[v][1]]
+			e.cap -= d
+			g[v][e.rev].cap += d
+			obj += d * e.cost
+		}
+		excess[src] -= d
+		excess[dst] += d
+	}
+}
+
+func TestSolveMCFDeterministic(t *testing.T) {
+	t.Parallel()
+	n := gridNetwork(30, 7)
+	first, err := solveVerified(t, n)
+	if err != nil {
+		t.Fatalf("SolveMCF: %v", err)
+	}
+	for range 3 {
+		again, err := solveVerified(t, n)
+		if err != nil {
+			t.Fatalf("SolveMCF: %v", err)
+		}
+		if fmt.Sprint(again.Flow, again.Potential) != fmt.Sprint(first.Flow, first.Potential) {
+			t.Fatal("two solves of one network differ")
+		}
+	}
+}
+
+func TestSolveMCFCancel(t *testing.T) {
+	t.Parallel()
+	n := gridNetwork(200, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := solver.SolveMCF(ctx, n)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	_, err = solver.SolveMCF(ctx, gridNetwork(400, 5))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
+	}
+}
+
+// gridNetwork returns a side×side grid with arcs both ways between
+// neighbours, pseudo-random costs and capacities from seed, supply in the
+// top-left corner and demand in the bottom-right one.
+func gridNetwork(side int, seed uint64) *solver.Network {
+	rng := rand.New(rand.NewPCG(seed, 99))
+	n := solver.NewNetwork(side * side)
+	id := func(r, c int) int { return r*side + c }
+	for r := range side {
+		for c := range side {
+			if c+1 < side {
+				n.AddArc(id(r, c), id(r, c+1), 0, 1+rng.Int64N(20), rng.Int64N(100))
+				n.AddArc(id(r, c+1), id(r, c), 0, 1+rng.Int64N(20), rng.Int64N(100))
+			}
+			if r+1 < side {
+				n.AddArc(id(r, c), id(r+1, c), 0, 1+rng.Int64N(20), rng.Int64N(100))
+				n.AddArc(id(r+1, c), id(r, c), 0, 1+rng.Int64N(20), rng.Int64N(100))
+			}
+		}
+	}
+	n.Supply[0], n.Supply[side*side-1] = 10, -10
+	return n
+}
