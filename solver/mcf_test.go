@@ -544,3 +544,25 @@ func gridNetwork(side int, seed uint64) *solver.Network {
 	n.Supply[0], n.Supply[side*side-1] = 10, -10
 	return n
 }
+
+// TestSolveMCFAgainstSSP compares objectives with the successive shortest
+// path solver on larger random networks than the LP oracle handles.
+func TestSolveMCFAgainstSSP(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 300 {
+		n := randomNetwork(rng, 60, 400)
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			f, err := solveVerified(t, n)
+			want, ok := sspMinCost(n)
+			switch {
+			case !ok && !errors.Is(err, solver.ErrInfeasible):
+				t.Fatalf("SolveMCF err = %v, want ErrInfeasible", err)
+			case ok && err != nil:
+				t.Fatalf("SolveMCF: %v", err)
+			case ok && f.Objective != want:
+				t.Errorf("objective = %d, want %d (SSP)", f.Objective, want)
+			}
+		})
+	}
+}
