@@ -534,16 +534,28 @@ func (s *simplex) updateTree() {
 		succ[w] -= size
 	}
 
-	// Potentials of T2.
+	// Potentials: T2 shifts by sigma relative to the rest. Potentials
+	// matter only up to a common constant, so when T2 is the larger part
+	// the rest shifts by −sigma instead, walking the thread from the end of
+	// T2 round through the root.
 	c := s.cost[s.inArc]
 	if s.predDir[uIn] < 0 {
 		c = -c
 	}
 	sigma := c + s.pi[vIn] - s.pi[uIn]
-	for u, i := uIn, int32(0); i < size; u, i = thread[u], i+1 {
-		s.pi[u] += sigma
+	pi := s.pi
+	if total := int32(s.nodes + 1); 2*size <= total {
+		for u, i := uIn, int32(0); i < size; u, i = thread[u], i+1 {
+			pi[u] += sigma
+		}
+		s.work += int(size)
+	} else {
+		for u, i := thread[newLast], size; i < total; u, i = thread[u], i+1 {
+			pi[u] -= sigma
+		}
+		s.work += int(total - size)
 	}
-	s.work += int(size) + 2*len(stem)
+	s.work += 2 * len(stem)
 }
 
 // result checks feasibility and boundedness and builds the Flow of n.
@@ -562,7 +574,12 @@ func (s *simplex) result(n *Network) (*Flow, error) {
 		Flow:      make([]int64, s.arcs),
 		Potential: make([]int64, s.nodes),
 	}
-	copy(f.Potential, s.pi[:s.nodes])
+	// Shifting every potential by the same amount wraps around int64
+	// alike for all, so differences, and thus reduced costs, stay exact;
+	// anchoring the root at zero brings the values back into range.
+	for v := range s.nodes {
+		f.Potential[v] = s.pi[v] - s.pi[s.root]
+	}
 	var obj acc
 	for a := range s.arcs {
 		x := s.flow[s.perm[a]] + n.lower(a)

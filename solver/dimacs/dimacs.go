@@ -65,6 +65,9 @@ func Parse(ctx context.Context, r io.Reader, opt Options) (*solver.Network, erro
 		if rerr != nil && !eof {
 			return nil, fmt.Errorf("parse %s: %w", p.src, rerr)
 		}
+		if p.line == 0 {
+			p.small = eof
+		}
 		end := len(data)
 		if !eof {
 			end = bytes.LastIndexByte(data, '\n') + 1
@@ -90,8 +93,9 @@ func Parse(ctx context.Context, r io.Reader, opt Options) (*solver.Network, erro
 type parser struct {
 	src      string
 	maxNodes int
-	line     int // lines consumed so far
-	col      int // 1-based column of the last integer parsed
+	line     int  // lines consumed so far
+	col      int  // 1-based column of the last integer parsed
+	small    bool // the whole input fit in the first read
 
 	net      *solver.Network
 	arcs     int    // declared in the p line
@@ -254,7 +258,13 @@ func (p *parser) problem(data []byte, i, start int) (int, error) {
 	p.arcs = int(arcs)
 	p.net = solver.NewNetwork(int(nodes))
 	p.seen = make([]bool, nodes)
-	hint := min(p.arcs, 1<<16) // grow beyond this only as arcs arrive
+	// Reserve room for the declared arcs, but no more than the input can
+	// hold when it is small (an a line takes at least 12 bytes), so that
+	// a lying header cannot make a tiny input allocate much.
+	hint := min(p.arcs, 1<<24)
+	if p.small {
+		hint = min(hint, chunk/12)
+	}
 	p.net.Tail = make([]int32, 0, hint)
 	p.net.Head = make([]int32, 0, hint)
 	p.net.Upper = make([]int64, 0, hint)
@@ -265,47 +275,48 @@ func (p *parser) problem(data []byte, i, start int) (int, error) {
 // int parses a blank-separated decimal integer starting at data[i] after
 // optional blanks, and returns it with the index just past it.
 func (p *parser) int(data []byte, i, start int, what string) (int64, int, error) {
-	if i < len(data) && data[i] > ' ' {
+	n := len(data)
+	if i < n && data[i] > ' ' {
 		return 0, 0, p.errorf(p.line, i-start+1, paidan.ErrSyntax, "a blank before the %s", what)
 	}
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t') {
+	for i < n && (data[i] == ' ' || data[i] == '\t') {
 		i++
 	}
 	begin := i
-	neg := false
-	if i < len(data) && data[i] == '-' {
-		neg = true
+	p.col = begin - start + 1
+	neg := i < n && data[i] == '-'
+	if neg {
 		i++
 	}
-	limit := uint64(math.MaxInt64)
-	if neg {
-		limit++ // −2^63 is an int64
-	}
-	p.col = begin - start + 1
-	var v uint64
 	digits := i
-	for ; i < len(data); i++ {
-		d := uint64(data[i] - '0')
+	var v uint64
+	for i < n {
+		d := data[i] - '0'
 		if d > 9 {
 			break
 		}
-		if v > (limit-d)/10 {
-			return 0, 0, p.errorf(p.line, p.col, paidan.ErrOutOfRange, "the %s within int64", what)
-		}
-		v = v*10 + d
+		v = v*10 + uint64(d)
+		i++
 	}
-	if i == digits || (i < len(data) && data[i] > ' ') {
+	if i == digits || (i < n && data[i] > ' ') {
 		tok := data[begin:]
 		if j := bytes.IndexAny(tok, " \t\r\n"); j >= 0 {
 			tok = tok[:j]
 		}
 		if len(tok) == 0 {
-			return 0, 0, p.errorf(p.line, begin-start+1, paidan.ErrSyntax, "the %s, got the end of the line", what)
+			return 0, 0, p.errorf(p.line, p.col, paidan.ErrSyntax, "the %s, got the end of the line", what)
 		}
-		return 0, 0, p.errorf(p.line, begin-start+1, paidan.ErrSyntax, "the %s as an integer, got %q", what, tok)
+		return 0, 0, p.errorf(p.line, p.col, paidan.ErrSyntax, "the %s as an integer, got %q", what, tok)
+	}
+	if i-digits > 18 { // 19 digits or more may overflow: let strconv judge
+		x, err := strconv.ParseInt(string(data[begin:i]), 10, 64)
+		if err != nil {
+			return 0, 0, p.errorf(p.line, p.col, paidan.ErrOutOfRange, "the %s within int64", what)
+		}
+		return x, i, nil
 	}
 	if neg {
-		return int64(-v), i, nil
+		return -int64(v), i, nil
 	}
 	return int64(v), i, nil
 }
