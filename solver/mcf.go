@@ -81,12 +81,15 @@ const Infinite int64 = math.MaxInt64
 // cannot be routed the error wraps ErrInfeasible and names nodes whose
 // supply cannot be shipped or whose demand cannot be met.
 //
-// ctx is polled about every million elementary steps (a millisecond or
-// so); on cancellation SolveMCF returns ctx's error wrapped, and no
-// partial flow. SolveMCF never panics on any Network value and does not
+// ctx is checked first and then polled about every million elementary
+// steps (a millisecond or so); on cancellation SolveMCF returns ctx's
+// error wrapped, saying after how many pivots, and no partial flow. SolveMCF never panics on any Network value and does not
 // modify n. It is safe to call concurrently on the same network.
 func SolveMCF(ctx context.Context, n *Network) (*Flow, error) {
 	if err := n.Validate(); err != nil {
+		return nil, fmt.Errorf("min-cost flow: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("min-cost flow: %w", err)
 	}
 	start := time.Now()
@@ -330,12 +333,12 @@ func (s *simplex) run(ctx context.Context) error {
 			s.work = 0
 			select {
 			case <-done:
-				return fmt.Errorf("after %d pivots: %w", s.pivots, ctx.Err())
+				return fmt.Errorf("stopped after %d pivots: %w", s.pivots, ctx.Err())
 			default:
 			}
 		}
 	}
-	return ctx.Err()
+	return nil
 }
 
 // findEnteringArc implements block search pricing: it scans the network

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize/convex/lp"
@@ -507,24 +506,67 @@ func TestSolveMCFDeterministic(t *testing.T) {
 
 func TestSolveMCFCancel(t *testing.T) {
 	t.Parallel()
-	n := gridNetwork(200, 3)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	_, err := solver.SolveMCF(ctx, n)
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("err = %v, want context.Canceled", err)
+	t.Run("before", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := solver.SolveMCF(ctx, gridNetwork(20, 3))
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+	t.Run("during", func(t *testing.T) {
+		t.Parallel()
+		n := gridNetwork(120, 5)
+		full, err := solver.SolveMCF(context.Background(), n)
+		if err != nil {
+			t.Fatalf("SolveMCF: %v", err)
+		}
+		_, err = solver.SolveMCF(&lateCancel{Context: context.Background()}, n)
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		// The poll inside the pivot loop must have stopped it.
+		var pivots int64
+		msg := err.Error()
+		i := strings.Index(msg, "stopped after")
+		if i < 0 {
+			t.Fatalf("err = %q, want it to say after how many pivots it stopped", msg)
+		}
+		if _, serr := fmt.Sscanf(msg[i:], "stopped after %d pivots", &pivots); serr != nil {
+			t.Fatalf("err = %q: %v", msg, serr)
+		}
+		if pivots <= 0 || pivots >= full.Stats.Iterations {
+			t.Errorf("stopped after %d pivots; the full solve takes %d", pivots, full.Stats.Iterations)
+		}
+	})
+}
+
+// lateCancel is a context cancelled right after the solver's first check:
+// Err reports nil until Done has been called, and Done is closed.
+type lateCancel struct {
+	context.Context
+	asked bool
+}
+
+func (c *lateCancel) Done() <-chan struct{} {
+	c.asked = true
+	ch := make(chan struct{})
+	close(ch)
+	return ch
+}
+
+func (c *lateCancel) Err() error {
+	if c.asked {
+		return context.Canceled
 	}
-	ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
-	defer cancel()
-	_, err = solver.SolveMCF(ctx, gridNetwork(400, 5))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
-	}
+	return nil
 }
 
 // gridNetwork returns a side×side grid with arcs both ways between
-// neighbours, pseudo-random costs and capacities from seed, supply in the
-// top-left corner and demand in the bottom-right one.
+// neighbours, pseudo-random costs and capacities from seed, and 10 units
+// from the top-left corner to the bottom-right one. Capacities are at
+// least 5 and every cut crosses two arcs, so it is always feasible.
 func gridNetwork(side int, seed uint64) *solver.Network {
 	rng := rand.New(rand.NewPCG(seed, 99))
 	n := solver.NewNetwork(side * side)
@@ -532,12 +574,12 @@ func gridNetwork(side int, seed uint64) *solver.Network {
 	for r := range side {
 		for c := range side {
 			if c+1 < side {
-				n.AddArc(id(r, c), id(r, c+1), 0, 1+rng.Int64N(20), rng.Int64N(100))
-				n.AddArc(id(r, c+1), id(r, c), 0, 1+rng.Int64N(20), rng.Int64N(100))
+				n.AddArc(id(r, c), id(r, c+1), 0, 5+rng.Int64N(20), rng.Int64N(100))
+				n.AddArc(id(r, c+1), id(r, c), 0, 5+rng.Int64N(20), rng.Int64N(100))
 			}
 			if r+1 < side {
-				n.AddArc(id(r, c), id(r+1, c), 0, 1+rng.Int64N(20), rng.Int64N(100))
-				n.AddArc(id(r+1, c), id(r, c), 0, 1+rng.Int64N(20), rng.Int64N(100))
+				n.AddArc(id(r, c), id(r+1, c), 0, 5+rng.Int64N(20), rng.Int64N(100))
+				n.AddArc(id(r+1, c), id(r, c), 0, 5+rng.Int64N(20), rng.Int64N(100))
 			}
 		}
 	}
