@@ -138,21 +138,16 @@ type simplex struct {
 
 	src, tgt []int32
 	cost     []int64
-	cap      []int64 // upper − lower; math.MaxInt64 on artificial arcs
-	flow     []int64 // flow − lower
+	x        []arcFlow
 	state    []int8
 
-	// Spanning tree, per node including the root: parent node, the tree arc
-	// to it, whether that arc points up (+1: node→parent) or down (−1),
-	// preorder successor and predecessor, subtree size and the last node of
-	// the subtree in preorder.
+	// Spanning tree, per node including the root: parent, tree arc,
+	// subtree size and direction, then preorder successor and predecessor
+	// and the last node of the subtree in preorder.
 	pi        []int64 // potential: reduced cost is cost − pi[src] + pi[tgt]
-	parent    []int32
-	pred      []int32
-	predDir   []int8
+	node      []treeNode
 	thread    []int32
 	revThread []int32
-	succNum   []int32
 	lastSucc  []int32
 
 	// Pricing.
@@ -168,6 +163,21 @@ type simplex struct {
 
 	pivots int64
 	work   int
+}
+
+// arcFlow is an arc's flow and capacity, both less its lower bound; the
+// capacity of artificial arcs is math.MaxInt64.
+type arcFlow struct {
+	flow, cap int64
+}
+
+// treeNode is a node's place in the spanning tree, kept together because
+// the cycle walks read all of it: parent node, the tree arc to it, the
+// size of its subtree, and whether the arc points up (+1: node→parent) or
+// down (−1).
+type treeNode struct {
+	parent, pred, succ int32
+	dir                int8
 }
 
 // stemNode records the old tree data of a node on the path from the
@@ -249,16 +259,12 @@ func newSimplex(n *Network) (*simplex, error) {
 		src:       make([]int32, all),
 		tgt:       make([]int32, all),
 		cost:      make([]int64, all),
-		cap:       make([]int64, all),
-		flow:      make([]int64, all),
+		x:         make([]arcFlow, all),
 		state:     make([]int8, all),
 		pi:        make([]int64, nodes+1),
-		parent:    make([]int32, nodes+1),
-		pred:      make([]int32, nodes+1),
-		predDir:   make([]int8, nodes+1),
+		node:      make([]treeNode, nodes+1),
 		thread:    make([]int32, nodes+1),
 		revThread: make([]int32, nodes+1),
-		succNum:   make([]int32, nodes+1),
 		lastSucc:  make([]int32, nodes+1),
 	}
 
@@ -276,10 +282,10 @@ func newSimplex(n *Network) (*simplex, error) {
 			if lo := n.lower(a); lo > math.MaxInt64-infCap {
 				return nil, fmt.Errorf("%w: lower bound %d of uncapacitated arc %d", ErrOverflow, lo, a)
 			}
-			s.cap[i] = infCap
+			s.x[i].cap = infCap
 			s.infinite = append(s.infinite, int32(i))
 		} else {
-			s.cap[i] = n.Upper[a] - n.lower(a)
+			s.x[i].cap = n.Upper[a] - n.lower(a)
 		}
 		s.state[i] = stateLower
 		if i += skip; i >= arcs {
@@ -291,23 +297,22 @@ func newSimplex(n *Network) (*simplex, error) {
 	// Initial tree: every node hangs from the root by its artificial arc;
 	// the preorder is root, 0, 1, ..., nodes-1.
 	root := s.root
-	s.parent[root], s.pred[root] = -1, -1
+	s.node[root] = treeNode{parent: -1, pred: -1, succ: int32(nodes + 1)}
 	s.thread[root], s.revThread[0] = 0, root
-	s.succNum[root], s.lastSucc[root] = int32(nodes+1), root-1
+	s.lastSucc[root] = root - 1
 	for u := range int32(nodes) {
 		e := int32(arcs) + u
-		s.parent[u], s.pred[u] = root, e
+		s.node[u] = treeNode{parent: root, pred: e, succ: 1, dir: 1}
 		s.thread[u], s.revThread[u+1] = u+1, u
-		s.succNum[u], s.lastSucc[u] = 1, u
-		s.cap[e], s.state[e] = math.MaxInt64, stateTree
+		s.lastSucc[u] = u
+		s.x[e].cap, s.state[e] = math.MaxInt64, stateTree
 		if supply[u] >= 0 {
-			s.predDir[u] = 1
 			s.src[e], s.tgt[e] = u, root
-			s.flow[e] = supply[u]
+			s.x[e].flow = supply[u]
 		} else {
-			s.predDir[u] = -1
+			s.node[u].dir = -1
 			s.src[e], s.tgt[e] = root, u
-			s.flow[e], s.cost[e] = -supply[u], artCost
+			s.x[e].flow, s.cost[e] = -supply[u], artCost
 			s.pi[u] = -artCost
 		}
 	}
@@ -381,12 +386,12 @@ func (s *simplex) findEnteringArc() bool {
 // subtree cannot be an ancestor of the other, so it is the one to lift.
 func (s *simplex) findJoin() {
 	u, v := s.src[s.inArc], s.tgt[s.inArc]
-	succ, parent := s.succNum, s.parent
+	nd := s.node
 	for u != v {
-		if succ[u] < succ[v] {
-			u = parent[u]
+		if nd[u].succ < nd[v].succ {
+			u = nd[u].parent
 		} else {
-			v = parent[v]
+			v = nd[v].parent
 		}
 	}
 	s.join = u
@@ -403,25 +408,25 @@ func (s *simplex) findLeavingArc() bool {
 	if s.state[in] == stateUpper {
 		first, second = second, first
 	}
-	s.delta = s.cap[in]
+	s.delta = s.x[in].cap
 	result := 0
 	// Down from join to first: flow runs parent→u.
-	for u := first; u != s.join; u = s.parent[u] {
-		e := s.pred[u]
-		d := s.flow[e]
-		if s.predDir[u] < 0 {
-			d = s.cap[e] - d
+	for u := first; u != s.join; u = s.node[u].parent {
+		e := s.node[u].pred
+		d := s.x[e].flow
+		if s.node[u].dir < 0 {
+			d = s.x[e].cap - d
 		}
 		if d < s.delta {
 			s.delta, s.uOut, result = d, u, 1
 		}
 	}
 	// Up from second to join: flow runs u→parent; ties go to the later arc.
-	for u := second; u != s.join; u = s.parent[u] {
-		e := s.pred[u]
-		d := s.flow[e]
-		if s.predDir[u] > 0 {
-			d = s.cap[e] - d
+	for u := second; u != s.join; u = s.node[u].parent {
+		e := s.node[u].pred
+		d := s.x[e].flow
+		if s.node[u].dir > 0 {
+			d = s.x[e].cap - d
 		}
 		if d <= s.delta {
 			s.delta, s.uOut, result = d, u, 2
@@ -441,12 +446,12 @@ func (s *simplex) changeFlow(change bool) {
 	in := s.inArc
 	if s.delta > 0 {
 		val := int64(s.state[in]) * s.delta
-		s.flow[in] += val
-		for u := s.src[in]; u != s.join; u = s.parent[u] {
-			s.flow[s.pred[u]] -= int64(s.predDir[u]) * val
+		s.x[in].flow += val
+		for u := s.src[in]; u != s.join; u = s.node[u].parent {
+			s.x[s.node[u].pred].flow -= int64(s.node[u].dir) * val
 		}
-		for u := s.tgt[in]; u != s.join; u = s.parent[u] {
-			s.flow[s.pred[u]] += int64(s.predDir[u]) * val
+		for u := s.tgt[in]; u != s.join; u = s.node[u].parent {
+			s.x[s.node[u].pred].flow += int64(s.node[u].dir) * val
 		}
 	}
 	if !change {
@@ -454,8 +459,8 @@ func (s *simplex) changeFlow(change bool) {
 		return
 	}
 	s.state[in] = stateTree
-	out := s.pred[s.uOut]
-	if s.flow[out] == 0 {
+	out := s.node[s.uOut].pred
+	if s.x[out].flow == 0 {
 		s.state[out] = stateLower
 	} else {
 		s.state[out] = stateUpper
@@ -468,14 +473,14 @@ func (s *simplex) changeFlow(change bool) {
 // the entering arc has zero reduced cost.
 func (s *simplex) updateTree() {
 	uIn, vIn, uOut, join := s.uIn, s.vIn, s.uOut, s.join
-	thread, rev, last, succ := s.thread, s.revThread, s.lastSucc, s.succNum
-	vOut := s.parent[uOut]
-	size := succ[uOut]
+	thread, rev, last, nd := s.thread, s.revThread, s.lastSucc, s.node
+	vOut := s.node[uOut].parent
+	size := nd[uOut].succ
 
 	// Record the stem with its old data before anything changes.
 	stem := s.stem[:0]
-	for u := uIn; ; u = s.parent[u] {
-		stem = append(stem, stemNode{node: u, rev: rev[u], last: last[u], succ: succ[u], pred: s.pred[u], dir: s.predDir[u]})
+	for u := uIn; ; u = s.node[u].parent {
+		stem = append(stem, stemNode{node: u, rev: rev[u], last: last[u], succ: nd[u].succ, pred: nd[u].pred, dir: nd[u].dir})
 		if u == uOut {
 			break
 		}
@@ -515,32 +520,27 @@ func (s *simplex) updateTree() {
 	// Stem nodes: reversed parent links, sizes and last successors.
 	for i := k; i >= 1; i-- {
 		u := stem[i].node
-		s.parent[u] = stem[i-1].node
-		s.pred[u] = stem[i-1].pred
-		s.predDir[u] = -stem[i-1].dir
-		succ[u] = size - stem[i-1].succ
+		nd[u] = treeNode{parent: stem[i-1].node, pred: stem[i-1].pred, succ: size - stem[i-1].succ, dir: -stem[i-1].dir}
 		last[u] = newLast
 	}
-	s.parent[uIn], s.pred[uIn] = vIn, s.inArc
-	if s.src[s.inArc] == uIn {
-		s.predDir[uIn] = 1
-	} else {
-		s.predDir[uIn] = -1
+	nd[uIn] = treeNode{parent: vIn, pred: s.inArc, succ: size, dir: 1}
+	if s.src[s.inArc] != uIn {
+		nd[uIn].dir = -1
 	}
-	succ[uIn], last[uIn] = size, newLast
+	last[uIn] = newLast
 
 	// Ancestors: first remove T2 below vOut, then insert it below vIn.
-	for w := vOut; w >= 0 && last[w] == oldLast; w = s.parent[w] {
+	for w := vOut; w >= 0 && last[w] == oldLast; w = s.node[w].parent {
 		last[w] = before
 	}
-	for w := vIn; w >= 0 && last[w] == vIn; w = s.parent[w] {
+	for w := vIn; w >= 0 && last[w] == vIn; w = s.node[w].parent {
 		last[w] = newLast
 	}
-	for w := vIn; w != join; w = s.parent[w] {
-		succ[w] += size
+	for w := vIn; w != join; w = s.node[w].parent {
+		nd[w].succ += size
 	}
-	for w := vOut; w != join; w = s.parent[w] {
-		succ[w] -= size
+	for w := vOut; w != join; w = s.node[w].parent {
+		nd[w].succ -= size
 	}
 
 	// Potentials: T2 shifts by sigma relative to the rest. Potentials
@@ -548,7 +548,7 @@ func (s *simplex) updateTree() {
 	// the rest shifts by −sigma instead, walking the thread from the end of
 	// T2 round through the root.
 	c := s.cost[s.inArc]
-	if s.predDir[uIn] < 0 {
+	if s.node[uIn].dir < 0 {
 		c = -c
 	}
 	sigma := c + s.pi[vIn] - s.pi[uIn]
@@ -591,7 +591,7 @@ func (s *simplex) result(n *Network) (*Flow, error) {
 	}
 	var obj acc
 	for a := range s.arcs {
-		x := s.flow[s.perm[a]] + n.lower(a)
+		x := s.x[s.perm[a]].flow + n.lower(a)
 		f.Flow[a] = x
 		obj.addProduct(n.Cost[a], x)
 	}
@@ -611,7 +611,7 @@ func (s *simplex) infeasibility() error {
 	count := 0
 	for u := range s.nodes {
 		e := s.arcs + u
-		x := s.flow[e]
+		x := s.x[e].flow
 		if x == 0 {
 			continue
 		}
