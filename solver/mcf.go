@@ -30,8 +30,9 @@ const Infinite int64 = math.MaxInt64
 //     the first spanning tree; flow left on those arcs at the end means the
 //     network is infeasible, and the arcs name the nodes that are short;
 //   - the entering arc is found by block search (Grigoriadis 1986; Kelly and
-//     O'Neill 1991): arcs are scanned cyclically in blocks of ⌈√arcs⌉ and
-//     the most violating arc of the first block that has one enters;
+//     O'Neill 1991): arcs are scanned cyclically in blocks of ⌊√arcs⌋ (at
+//     least 10), starting where the last search stopped, and the most
+//     violating arc of the first block that has one enters;
 //   - the leaving arc is chosen by Cunningham's rule (the last blocking arc
 //     met when walking the cycle from its apex along its orientation),
 //     which keeps the tree strongly feasible and so guarantees termination
@@ -40,9 +41,10 @@ const Infinite int64 = math.MaxInt64
 //     subtree size and last-successor arrays, so that a pivot costs time
 //     proportional to the cycle plus the moved subtree.
 //
-// Arcs are scanned in a fixed interleaved order (arc a of m is examined at
-// position (a·s) mod m-ish with stride s = max(m/nodes, 3), as LEMON's arc
-// mixing), which spreads a node's arcs over different blocks.
+// Arcs are scanned in a fixed interleaved order, as LEMON's arc mixing:
+// with stride s = max(arcs/nodes, 3), arcs 0, 1, 2, … take positions 0, s,
+// 2s, …, then 1, 1+s, …, so that the arcs of one node, which files list
+// together, fall into different blocks.
 //
 // Why network simplex rather than cost scaling (Goldberg 1997): on the
 // NETGEN-style networks of the benchmark (internal/netgen, 10 arcs per
@@ -83,8 +85,14 @@ const Infinite int64 = math.MaxInt64
 //
 // ctx is checked first and then polled about every million elementary
 // steps (a millisecond or so); on cancellation SolveMCF returns ctx's
-// error wrapped, saying after how many pivots, and no partial flow. SolveMCF never panics on any Network value and does not
-// modify n. It is safe to call concurrently on the same network.
+// error wrapped, saying after how many pivots, and no partial flow.
+//
+// SolveMCF never panics on any Network value and does not modify n; it
+// is safe to call concurrently on the same network. Potentials follow
+// Verify's convention (reduced cost c − π(tail) + π(head)) and are
+// anchored at the artificial root, so a node that ends attached to the
+// root through an empty artificial arc of cost M carries −M in its
+// potential: a valid but large certificate.
 func SolveMCF(ctx context.Context, n *Network) (*Flow, error) {
 	if err := n.Validate(); err != nil {
 		return nil, fmt.Errorf("min-cost flow: %w", err)

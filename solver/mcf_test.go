@@ -214,7 +214,14 @@ func TestSolveMCFErrors(t *testing.T) {
 
 // randomNetwork returns a small network with lower bounds, negative costs,
 // parallel arcs, self-loops and mixed supplies; some are infeasible.
+// Uncapacitated arcs have non-negative cost, so none is unbounded.
 func randomNetwork(rng *rand.Rand, maxNodes, maxArcs int) *solver.Network {
+	return randomNetworkCosts(rng, maxNodes, maxArcs, false)
+}
+
+// randomNetworkCosts is randomNetwork, with negative costs allowed on
+// uncapacitated arcs when negInf is set.
+func randomNetworkCosts(rng *rand.Rand, maxNodes, maxArcs int, negInf bool) *solver.Network {
 	nodes := 1 + rng.IntN(maxNodes)
 	n := solver.NewNetwork(nodes)
 	arcs := rng.IntN(maxArcs + 1)
@@ -228,8 +235,8 @@ func randomNetwork(rng *rand.Rand, maxNodes, maxArcs int) *solver.Network {
 			up = solver.Infinite
 		}
 		cost := rng.Int64N(21) - 5
-		if up == solver.Infinite && cost < 0 {
-			cost = -cost // keep the oracle bounded
+		if up == solver.Infinite && cost < 0 && !negInf {
+			cost = -cost
 		}
 		n.AddArc(rng.IntN(nodes), rng.IntN(nodes), lo, up, cost)
 	}
@@ -607,4 +614,60 @@ func TestSolveMCFAgainstSSP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSolveMCFUnbounded checks ErrUnbounded against a Bellman–Ford search
+// for a negative cycle among the uncapacitated arcs, on random networks
+// whose uncapacitated arcs may cost less than zero.
+func TestSolveMCFUnbounded(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 8))
+	var unbounded int
+	for i := range 1000 {
+		n := randomNetworkCosts(rng, 8, 20, true)
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			f, err := solveVerified(t, n)
+			want, feasible := sspMinCost(n)
+			switch {
+			case !feasible:
+				if !errors.Is(err, solver.ErrInfeasible) {
+					t.Fatalf("SolveMCF err = %v, want ErrInfeasible", err)
+				}
+			case hasNegativeInfiniteCycle(n):
+				unbounded++
+				if !errors.Is(err, solver.ErrUnbounded) {
+					t.Fatalf("SolveMCF = %v, %v; want ErrUnbounded", f, err)
+				}
+			case err != nil:
+				t.Fatalf("SolveMCF: %v", err)
+			case f.Objective != want:
+				t.Errorf("objective = %d, want %d (SSP)", f.Objective, want)
+			}
+		})
+	}
+	if unbounded < 20 {
+		t.Errorf("only %d unbounded instances; widen the generator", unbounded)
+	}
+}
+
+// hasNegativeInfiniteCycle reports whether the uncapacitated arcs of n
+// contain a cycle of negative cost (Bellman–Ford from a virtual source).
+func hasNegativeInfiniteCycle(n *solver.Network) bool {
+	dist := make([]int64, n.Nodes())
+	for range n.Nodes() + 1 {
+		changed := false
+		for a := range n.Arcs() {
+			if n.Upper[a] != solver.Infinite {
+				continue
+			}
+			if d := dist[n.Tail[a]] + n.Cost[a]; d < dist[n.Head[a]] {
+				dist[n.Head[a]] = d
+				changed = true
+			}
+		}
+		if !changed {
+			return false
+		}
+	}
+	return true
 }
