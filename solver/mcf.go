@@ -249,13 +249,18 @@ func newSimplex(n *Network) (*simplex, error) {
 			return nil, fmt.Errorf("%w: total capacity at arc %d", ErrOverflow, a)
 		}
 	}
-	infCap := bound + 1
+	// Every flow stays below bound + ninf·infCap, which must fit.
+	var infCap int64
 	if ninf > 0 {
-		total, ok := mulInt64(ninf, infCap)
+		ok = bound < math.MaxInt64
 		if ok {
-			total, ok = addInt64(total, bound)
+			infCap = bound + 1
+			var total int64
+			if total, ok = mulInt64(ninf, infCap); ok {
+				_, ok = addInt64(total, bound)
+			}
 		}
-		if !ok || bound == math.MaxInt64 {
+		if !ok {
 			return nil, fmt.Errorf("%w: total capacity with %d uncapacitated arcs", ErrOverflow, ninf)
 		}
 	}

@@ -191,6 +191,13 @@ func TestSolveMCFErrors(t *testing.T) {
 			n.AddArc(0, 1, 0, math.MaxInt64-1, 1)
 			return n
 		}, solver.ErrOverflow, "capacity"},
+		{"uncapacitated arcs over a huge bound", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.AddArc(0, 1, 0, math.MaxInt64/2, 1)
+			n.AddArc(0, 1, 0, solver.Infinite, 1)
+			n.AddArc(1, 0, 0, solver.Infinite, 1)
+			return n
+		}, solver.ErrOverflow, "2 uncapacitated arcs"},
 		{"negative uncapacitated cycle", func() *solver.Network {
 			n := solver.NewNetwork(2)
 			n.AddArc(0, 1, 0, solver.Infinite, -1)
@@ -318,8 +325,7 @@ func lpMinCost(tb testing.TB, n *solver.Network) (int64, bool) {
 	for v := range comp {
 		comp[v] = v
 	}
-	var find func(int) int
-	find = func(v int) int {
+	find := func(v int) int {
 		for comp[v] != v {
 			comp[v] = comp[comp[v]]
 			v = comp[v]
