@@ -198,6 +198,13 @@ func TestSolveMCFErrors(t *testing.T) {
 			n.AddArc(1, 0, 0, solver.Infinite, 1)
 			return n
 		}, solver.ErrOverflow, "2 uncapacitated arcs"},
+		{"bound exactly MaxInt64 with an uncapacitated arc", func() *solver.Network {
+			n := solver.NewNetwork(2)
+			n.Supply = []int64{1, -1}
+			n.AddArc(0, 1, 0, math.MaxInt64-1, 1)
+			n.AddArc(1, 0, 0, solver.Infinite, 1)
+			return n
+		}, solver.ErrOverflow, "1 uncapacitated arcs"},
 		{"negative uncapacitated cycle", func() *solver.Network {
 			n := solver.NewNetwork(2)
 			n.AddArc(0, 1, 0, solver.Infinite, -1)

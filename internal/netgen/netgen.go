@@ -28,10 +28,10 @@ type Params struct {
 	Arcs    int    // arcs in total; at least the skeleton's (about Nodes + Sinks)
 	Sources int    // supply nodes; zero means ⌊√Nodes⌋
 	Sinks   int    // demand nodes; zero means ⌊√Nodes⌋
-	Supply  int64  // total supply; zero means 1000·Sources·√… see above
-	MinCost int64  // zero with MaxCost zero means [1, 10000]
+	Supply  int64  // total supply, at least max(Sources, Sinks); zero means 1000·⌊√Nodes⌋
+	MinCost int64  // cost range; both zero means [1, 10000]
 	MaxCost int64
-	MinCap  int64 // zero with MaxCap zero means [1, 1000]
+	MinCap  int64 // capacity range of non-skeleton arcs; both zero means [1, 1000]
 	MaxCap  int64
 }
 
