@@ -130,7 +130,6 @@ func (p *parser) lines(data []byte) error {
 			} else {
 				i = len(data)
 			}
-			continue
 		case 'a':
 			i, err = p.arc(data, i+1, start)
 		case 'n':
@@ -142,6 +141,9 @@ func (p *parser) lines(data []byte) error {
 		}
 		if err != nil {
 			return err
+		}
+		if i-start > maxLine {
+			return p.errorf(p.line, 1, paidan.ErrTooLong, "a line of at most %d bytes", maxLine)
 		}
 	}
 	return nil

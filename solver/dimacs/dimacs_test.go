@@ -84,6 +84,7 @@ func TestParseErrors(t *testing.T) {
 		{"unbalanced", "p min 2 0\nn 1 1\n", paidan.ErrOutOfRange, 0, 0, "sum to 0, got 1"},
 		{"too many nodes", "p min 99999999999 0\n", paidan.ErrOutOfRange, 1, 7, "node count"},
 		{"glued field", "p min 2 1\na1 2 0 1 1\n", paidan.ErrSyntax, 2, 2, "blank before the tail"},
+		{"long comment", "p min 1 0\nc " + strings.Repeat("x", 1<<17) + "\n", paidan.ErrTooLong, 2, 1, "at most"},
 		{"long line", "p min 1 0\nc " + strings.Repeat("x", 2<<20) + "\n", paidan.ErrTooLong, 2, 1, "at most"},
 	}
 	for _, tt := range tests {
