@@ -1,6 +1,6 @@
 package solver
 
-// NoLeave, as an entry of Dispatch.Unassigned, means the task must be
+// NoLeave is the Dispatch.Unassigned entry that means the task must be
 // assigned: it has no leave-unassigned arc.
 const NoLeave int64 = -1
 

@@ -4,14 +4,54 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 
-	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/solver"
 )
+
+// Errors wrapped by *ParseError to say what was wrong. Check them with
+// errors.Is.
+var (
+	// ErrSyntax: a missing or malformed field or line, a missing p line,
+	// a record before the p line, or a wrong number of a lines.
+	ErrSyntax = errors.New("dimacs: syntax error")
+	// ErrRange: a node id outside 1..NODES, a number beyond int64, bounds
+	// not 0 ≤ LOW ≤ CAP, or supplies that do not sum to zero.
+	ErrRange = errors.New("dimacs: value out of range")
+	// ErrDuplicate: a second n line for one node.
+	ErrDuplicate = errors.New("dimacs: duplicate node")
+	// ErrTooLong: a line over 64 KiB.
+	ErrTooLong = errors.New("dimacs: line too long")
+)
+
+// ParseError is an error in a DIMACS input at a 1-based line and byte
+// column (zero when the error concerns the whole input). Its message reads
+// "source:line:column: cause", leaving out zero parts; the cause wraps one
+// of the errors above.
+type ParseError struct {
+	Source string // Options.Source, or "dimacs"
+	Line   int
+	Column int
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	s := e.Source
+	if e.Line > 0 {
+		s += ":" + strconv.Itoa(e.Line)
+		if e.Column > 0 {
+			s += ":" + strconv.Itoa(e.Column)
+		}
+	}
+	return s + ": " + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // DefaultMaxNodes is the largest node count a p line may declare when
 // Options.MaxNodes is zero: 2^26 nodes, half a gigabyte of supplies.
@@ -37,14 +77,10 @@ type Options struct {
 // 0-based node indices (id − 1) and arcs keep their order in the file. The
 // network's Lower is nil when every lower bound is zero.
 //
-// Bad input yields a *paidan.InputError with the 1-based line and column
-// of the offending field and a cause wrapping paidan.ErrSyntax (a missing
-// or malformed field or line, a missing p line, a record before the p
-// line, a wrong number of a lines), paidan.ErrOutOfRange (a node id
-// outside 1..NODES, a number beyond int64, bounds not 0 ≤ LOW ≤ CAP,
-// supplies not summing to zero), paidan.ErrDuplicateID (a second n line
-// for a node) or paidan.ErrTooLong (a line over 64 KiB). Read errors of r
-// are returned wrapped; ctx is checked between chunks of a megabyte.
+// Bad input yields a *ParseError with the 1-based line and column of the
+// offending field, its cause wrapping ErrSyntax, ErrRange, ErrDuplicate or
+// ErrTooLong and saying what was expected. Read errors of r are returned
+// wrapped; ctx is checked between chunks of a megabyte.
 func Parse(ctx context.Context, r io.Reader, opt Options) (*solver.Network, error) {
 	p := parser{src: opt.Source, maxNodes: opt.MaxNodes}
 	if p.src == "" {
@@ -72,7 +108,7 @@ func Parse(ctx context.Context, r io.Reader, opt Options) (*solver.Network, erro
 		if !eof {
 			end = bytes.LastIndexByte(data, '\n') + 1
 			if end == 0 { // a full buffer without a newline
-				return nil, p.errorf(p.line+1, 1, paidan.ErrTooLong, "a line of at most %d bytes", maxLine)
+				return nil, p.errorf(p.line+1, 1, ErrTooLong, "a line of at most %d bytes", maxLine)
 			}
 		}
 		if err := p.lines(data[:end]); err != nil {
@@ -83,7 +119,7 @@ func Parse(ctx context.Context, r io.Reader, opt Options) (*solver.Network, erro
 		}
 		have = copy(buf, data[end:])
 		if have >= maxLine {
-			return nil, p.errorf(p.line+1, 1, paidan.ErrTooLong, "a line of at most %d bytes", maxLine)
+			return nil, p.errorf(p.line+1, 1, ErrTooLong, "a line of at most %d bytes", maxLine)
 		}
 	}
 	return p.finish()
@@ -137,13 +173,13 @@ func (p *parser) lines(data []byte) error {
 		case 'p':
 			i, err = p.problem(data, i+1, start)
 		default:
-			err = p.errorf(p.line, i-start+1, paidan.ErrSyntax, "a line starting with c, p, n or a, got %q", data[i])
+			err = p.errorf(p.line, i-start+1, ErrSyntax, "a line starting with c, p, n or a, got %q", data[i])
 		}
 		if err != nil {
 			return err
 		}
 		if i-start > maxLine {
-			return p.errorf(p.line, 1, paidan.ErrTooLong, "a line of at most %d bytes", maxLine)
+			return p.errorf(p.line, 1, ErrTooLong, "a line of at most %d bytes", maxLine)
 		}
 	}
 	return nil
@@ -152,10 +188,10 @@ func (p *parser) lines(data []byte) error {
 // arc parses "a TAIL HEAD LOW CAP COST" from data[i:], after the 'a'.
 func (p *parser) arc(data []byte, i, start int) (int, error) {
 	if p.net == nil {
-		return 0, p.errorf(p.line, 1, paidan.ErrSyntax, "the p line before the first a line")
+		return 0, p.errorf(p.line, 1, ErrSyntax, "the p line before the first a line")
 	}
 	if p.net.Arcs() == p.arcs {
-		return 0, p.errorf(p.line, 1, paidan.ErrSyntax, "at most %d a lines, as the p line declares", p.arcs)
+		return 0, p.errorf(p.line, 1, ErrSyntax, "at most %d a lines, as the p line declares", p.arcs)
 	}
 	var f [5]int64
 	var cols [5]int
@@ -169,18 +205,18 @@ func (p *parser) arc(data []byte, i, start int) (int, error) {
 	nodes := int64(p.net.Nodes())
 	for k := range 2 {
 		if f[k] < 1 || f[k] > nodes {
-			return 0, p.errorf(p.line, cols[k], paidan.ErrOutOfRange, "%s in 1..%d, got %d", arcFields[k], nodes, f[k])
+			return 0, p.errorf(p.line, cols[k], ErrRange, "%s in 1..%d, got %d", arcFields[k], nodes, f[k])
 		}
 	}
 	lo, up := f[2], f[3]
 	if lo < 0 {
-		return 0, p.errorf(p.line, cols[2], paidan.ErrOutOfRange, "a lower bound ≥ 0, got %d", lo)
+		return 0, p.errorf(p.line, cols[2], ErrRange, "a lower bound ≥ 0, got %d", lo)
 	}
 	switch {
 	case up == -1:
 		up = solver.Infinite
 	case up < lo:
-		return 0, p.errorf(p.line, cols[3], paidan.ErrOutOfRange, "a capacity ≥ the lower bound %d (or -1 for none), got %d", lo, up)
+		return 0, p.errorf(p.line, cols[3], ErrRange, "a capacity ≥ the lower bound %d (or -1 for none), got %d", lo, up)
 	}
 	n := p.net
 	n.Tail = append(n.Tail, int32(f[0]-1))
@@ -202,7 +238,7 @@ var arcFields = [5]string{"tail node id", "head node id", "lower bound", "capaci
 // node parses "n ID SUPPLY" from data[i:], after the 'n'.
 func (p *parser) node(data []byte, i, start int) (int, error) {
 	if p.net == nil {
-		return 0, p.errorf(p.line, 1, paidan.ErrSyntax, "the p line before the first n line")
+		return 0, p.errorf(p.line, 1, ErrSyntax, "the p line before the first n line")
 	}
 	id, i, err := p.int(data, i, start, "node id")
 	if err != nil {
@@ -215,10 +251,10 @@ func (p *parser) node(data []byte, i, start int) (int, error) {
 	}
 	nodes := int64(p.net.Nodes())
 	if id < 1 || id > nodes {
-		return 0, p.errorf(p.line, col, paidan.ErrOutOfRange, "a node id in 1..%d, got %d", nodes, id)
+		return 0, p.errorf(p.line, col, ErrRange, "a node id in 1..%d, got %d", nodes, id)
 	}
 	if p.seen[id-1] {
-		return 0, p.errorf(p.line, col, paidan.ErrDuplicateID, "one n line per node, node %d has two", id)
+		return 0, p.errorf(p.line, col, ErrDuplicate, "one n line per node, node %d has two", id)
 	}
 	p.seen[id-1] = true
 	p.net.Supply[id-1] = supply
@@ -228,7 +264,7 @@ func (p *parser) node(data []byte, i, start int) (int, error) {
 // problem parses "p min NODES ARCS" from data[i:], after the 'p'.
 func (p *parser) problem(data []byte, i, start int) (int, error) {
 	if p.net != nil {
-		return 0, p.errorf(p.line, 1, paidan.ErrSyntax, "one p line, the first is on line %d", p.pLine)
+		return 0, p.errorf(p.line, 1, ErrSyntax, "one p line, the first is on line %d", p.pLine)
 	}
 	j := i
 	for j < len(data) && (data[j] == ' ' || data[j] == '\t') {
@@ -239,7 +275,7 @@ func (p *parser) problem(data []byte, i, start int) (int, error) {
 		k++
 	}
 	if string(data[j:k]) != "min" || j == i {
-		return 0, p.errorf(p.line, j-start+1, paidan.ErrSyntax, "problem type \"min\", got %q", data[j:k])
+		return 0, p.errorf(p.line, j-start+1, ErrSyntax, "problem type \"min\", got %q", data[j:k])
 	}
 	nodes, i, err := p.int(data, k, start, "node count")
 	if err != nil {
@@ -251,10 +287,10 @@ func (p *parser) problem(data []byte, i, start int) (int, error) {
 		return 0, err
 	}
 	if nodes < 0 || nodes > int64(p.maxNodes) {
-		return 0, p.errorf(p.line, nodesCol, paidan.ErrOutOfRange, "a node count in 0..%d, got %d", p.maxNodes, nodes)
+		return 0, p.errorf(p.line, nodesCol, ErrRange, "a node count in 0..%d, got %d", p.maxNodes, nodes)
 	}
 	if arcs < 0 || arcs > math.MaxInt32/2 {
-		return 0, p.errorf(p.line, p.col, paidan.ErrOutOfRange, "an arc count in 0..%d, got %d", math.MaxInt32/2, arcs)
+		return 0, p.errorf(p.line, p.col, ErrRange, "an arc count in 0..%d, got %d", math.MaxInt32/2, arcs)
 	}
 	p.pLine = p.line
 	p.arcs = int(arcs)
@@ -279,7 +315,7 @@ func (p *parser) problem(data []byte, i, start int) (int, error) {
 func (p *parser) int(data []byte, i, start int, what string) (int64, int, error) {
 	n := len(data)
 	if i < n && data[i] > ' ' {
-		return 0, 0, p.errorf(p.line, i-start+1, paidan.ErrSyntax, "a blank before the %s", what)
+		return 0, 0, p.errorf(p.line, i-start+1, ErrSyntax, "a blank before the %s", what)
 	}
 	for i < n && (data[i] == ' ' || data[i] == '\t') {
 		i++
@@ -306,14 +342,14 @@ func (p *parser) int(data []byte, i, start int, what string) (int64, int, error)
 			tok = tok[:j]
 		}
 		if len(tok) == 0 {
-			return 0, 0, p.errorf(p.line, p.col, paidan.ErrSyntax, "the %s, got the end of the line", what)
+			return 0, 0, p.errorf(p.line, p.col, ErrSyntax, "the %s, got the end of the line", what)
 		}
-		return 0, 0, p.errorf(p.line, p.col, paidan.ErrSyntax, "the %s as an integer, got %q", what, tok)
+		return 0, 0, p.errorf(p.line, p.col, ErrSyntax, "the %s as an integer, got %q", what, tok)
 	}
 	if i-digits > 18 { // 19 digits or more may overflow: let strconv judge
 		x, err := strconv.ParseInt(string(data[begin:i]), 10, 64)
 		if err != nil {
-			return 0, 0, p.errorf(p.line, p.col, paidan.ErrOutOfRange, "the %s within int64", what)
+			return 0, 0, p.errorf(p.line, p.col, ErrRange, "the %s within int64", what)
 		}
 		return x, i, nil
 	}
@@ -333,7 +369,7 @@ func (p *parser) eol(data []byte, i, start int) (int, error) {
 		return i, nil
 	}
 	if data[i] != '\n' {
-		return 0, p.errorf(p.line, i-start+1, paidan.ErrSyntax, "the end of the line, got %q", data[i])
+		return 0, p.errorf(p.line, i-start+1, ErrSyntax, "the end of the line, got %q", data[i])
 	}
 	return i + 1, nil
 }
@@ -341,28 +377,28 @@ func (p *parser) eol(data []byte, i, start int) (int, error) {
 // finish checks the totals after the last line.
 func (p *parser) finish() (*solver.Network, error) {
 	if p.net == nil {
-		return nil, p.errorf(0, 0, paidan.ErrSyntax, "a p line \"p min NODES ARCS\"")
+		return nil, p.errorf(0, 0, ErrSyntax, "a p line \"p min NODES ARCS\"")
 	}
 	if got := p.net.Arcs(); got != p.arcs {
-		return nil, p.errorf(p.pLine, 0, paidan.ErrSyntax, "%d a lines as the p line declares, got %d", p.arcs, got)
+		return nil, p.errorf(p.pLine, 0, ErrSyntax, "%d a lines as the p line declares, got %d", p.arcs, got)
 	}
 	var sum int64
 	for _, s := range p.net.Supply {
 		var ok bool
 		if sum, ok = addInt64(sum, s); !ok {
-			return nil, p.errorf(0, 0, paidan.ErrOutOfRange, "supplies whose total fits in int64")
+			return nil, p.errorf(0, 0, ErrRange, "supplies whose total fits in int64")
 		}
 	}
 	if sum != 0 {
-		return nil, p.errorf(0, 0, paidan.ErrOutOfRange, "supplies that sum to 0, got %d", sum)
+		return nil, p.errorf(0, 0, ErrRange, "supplies that sum to 0, got %d", sum)
 	}
 	return p.net, nil
 }
 
-// errorf returns an *paidan.InputError at line and column whose cause
-// wraps kind with "want " and the formatted expectation.
+// errorf returns a *ParseError at line and column whose cause wraps kind
+// with "want " and the formatted expectation.
 func (p *parser) errorf(line, col int, kind error, want string, args ...any) error {
-	return &paidan.InputError{
+	return &ParseError{
 		Source: p.src,
 		Line:   line,
 		Column: col,

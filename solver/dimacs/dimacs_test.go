@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/solver"
 	"github.com/paidan/paidan/solver/dimacs"
 )
@@ -63,29 +62,29 @@ func TestParseErrors(t *testing.T) {
 		line, col  int
 		wantDetail string
 	}{
-		{"empty", "", paidan.ErrSyntax, 0, 0, "p line"},
-		{"arc before p", "a 1 2 0 1 1\n", paidan.ErrSyntax, 1, 1, "p line before"},
-		{"node before p", "c x\nn 1 1\n", paidan.ErrSyntax, 2, 1, "p line before"},
-		{"two p lines", "p min 1 0\np min 1 0\n", paidan.ErrSyntax, 2, 1, "first is on line 1"},
-		{"not min", "p max 2 1\n", paidan.ErrSyntax, 1, 3, `"min", got "max"`},
-		{"unknown record", "p min 2 0\nx 1\n", paidan.ErrSyntax, 2, 1, "c, p, n or a"},
-		{"tail out of range", "p min 2 1\na 3 1 0 1 1\n", paidan.ErrOutOfRange, 2, 3, "tail node id in 1..2, got 3"},
-		{"head zero", "p min 2 1\na 1 0 0 1 1\n", paidan.ErrOutOfRange, 2, 5, "head node id in 1..2, got 0"},
-		{"more arcs than declared", "p min 2 1\na 1 2 0 1 1\na 1 2 0 1 1\n", paidan.ErrSyntax, 3, 1, "at most 1 a lines"},
-		{"fewer arcs than declared", "p min 2 2\na 1 2 0 1 1\n", paidan.ErrSyntax, 1, 0, "2 a lines"},
-		{"non-integer", "p min 2 1\na 1 2 0 1.5 1\n", paidan.ErrSyntax, 2, 9, `capacity as an integer, got "1.5"`},
-		{"missing field", "p min 2 1\na 1 2 0 1\n", paidan.ErrSyntax, 2, 10, "cost, got the end of the line"},
-		{"extra field", "p min 2 1\na 1 2 0 1 1 9\n", paidan.ErrSyntax, 2, 13, "end of the line"},
-		{"overflow", "p min 2 1\na 1 2 0 1 9223372036854775808\n", paidan.ErrOutOfRange, 2, 11, "cost within int64"},
-		{"negative lower", "p min 2 1\na 1 2 -1 1 1\n", paidan.ErrOutOfRange, 2, 7, "lower bound ≥ 0"},
-		{"capacity below lower", "p min 2 1\na 1 2 3 2 1\n", paidan.ErrOutOfRange, 2, 9, "capacity ≥ the lower bound 3"},
-		{"node out of range", "p min 2 0\nn 5 1\n", paidan.ErrOutOfRange, 2, 3, "node id in 1..2, got 5"},
-		{"duplicate node", "p min 2 0\nn 1 1\nn 1 -1\n", paidan.ErrDuplicateID, 3, 3, "node 1 has two"},
-		{"unbalanced", "p min 2 0\nn 1 1\n", paidan.ErrOutOfRange, 0, 0, "sum to 0, got 1"},
-		{"too many nodes", "p min 99999999999 0\n", paidan.ErrOutOfRange, 1, 7, "node count"},
-		{"glued field", "p min 2 1\na1 2 0 1 1\n", paidan.ErrSyntax, 2, 2, "blank before the tail"},
-		{"long comment", "p min 1 0\nc " + strings.Repeat("x", 1<<17) + "\n", paidan.ErrTooLong, 2, 1, "at most"},
-		{"long line", "p min 1 0\nc " + strings.Repeat("x", 2<<20) + "\n", paidan.ErrTooLong, 2, 1, "at most"},
+		{"empty", "", dimacs.ErrSyntax, 0, 0, "p line"},
+		{"arc before p", "a 1 2 0 1 1\n", dimacs.ErrSyntax, 1, 1, "p line before"},
+		{"node before p", "c x\nn 1 1\n", dimacs.ErrSyntax, 2, 1, "p line before"},
+		{"two p lines", "p min 1 0\np min 1 0\n", dimacs.ErrSyntax, 2, 1, "first is on line 1"},
+		{"not min", "p max 2 1\n", dimacs.ErrSyntax, 1, 3, `"min", got "max"`},
+		{"unknown record", "p min 2 0\nx 1\n", dimacs.ErrSyntax, 2, 1, "c, p, n or a"},
+		{"tail out of range", "p min 2 1\na 3 1 0 1 1\n", dimacs.ErrRange, 2, 3, "tail node id in 1..2, got 3"},
+		{"head zero", "p min 2 1\na 1 0 0 1 1\n", dimacs.ErrRange, 2, 5, "head node id in 1..2, got 0"},
+		{"more arcs than declared", "p min 2 1\na 1 2 0 1 1\na 1 2 0 1 1\n", dimacs.ErrSyntax, 3, 1, "at most 1 a lines"},
+		{"fewer arcs than declared", "p min 2 2\na 1 2 0 1 1\n", dimacs.ErrSyntax, 1, 0, "2 a lines"},
+		{"non-integer", "p min 2 1\na 1 2 0 1.5 1\n", dimacs.ErrSyntax, 2, 9, `capacity as an integer, got "1.5"`},
+		{"missing field", "p min 2 1\na 1 2 0 1\n", dimacs.ErrSyntax, 2, 10, "cost, got the end of the line"},
+		{"extra field", "p min 2 1\na 1 2 0 1 1 9\n", dimacs.ErrSyntax, 2, 13, "end of the line"},
+		{"overflow", "p min 2 1\na 1 2 0 1 9223372036854775808\n", dimacs.ErrRange, 2, 11, "cost within int64"},
+		{"negative lower", "p min 2 1\na 1 2 -1 1 1\n", dimacs.ErrRange, 2, 7, "lower bound ≥ 0"},
+		{"capacity below lower", "p min 2 1\na 1 2 3 2 1\n", dimacs.ErrRange, 2, 9, "capacity ≥ the lower bound 3"},
+		{"node out of range", "p min 2 0\nn 5 1\n", dimacs.ErrRange, 2, 3, "node id in 1..2, got 5"},
+		{"duplicate node", "p min 2 0\nn 1 1\nn 1 -1\n", dimacs.ErrDuplicate, 3, 3, "node 1 has two"},
+		{"unbalanced", "p min 2 0\nn 1 1\n", dimacs.ErrRange, 0, 0, "sum to 0, got 1"},
+		{"too many nodes", "p min 99999999999 0\n", dimacs.ErrRange, 1, 7, "node count"},
+		{"glued field", "p min 2 1\na1 2 0 1 1\n", dimacs.ErrSyntax, 2, 2, "blank before the tail"},
+		{"long comment", "p min 1 0\nc " + strings.Repeat("x", 1<<17) + "\n", dimacs.ErrTooLong, 2, 1, "at most"},
+		{"long line", "p min 1 0\nc " + strings.Repeat("x", 2<<20) + "\n", dimacs.ErrTooLong, 2, 1, "at most"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,9 +93,9 @@ func TestParseErrors(t *testing.T) {
 			if !errors.Is(err, tt.kind) {
 				t.Fatalf("err = %v, want %v", err, tt.kind)
 			}
-			var ie *paidan.InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %T, want *paidan.InputError", err)
+			ie, ok := errors.AsType[*dimacs.ParseError](err)
+			if !ok {
+				t.Fatalf("err = %T, want *dimacs.ParseError", err)
 			}
 			if ie.Source != "t.min" || ie.Line != tt.line || ie.Column != tt.col {
 				t.Errorf("error at %s:%d:%d, want t.min:%d:%d (%v)", ie.Source, ie.Line, ie.Column, tt.line, tt.col, err)
@@ -203,9 +202,8 @@ func FuzzParse(f *testing.F) {
 		opt := dimacs.Options{MaxNodes: 1 << 12}
 		n, err := dimacs.Parse(context.Background(), strings.NewReader(text), opt)
 		if err != nil {
-			var ie *paidan.InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("err = %v (%T), want *paidan.InputError", err, err)
+			if _, ok := errors.AsType[*dimacs.ParseError](err); !ok {
+				t.Fatalf("err = %v (%T), want *dimacs.ParseError", err, err)
 			}
 			return
 		}

@@ -23,7 +23,7 @@
 //
 //	n, err := dimacs.Parse(ctx, f, dimacs.Options{Source: "net.min"})
 //	if err != nil {
-//		return err // a *paidan.InputError naming line and column
+//		return err // a *dimacs.ParseError naming line and column
 //	}
 //	flow, err := solver.SolveMCF(ctx, n)
 package dimacs

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/paidan/paidan/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// runCLI runs the command line and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	code = report(err, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
+	out, _, code := runCLI(t, "version")
+	if code != exitOK || !strings.HasPrefix(out, "paidan ") {
+		t.Errorf("version: code %d, stdout %q; want 0 and a line starting with \"paidan \"", code, out)
+	}
+	out, _, code = runCLI(t, "help")
+	if code != exitOK || !strings.Contains(out, "Exit codes") || !strings.Contains(out, "migrate") {
+		t.Errorf("help: code %d, stdout %q; want 0 and the command list with exit codes", code, out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"no-such-command"},
+		{"version", "--no-such-flag"},
+		{"version", "extra"},
+		{"migrate"},
+		{"migrate", "sideways"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			_, stderr, code := runCLI(t, args...)
+			if code != exitUsage {
+				t.Errorf("exit code %d, want %d (stderr %q)", code, exitUsage, stderr)
+			}
+			if !strings.HasPrefix(stderr, "paidan: ") {
+				t.Errorf("stderr %q does not start with \"paidan: \"", stderr)
+			}
+		})
+	}
+}
+
+func TestMigrate(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewEmptyURL(t)
+
+	out, stderr, code := runCLI(t, "migrate", "status", "--db", dsn)
+	if code != exitOK || !strings.Contains(out, "pending") {
+		t.Fatalf("status before up: code %d, stdout %q, stderr %q; want a pending migration", code, out, stderr)
+	}
+	out, stderr, code = runCLI(t, "migrate", "up", "--db", dsn)
+	if code != exitOK || !strings.Contains(out, "applied") {
+		t.Fatalf("up: code %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	out, _, code = runCLI(t, "migrate", "status", "--db", dsn)
+	if code != exitOK || strings.Contains(out, "pending") {
+		t.Fatalf("status after up: code %d, stdout %q; want every migration applied", code, out)
+	}
+	out, stderr, code = runCLI(t, "migrate", "down", "--db", dsn)
+	if code != exitOK || !strings.Contains(out, "rolled back migration") {
+		t.Fatalf("down: code %d, stdout %q, stderr %q", code, out, stderr)
+	}
+}
+
+func TestMigrateWithoutDatabase(t *testing.T) {
+	t.Setenv(envDatabaseURL, "")
+	_, stderr, code := runCLI(t, "migrate", "up")
+	if code != exitUsage || !strings.Contains(stderr, envDatabaseURL) {
+		t.Errorf("code %d, stderr %q; want usage error naming $%s", code, stderr, envDatabaseURL)
+	}
+}
+
+// TestPasswordNeverShown drives connection failures with a canary password
+// and checks that it appears nowhere in the output.
+func TestPasswordNeverShown(t *testing.T) {
+	t.Parallel()
+	const canary = "canary-S3cret-pw"
+	for _, dsn := range []string{
+		"postgres://paidan:" + canary + "@127.0.0.1:1/paidan?sslmode=disable&connect_timeout=2",
+		"host=127.0.0.1 port=1 user=paidan password=" + canary + " dbname=paidan sslmode=disable connect_timeout=2",
+		"postgres://paidan:" + canary + "@127.0.0.1:1/paidan?sslmode=nonsense",
+	} {
+		out, stderr, code := runCLI(t, "migrate", "status", "--db", dsn)
+		if code != exitError {
+			t.Errorf("code %d, want %d", code, exitError)
+		}
+		if strings.Contains(out+stderr, canary) {
+			t.Errorf("password leaked: stdout %q stderr %q", out, stderr)
+		}
+		if !strings.Contains(stderr, "xxxxx") {
+			t.Errorf("stderr %q does not show the redacted DSN", stderr)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package pgschema_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/paidan/paidan/internal/pgschema"
+	"github.com/paidan/paidan/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// schemaExists reports whether the paidan schema is present.
+func schemaExists(t *testing.T, db *sqlx.DB) bool {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM pg_namespace WHERE nspname = 'paidan'`); err != nil {
+		t.Fatal(err)
+	}
+	return n == 1
+}
+
+func TestUpDownUp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.NewEmpty(t)
+	m, err := pgschema.New(db.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := m.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) == 0 {
+		t.Fatal("no migrations embedded")
+	}
+	latest := all[len(all)-1].Source.Version
+
+	applied, err := m.Up(ctx)
+	if err != nil {
+		t.Fatalf("first up: %v", err)
+	}
+	if len(applied) != len(all) {
+		t.Errorf("first up applied %d migrations, want %d", len(applied), len(all))
+	}
+	if !schemaExists(t, db) {
+		t.Fatal("schema paidan missing after up")
+	}
+	if v, err := m.Version(ctx); err != nil || v != latest {
+		t.Fatalf("version after up = %d, %v; want %d", v, err, latest)
+	}
+	again, err := m.Up(ctx)
+	if err != nil || len(again) != 0 {
+		t.Fatalf("second up applied %v, %v; want nothing", again, err)
+	}
+
+	for range all {
+		if _, err := m.Down(ctx); err != nil {
+			t.Fatalf("down: %v", err)
+		}
+	}
+	if schemaExists(t, db) {
+		t.Fatal("schema paidan still present after rolling every migration back")
+	}
+	if v, err := m.Version(ctx); err != nil || v != 0 {
+		t.Fatalf("version after down = %d, %v; want 0", v, err)
+	}
+
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatalf("up after down: %v", err)
+	}
+	if !schemaExists(t, db) {
+		t.Fatal("schema paidan missing after up, down, up")
+	}
+}
+
+func TestHashIsStable(t *testing.T) {
+	t.Parallel()
+	if a, b := pgschema.Hash(), pgschema.Hash(); a != b || len(a) != 64 {
+		t.Fatalf("Hash() = %q then %q; want one 64-digit hex value", a, b)
+	}
+}

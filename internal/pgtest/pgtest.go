@@ -1,0 +1,156 @@
+package pgtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq" // the database/sql driver "postgres"
+	"github.com/peterldowns/pgtestdb"
+
+	"github.com/paidan/paidan/internal/pgschema"
+)
+
+// EnvURL names the environment variable holding the DSN of an existing
+// server to use instead of starting one.
+const EnvURL = "PAIDAN_TEST_DATABASE_URL"
+
+// The process-wide server. Test binaries are one process per package, and a
+// server is expensive to start, so it is shared by every test of the
+// process and stopped by Main.
+var (
+	serverOnce sync.Once
+	serverConf pgtestdb.Config
+	serverErr  error
+	started    *cluster // nil unless this process started the server
+)
+
+// Main runs the package's tests, stops the cluster New may have started,
+// and exits with the tests' status.
+func Main(m *testing.M) {
+	code := m.Run()
+	if started != nil {
+		if err := started.stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
+		}
+	}
+	os.Exit(code)
+}
+
+// New returns a connection to a new database with paidan's schema
+// migrated, for this test alone. The database is dropped when the test
+// passes and kept (its DSN logged) when it fails.
+func New(t testing.TB) *sqlx.DB {
+	t.Helper()
+	return sqlx.NewDb(pgtestdb.New(t, config(t), migrator{}), "postgres")
+}
+
+// NewEmpty is like New but the database has no schema at all, for tests
+// of the migrations themselves.
+func NewEmpty(t testing.TB) *sqlx.DB {
+	t.Helper()
+	return sqlx.NewDb(pgtestdb.New(t, config(t), pgtestdb.NoopMigrator{}), "postgres")
+}
+
+// NewURL is like New but returns the database's DSN, for code under test
+// that opens its own connections (the CLI's --db flag).
+func NewURL(t testing.TB) string {
+	t.Helper()
+	return pgtestdb.Custom(t, config(t), migrator{}).URL()
+}
+
+// NewEmptyURL is like NewEmpty but returns the database's DSN.
+func NewEmptyURL(t testing.TB) string {
+	t.Helper()
+	return pgtestdb.Custom(t, config(t), pgtestdb.NoopMigrator{}).URL()
+}
+
+// Admin returns a superuser connection to the server's maintenance
+// database, for tests that need server-wide operations (terminating
+// backends, inspecting locks). The connection is closed at test end.
+func Admin(t testing.TB) *sqlx.DB {
+	t.Helper()
+	c := config(t)
+	db, err := sqlx.Open("postgres", c.URL())
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func config(t testing.TB) pgtestdb.Config {
+	t.Helper()
+	serverOnce.Do(func() { serverConf, serverErr = server() })
+	if serverErr != nil {
+		t.Fatalf("pgtest: %v", serverErr)
+	}
+	return serverConf
+}
+
+// server returns the configuration of the server to use, starting a cluster
+// when the environment names none.
+func server() (pgtestdb.Config, error) {
+	if dsn := os.Getenv(EnvURL); dsn != "" {
+		return parseDSN(dsn)
+	}
+	c, err := startCluster()
+	if err != nil {
+		return pgtestdb.Config{}, err
+	}
+	started = c
+	return pgtestdb.Config{
+		DriverName: "postgres",
+		Host:       "127.0.0.1",
+		Port:       c.port,
+		User:       clusterSuperuser,
+		Database:   "postgres",
+		Options:    "sslmode=disable",
+	}, nil
+}
+
+// parseDSN turns a postgres:// URL into a pgtestdb.Config.
+func parseDSN(dsn string) (pgtestdb.Config, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return pgtestdb.Config{}, fmt.Errorf("%s must be a postgres:// URL", EnvURL)
+	}
+	pw, _ := u.User.Password()
+	port := u.Port()
+	if port == "" {
+		port = "5432"
+	}
+	q := u.Query()
+	if q.Get("sslmode") == "" {
+		q.Set("sslmode", "disable")
+	}
+	return pgtestdb.Config{
+		DriverName: "postgres",
+		Host:       u.Hostname(),
+		Port:       port,
+		User:       u.User.Username(),
+		Password:   pw,
+		Database:   strings.TrimPrefix(u.Path, "/"),
+		Options:    q.Encode(),
+	}, nil
+}
+
+// migrator builds pgtestdb's template databases with pgschema.
+type migrator struct{}
+
+func (migrator) Hash() (string, error) { return pgschema.Hash(), nil }
+
+func (migrator) Migrate(ctx context.Context, db *sql.DB, _ pgtestdb.Config) error {
+	m, err := pgschema.New(db)
+	if err != nil {
+		return err
+	}
+	_, err = m.Up(ctx)
+	return err
+}
