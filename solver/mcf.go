@@ -53,9 +53,10 @@ const Infinite int64 = math.MaxInt64
 // scaling 0.12 s at 10k nodes, 1.17 vs 1.27 at 50k, 3.5 vs 3.0 at 100k
 // (README, "Min-cost flow"): the simplex leads at 100k arcs, they tie at
 // 500k, cost scaling leads by about 15% at 1M; Kovács (2015) reports a
-// similar picture on NETGEN families. Dispatch networks sit in the range
-// where the simplex leads, and this implementation runs at 1.1–1.2× the
-// CPU time of LEMON's on those networks;
+// similar picture on NETGEN families. A dispatch batch of 10k tasks with
+// 20 candidate workers each (200k arcs) sits where the simplex leads, and
+// this implementation runs at 1.1–1.2× the CPU time of LEMON's on the
+// benchmark networks;
 // the simplex's tree potentials certify the optimum directly, whereas cost
 // scaling works on costs multiplied by the node count (and the scaling
 // factor), which narrows the int64 costs it accepts; and LEMON's simplex
