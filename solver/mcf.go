@@ -56,11 +56,10 @@ const Infinite int64 = math.MaxInt64
 // similar picture on NETGEN families. A dispatch batch of 10k tasks with
 // 20 candidate workers each (200k arcs) sits where the simplex leads, and
 // this implementation runs at 1.1–1.2× the CPU time of LEMON's on the
-// benchmark networks;
-// the simplex's tree potentials certify the optimum directly, whereas cost
-// scaling works on costs multiplied by the node count (and the scaling
-// factor), which narrows the int64 costs it accepts; and LEMON's simplex
-// is the anchor paidan is measured against.
+// benchmark networks. The simplex's tree potentials certify the optimum
+// directly, whereas cost scaling works on costs multiplied by the node
+// count (and its scaling factor), which narrows the int64 costs it
+// accepts. And LEMON's simplex is the anchor paidan is measured against.
 //
 // # Determinism
 //
