@@ -83,6 +83,9 @@ func TestParseErrors(t *testing.T) {
 		{"unbalanced", "p min 2 0\nn 1 1\n", dimacs.ErrRange, 0, 0, "sum to 0, got 1"},
 		{"too many nodes", "p min 99999999999 0\n", dimacs.ErrRange, 1, 7, "node count"},
 		{"glued field", "p min 2 1\na1 2 0 1 1\n", dimacs.ErrSyntax, 2, 2, "blank before the tail"},
+		// A header declaring a billion arcs on a tiny input must fail on
+		// the count, not reserve gigabytes first.
+		{"lying arc count", "p min 2 1000000000\na 1 2 0 1 1\n", dimacs.ErrSyntax, 1, 0, "1000000000 a lines"},
 		{"long comment", "p min 1 0\nc " + strings.Repeat("x", 1<<17) + "\n", dimacs.ErrTooLong, 2, 1, "at most"},
 		{"long line", "p min 1 0\nc " + strings.Repeat("x", 2<<20) + "\n", dimacs.ErrTooLong, 2, 1, "at most"},
 	}
