@@ -29,7 +29,7 @@ type mcfReport struct {
 	Nodes        int     `json:"nodes"`
 	Arcs         int     `json:"arcs"`
 	Algorithm    string  `json:"algorithm"`
-	Pivots       int64   `json:"pivots"`
+	Pivots       int64   `json:"pivots"` // zero unless optimal
 	Detail       string  `json:"detail,omitempty"` // why it is not optimal; solver node numbers are file ids − 1
 }
 
@@ -146,7 +146,11 @@ func printMCFReport(w io.Writer, rep mcfReport, asJSON bool) error {
 	if rep.Detail != "" {
 		p("detail       %s\n", rep.Detail)
 	}
-	p("algorithm    %s, %d pivots\n", rep.Algorithm, rep.Pivots)
+	if rep.Status == "optimal" {
+		p("algorithm    %s, %d pivots\n", rep.Algorithm, rep.Pivots)
+	} else {
+		p("algorithm    %s\n", rep.Algorithm)
+	}
 	p("parse        %.3f s\n", rep.ParseSeconds)
 	p("solve        %.3f s\n", rep.SolveSeconds)
 	return err
