@@ -29,7 +29,7 @@ type mcfReport struct {
 	Nodes        int     `json:"nodes"`
 	Arcs         int     `json:"arcs"`
 	Algorithm    string  `json:"algorithm"`
-	Pivots       int64   `json:"pivots"` // zero unless optimal
+	Pivots       int64   `json:"pivots"`           // zero unless optimal
 	Detail       string  `json:"detail,omitempty"` // why it is not optimal; solver node numbers are file ids − 1
 }
 
