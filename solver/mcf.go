@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// Infinite, as Network.Upper of an arc, means the arc has no upper bound.
-// Any smaller value is a finite capacity.
+// Infinite is the Network.Upper of an arc that has no upper bound. Any
+// smaller value is a finite capacity.
 const Infinite int64 = math.MaxInt64
 
 // SolveMCF returns a minimum-cost flow of n: flow on every arc within its
