@@ -720,3 +720,42 @@ func TestSolveMCFLEMONReference(t *testing.T) {
 		})
 	}
 }
+
+// TestSolveMCFExtremeValues solves random networks whose costs sit just
+// under the overflow bound (max|Cost|+1)·(nodes+1)·8 ≤ MaxInt64, so that
+// potentials and reduced costs run near the int64 range. Every optimum
+// must verify; the objective may overflow, and then the error must say so.
+func TestSolveMCFExtremeValues(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(11, 12))
+	var solved int
+	for i := range 300 {
+		n := randomNetwork(rng, 10, 30)
+		limit := math.MaxInt64/8/int64(n.Nodes()+1) - 1
+		for a := range n.Cost {
+			n.Cost[a] = limit - rng.Int64N(3)
+			if rng.IntN(2) == 0 {
+				n.Cost[a] = -n.Cost[a]
+			}
+		}
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			_, err := solveVerified(t, n)
+			switch {
+			case err == nil:
+				solved++
+			case errors.Is(err, solver.ErrInfeasible), errors.Is(err, solver.ErrUnbounded), errors.Is(err, solver.ErrOverflow):
+			default:
+				t.Fatalf("SolveMCF: %v", err)
+			}
+		})
+	}
+	if solved < 50 {
+		t.Errorf("only %d of 300 extreme networks solved", solved)
+	}
+	// One more unit of cost must be refused before solving.
+	n := solver.NewNetwork(2)
+	n.AddArc(0, 1, 0, 1, math.MaxInt64/8/3)
+	if _, err := solver.SolveMCF(context.Background(), n); !errors.Is(err, solver.ErrOverflow) {
+		t.Errorf("cost above the bound: err = %v, want ErrOverflow", err)
+	}
+}
