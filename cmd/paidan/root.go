@@ -39,6 +39,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newPlanCmd(),
 		newExplainCmd(),
 		newRegressCmd(),
+		newSolveCmd(),
 		newMigrateCmd(),
 		newSolveCmd(),
 	)

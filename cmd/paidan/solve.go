@@ -28,7 +28,7 @@ failed certificate.`,
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(newSolveLAPCmd())
+	cmd.AddCommand(newSolveLAPCmd(), newSolveMCFCmd())
 	return cmd
 }
 
@@ -36,6 +36,7 @@ failed certificate.`,
 const (
 	statusOptimal    = "optimal"    // solved, certificate verified
 	statusInfeasible = "infeasible" // no feasible solution exists
+	statusUnbounded  = "unbounded"  // the cost decreases without bound
 	statusFailed     = "failed"     // solved, but the certificate did not verify
 
 	certVerified = "verified"
@@ -46,15 +47,17 @@ const (
 // solveReport is what every solve subcommand prints: as one JSON object
 // with --json, otherwise as a short summary for a person.
 type solveReport struct {
-	Problem       string  `json:"problem"` // "lap", ...
+	Problem       string  `json:"problem"` // "lap" or "mcf"
 	Input         string  `json:"input"`
 	Status        string  `json:"status"`
 	Objective     *int64  `json:"objective"`  // null unless solved
 	DualBound     *int64  `json:"dual_bound"` // null unless verified
 	Certificate   string  `json:"certificate"`
 	Algorithm     string  `json:"algorithm,omitempty"`
-	Rows          int     `json:"rows"`
-	Cols          int     `json:"cols"`
+	Rows          int     `json:"rows,omitempty"`  // lap
+	Cols          int     `json:"cols,omitempty"`  // lap
+	Nodes         int     `json:"nodes,omitempty"` // mcf
+	Arcs          int     `json:"arcs,omitempty"`  // mcf
 	Iterations    int64   `json:"iterations"`
 	ParseSeconds  float64 `json:"parse_seconds"`
 	SolveSeconds  float64 `json:"solve_seconds"`
@@ -79,7 +82,7 @@ func (r *solveReport) write(w io.Writer, asJSON bool) error {
 		return json.NewEncoder(w).Encode(r)
 	}
 	ew := &errWriter{w: w}
-	ew.printf("%s %s: %d×%d, %s\n", r.Problem, r.Input, r.Rows, r.Cols, r.Status)
+	ew.printf("%s %s: %s, %s\n", r.Problem, r.Input, r.size(), r.Status)
 	if r.Objective != nil {
 		ew.printf("  objective    %d\n", *r.Objective)
 	}
@@ -96,6 +99,14 @@ func (r *solveReport) write(w io.Writer, asJSON bool) error {
 		ew.printf("  reason       %s\n", r.Message)
 	}
 	return ew.err
+}
+
+// size describes the instance's dimensions.
+func (r *solveReport) size() string {
+	if r.Problem == "mcf" {
+		return fmt.Sprintf("%d nodes, %d arcs", r.Nodes, r.Arcs)
+	}
+	return fmt.Sprintf("%d×%d", r.Rows, r.Cols)
 }
 
 // errWriter keeps the first write error, so a summary is printed without
