@@ -18,7 +18,7 @@ import (
 
 // solveVerified solves n, fails the test on an error other than the ones
 // listed in allowed, and runs every result through solver.Verify.
-func solveVerified(tb testing.TB, n *solver.Network) (*solver.Flow, error) {
+func solveMCFVerified(tb testing.TB, n *solver.Network) (*solver.Flow, error) {
 	tb.Helper()
 	f, err := solver.SolveMCF(context.Background(), n)
 	if err != nil {
@@ -136,7 +136,7 @@ func TestSolveMCFGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f, err := solveVerified(t, tt.build())
+			f, err := solveMCFVerified(t, tt.build())
 			if err != nil {
 				t.Fatalf("SolveMCF: %v", err)
 			}
@@ -275,7 +275,7 @@ func TestSolveMCFAgainstLP(t *testing.T) {
 	for i := range 600 {
 		n := randomNetwork(rng, 10, 24)
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			f, err := solveVerified(t, n)
+			f, err := solveMCFVerified(t, n)
 			lpObj, lpOK := lpMinCost(t, n)
 			sspObj, sspOK := sspMinCost(n)
 			if lpOK != sspOK {
@@ -511,12 +511,12 @@ func sspMinCost(n *solver.Network) (int64, bool) {
 func TestSolveMCFDeterministic(t *testing.T) {
 	t.Parallel()
 	n := gridNetwork(30, 7)
-	first, err := solveVerified(t, n)
+	first, err := solveMCFVerified(t, n)
 	if err != nil {
 		t.Fatalf("SolveMCF: %v", err)
 	}
 	for range 3 {
-		again, err := solveVerified(t, n)
+		again, err := solveMCFVerified(t, n)
 		if err != nil {
 			t.Fatalf("SolveMCF: %v", err)
 		}
@@ -617,7 +617,7 @@ func TestSolveMCFAgainstSSP(t *testing.T) {
 	for i := range 300 {
 		n := randomNetwork(rng, 60, 400)
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			f, err := solveVerified(t, n)
+			f, err := solveMCFVerified(t, n)
 			want, ok := sspMinCost(n)
 			switch {
 			case !ok && !errors.Is(err, solver.ErrInfeasible):
@@ -641,7 +641,7 @@ func TestSolveMCFUnbounded(t *testing.T) {
 	for i := range 1000 {
 		n := randomNetworkCosts(rng, 8, 20, true)
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			f, err := solveVerified(t, n)
+			f, err := solveMCFVerified(t, n)
 			want, feasible := sspMinCost(n)
 			switch {
 			case !feasible:
@@ -710,7 +710,7 @@ func TestSolveMCFLEMONReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := solveVerified(t, n)
+			f, err := solveMCFVerified(t, n)
 			if err != nil {
 				t.Fatalf("SolveMCF: %v", err)
 			}
@@ -739,7 +739,7 @@ func TestSolveMCFExtremeValues(t *testing.T) {
 			}
 		}
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			_, err := solveVerified(t, n)
+			_, err := solveMCFVerified(t, n)
 			switch {
 			case err == nil:
 				solved++
