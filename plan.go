@@ -137,6 +137,26 @@ type SolverStats struct {
 	Duration   time.Duration
 }
 
+// PricingStats describes the pricing (column generation) behind a plan:
+// after each solve of the candidate network, every eligible task-worker
+// pair outside it is priced against the solve's dual potentials, and pairs
+// of negative reduced cost are added and the network solved again. When a
+// round adds nothing, the certificate proves the plan optimal over every
+// eligible pair, not only the candidates. The zero value means no pricing
+// was done.
+type PricingStats struct {
+	// Rounds is the number of solves; 1 when the first candidate network
+	// was already optimal over every eligible pair.
+	Rounds int
+	// PricedPairs counts the eligible pairs outside the network whose
+	// reduced cost was computed, over all rounds. The others were ruled out
+	// by a distance bound without computing their cost.
+	PricedPairs int64
+	// AddedArcs counts the pairs of negative reduced cost added, over all
+	// rounds.
+	AddedArcs int
+}
+
 // Plan is the result of one planning run: who does what, what is left out
 // and why, and the evidence that it is optimal.
 type Plan struct {
@@ -159,6 +179,16 @@ type Plan struct {
 	Resolution  float64
 	Certificate Certificate
 	Solver      SolverStats
+	// Pricing records how the certificate was extended from the candidate
+	// network to every eligible task-worker pair.
+	Pricing PricingStats
+	// Potentials are the verified dual potentials in integer units, one per
+	// node of the plan's network: the batch's tasks in order, then its
+	// workers in order, then the sink. The reduced cost of giving task t to
+	// worker w on top of the plan is cost(t,w) − Potentials[t] +
+	// Potentials[len(tasks)+w]; the certificate proves it non-negative for
+	// every eligible pair of an unpinned task. Nil when not recorded.
+	Potentials []int64
 
 	RulesHash string // hex SHA-256 of the canonical rules
 	InputHash string // hex SHA-256 of the canonical batch

@@ -32,13 +32,14 @@ type Stats struct {
 	Build    time.Duration // costs and the solver network
 	Solve    time.Duration // solver.SolveDispatch, all rounds
 	Verify   time.Duration // solver.VerifyDispatch, all rounds
-	Classify time.Duration // reasons of unassigned tasks, all rounds
+	Price    time.Duration // pricing the pairs off the network, all rounds
+	Classify time.Duration // reasons of unassigned tasks
 	Finish   time.Duration // cost breakdown, KPIs and hashes
 
 	Candidates int // candidate arcs of the final network
-	// Rounds is the number of solves. More than one means that a pruned
-	// network hid a worker with capacity left that was cheaper than leaving
-	// some task unassigned; Plan added those workers and solved again.
+	// Rounds is the number of solves. More than one means that pricing
+	// found eligible pairs off the candidate network that could lower the
+	// cost; Plan added them and solved again (see paidan.PricingStats).
 	Rounds int
 }
 
@@ -48,6 +49,7 @@ const (
 	StageBuild    = "build"
 	StageSolve    = "solve"
 	StageVerify   = "verify"
+	StagePrice    = "price"
 	StageClassify = "classify"
 	StageFinish   = "finish"
 )
@@ -61,13 +63,15 @@ const (
 // plus its previous worker when eligible, plus a few workers with room for
 // the tasks a greedy pass cannot place); the solver network (integer costs
 // in units of rules.Resolution); solver.SolveDispatch; solver.VerifyDispatch;
-// and the plan. Unassigned tasks are then classified against every worker
-// of the batch, not only the candidates; should that find a worker with
-// capacity left that costs less than the task's penalty, the worker is added
-// as a candidate and the network solved again, so that no task is left out
-// while a worker with room would take it for less than its penalty. The plan
-// is optimal over the candidates kept; with CandidatesPerTask at least the
-// number of workers it is optimal outright.
+// pricing; and the plan. Pricing (column generation, see price) checks the
+// solve's dual potentials against every eligible task-worker pair off the
+// network; pairs of negative reduced cost are added and the network solved
+// again, until none is left. The verified certificate then holds for the
+// network of all eligible pairs: the plan is optimal over every eligible
+// pair, whatever CandidatesPerTask, which only sets where the search starts
+// (and so the number of rounds and the time). Plan.Pricing records the
+// rounds. Unassigned tasks are classified against every worker of the
+// batch.
 //
 // The plan is a deterministic function of the batch and rules: assignments
 // and unassigned tasks are in task order, and every tie is broken by batch
@@ -108,12 +112,11 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
 
-	statics := map[int]staticReason{}
 	var (
-		net      *network
-		res      *solver.DispatchResult
-		outcomes map[int]outcome
-		solverSt paidan.SolverStats
+		net       *network
+		res       *solver.DispatchResult
+		solverSt  paidan.SolverStats
+		pricingSt paidan.PricingStats
 	)
 	for {
 		done = stage(StageBuild, &st.Build)
@@ -139,22 +142,35 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 			return nil, st, fmt.Errorf("plan: %w: %w", paidan.ErrCertificate, err)
 		}
 
-		done = stage(StageClassify, &st.Classify)
-		taskWorker, load := assignedWorkers(&net.d, res)
-		var repairs map[int][]offer
-		outcomes, repairs, err = in.classifyAll(ctx, net, taskWorker, load, statics, opt.Parallel)
+		done = stage(StagePrice, &st.Price)
+		added, priced, err := in.price(ctx, cands, extra, res, opt.Parallel)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)
 		}
-		if added := addOffers(cands, extra, repairs); added == 0 {
-			if len(repairs) > 0 {
-				// A cheaper worker already on the network yet unused
-				// contradicts the verified optimum.
-				return nil, st, fmt.Errorf("plan: %w: %d unassigned tasks have a cheaper candidate", paidan.ErrCertificate, len(repairs))
-			}
+		pricingSt.PricedPairs += priced
+		if len(added) == 0 {
 			break
 		}
+		for ti, arcs := range added {
+			extra[ti] = append(extra[ti], arcs...)
+			pricingSt.AddedArcs += len(arcs)
+		}
+	}
+	pricingSt.Rounds = st.Rounds
+
+	done = stage(StageClassify, &st.Classify)
+	taskWorker, load := assignedWorkers(&net.d, res)
+	outcomes, cheaper, err := in.classifyAll(ctx, net, taskWorker, load, opt.Parallel)
+	done()
+	if err != nil {
+		return nil, st, fmt.Errorf("plan: %w", err)
+	}
+	if cheaper > 0 {
+		// A worker with room that would take an unassigned task for less
+		// than its penalty is an arc of negative reduced cost, which
+		// pricing has proved absent.
+		return nil, st, fmt.Errorf("plan: %w: %d unassigned tasks have a cheaper eligible worker", paidan.ErrCertificate, cheaper)
 	}
 	st.Candidates = len(net.d.ArcTask)
 
@@ -165,27 +181,12 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
 	p.Solver = solverSt
+	p.Pricing = pricingSt
 	p.RunID = opt.RunID
 	if p.RunID == "" {
 		p.RunID = deriveRunID(p.InputHash, p.RulesHash)
 	}
 	return p, st, nil
-}
-
-// addOffers adds the workers of the repair offers to extra as candidates of
-// their tasks, unless they are candidates already, and returns how many it
-// added.
-func addOffers(cands *candidates, extra map[int][]candidate, repairs map[int][]offer) int {
-	added := 0
-	for ti, offers := range repairs {
-		for _, o := range offers {
-			if !hasArc(cands, extra, ti, o.worker) {
-				extra[ti] = append(extra[ti], candidate{o.worker, o.distKm})
-				added++
-			}
-		}
-	}
-	return added
 }
 
 // assignedWorkers returns each task's worker (-1 when unassigned) and each
@@ -216,6 +217,7 @@ func (in *instance) plan(net *network, res *solver.DispatchResult, outcomes map[
 		DualBound:      res.DualBound,
 		Resolution:     in.rules.Resolution,
 		Certificate:    paidan.CertificateVerified,
+		Potentials:     res.Potential,
 		Workers:        make([]paidan.WorkerUsage, len(b.Workers)),
 		RulesHash:      RulesHash(in.rules),
 		InputHash:      InputHash(b),

@@ -296,8 +296,9 @@ func TestPlanDeterministic(t *testing.T) {
 }
 
 // TestPlanPruning checks that keeping k ≥ workers candidates changes
-// nothing, that a smaller k never beats the full optimum, and that reasons
-// stay right under heavy pruning (classification sees every worker).
+// nothing, that with pricing a small k reaches the same optimum as keeping
+// every worker, and that reasons stay right under heavy pruning
+// (classification sees every worker).
 func TestPlanPruning(t *testing.T) {
 	t.Parallel()
 	for seed := range uint64(6) {
@@ -314,8 +315,8 @@ func TestPlanPruning(t *testing.T) {
 			r := full
 			r.CandidatesPerTask = k
 			p := mustPlan(t, b, r)
-			if p.ObjectiveUnits < pFull.ObjectiveUnits {
-				t.Fatalf("seed %d: k=%d objective %d beats the unpruned optimum %d", seed, k, p.ObjectiveUnits, pFull.ObjectiveUnits)
+			if p.ObjectiveUnits != pFull.ObjectiveUnits {
+				t.Fatalf("seed %d: k=%d objective %d; unpruned optimum %d", seed, k, p.ObjectiveUnits, pFull.ObjectiveUnits)
 			}
 			checkPlan(t, b, r, p)
 			for _, u := range p.Unassigned {
@@ -414,12 +415,12 @@ func TestPlanEmpty(t *testing.T) {
 	}
 }
 
-// TestPlanStagesAndRepair checks the stage callbacks and that a pruned
+// TestPlanStagesAndPricing checks the stage callbacks and that a pruned
 // network hiding a cheaper worker with room triggers a second round: with
 // k = 1, both tasks keep only w0, which has room for one. The greedy spill
 // places t0 there and finds nothing for t1 (only w0 has its skill), but
 // the solve gives w0 to the higher-priority t1, leaving t0 without w1.
-func TestPlanStagesAndRepair(t *testing.T) {
+func TestPlanStagesAndPricing(t *testing.T) {
 	t.Parallel()
 	t1 := task("t1", 0.5)
 	t1.Skills, t1.Priority = []string{"s"}, 5
@@ -436,9 +437,12 @@ func TestPlanStagesAndRepair(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"prune", "build", "solve", "verify", "classify", "build", "solve", "verify", "classify", "finish"}
+	want := []string{"prune", "build", "solve", "verify", "price", "build", "solve", "verify", "price", "classify", "finish"}
 	if !reflect.DeepEqual(stages, want) || st.Rounds != 2 {
 		t.Errorf("stages %v, %d rounds; want %v, 2 rounds", stages, st.Rounds, want)
+	}
+	if want := (paidan.PricingStats{Rounds: 2, PricedPairs: p.Pricing.PricedPairs, AddedArcs: 1}); p.Pricing != want || p.Pricing.PricedPairs < 1 {
+		t.Errorf("pricing %+v; want %+v with at least one pair priced", p.Pricing, want)
 	}
 	if len(p.Assignments) != 2 || st.Candidates != 3 {
 		t.Errorf("%d assignments on %d candidate arcs; want 2 on 3 (2 pruned + 1 added)", len(p.Assignments), st.Candidates)

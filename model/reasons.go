@@ -41,7 +41,7 @@ type classifier struct {
 }
 
 // staticReason is the part of a task's reason that does not depend on the
-// solution, kept across rounds.
+// solution.
 type staticReason struct {
 	final    bool        // o is the reason, whatever the solution
 	o        outcome     //
@@ -86,11 +86,10 @@ func (c *classifier) static(ti int, pinnedFail map[int]string) staticReason {
 }
 
 // dynamic classifies task ti, which has eligible workers, given the
-// solution: no capacity, or cheaper unassigned. When some worker with
-// capacity left would take the task for less than its penalty (which a
-// pruned network can hide from the solver), it returns no outcome but those
-// offers, cheapest first, for the caller to add and re-solve.
-func (c *classifier) dynamic(ti int, eligible []neighbour) (outcome, []offer) {
+// solution: no capacity, or cheaper unassigned. It returns false when some
+// worker with capacity left would take the task for less than its penalty,
+// which contradicts an optimal solution.
+func (c *classifier) dynamic(ti int, eligible []neighbour) (outcome, bool) {
 	in := c.in
 	offers := c.offers(ti)
 	if len(offers) == 0 {
@@ -107,21 +106,12 @@ func (c *classifier) dynamic(ti int, eligible []neighbour) (outcome, []offer) {
 		default:
 			d = "all eligible workers are full; nearest: " + strings.Join(names, ", ")
 		}
-		return outcome{paidan.NoCapacity, d}, nil
+		return outcome{paidan.NoCapacity, d}, true
 	}
 	penalty := in.tasks[ti].penalty
-	if offers[0].total() < penalty {
-		cheaper := offers[:0:0]
-		for _, o := range offers {
-			if o.total() < penalty && len(cheaper) < in.rules.CandidatesPerTask {
-				cheaper = append(cheaper, o)
-			}
-		}
-		return outcome{}, cheaper
-	}
 	o := offers[0]
 	return outcome{paidan.CheaperUnassigned, fmt.Sprintf("penalty %.1f ≤ cheapest assignment %.1f (%s, %.1f km)",
-		in.cost.value(penalty), in.cost.value(o.total()), in.batch.Workers[o.worker].ID, o.distKm)}, nil
+		in.cost.value(penalty), in.cost.value(o.total()), in.batch.Workers[o.worker].ID, o.distKm)}, o.total() >= penalty
 }
 
 // skillsAndRegion reports NoSkill or NoRegion for task ti, or ok when some
@@ -207,11 +197,11 @@ func (c *classifier) offers(ti int) []offer {
 }
 
 // classifyAll classifies every unassigned task of a solution (taskWorker[t]
-// < 0) and collects the repair offers. Reasons that do not depend on the
-// solution are kept in statics across rounds. The tasks are split over up to
+// < 0). It also returns how many of them an eligible worker with room
+// would take for less than their penalty; after pricing none (Plan checks). The tasks are split over up to
 // parallel goroutines; the result does not depend on parallel.
 func (in *instance) classifyAll(ctx context.Context, net *network, taskWorker []int32, load []int,
-	statics map[int]staticReason, parallel int) (map[int]outcome, map[int][]offer, error) {
+	parallel int) (map[int]outcome, int, error) {
 	var todo []int
 	for ti, w := range taskWorker {
 		if w < 0 {
@@ -220,8 +210,7 @@ func (in *instance) classifyAll(ctx context.Context, net *network, taskWorker []
 	}
 	spare := in.newWorkerIndex(func(w int) bool { return load[w] < in.workers[w].remaining })
 	outs := make([]outcome, len(todo))
-	offs := make([][]offer, len(todo))
-	fresh := make([]*staticReason, len(todo))
+	cheaper := make([]bool, len(todo))
 	if parallel <= 0 {
 		parallel = runtime.GOMAXPROCS(0)
 	}
@@ -239,34 +228,28 @@ func (in *instance) classifyAll(ctx context.Context, net *network, taskWorker []
 					}
 				}
 				ti := todo[i]
-				s, ok := statics[ti] // read only while the goroutines run
-				if !ok {
-					s = c.static(ti, net.pinnedFail)
-					fresh[i] = &s
-				}
+				s := c.static(ti, net.pinnedFail)
 				if s.final {
 					outs[i] = s.o
 				} else {
-					outs[i], offs[i] = c.dynamic(ti, s.eligible)
+					var ok bool
+					outs[i], ok = c.dynamic(ti, s.eligible)
+					cheaper[i] = !ok
 				}
 			}
 		})
 	}
 	wg.Wait()
 	if err := firstError(errs); err != nil {
-		return nil, nil, fmt.Errorf("classify unassigned tasks: %w", err)
+		return nil, 0, fmt.Errorf("classify unassigned tasks: %w", err)
 	}
 	outcomes := make(map[int]outcome, len(todo))
-	repairs := map[int][]offer{}
+	n := 0
 	for i, ti := range todo {
-		if fresh[i] != nil {
-			statics[ti] = *fresh[i]
-		}
-		if len(offs[i]) > 0 {
-			repairs[ti] = offs[i]
-		} else {
-			outcomes[ti] = outs[i]
+		outcomes[ti] = outs[i]
+		if cheaper[i] {
+			n++
 		}
 	}
-	return outcomes, repairs, nil
+	return outcomes, n, nil
 }

@@ -1,0 +1,180 @@
+package model
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/paidan/paidan/solver"
+)
+
+// pricedArcsPerTask bounds how many arcs of negative reduced cost one
+// pricing round adds per task, most negative first. Adding a few keeps the
+// network small; the loop goes on until no eligible pair prices out, so the
+// bound changes the rounds, never the optimum.
+const pricedArcsPerTask = 5
+
+// pricing is one round of pricing out the eligible task-worker pairs that
+// are not on the network against a solve's potentials.
+type pricing struct {
+	in   *instance
+	cand *candidates
+	// extra holds the arcs added by earlier rounds (and spill); read only
+	// while a round runs.
+	extra map[int][]candidate
+	pot   []int64 // solver.DispatchResult.Potential
+	// floor[tree] is the lowest potential of a worker with capacity in that
+	// tree of in.index: byRegion first, then any at index len(byRegion).
+	floor []int64
+}
+
+// price prices every eligible pair outside the network (column generation,
+// G. B. Dantzig and P. Wolfe, "Decomposition principle for linear programs",
+// Operations Research 8(1), 1960; for networks, Ahuja, Magnanti and Orlin,
+// Network Flows, 1993, §9.3). With potentials π from the solver (reduced
+// cost c − π(tail) + π(head)), the arc from task t to worker w, absent from
+// the network, violates optimality iff c_tw < π_t − π_w. Since c_tw is at
+// least the rounded travel cost TravelCostPerKm·d_tw/Resolution − ½, and
+// π_w is at least the lowest potential f of the workers with capacity in
+// the index tree searched, only workers within
+// (π_t − f)·Resolution/TravelCostPerKm km of the task can violate; price
+// searches that ball in the k-d tree and computes the exact reduced cost
+// of the workers in it. With TravelCostPerKm = 0 the ball is the whole tree
+// (within the longest distance limit): every eligible pair of the task is
+// priced.
+//
+// Pinned tasks are not priced: they may use their pinned worker only. It
+// returns, per task, up to pricedArcsPerTask eligible workers of negative
+// reduced cost, most negative first (ties by worker order), and how many
+// pairs it priced. The result does not depend on parallel.
+func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
+	parallel int) (map[int][]candidate, int64, error) {
+	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential}
+	trees := append(slices.Clone(in.index.byRegion), in.index.any)
+	p.floor = make([]int64, len(trees))
+	for i, t := range trees {
+		p.floor[i] = math.MaxInt64
+		if t == nil {
+			continue
+		}
+		for _, w := range t.ids {
+			if in.workers[w].remaining > 0 {
+				p.floor[i] = min(p.floor[i], p.pot[len(in.tasks)+int(w)])
+			}
+		}
+	}
+
+	n := len(in.tasks)
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	parallel = max(min(parallel, n/1024), 1)
+	found := make([][]pricedTask, parallel)
+	priced := make([]int64, parallel)
+	errs := make([]error, parallel)
+	var wg sync.WaitGroup
+	for part := range parallel {
+		lo, hi := n*part/parallel, n*(part+1)/parallel
+		wg.Go(func() { found[part], priced[part], errs[part] = p.priceRange(ctx, lo, hi) })
+	}
+	wg.Wait()
+	if err := firstError(errs); err != nil {
+		return nil, 0, err
+	}
+	out := map[int][]candidate{}
+	var total int64
+	for part := range parallel {
+		total += priced[part]
+		for _, pt := range found[part] {
+			out[pt.task] = pt.arcs
+		}
+	}
+	return out, total, nil
+}
+
+// pricedTask is a task's arcs of negative reduced cost.
+type pricedTask struct {
+	task int
+	arcs []candidate
+}
+
+// violation is a worker whose arc has negative reduced cost.
+type violation struct {
+	candidate
+	reduced int64
+}
+
+func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int64, error) {
+	in := p.in
+	T := len(in.tasks)
+	var (
+		out    []pricedTask
+		priced int64
+		found  []violation
+	)
+	for ti := lo; ti < hi; ti++ {
+		if (ti-lo)%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, 0, fmt.Errorf("price pairs: %w", err)
+			}
+		}
+		t := &in.tasks[ti]
+		if t.pinned != -1 {
+			continue
+		}
+		piT := p.pot[ti]
+		found = found[:0]
+		visit := func(w int32) {
+			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
+			if gap <= 0 || in.workers[w].remaining <= 0 {
+				return
+			}
+			priced++
+			d := haversine(t.geo, in.workers[w].geo)
+			cost := in.arcUnits(ti, int(w), d)
+			if cost >= gap || hasArc(p.cand, p.extra, ti, w) || !in.check(ti, int(w), allRules, false).ok() {
+				return
+			}
+			found = append(found, violation{candidate{w, d}, cost - gap})
+		}
+		for i, tree := range []*kdTree{in.index.byRegion[t.region], in.index.any} {
+			f := p.floor[len(in.index.byRegion)]
+			if i == 0 {
+				f = p.floor[t.region]
+			}
+			if tree == nil || f == math.MaxInt64 || piT-f <= 0 {
+				continue
+			}
+			tree.within(t.v, in.skillsOf(ti), p.radius(piT-f), visit)
+		}
+		if len(found) == 0 {
+			continue
+		}
+		slices.SortFunc(found, func(a, b violation) int {
+			return cmp.Or(cmp.Compare(a.reduced, b.reduced), cmp.Compare(a.worker, b.worker))
+		})
+		arcs := make([]candidate, 0, min(len(found), pricedArcsPerTask))
+		for _, v := range found[:min(len(found), pricedArcsPerTask)] {
+			arcs = append(arcs, v.candidate)
+		}
+		out = append(out, pricedTask{ti, arcs})
+	}
+	return out, priced, nil
+}
+
+// radius is the chord within which a worker's travel cost alone stays
+// below gap units: travel rounds TravelCostPerKm·d/Resolution, so a worker
+// farther than gap·Resolution/TravelCostPerKm km costs at least gap.
+// chordFor adds the margin for float rounding. It is never beyond the
+// longest distance limit, and that limit alone when travel is free.
+func (p *pricing) radius(gap int64) float64 {
+	r := p.in.searchChord
+	if tpk := p.in.rules.TravelCostPerKm; tpk > 0 {
+		r = min(r, chordFor(float64(gap)*p.in.rules.Resolution/tpk))
+	}
+	return r
+}
