@@ -31,6 +31,10 @@ type Explanation struct {
 	// plan filled, nearest first, then ineligible workers, nearest first.
 	Workers []Consideration
 
+	// Priced reports that the plan carries dual potentials and the task is
+	// not pinned, so that Workers hold reduced costs.
+	Priced bool
+
 	// Why is a planner's sentence: the chosen worker's cost against the
 	// next best eligible worker, or the unassigned reason and its detail.
 	Why string
@@ -54,6 +58,14 @@ type Consideration struct {
 	// them on top of the plan (their next unit's balance tier). Zero
 	// otherwise.
 	Cost paidan.Cost
+	// ReducedCost is, for an eligible worker not chosen when the
+	// Explanation is Priced, the task's cost on this worker less the task's
+	// dual potential plus the worker's, in cost units: the least by which
+	// the plan's total cost would rise were the task given to this worker,
+	// however the other tasks were then rearranged. It is never negative,
+	// which is why no such worker is better (the plan's certificate). Zero
+	// otherwise.
+	ReducedCost float64
 }
 
 // RuleCheck is one hard rule's verdict. Detail names the blocking fact
@@ -66,6 +78,8 @@ type RuleCheck struct {
 // Explain explains task id's outcome in plan, which must have been made by
 // Plan from b under rules. Every worker of the batch is checked against
 // every hard rule; the cost is linear in the size of the batch (no solve).
+// With the plan's dual potentials, every eligible worker not chosen also
+// gets its reduced cost (the dual view: why it is not better).
 //
 // Errors: the rules' Validate error; ErrNoTask; ErrPlanMismatch; the
 // batch errors of Plan.
@@ -84,7 +98,8 @@ func Explain(b *paidan.Batch, rules paidan.Rules, plan *paidan.Plan, id paidan.T
 	if err != nil {
 		return nil, fmt.Errorf("explain %s: %w", id, err)
 	}
-	e := &Explanation{Task: b.Tasks[ti], Penalty: in.cost.value(in.tasks[ti].penalty)}
+	e := &Explanation{Task: b.Tasks[ti], Penalty: in.cost.value(in.tasks[ti].penalty),
+		Priced: len(plan.Potentials) == len(b.Tasks)+len(b.Workers)+1 && in.tasks[ti].pinned == -1}
 	chosen := int32(-1)
 	if i := slices.IndexFunc(plan.Assignments, func(a paidan.Assignment) bool { return a.Task == id }); i >= 0 {
 		e.Assignment = &plan.Assignments[i]
@@ -111,6 +126,10 @@ func Explain(b *paidan.Batch, rules paidan.Rules, plan *paidan.Plan, id paidan.T
 			if !rc.OK {
 				rc.Detail = in.ruleDetail(ti, wi, rule(r), v)
 			}
+		}
+		if e.Priced && c.Eligible && !c.Chosen {
+			pot := plan.Potentials
+			c.ReducedCost = in.cost.value(in.arcUnits(ti, wi, v.distKm) - pot[ti] + pot[len(b.Tasks)+wi])
 		}
 		switch {
 		case c.Chosen:

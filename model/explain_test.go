@@ -217,18 +217,28 @@ func ExamplePlan() {
 // eligible and carries the assignment's cost; an unassigned task with
 // no_capacity has every eligible worker full; one with cheaper_unassigned
 // has no eligible worker with room that costs less than its penalty; a task
-// with an earlier reason has no eligible worker at all.
+// with an earlier reason has no eligible worker at all. The dual view of an
+// unpinned task gives every eligible worker not chosen a non-negative
+// reduced cost, also when pruning kept a single candidate (k = 1).
 func TestExplainAgreesWithPlans(t *testing.T) {
 	t.Parallel()
-	for seed := range uint64(500) {
+	for seed := range uint64(1000) {
 		b, r := tinyBatch(seed)
+		r.CandidatesPerTask = 1 + int(seed%2)*19
 		p := mustPlan(t, b, r)
 		for _, task := range b.Tasks {
 			e, err := model.Explain(b, r, p, task.ID)
 			if err != nil {
 				t.Fatalf("seed %d task %s: %v", seed, task.ID, err)
 			}
+			if e.Priced != (task.PinnedWorker == "") {
+				t.Fatalf("seed %d task %s pinned to %q: priced %v", seed, task.ID, task.PinnedWorker, e.Priced)
+			}
 			for _, c := range e.Workers {
+				if (c.ReducedCost != 0) && (!e.Priced || !c.Eligible || c.Chosen) || c.ReducedCost < -1e-9 {
+					t.Fatalf("seed %d task %s: worker %s reduced cost %g (priced %v, eligible %v, chosen %v); want ≥ 0 for eligible workers not chosen, else 0",
+						seed, task.ID, c.Worker, c.ReducedCost, e.Priced, c.Eligible, c.Chosen)
+				}
 				switch {
 				case c.Chosen:
 					if !c.Eligible || e.Assignment == nil || c.Worker != e.Assignment.Worker || c.Cost != e.Assignment.Cost {

@@ -16,7 +16,7 @@ import (
 // pricing round adds per task, most negative first. Adding a few keeps the
 // network small; the loop goes on until no eligible pair prices out, so the
 // bound changes the rounds, never the optimum.
-const pricedArcsPerTask = 5
+const pricedArcsPerTask = 20
 
 // pricing is one round of pricing out the eligible task-worker pairs that
 // are not on the network against a solve's potentials.

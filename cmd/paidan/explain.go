@@ -25,7 +25,10 @@ func newExplainCmd() *cobra.Command {
 		Long: `Explain plans the dataset as "paidan plan" does, then prints for one task its
 facts, its outcome and why, and every worker considered: the verdict of each
 hard rule (skill, region, range, shift, capacity) and, for eligible workers,
-what the task would cost on them.`,
+what the task would cost on them. The dual view gives each eligible worker
+not chosen its reduced cost under the plan's dual potentials: the least by
+which the plan's total cost would rise were the task given to that worker,
+never negative (why no other worker is better). Pinned tasks have none.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if id == "" {
@@ -67,14 +70,18 @@ func writeExplanation(w io.Writer, e *model.Explanation, limit int) error {
 	fmt.Fprintf(w, "task %s: region %s, skills %s, priority %d, at %.6f,%.6f, due %s, pinned %s, previous %s\n",
 		t.ID, orNone(t.Region), orNone(strings.Join(t.Skills, ";")), t.Priority, t.Location.Lat, t.Location.Lon,
 		due, orNone(string(t.PinnedWorker)), orNone(string(t.PreviousWorker)))
-	fmt.Fprintf(w, "%s\n\n", e.Why)
+	fmt.Fprintf(w, "%s\n", e.Why)
+	if e.Priced {
+		fmt.Fprintln(w, "reduced: cost on the worker − the task's dual potential + the worker's; the least the plan's total would rise with this worker")
+	}
+	fmt.Fprintln(w)
 
 	list := e.Workers
 	if limit > 0 && len(list) > limit {
 		list = list[:limit]
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "worker\tkm\tarrival\tskill\tregion\trange\tshift\tcapacity\tcost\t")
+	fmt.Fprintln(tw, "worker\tkm\tarrival\tskill\tregion\trange\tshift\tcapacity\tcost\treduced\t")
 	verdict := func(r model.RuleCheck) string {
 		if r.OK {
 			return "ok"
@@ -92,12 +99,16 @@ func writeExplanation(w io.Writer, e *model.Explanation, limit int) error {
 		case c.Full:
 			cost = "full in this plan"
 		}
+		reduced := "-"
+		if e.Priced && c.Eligible && !c.Chosen {
+			reduced = fmt.Sprintf("%.1f", c.ReducedCost)
+		}
 		arrival := "-"
 		if !c.Arrival.IsZero() {
 			arrival = c.Arrival.Format("15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, c.DistanceKm, arrival,
-			verdict(c.Skill), verdict(c.Region), verdict(c.Range), verdict(c.Shift), verdict(c.Capacity), cost)
+		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, c.DistanceKm, arrival,
+			verdict(c.Skill), verdict(c.Region), verdict(c.Range), verdict(c.Shift), verdict(c.Capacity), cost, reduced)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

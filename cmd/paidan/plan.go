@@ -38,6 +38,7 @@ type stageTimes struct {
 	names  []string
 	times  []time.Duration
 	rounds int // solver rounds of the model, 0 if it did not run
+	arcs   int // candidate arcs of the model's final network
 }
 
 func (s *stageTimes) add(name string, d time.Duration) {
@@ -47,11 +48,12 @@ func (s *stageTimes) add(name string, d time.Duration) {
 
 // addModel adds the stages of a model.Plan run.
 func (s *stageTimes) addModel(st model.Stats) {
-	s.rounds = st.Rounds
+	s.rounds, s.arcs = st.Rounds, st.Candidates
 	s.add(model.StagePrune, st.Prune)
 	s.add(model.StageBuild, st.Build)
 	s.add(model.StageSolve, st.Solve)
 	s.add(model.StageVerify, st.Verify)
+	s.add(model.StagePrice, st.Price)
 	s.add(model.StageClassify, st.Classify)
 	s.add(model.StageFinish, st.Finish)
 }
@@ -188,6 +190,9 @@ type planJSON struct {
 	Unassigned     map[string]int     `json:"unassigned"`
 	Certificate    string             `json:"certificate"`
 	Rounds         int                `json:"rounds"`
+	PricedPairs    int64              `json:"priced_pairs"`
+	AddedArcs      int                `json:"added_arcs"`
+	CandidateArcs  int                `json:"candidate_arcs"`
 	StageSeconds   map[string]float64 `json:"stage_seconds"`
 }
 
@@ -214,7 +219,10 @@ func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
 		Assigned:       p.KPIs.Overall.Assigned,
 		Unassigned:     reasonCounts(p.KPIs.Overall),
 		Certificate:    p.Certificate.String(),
-		Rounds:         stages.rounds,
+		Rounds:         p.Pricing.Rounds,
+		PricedPairs:    p.Pricing.PricedPairs,
+		AddedArcs:      p.Pricing.AddedArcs,
+		CandidateArcs:  stages.arcs,
 		StageSeconds:   stages.seconds(),
 	})
 }
@@ -222,8 +230,10 @@ func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
 // writeKPIs prints the plan's headline, the KPI table (overall, then by
 // region) and the unassigned tasks by reason.
 func writeKPIs(w io.Writer, p *paidan.Plan) error {
-	fmt.Fprintf(w, "plan %s: objective %.3f (%d units of %g), dual bound %d, certificate %s\n\n",
+	fmt.Fprintf(w, "plan %s: objective %.3f (%d units of %g), dual bound %d, certificate %s\n",
 		p.RunID, p.Objective, p.ObjectiveUnits, p.Resolution, p.DualBound, p.Certificate)
+	fmt.Fprintf(w, "optimal over every eligible task-worker pair: %d pricing rounds, %d pairs priced, %d arcs added\n\n",
+		p.Pricing.Rounds, p.Pricing.PricedPairs, p.Pricing.AddedArcs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "region\ttasks\tassigned\tunassigned\tworkers\ttotal cost\tmean cost\tkm p50\tkm p90\tutil p50\tutil p90\t")
 	row := func(name string, s paidan.Summary) {
