@@ -18,6 +18,14 @@ import (
 // bound changes the rounds, never the optimum.
 const pricedArcsPerTask = 20
 
+// pricingSlackKm widens each round that finds a violation: it also adds
+// the pairs within this many kilometres' travel cost of violating, which
+// the next solve's potentials would likely price out. On generated metro
+// data it saves a round (10k tasks × 500 workers, k = 20: 3 rounds instead
+// of 4). A round that finds no pair of negative reduced cost ends the
+// loop, whatever lies within the slack, so the optimum is unchanged.
+const pricingSlackKm = 1
+
 // pricing is one round of pricing out the eligible task-worker pairs that
 // are not on the network against a solve's potentials.
 type pricing struct {
@@ -27,6 +35,9 @@ type pricing struct {
 	// while a round runs.
 	extra map[int][]candidate
 	pot   []int64 // solver.DispatchResult.Potential
+	// slack is the reduced cost in units below which a pair is added once
+	// some pair violates; see pricingSlackKm.
+	slack int64
 	// floor[tree] is the lowest potential of a worker with capacity in that
 	// tree of in.index: byRegion first, then any at index len(byRegion).
 	floor []int64
@@ -42,18 +53,21 @@ type pricing struct {
 // π_w is at least the lowest potential f of the workers with capacity in
 // the index tree searched, only workers within
 // (π_t − f)·Resolution/TravelCostPerKm km of the task can violate; price
-// searches that ball in the k-d tree and computes the exact reduced cost
-// of the workers in it. With TravelCostPerKm = 0 the ball is the whole tree
+// searches that ball (widened by the slack) in the k-d tree and computes
+// the exact reduced cost of the workers in it. With TravelCostPerKm = 0 the ball is the whole tree
 // (within the longest distance limit): every eligible pair of the task is
 // priced.
 //
-// Pinned tasks are not priced: they may use their pinned worker only. It
-// returns, per task, up to pricedArcsPerTask eligible workers of negative
-// reduced cost, most negative first (ties by worker order), and how many
-// pairs it priced. The result does not depend on parallel.
+// Pinned tasks are not priced: they may use their pinned worker only. When
+// some pair has negative reduced cost, it returns, per task, up to
+// pricedArcsPerTask eligible workers of reduced cost below the slack (see
+// pricingSlackKm), most negative first (ties by worker order); else none.
+// It also returns how many pairs it priced. The result does not depend on
+// parallel.
 func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
 	parallel int) (map[int][]candidate, int64, error) {
-	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential}
+	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential,
+		slack: int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
 	p.floor = make([]int64, len(trees))
 	for i, t := range trees {
@@ -87,19 +101,25 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 	}
 	out := map[int][]candidate{}
 	var total int64
+	violated := false
 	for part := range parallel {
 		total += priced[part]
 		for _, pt := range found[part] {
 			out[pt.task] = pt.arcs
+			violated = violated || pt.violated
 		}
+	}
+	if !violated {
+		return nil, total, nil
 	}
 	return out, total, nil
 }
 
 // pricedTask is a task's arcs of negative reduced cost.
 type pricedTask struct {
-	task int
-	arcs []candidate
+	task     int
+	arcs     []candidate
+	violated bool
 }
 
 // violation is a worker whose arc has negative reduced cost.
@@ -130,13 +150,13 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 		found = found[:0]
 		visit := func(w int32) {
 			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
-			if gap <= 0 || in.workers[w].remaining <= 0 {
+			if gap+p.slack <= 0 || in.workers[w].remaining <= 0 {
 				return
 			}
 			priced++
 			d := haversine(t.geo, in.workers[w].geo)
 			cost := in.arcUnits(ti, int(w), d)
-			if cost >= gap || hasArc(p.cand, p.extra, ti, w) || !in.check(ti, int(w), allRules, false).ok() {
+			if cost >= gap+p.slack || hasArc(p.cand, p.extra, ti, w) || !in.check(ti, int(w), allRules, false).ok() {
 				return
 			}
 			found = append(found, violation{candidate{w, d}, cost - gap})
@@ -146,10 +166,10 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			if i == 0 {
 				f = p.floor[t.region]
 			}
-			if tree == nil || f == math.MaxInt64 || piT-f <= 0 {
+			if tree == nil || f == math.MaxInt64 || piT-f+p.slack <= 0 {
 				continue
 			}
-			tree.within(t.v, in.skillsOf(ti), p.radius(piT-f), visit)
+			tree.within(t.v, in.skillsOf(ti), p.radius(piT-f+p.slack), visit)
 		}
 		if len(found) == 0 {
 			continue
@@ -161,7 +181,7 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 		for _, v := range found[:min(len(found), pricedArcsPerTask)] {
 			arcs = append(arcs, v.candidate)
 		}
-		out = append(out, pricedTask{ti, arcs})
+		out = append(out, pricedTask{ti, arcs, found[0].reduced < 0})
 	}
 	return out, priced, nil
 }

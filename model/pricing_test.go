@@ -62,11 +62,14 @@ func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 }
 
 // priceAllPairs prices every pair of every unpinned task, with no distance
-// bound: the eligible pairs off the network whose arc costs less than
-// π_t − π_w, per task, most negative first (ties by worker order).
+// bound: when some eligible pair off the network has an arc costing less
+// than π_t − π_w, the pairs within the slack of it, per task, most negative
+// first (ties by worker order).
 func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64) map[int][]candidate {
 	T := len(in.tasks)
+	slack := int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))
 	out := map[int][]candidate{}
+	violated := false
 	for ti := range in.tasks {
 		if in.tasks[ti].pinned != -1 {
 			continue
@@ -77,8 +80,9 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 			if !v.ok() || hasArc(c, extra, ti, int32(w)) {
 				continue
 			}
-			if red := in.arcUnits(ti, w, v.distKm) - pot[ti] + pot[T+w]; red < 0 {
+			if red := in.arcUnits(ti, w, v.distKm) - pot[ti] + pot[T+w]; red < slack {
 				found = append(found, violation{candidate{int32(w), v.distKm}, red})
+				violated = violated || red < 0
 			}
 		}
 		slices.SortFunc(found, func(a, b violation) int {
@@ -87,6 +91,9 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 		for _, v := range found[:min(len(found), pricedArcsPerTask)] {
 			out[ti] = append(out[ti], v.candidate)
 		}
+	}
+	if !violated {
+		return map[int][]candidate{}
 	}
 	return out
 }
