@@ -21,10 +21,16 @@
 // onto their worker, or left unassigned with reason PinnedInfeasible when
 // that worker cannot take them.
 //
-// Each task keeps only its Rules.CandidatesPerTask nearest eligible
+// Each task starts with only its Rules.CandidatesPerTask nearest eligible
 // workers, found through a k-d tree over Earth-centred coordinates, so the
-// network has O(tasks·k) arcs rather than tasks×workers. Reasons for
-// unassigned tasks are found against every worker through the same tree.
+// network has O(tasks·k) arcs rather than tasks×workers. After each solve,
+// pricing (column generation) checks every eligible pair off the network
+// against the dual potentials, searching the tree only within the distance
+// beyond which travel alone rules a pair out; pairs of negative reduced cost
+// are added and the network solved again. The final certificate therefore
+// proves the plan optimal over every eligible task-worker pair, not only
+// the candidates. Reasons for unassigned tasks are found against every
+// worker through the same tree.
 //
 // A typical use:
 //

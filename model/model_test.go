@@ -269,12 +269,13 @@ func closeCost(a, b paidan.Cost) bool {
 }
 
 // TestPlanDeterministic plans a generated batch repeatedly, with one and
-// two pruning goroutines, and expects identical plans but for the solver's
-// wall time.
+// two pruning and pricing goroutines, and expects identical plans (pricing
+// rounds, potentials included) but for the solver's wall time.
 func TestPlanDeterministic(t *testing.T) {
 	t.Parallel()
 	b := genBatch(7, 5000, 300)
 	r := paidan.DefaultRules()
+	r.CandidatesPerTask = 3
 	var first *paidan.Plan
 	for _, par := range []int{1, 2, 2} {
 		p, _, err := model.Plan(context.Background(), b, r, model.Options{Parallel: par})
@@ -289,6 +290,9 @@ func TestPlanDeterministic(t *testing.T) {
 		if !reflect.DeepEqual(p, first) {
 			t.Fatalf("plan with parallel %d differs from the first plan", par)
 		}
+	}
+	if first.Pricing.Rounds < 2 || first.Pricing.AddedArcs == 0 {
+		t.Errorf("pricing %+v; want a batch that needs pricing rounds", first.Pricing)
 	}
 	if first.RunID == "" || len(first.InputHash) != 64 || len(first.RulesHash) != 64 {
 		t.Errorf("RunID %q, hashes %q %q; want a derived id and hex SHA-256", first.RunID, first.InputHash, first.RulesHash)

@@ -169,7 +169,7 @@ type network struct {
 }
 
 // network builds the dispatch problem from the candidates (and extra
-// candidates per task found by repair rounds). Pinned tasks are honoured in
+// candidates per task from spill and pricing). Pinned tasks are honoured in
 // task order while their worker is eligible and has capacity left; the
 // others are left unassigned with reason PinnedInfeasible.
 func (in *instance) network(c *candidates, extra map[int][]candidate) *network {

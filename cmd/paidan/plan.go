@@ -144,8 +144,11 @@ func newPlanCmd() *cobra.Command {
 		Short: "Plan a dataset: assign its tasks at minimum cost and print the KPIs",
 		Long: `Plan loads a dataset directory (tasks and workers as CSV or Parquet, and an
 optional rules.yaml), assigns the tasks to workers at provably minimum total
-cost, and prints the KPIs overall, by region and the unassigned tasks by
-reason. The time of each stage goes to stderr.
+cost over every eligible task-worker pair (the search starts from each task's
+candidates_per_task nearest workers; pricing adds every pair that could lower
+the cost and solves again until none is left), and prints the KPIs overall, by
+region and the unassigned tasks by reason. The time of each stage goes to
+stderr.
 
 With --out, the plan is written as Parquet files and a manifest into that
 directory. With --json, stdout holds exactly one JSON object instead of the

@@ -36,7 +36,7 @@ func TestPlanCommand(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		for _, s := range []string{"certificate verified", "(all)", "centre", "north", "no_skill            1", "pinned_infeasible   0"} {
+		for _, s := range []string{"certificate verified", "optimal over every eligible task-worker pair: 1 pricing rounds", "(all)", "centre", "north", "no_skill            1", "pinned_infeasible   0"} {
 			if !strings.Contains(stdout, s) {
 				t.Errorf("stdout lacks %q:\n%s", s, stdout)
 			}
@@ -67,7 +67,10 @@ func TestPlanCommand(t *testing.T) {
 			got.Certificate != "verified" || got.Unassigned["no_skill"] != 1 || got.Rounds < 1 {
 			t.Errorf("got %+v; want objective %d, assigned %d, one no_skill, verified, rounds ≥ 1", got, want.ObjectiveUnits, want.Assigned)
 		}
-		for _, stage := range []string{"load", "prune", "build", "solve", "verify", "classify", "finish"} {
+		if got.CandidateArcs < 1 || got.PricedPairs < 0 || got.AddedArcs != 0 {
+			t.Errorf("got %d candidate arcs, %d priced pairs, %d added arcs; want arcs, no pair added on tiny", got.CandidateArcs, got.PricedPairs, got.AddedArcs)
+		}
+		for _, stage := range []string{"load", "prune", "build", "solve", "verify", "price", "classify", "finish"} {
 			if _, ok := got.StageSeconds[stage]; !ok {
 				t.Errorf("stage_seconds lacks %s: %v", stage, got.StageSeconds)
 			}
