@@ -36,6 +36,10 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 	root.AddCommand(
 		newVersionCmd(),
 		newMigrateCmd(),
+		newGenCmd(),
+		newPlanCmd(),
+		newExplainCmd(),
+		newRegressCmd(),
 	)
 	return root
 }

@@ -1,0 +1,36 @@
+package solver_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/paidan/paidan/internal/dispatchgen"
+	"github.com/paidan/paidan/solver"
+)
+
+// BenchmarkSolveDispatch times SolveDispatch on the benchmark shape of
+// package dispatchgen: T tasks, W workers of capacity c, k candidates each.
+// The instance is generated outside the timed loop; T=300k takes tens of
+// seconds per solve, so run it with -benchtime=1x.
+func BenchmarkSolveDispatch(b *testing.B) {
+	for _, c := range []dispatchgen.Config{
+		{Tasks: 1_000, Workers: 50, Capacity: 25, K: 20},
+		{Tasks: 10_000, Workers: 500, Capacity: 25, K: 20},
+		{Tasks: 10_000, Workers: 500, Capacity: 21, K: 8},
+		{Tasks: 100_000, Workers: 5_000, Capacity: 25, K: 20},
+		{Tasks: 300_000, Workers: 10_000, Capacity: 35, K: 16},
+	} {
+		c.Seed = 1
+		name := fmt.Sprintf("T=%dk/W=%d/c=%d/k=%d", c.Tasks/1000, c.Workers, c.Capacity, c.K)
+		b.Run(name, func(b *testing.B) {
+			d := dispatchgen.Generate(c)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := solver.SolveDispatch(context.Background(), d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,402 @@
+package solver_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/paidan/paidan/solver"
+)
+
+// solveVerified solves d, runs the result through VerifyDispatch and checks
+// that the claimed bound, the objective and the verified bound agree.
+func solveVerified(tb testing.TB, d *solver.Dispatch) *solver.DispatchResult {
+	tb.Helper()
+	r, err := solver.SolveDispatch(context.Background(), d)
+	if err != nil {
+		tb.Fatalf("SolveDispatch: %v", err)
+	}
+	bound, err := solver.VerifyDispatch(d, r)
+	if err != nil {
+		tb.Fatalf("VerifyDispatch: %v", err)
+	}
+	if bound != r.Objective || r.DualBound != r.Objective {
+		tb.Fatalf("objective %d, claimed bound %d, verified bound %d; want all equal", r.Objective, r.DualBound, bound)
+	}
+	return r
+}
+
+// randomDispatch returns a tiny dispatch with tiers, negative costs,
+// tasks that must be assigned and pins.
+func randomDispatch(rng *rand.Rand) *solver.Dispatch {
+	d := &solver.Dispatch{Tasks: rng.IntN(8), Workers: rng.IntN(5)}
+	for t := range d.Tasks {
+		for w := range d.Workers {
+			if rng.IntN(3) > 0 {
+				d.ArcTask = append(d.ArcTask, int32(t))
+				d.ArcWorker = append(d.ArcWorker, int32(w))
+				d.ArcCost = append(d.ArcCost, int64(rng.IntN(41)-20))
+			}
+		}
+		u := solver.NoLeave
+		if rng.IntN(10) >= 3 {
+			u = int64(rng.IntN(46) - 5)
+			if u == solver.NoLeave {
+				u = 0
+			}
+		}
+		d.Unassigned = append(d.Unassigned, u)
+	}
+	if rng.IntN(2) == 0 { // arcs in a shuffled order
+		rng.Shuffle(len(d.ArcTask), func(i, j int) {
+			d.ArcTask[i], d.ArcTask[j] = d.ArcTask[j], d.ArcTask[i]
+			d.ArcWorker[i], d.ArcWorker[j] = d.ArcWorker[j], d.ArcWorker[i]
+			d.ArcCost[i], d.ArcCost[j] = d.ArcCost[j], d.ArcCost[i]
+		})
+	}
+	d.Tiers = make([][]solver.Tier, d.Workers)
+	for w := range d.Tiers {
+		c := int64(rng.IntN(21) - 10)
+		for range rng.IntN(4) {
+			d.Tiers[w] = append(d.Tiers[w], solver.Tier{Units: int64(1 + rng.IntN(3)), Cost: c})
+			c += int64(rng.IntN(11))
+		}
+	}
+	pinnedTask := make(map[int32]bool)
+	for a, t := range d.ArcTask {
+		if !pinnedTask[t] && rng.IntN(12) == 0 {
+			pinnedTask[t] = true
+			d.Pinned = append(d.Pinned, int32(a))
+		}
+	}
+	return d
+}
+
+// bruteForce returns the least objective over all dispatches of d, and
+// false when none is feasible.
+func bruteForce(d *solver.Dispatch) (int64, bool) {
+	choices := make([][]int32, d.Tasks) // per task: candidate arcs, -1 = leave
+	pinned := make(map[int32]bool)
+	for _, a := range d.Pinned {
+		pinned[d.ArcTask[a]] = true
+		choices[d.ArcTask[a]] = []int32{a}
+	}
+	for a, t := range d.ArcTask {
+		if !pinned[t] {
+			choices[t] = append(choices[t], int32(a))
+		}
+	}
+	for t := range d.Tasks {
+		if !pinned[int32(t)] && d.Unassigned[t] != solver.NoLeave {
+			choices[t] = append(choices[t], -1)
+		}
+	}
+	best, found := int64(math.MaxInt64), false
+	pick := make([]int32, d.Tasks)
+	var rec func(t int)
+	rec = func(t int) {
+		if t == d.Tasks {
+			load := make([]int64, d.Workers)
+			var cost int64
+			for t, a := range pick {
+				if a < 0 {
+					cost += d.Unassigned[t]
+					continue
+				}
+				cost += d.ArcCost[a]
+				load[d.ArcWorker[a]]++
+			}
+			for w, tiers := range d.Tiers {
+				l := load[w]
+				for _, tr := range tiers {
+					x := min(l, tr.Units)
+					cost += x * tr.Cost
+					l -= x
+				}
+				if l > 0 {
+					return
+				}
+			}
+			if cost < best {
+				best = cost
+			}
+			found = true
+			return
+		}
+		for _, a := range choices[t] {
+			pick[t] = a
+			rec(t + 1)
+		}
+	}
+	rec(0)
+	return best, found
+}
+
+func TestSolveDispatchBruteForce(t *testing.T) {
+	t.Parallel()
+	var feasibleCases, infeasibleCases, pinnedCases int
+	defer func() {
+		// The generator must exercise both outcomes and pins.
+		if feasibleCases < 2000 || infeasibleCases < 100 || pinnedCases < 500 {
+			t.Errorf("cases: %d feasible, %d infeasible, %d with pins; want at least 2000, 100, 500",
+				feasibleCases, infeasibleCases, pinnedCases)
+		}
+	}()
+	for seed := range uint64(20000) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		d := randomDispatch(rng)
+		want, feasible := bruteForce(d)
+		r, err := solver.SolveDispatch(context.Background(), d)
+		if len(d.Pinned) > 0 {
+			pinnedCases++
+		}
+		if !feasible {
+			infeasibleCases++
+			if !errors.Is(err, solver.ErrInfeasible) {
+				t.Fatalf("seed %d: SolveDispatch error = %v, want ErrInfeasible (%+v)", seed, err, d)
+			}
+			continue
+		}
+		feasibleCases++
+		if err != nil {
+			t.Fatalf("seed %d: SolveDispatch: %v (%+v)", seed, err, d)
+		}
+		if r.Objective != want {
+			t.Fatalf("seed %d: objective = %d, want %d (%+v)", seed, r.Objective, want, d)
+		}
+		if _, err := solver.VerifyDispatch(d, r); err != nil {
+			t.Fatalf("seed %d: VerifyDispatch: %v (%+v)", seed, err, d)
+		}
+		if r.DualBound != want {
+			t.Fatalf("seed %d: dual bound = %d, want %d", seed, r.DualBound, want)
+		}
+	}
+}
+
+func TestSolveDispatchGolden(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		d        *solver.Dispatch
+		want     int64
+		wantArcs []int32
+		wantLoad []int64
+	}{
+		{
+			// Both tasks prefer worker 0, which has room for one; moving
+			// task 0 to worker 1 costs 5-1 = 4 more, moving task 1 costs
+			// 9-2 = 7 more, so task 0 moves: 5 + 2 = 7.
+			name: "capacity conflict",
+			d: &solver.Dispatch{
+				Tasks: 2, Workers: 2,
+				ArcTask: []int32{0, 0, 1, 1}, ArcWorker: []int32{0, 1, 0, 1}, ArcCost: []int64{1, 5, 2, 9},
+				Unassigned: []int64{solver.NoLeave, solver.NoLeave},
+				Tiers:      [][]solver.Tier{{{Units: 1}}, {{Units: 1}}},
+			},
+			want: 7, wantArcs: []int32{1, 2}, wantLoad: []int64{1, 1},
+		},
+		{
+			// One worker, tiers 0 then 10: tasks at cost 1, 1 and 2; a
+			// third unit costs at least 10 + 1 = 11 against leaving at 8,
+			// so the dearest task leaves.
+			name: "convex tiers and leave",
+			d: &solver.Dispatch{
+				Tasks: 3, Workers: 1,
+				ArcTask: []int32{0, 1, 2}, ArcWorker: []int32{0, 0, 0}, ArcCost: []int64{1, 2, 1},
+				Unassigned: []int64{8, 8, 8},
+				Tiers:      [][]solver.Tier{{{Units: 2, Cost: 0}, {Units: 5, Cost: 10}}},
+			},
+			want: 1 + 1 + 8, wantArcs: []int32{0, -1, 2}, wantLoad: []int64{2},
+		},
+		{
+			// Task 1 is pinned to the dear worker 1; task 0 takes worker 0.
+			name: "pinned against cost",
+			d: &solver.Dispatch{
+				Tasks: 2, Workers: 2,
+				ArcTask: []int32{0, 1, 1}, ArcWorker: []int32{0, 0, 1}, ArcCost: []int64{3, 1, 7},
+				Unassigned: []int64{100, 100},
+				Tiers:      [][]solver.Tier{{{Units: 1}}, {{Units: 1}}},
+				Pinned:     []int32{2},
+			},
+			want: 3 + 7, wantArcs: []int32{0, 2}, wantLoad: []int64{1, 1},
+		},
+		{
+			// Negative costs: an assignment that pays the plan 4.
+			name: "negative cost",
+			d: &solver.Dispatch{
+				Tasks: 1, Workers: 1,
+				ArcTask: []int32{0}, ArcWorker: []int32{0}, ArcCost: []int64{-4},
+				Unassigned: []int64{0},
+				Tiers:      [][]solver.Tier{{{Units: 1}}},
+			},
+			want: -4, wantArcs: []int32{0}, wantLoad: []int64{1},
+		},
+		{
+			// A chain: task 2 can only use worker 0, so task 0 moves to
+			// worker 1 and task 1 to worker 2: 2 + 2 + 1 = 5.
+			name: "two-step augmenting path",
+			d: &solver.Dispatch{
+				Tasks: 3, Workers: 3,
+				ArcTask:    []int32{0, 0, 1, 1, 2},
+				ArcWorker:  []int32{0, 1, 1, 2, 0},
+				ArcCost:    []int64{1, 2, 1, 2, 1},
+				Unassigned: []int64{solver.NoLeave, solver.NoLeave, solver.NoLeave},
+				Tiers:      [][]solver.Tier{{{Units: 1}}, {{Units: 1}}, {{Units: 1}}},
+			},
+			want: 5, wantArcs: []int32{1, 3, 4}, wantLoad: []int64{1, 1, 1},
+		},
+		{
+			name: "empty",
+			d:    &solver.Dispatch{},
+			want: 0, wantArcs: []int32{}, wantLoad: []int64{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := solveVerified(t, tt.d)
+			if r.Objective != tt.want {
+				t.Errorf("objective = %d, want %d", r.Objective, tt.want)
+			}
+			if !reflect.DeepEqual(r.TaskArc, tt.wantArcs) {
+				t.Errorf("task arcs = %v, want %v", r.TaskArc, tt.wantArcs)
+			}
+			if !reflect.DeepEqual(r.WorkerLoad, tt.wantLoad) {
+				t.Errorf("worker loads = %v, want %v", r.WorkerLoad, tt.wantLoad)
+			}
+		})
+	}
+}
+
+func TestSolveDispatchErrors(t *testing.T) {
+	t.Parallel()
+	one := func() *solver.Dispatch {
+		return &solver.Dispatch{
+			Tasks: 2, Workers: 2,
+			ArcTask: []int32{0, 1}, ArcWorker: []int32{0, 0}, ArcCost: []int64{1, 1},
+			Unassigned: []int64{solver.NoLeave, 5},
+			Tiers:      [][]solver.Tier{{{Units: 1}}, nil},
+		}
+	}
+	tests := []struct {
+		name   string
+		mutate func(d *solver.Dispatch)
+		want   error
+		detail string
+	}{
+		{"negative tasks", func(d *solver.Dispatch) { d.Tasks = -1 }, solver.ErrInvalid, "-1 tasks"},
+		{"arc lengths", func(d *solver.Dispatch) { d.ArcCost = d.ArcCost[:1] }, solver.ErrInvalid, "differ in length"},
+		{"unassigned length", func(d *solver.Dispatch) { d.Unassigned = nil }, solver.ErrInvalid, "0 unassigned costs for 2 tasks"},
+		{"tiers length", func(d *solver.Dispatch) { d.Tiers = nil }, solver.ErrInvalid, "0 tier lists for 2 workers"},
+		{"task outside", func(d *solver.Dispatch) { d.ArcTask[1] = 2 }, solver.ErrInvalid, "arc 1 has task 2"},
+		{"worker outside", func(d *solver.Dispatch) { d.ArcWorker[0] = -1 }, solver.ErrInvalid, "arc 0 has worker -1"},
+		{"duplicate pair", func(d *solver.Dispatch) { d.ArcTask[1] = 0 }, solver.ErrInvalid, "arc 1 duplicates arc 0 (task 0 → worker 0)"},
+		{"zero units", func(d *solver.Dispatch) { d.Tiers[1] = []solver.Tier{{Units: 0}} }, solver.ErrInvalid, "worker 1 tier 0 has 0 units"},
+		{"falling tiers", func(d *solver.Dispatch) {
+			d.Tiers[0] = []solver.Tier{{Units: 1, Cost: 5}, {Units: 1, Cost: 4}}
+		}, solver.ErrInvalid, "worker 0 tier 1 costs 4"},
+		{"pin outside", func(d *solver.Dispatch) { d.Pinned = []int32{2} }, solver.ErrInvalid, "pin 0 names arc 2"},
+		{"pinned twice", func(d *solver.Dispatch) { d.Pinned = []int32{1, 1} }, solver.ErrInvalid, "task 1 is pinned twice"},
+		{"cost overflow", func(d *solver.Dispatch) { d.ArcCost[0] = math.MaxInt64 / 8 }, solver.ErrOverflow, "largest cost"},
+		{"min int cost", func(d *solver.Dispatch) { d.Unassigned[1] = math.MinInt64 }, solver.ErrOverflow, "largest cost"},
+		{"must-assign task short", func(d *solver.Dispatch) {
+			d.Unassigned[1] = solver.NoLeave
+		}, solver.ErrInfeasible, "workers it can reach (0; capacity 1"},
+		{"no candidate", func(d *solver.Dispatch) {
+			d.ArcTask, d.ArcWorker, d.ArcCost = d.ArcTask[1:], d.ArcWorker[1:], d.ArcCost[1:]
+		}, solver.ErrInfeasible, "task 0 must be assigned but has no candidate worker"},
+		{"pins over capacity", func(d *solver.Dispatch) { d.Pinned = []int32{0, 1} }, solver.ErrInfeasible, "worker 0 has 2 pinned tasks but capacity 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := one()
+			tt.mutate(d)
+			_, err := solver.SolveDispatch(context.Background(), d)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("SolveDispatch error = %v, want %v", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.detail) {
+				t.Errorf("SolveDispatch error %q does not mention %q", err, tt.detail)
+			}
+		})
+	}
+}
+
+func TestSolveDispatchCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := solver.SolveDispatch(ctx, geometricDispatch(1, 200, 10, 30, 5))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
+	}
+}
+
+func TestSolveDispatchDeterministic(t *testing.T) {
+	t.Parallel()
+	d := geometricDispatch(3, 2000, 100, 25, 8)
+	a := solveVerified(t, d)
+	b := solveVerified(t, d)
+	a.Stats.Duration, b.Stats.Duration = 0, 0
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("two solves of one dispatch differ")
+	}
+}
+
+func TestSolveDispatchGeometric(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ tasks, workers, capa, k int }{
+		{500, 20, 25, 20}, {2000, 100, 22, 8}, {3000, 100, 25, 3}, {1000, 50, 15, 5},
+	} {
+		t.Run(fmt.Sprintf("T=%d/W=%d/c=%d/k=%d", tc.tasks, tc.workers, tc.capa, tc.k), func(t *testing.T) {
+			t.Parallel()
+			solveVerified(t, geometricDispatch(11, tc.tasks, tc.workers, tc.capa, tc.k))
+		})
+	}
+}
+
+// geometricDispatch is the benchmark shape: tasks and workers uniform on a
+// 100×100 plane, each task linked to its k nearest workers at cost
+// round(distance·1000), leaving at 10^7.
+func geometricDispatch(seed uint64, tasks, workers, capa, k int) *solver.Dispatch {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	wx, wy := make([]float64, workers), make([]float64, workers)
+	for w := range workers {
+		wx[w], wy[w] = rng.Float64()*100, rng.Float64()*100
+	}
+	d := &solver.Dispatch{Tasks: tasks, Workers: workers, Tiers: make([][]solver.Tier, workers)}
+	for w := range workers {
+		d.Tiers[w] = []solver.Tier{{Units: int64(capa)}}
+	}
+	type near struct {
+		w    int
+		dist float64
+	}
+	for t := range tasks {
+		x, y := rng.Float64()*100, rng.Float64()*100
+		all := make([]near, workers)
+		for w := range workers {
+			all[w] = near{w, math.Hypot(x-wx[w], y-wy[w])}
+		}
+		for i := range min(k, workers) { // selection of the k nearest
+			m := i
+			for j := i + 1; j < workers; j++ {
+				if all[j].dist < all[m].dist {
+					m = j
+				}
+			}
+			all[i], all[m] = all[m], all[i]
+			d.ArcTask = append(d.ArcTask, int32(t))
+			d.ArcWorker = append(d.ArcWorker, int32(all[i].w))
+			d.ArcCost = append(d.ArcCost, int64(math.Round(all[i].dist*1000)))
+		}
+		d.Unassigned = append(d.Unassigned, 10_000_000)
+	}
+	return d
+}
