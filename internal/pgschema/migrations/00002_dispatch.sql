@@ -206,9 +206,13 @@ BEGIN
     ) d
     WHERE w.id = d.worker;
 
+    -- Only an assigned task has an active assignment, so a task that is not
+    -- assigned now and still has one has just left 'assigned'. (Joining the
+    -- two transition tables instead would leave the planner without
+    -- statistics on either.)
     UPDATE paidan.assignment a SET active = false
-    FROM old_task o JOIN new_task n ON n.id = o.id
-    WHERE o.status = 'assigned' AND n.status <> 'assigned' AND a.task_id = o.id AND a.active;
+    FROM new_task n
+    WHERE a.task_id = n.id AND a.active AND n.status <> 'assigned';
     RETURN NULL;
 END
 $$;
