@@ -216,7 +216,8 @@ func regionOf(lat, lon float64) string {
 // or worker weight, appends extra, and interns the list.
 func (g *generator) drawSkills(n int, forWorker bool, extra ...string) []string {
 	var picked [16]bool
-	out := make([]string, 0, n+len(extra))
+	var buf [20]string
+	out := buf[:0]
 	for len(out) < n {
 		var total float64
 		for i, s := range g.sk {
@@ -248,7 +249,7 @@ func (s skill) weightFor(worker bool) float64 {
 	return s.task
 }
 
-// intern returns a shared copy of list, in catalogue order of drawing.
+// intern returns a shared copy of list; it does not keep list itself.
 func (g *generator) intern(list []string) []string {
 	if len(list) == 0 {
 		return nil
@@ -256,15 +257,17 @@ func (g *generator) intern(list []string) []string {
 	if g.lists == nil {
 		g.lists = make(map[string][]string)
 	}
-	key := ""
+	var buf [128]byte
+	key := buf[:0]
 	for _, s := range list {
-		key += s + ";"
+		key = append(append(key, s...), ';')
 	}
-	if l, ok := g.lists[key]; ok {
+	if l, ok := g.lists[string(key)]; ok {
 		return l
 	}
-	g.lists[key] = list[:len(list):len(list)]
-	return list
+	l := slices.Clip(slices.Clone(list))
+	g.lists[string(key)] = l
+	return l
 }
 
 // pick returns an index drawn from cumulative-free weights.
@@ -289,16 +292,23 @@ func (g *generator) between(lo, hi time.Duration, unit time.Duration) time.Durat
 	return d.Truncate(unit)
 }
 
-// id formats prefix and i zero-padded to the width of n.
+// id formats prefix and i zero-padded to the width of n-1.
 func id(prefix string, i, n int) string {
-	w := len(strconv.Itoa(max(n-1, 0)))
-	b := make([]byte, 0, len(prefix)+w)
-	b = append(b, prefix...)
-	s := strconv.Itoa(i)
-	for range w - len(s) {
+	var buf [32]byte
+	b := append(buf[:0], prefix...)
+	for range digits(max(n-1, 0)) - digits(i) {
 		b = append(b, '0')
 	}
-	return string(append(b, s...))
+	return string(strconv.AppendInt(b, int64(i), 10))
+}
+
+// digits returns the number of decimal digits of i ≥ 0.
+func digits(i int) int {
+	d := 1
+	for ; i >= 10; i /= 10 {
+		d++
+	}
+	return d
 }
 
 func (g *generator) workers() []paidan.Worker {

@@ -82,21 +82,23 @@ func (l *loader) load(dir string) (*Dataset, error) {
 		return nil, err
 	}
 
+	// An error that stops reading comes after the row errors found so far.
 	ws, err := l.loadWorkers(dir)
-	if err != nil {
-		return nil, err
-	}
 	var tasks []paidan.Task
-	if !l.full() {
-		if tasks, err = l.loadTasks(dir, ws); err != nil {
-			return nil, err
-		}
+	if err == nil && !l.full() {
+		tasks, err = l.loadTasks(dir, ws)
 	}
-	if len(l.errs) > 0 {
-		return nil, errors.Join(l.errs...)
+	if err != nil || len(l.errs) > 0 {
+		return nil, errors.Join(append(l.errs, err)...)
 	}
 
 	b := &paidan.Batch{AsOf: l.opts.AsOf, Tasks: tasks, Workers: ws.list}
+	if len(b.Tasks) == 0 {
+		b.Tasks = nil
+	}
+	if len(b.Workers) == 0 {
+		b.Workers = nil
+	}
 	if b.AsOf.IsZero() {
 		for i := range tasks {
 			if tasks[i].CreatedAt.After(b.AsOf) {
@@ -113,15 +115,18 @@ func (l *loader) load(dir string) (*Dataset, error) {
 type workerSet struct {
 	source   string
 	list     []paidan.Worker
-	lines    []int          // line of each worker in list
-	index    map[string]int // id → position in list
+	ids      *idSet         // the ids of list, in the same order
 	rejected map[string]int // id → line of a rejected row
 }
 
 func (l *loader) loadWorkers(dir string) (*workerSet, error) {
-	ws := &workerSet{index: make(map[string]int), rejected: make(map[string]int)}
+	ws := &workerSet{ids: newIDSet(0), rejected: make(map[string]int)}
+	size := func(n int) {
+		ws.list = make([]paidan.Worker, 0, n)
+		ws.ids = newIDSet(n)
+	}
 	var err error
-	ws.source, err = l.scan(dir, workersTable(), func(r *row) {
+	ws.source, err = l.scan(dir, workersTable(), size, func(r *row) {
 		id := r.name(workerID, true)
 		w := paidan.Worker{
 			Regions:       r.names(workerRegions),
@@ -137,16 +142,15 @@ func (l *loader) loadWorkers(dir string) (*workerSet, error) {
 			r.fail(workerShiftEnd, fmt.Errorf("shift ends before it starts at %s: %w",
 				w.ShiftStart.Format(time.RFC3339), paidan.ErrOutOfRange))
 		}
-		first, dup := ws.index[id]
+		dup := id != "" && ws.ids.find(id) >= 0
 		if r.err == nil && dup {
-			r.fail(workerID, fmt.Errorf("%q already on line %d: %w", id, ws.lines[first], paidan.ErrDuplicateID))
+			r.fail(workerID, duplicate(id, ws.ids))
 		}
 		switch {
 		case r.err == nil:
 			w.ID = paidan.WorkerID(strings.Clone(id))
-			ws.index[string(w.ID)] = len(ws.list)
+			ws.ids.add(string(w.ID), r.line())
 			ws.list = append(ws.list, w)
-			ws.lines = append(ws.lines, r.line())
 		case id != "" && !dup:
 			if _, seen := ws.rejected[id]; !seen {
 				ws.rejected[strings.Clone(id)] = r.line()
@@ -154,6 +158,11 @@ func (l *loader) loadWorkers(dir string) (*workerSet, error) {
 		}
 	})
 	return ws, err
+}
+
+// duplicate returns the error for a row repeating id, which is in ids.
+func duplicate(id string, ids *idSet) error {
+	return fmt.Errorf("%q already on line %d: %w", id, ids.lines[ids.find(id)], paidan.ErrDuplicateID)
 }
 
 // ref resolves the worker id in column c of a task row: it returns the
@@ -164,7 +173,7 @@ func (ws *workerSet) ref(r *row, c int, mustExist bool) paidan.WorkerID {
 	if id == "" {
 		return ""
 	}
-	if i, ok := ws.index[id]; ok {
+	if i := ws.ids.find(id); i >= 0 {
 		return ws.list[i].ID
 	}
 	if line, ok := ws.rejected[id]; ok && mustExist {
@@ -180,8 +189,12 @@ func (ws *workerSet) ref(r *row, c int, mustExist bool) paidan.WorkerID {
 
 func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 	var tasks []paidan.Task
-	lines := make(map[string]int) // id → line of the loaded task
-	_, err := l.scan(dir, tasksTable(), func(r *row) {
+	var ids *idSet
+	size := func(n int) {
+		tasks = make([]paidan.Task, 0, n)
+		ids = newIDSet(n)
+	}
+	_, err := l.scan(dir, tasksTable(), size, func(r *row) {
 		id := r.name(taskID, true)
 		t := paidan.Task{
 			Region:         r.in.name(r.name(taskRegion, true)),
@@ -197,12 +210,12 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 			r.fail(taskDueAt, fmt.Errorf("due before the task was created at %s: %w",
 				t.CreatedAt.Format(time.RFC3339), paidan.ErrOutOfRange))
 		}
-		if first, dup := lines[id]; r.err == nil && dup {
-			r.fail(taskID, fmt.Errorf("%q already on line %d: %w", id, first, paidan.ErrDuplicateID))
+		if r.err == nil && ids.find(id) >= 0 {
+			r.fail(taskID, duplicate(id, ids))
 		}
 		if r.err == nil {
 			t.ID = paidan.TaskID(strings.Clone(id))
-			lines[string(t.ID)] = r.line()
+			ids.add(string(t.ID), r.line())
 			tasks = append(tasks, t)
 		}
 	})
@@ -213,7 +226,7 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 // row; decode reports a bad row through r.fail. scan returns the file name
 // it read, and an error only when reading cannot go on; bad rows go to
 // l.reject. It stops early once the strict error cap is reached.
-func (l *loader) scan(dir string, t table, decode func(r *row)) (string, error) {
+func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *row)) (string, error) {
 	source, recs, closer, err := open(dir, t)
 	if err != nil {
 		return source, err
@@ -227,6 +240,7 @@ func (l *loader) scan(dir string, t table, decode func(r *row)) (string, error) 
 	if err != nil {
 		return source, err
 	}
+	size(recs.rows())
 	r := &row{source: source, t: &t, index: index, recs: recs, in: l.in}
 	for n := 0; !l.full(); n++ {
 		if n%4096 == 0 {

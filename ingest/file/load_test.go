@@ -386,3 +386,64 @@ func TestLoadCancelled(t *testing.T) {
 		t.Fatalf("Load = %v, want context.Canceled", err)
 	}
 }
+
+func TestLoadDuplicateTaskIDs(t *testing.T) {
+	t.Parallel()
+	row := func(id string) string { return id + ",north,,0,31,121,2026-01-05T08:00:00Z,,,\n" }
+	tests := []struct {
+		name  string
+		ids   []string
+		lines []int // lines of the duplicates
+		first []int // lines they repeat
+	}{
+		{"in order", []string{"a", "b", "c"}, nil, nil},
+		{"in order, repeated last", []string{"a", "b", "b", "c"}, []int{4}, []int{3}},
+		{"out of order", []string{"b", "a", "c", "a", "b"}, []int{5, 6}, []int{3, 2}},
+		{"order broken later", []string{"a", "b", "c", "d", "a0", "c", "e", "e"}, []int{7, 9}, []int{4, 8}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tasks := tasksHeader
+			for _, id := range tt.ids {
+				tasks += row(id)
+			}
+			dir := writeDataset(t, map[string]string{"tasks.csv": tasks, "workers.csv": goodWorkers})
+			_, err := file.Load(context.Background(), dir, file.Options{})
+			var lines, first []int
+			for _, ie := range inputErrors(err) {
+				if !errors.Is(ie, paidan.ErrDuplicateID) {
+					t.Errorf("unexpected error %v", ie)
+				}
+				lines = append(lines, ie.Line)
+				var n int
+				if _, err := fmt.Sscanf(ie.Err.Error()[strings.Index(ie.Err.Error(), "line "):], "line %d", &n); err != nil {
+					t.Fatal(err)
+				}
+				first = append(first, n)
+			}
+			if !slices.Equal(lines, tt.lines) || !slices.Equal(first, tt.first) {
+				t.Errorf("duplicates on lines %v of lines %v, want %v of %v", lines, first, tt.lines, tt.first)
+			}
+		})
+	}
+}
+
+func TestLoadKeepsErrorsBeforeAFatalOne(t *testing.T) {
+	t.Parallel()
+	dir := writeDataset(t, map[string]string{
+		"rules.yaml":  "speed_kmh: -1\n",
+		"workers.csv": workersHeader + "W1,north,,-1,0,31,121,,,\n",
+		"tasks.csv":   "id,colour\n",
+	})
+	_, err := file.Load(context.Background(), dir, file.Options{})
+	var got []string
+	for _, ie := range inputErrors(err) {
+		got = append(got, fmt.Sprintf("%s:%d:%d %s", ie.Source, ie.Line, ie.Column, ie.Key))
+	}
+	want := []string{"rules.yaml:1:0 ", "workers.csv:2:4 capacity", "tasks.csv:1:2 colour",
+		"tasks.csv:1:0 region", "tasks.csv:1:0 lat", "tasks.csv:1:0 lon", "tasks.csv:1:0 created_at"}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors at\n%q, want\n%q", got, want)
+	}
+}

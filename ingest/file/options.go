@@ -63,7 +63,8 @@ type Options struct {
 	// SkipInvalid drops invalid rows instead of failing: each dropped row's
 	// error is returned in Dataset.Skipped, and a task pinned to a dropped
 	// worker is dropped too. Errors that concern a whole file (a missing
-	// or unknown column, an unreadable file) still fail the load.
+	// or unknown column, an unreadable file, a bad rules.yaml) still fail
+	// the load.
 	SkipInvalid bool
 
 	// MaxErrors is how many errors a strict load collects before it stops
@@ -74,8 +75,8 @@ type Options struct {
 // Dataset is what Load returns: a batch ready for planning and the rules
 // to plan it with.
 type Dataset struct {
-	// Batch holds the valid tasks and workers in file order. Partition is
-	// "". Tasks and workers with the same skill list (and workers with the
+	// Batch holds the valid tasks and workers in file order; an empty
+	// table gives a nil slice. Partition is "". Tasks and workers with the same skill list (and workers with the
 	// same region list) share one slice: treat them as read-only.
 	Batch *paidan.Batch
 	// Rules are read from rules.yaml, or paidan.DefaultRules when the

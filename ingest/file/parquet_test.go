@@ -147,3 +147,63 @@ func TestLoadParquetUntypedTimestamp(t *testing.T) {
 		t.Errorf("Load = %v, want a created_at syntax error", err)
 	}
 }
+
+func TestLoadParquetRowGroups(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	created := mustTime(t, "2026-01-05T08:30:00Z")
+	var rows []foreignTask
+	var want []paidan.TaskID
+	for i := range 7 {
+		id := string(rune('a' + i))
+		rows = append(rows, foreignTask{CreatedAt: created, Lat: 31, Lon: 121, Region: "north", ID: id})
+		want = append(want, paidan.TaskID(id))
+	}
+	f, err := os.Create(filepath.Join(dir, "tasks.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[foreignTask](f, parquet.MaxRowsPerRowGroup(2))
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if groups := parquetRowGroups(t, filepath.Join(dir, "tasks.parquet")); groups < 2 {
+		t.Fatalf("tasks.parquet has %d row groups, want several", groups)
+	}
+	writeParquet(t, dir, "workers.parquet", []foreignWorker{{ID: "W1", Capacity: 4, Lat: 31, Lon: 121}})
+	ds, err := file.Load(context.Background(), dir, file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []paidan.TaskID
+	for _, task := range ds.Batch.Tasks {
+		got = append(got, task.ID)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("tasks %v, want %v", got, want)
+	}
+}
+
+func parquetRowGroups(tb testing.TB, path string) int {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(pf.RowGroups())
+}

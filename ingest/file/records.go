@@ -28,19 +28,26 @@ type records interface {
 	next() (rec []string, bad *paidan.InputError, err error)
 	// pos returns the 1-based line and column of field i of the last row.
 	pos(i int) (line, col int)
+	// rows returns an upper bound of the number of rows, for sizing.
+	rows() int
 }
 
 // csvRecords reads a CSV file: RFC 4180, comma-separated, header first.
 // A UTF-8 byte order mark before the header is ignored.
 type csvRecords struct {
-	r    *csv.Reader
-	lim  *lineLimiter
-	head []string
+	r     *csv.Reader
+	lim   *lineLimiter
+	head  []string
+	lines int // line breaks in the file
 }
 
-func newCSVRecords(source string, r io.Reader) (*csvRecords, error) {
-	lim := &lineLimiter{r: r, source: source, line: 1}
-	c := &csvRecords{r: csv.NewReader(lim), lim: lim}
+func newCSVRecords(source string, f *os.File) (*csvRecords, error) {
+	lines, err := countLines(f)
+	if err != nil {
+		return nil, err
+	}
+	lim := &lineLimiter{r: f, source: source, line: 1}
+	c := &csvRecords{r: csv.NewReader(lim), lim: lim, lines: lines}
 	head, err := c.r.Read()
 	switch pe, _ := errors.AsType[*csv.ParseError](err); {
 	case err == io.EOF:
@@ -73,6 +80,27 @@ func (c *csvRecords) next() ([]string, *paidan.InputError, error) {
 func (c *csvRecords) pos(i int) (line, col int) {
 	line, _ = c.r.FieldPos(i)
 	return line, i + 1
+}
+
+func (c *csvRecords) rows() int { return c.lines }
+
+// countLines counts the line breaks of f and rewinds it. One fast pass over
+// the file lets the rows be stored without growing a slice.
+func countLines(f *os.File) (int, error) {
+	buf := make([]byte, 1<<16)
+	n := 0
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return n, err
 }
 
 func syntaxError(source string, pe *csv.ParseError) *paidan.InputError {
@@ -122,14 +150,19 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 // nulls as "". The line of a row is its 1-based row number.
 type parquetRecords struct {
 	source string
-	r      *parquet.Reader
+	groups []parquet.RowGroup // row groups not read yet
+	cur    parquet.Rows       // rows of the row group being read
 	head   []string
 	units  []time.Duration // per column: the timestamp unit, 0 if not a timestamp
 	buf    []parquet.Row
-	n, i   int   // rows in buf, next row of buf
-	eof    error // the error that came with the last batch
+	n, i   int // rows in buf, next row of buf
 	row    int
 	rec    []string
+	nrows  int64
+	// text holds the rendered fields of the row, field c at
+	// text[starts[c]:ends[c]].
+	text         []byte
+	starts, ends []int
 }
 
 func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error) {
@@ -142,7 +175,7 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 	if err != nil {
 		return nil, &paidan.InputError{Source: source, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
 	}
-	p = &parquetRecords{source: source, buf: make([]parquet.Row, 256)}
+	p = &parquetRecords{source: source, buf: make([]parquet.Row, 256), nrows: pf.NumRows()}
 	for i, fl := range pf.Schema().Fields() {
 		if !fl.Leaf() || fl.Repeated() {
 			return nil, &paidan.InputError{Source: source, Column: i + 1, Key: fl.Name(),
@@ -158,50 +191,86 @@ func newParquetRecords(source string, f *os.File) (p *parquetRecords, err error)
 		p.units = append(p.units, unit)
 	}
 	p.rec = make([]string, len(p.head))
-	p.r = parquet.NewReader(pf)
+	p.starts = make([]int, len(p.head))
+	p.ends = make([]int, len(p.head))
+	p.groups = pf.RowGroups()
 	return p, nil
 }
 
 func (p *parquetRecords) header() []string { return p.head }
 
+// read fills buf with the next rows, going through the row groups in
+// order. It returns io.EOF after the last row.
+func (p *parquetRecords) read() (int, error) {
+	for {
+		if p.cur == nil {
+			if len(p.groups) == 0 {
+				return 0, io.EOF
+			}
+			p.cur = p.groups[0].Rows()
+			p.groups = p.groups[1:]
+		}
+		n, err := p.cur.ReadRows(p.buf)
+		switch {
+		case err == io.EOF:
+			p.cur.Close()
+			p.cur = nil
+			if n == 0 {
+				continue
+			}
+			return n, nil
+		case n == 0 && err == nil:
+			return 0, io.ErrNoProgress
+		}
+		return n, err
+	}
+}
+
 func (p *parquetRecords) next() (rec []string, bad *paidan.InputError, err error) {
 	defer recoverParquet(p.source, &err)
 	if p.i == p.n {
-		if p.eof != nil {
-			return nil, nil, p.eof
+		n, err := p.read()
+		switch {
+		case n == 0 && err == io.EOF:
+			return nil, nil, err
+		case n == 0:
+			return nil, nil, &paidan.InputError{Source: p.source, Line: p.row + 1, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, err)}
 		}
-		p.n, p.eof = p.r.ReadRows(p.buf)
-		p.i = 0
-		if p.n == 0 {
-			if p.eof == nil {
-				p.eof = io.ErrNoProgress
-			}
-			if p.eof != io.EOF {
-				p.eof = &paidan.InputError{Source: p.source, Line: p.row + 1, Err: fmt.Errorf("%w: %w", paidan.ErrSyntax, p.eof)}
-			}
-			return nil, nil, p.eof
-		}
+		p.n, p.i = n, 0
 	}
 	row := p.buf[p.i]
 	p.i++
 	p.row++
-	clear(p.rec)
+	// Render the row into one buffer and cut the fields from one string:
+	// one allocation per row, as encoding/csv does.
+	p.text = p.text[:0]
+	clear(p.starts)
+	clear(p.ends)
 	for _, v := range row {
 		if c := v.Column(); c >= 0 && c < len(p.rec) {
-			p.rec[c] = valueText(v, p.units[c])
+			p.starts[c] = len(p.text)
+			p.text = appendValueText(p.text, v, p.units[c])
+			p.ends[c] = len(p.text)
 		}
+	}
+	line := string(p.text)
+	for c := range p.rec {
+		p.rec[c] = line[p.starts[c]:p.ends[c]]
 	}
 	return p.rec, nil, nil
 }
 
 func (p *parquetRecords) pos(i int) (line, col int) { return p.row, i + 1 }
 
-// valueText renders a Parquet value as CSV text; unit is the timestamp
-// unit of its column, 0 if it is not a timestamp.
-func valueText(v parquet.Value, unit time.Duration) string {
+func (p *parquetRecords) rows() int { return int(min(p.nrows, 1<<40)) }
+
+// appendValueText appends a Parquet value as CSV text; unit is the
+// timestamp unit of its column, 0 if it is not a timestamp. A null appends
+// nothing.
+func appendValueText(b []byte, v parquet.Value, unit time.Duration) []byte {
 	switch {
 	case v.IsNull():
-		return ""
+		return b
 	case unit != 0 && v.Kind() == parquet.Int64:
 		var t time.Time
 		switch unit {
@@ -212,23 +281,23 @@ func valueText(v parquet.Value, unit time.Duration) string {
 		default:
 			t = time.Unix(0, v.Int64())
 		}
-		return t.UTC().Format(time.RFC3339Nano)
+		return t.UTC().AppendFormat(b, time.RFC3339Nano)
 	}
 	switch v.Kind() {
 	case parquet.ByteArray, parquet.FixedLenByteArray:
-		return string(v.ByteArray())
+		return append(b, v.ByteArray()...)
 	case parquet.Int32:
-		return strconv.FormatInt(int64(v.Int32()), 10)
+		return strconv.AppendInt(b, int64(v.Int32()), 10)
 	case parquet.Int64:
-		return strconv.FormatInt(v.Int64(), 10)
+		return strconv.AppendInt(b, v.Int64(), 10)
 	case parquet.Float:
-		return strconv.FormatFloat(float64(v.Float()), 'g', -1, 32)
+		return strconv.AppendFloat(b, float64(v.Float()), 'g', -1, 32)
 	case parquet.Double:
-		return strconv.FormatFloat(v.Double(), 'g', -1, 64)
+		return strconv.AppendFloat(b, v.Double(), 'g', -1, 64)
 	case parquet.Boolean:
-		return strconv.FormatBool(v.Boolean())
+		return strconv.AppendBool(b, v.Boolean())
 	default:
-		return v.String()
+		return append(b, v.String()...)
 	}
 }
 
