@@ -29,7 +29,7 @@ func ExampleWrite() {
 			{Task: "t2", Region: "north", Reason: paidan.NoSkill, Detail: "no worker with skill forklift", Penalty: 50},
 		},
 		Workers: []paidan.WorkerUsage{{Worker: "w1", Region: "north", Capacity: 3, Assigned: 1}},
-		KPIs: paidan.KPIs{ByRegion: []paidan.RegionSummary{{Region: "north"}}},
+		KPIs:    paidan.KPIs{ByRegion: []paidan.RegionSummary{{Region: "north"}}},
 	}
 	// A Hive-style directory per run, as BI tools read it.
 	dir := filepath.Join(root, "date="+plan.AsOf.Format("2006-01-02"), "run="+plan.RunID)

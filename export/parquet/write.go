@@ -62,7 +62,8 @@ var (
 // Options tunes Write. The zero value is ready to use.
 type Options struct {
 	// RowGroupSize bounds the number of rows in each row group. Zero means
-	// DefaultRowGroupSize; negative values are invalid.
+	// DefaultRowGroupSize; negative values are invalid. A file holds at
+	// most 32767 row groups, so tiny sizes fail on large plans.
 	RowGroupSize int
 	// Version is the paidan version recorded in the metadata and manifest,
 	// e.g. the CLI's build version. Empty means "unknown".
@@ -123,24 +124,27 @@ type File struct {
 	SHA256 string `json:"sha256"` // hex SHA-256 of the file's bytes
 }
 
-// Write exports plan as four Parquet files and a manifest into dir, creating
-// dir (and its parents) if needed and syncing dir's parent. dir is any path the caller chooses, e.g.
-// a Hive-style "date=2026-11-26/run=<id>" under an export root.
+// Write exports plan as four Parquet files and a manifest into dir. It
+// creates dir and its parents if needed, and syncs dir's parent. dir is any
+// path the caller chooses, e.g. a Hive-style "date=2026-11-26/run=<id>"
+// under an export root.
 //
 // The files are AssignmentsFile, UnassignedFile, WorkersFile and
 // SummaryFile (see the row types for their columns), with rows in plan
 // order, zstd compression, data pages of version 1, row groups of at most
 // Options.RowGroupSize rows, and the Meta* key-value metadata. Their bytes
-// depend only on the plan and Options.Version.
+// depend only on the plan, Options.RowGroupSize and Options.Version.
 //
 // Write is atomic per directory: every file is written to a hidden
 // temporary file in dir, synced, and renamed into place; an existing
 // manifest.json is removed before the first rename, and the new one is
 // written last, followed by a sync of dir. A reader that sees manifest.json
 // therefore sees complete files matching it. On error no temporary file
-// remains and dir holds no manifest.json; data files renamed before the
-// error may remain and are stale. ctx is checked between batches of rows
-// until the renames start; after that Write finishes.
+// remains. An error before the renames (bad input, ctx, a failed write)
+// leaves dir as it was, so a previous export in it stays complete; an
+// error during them leaves dir without manifest.json. ctx is checked
+// between batches of rows until the renames start; after that Write
+// finishes.
 //
 // The error wraps ErrInvalidOptions, ErrInvalidPlan, ctx.Err() or the
 // failing file operation. Concurrent calls on different directories are
@@ -174,6 +178,7 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 		parquetgo.Compression(&zstd.Codec{}),
 		parquetgo.DataPageVersion(1),
 		parquetgo.MaxRowsPerRowGroup(int64(opts.rowGroupSize())),
+		parquetgo.DictionaryMaxBytes(dictionaryMaxBytes),
 		parquetgo.KeyValueMetadata(MetaRunID, plan.RunID),
 		parquetgo.KeyValueMetadata(MetaPartition, plan.Partition),
 		parquetgo.KeyValueMetadata(MetaRulesHash, plan.RulesHash),
@@ -270,21 +275,16 @@ func validatePlan(p *paidan.Plan) error {
 	}
 	var probe SummaryRow
 	known := func(r paidan.Reason) bool { return probe.reasonCount(r) != nil }
-	text := func(what string, ss ...string) error {
-		for _, s := range ss {
-			if !utf8.ValidString(s) {
-				return fmt.Errorf("%w: %s: %q is not valid UTF-8", ErrInvalidPlan, what, s)
-			}
-		}
-		return nil
+	notUTF8 := func(what string, i int, s string) error {
+		return fmt.Errorf("%w: %s %d: %q is not valid UTF-8", ErrInvalidPlan, what, i, s)
 	}
-	if err := text("plan", p.RunID, p.Partition, p.Solver.Algorithm, p.RulesHash, p.InputHash); err != nil {
-		return err
+	if s, bad := invalidUTF8(p.RunID, p.Partition, p.Solver.Algorithm, p.RulesHash, p.InputHash); bad {
+		return fmt.Errorf("%w: plan: %q is not valid UTF-8", ErrInvalidPlan, s)
 	}
 	for i := range p.Assignments {
 		a := &p.Assignments[i]
-		if err := text(fmt.Sprintf("assignment %d", i), string(a.Task), string(a.Worker), a.Region); err != nil {
-			return err
+		if s, bad := invalidUTF8(string(a.Task), string(a.Worker), a.Region); bad {
+			return notUTF8("assignment", i, s)
 		}
 	}
 	for i := range p.Unassigned {
@@ -292,20 +292,20 @@ func validatePlan(p *paidan.Plan) error {
 		if !known(u.Reason) {
 			return fmt.Errorf("%w: unassigned task %q: reason %d has no code", ErrInvalidPlan, u.Task, u.Reason)
 		}
-		if err := text(fmt.Sprintf("unassigned %d", i), string(u.Task), u.Region, u.Detail); err != nil {
-			return err
+		if s, bad := invalidUTF8(string(u.Task), u.Region, u.Detail); bad {
+			return notUTF8("unassigned", i, s)
 		}
 	}
 	for i := range p.Workers {
 		w := &p.Workers[i]
-		if err := text(fmt.Sprintf("worker %d", i), string(w.Worker), w.Region); err != nil {
-			return err
+		if s, bad := invalidUTF8(string(w.Worker), w.Region); bad {
+			return notUTF8("worker", i, s)
 		}
 	}
 	summaries := []paidan.Summary{p.KPIs.Overall}
-	for _, r := range p.KPIs.ByRegion {
-		if err := text("region summary", r.Region); err != nil {
-			return err
+	for i, r := range p.KPIs.ByRegion {
+		if s, bad := invalidUTF8(r.Region); bad {
+			return notUTF8("region summary", i, s)
 		}
 		summaries = append(summaries, r.Summary)
 	}
@@ -319,11 +319,26 @@ func validatePlan(p *paidan.Plan) error {
 	return nil
 }
 
+// invalidUTF8 returns the first of ss that is not valid UTF-8.
+func invalidUTF8(ss ...string) (string, bool) {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return s, true
+		}
+	}
+	return "", false
+}
+
 // stagedFile is a complete data file waiting under its temporary name.
 type stagedFile struct {
 	temp string // path of the temporary file; "" if none was created
 	file File
 }
+
+// dictionaryMaxBytes bounds each dictionary-encoded column's dictionary
+// per row group, as parquet-mr's default dictionary page size does; past
+// it, the column continues in PLAIN encoding.
+const dictionaryMaxBytes = 1 << 20
 
 // fileMode is the permission of every file Write creates: readable by the
 // BI tools of other users.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -708,4 +709,50 @@ func TestOptionsValidate(t *testing.T) {
 			t.Errorf("Validate(%+v) = %v, want ok %v", tt.opts, err, tt.ok)
 		}
 	}
+}
+
+// TestWriteDictionaryFallback writes more distinct details than a
+// dictionary holds, so that the column switches to PLAIN pages mid row
+// group (the switch happens at a page boundary, after about 64k values),
+// and reads every value back.
+func TestWriteDictionaryFallback(t *testing.T) {
+	t.Parallel()
+	plan := fixture.Plan()
+	base := plan.Unassigned[0]
+	plan.Unassigned = nil
+	for i := range 80_000 {
+		u := base
+		u.Task = paidan.TaskID(fmt.Sprintf("t%05d", i))
+		u.Detail = fmt.Sprintf("%05d: no worker with skill forklift", i)
+		plan.Unassigned = append(plan.Unassigned, u)
+	}
+	dir := t.TempDir()
+	if _, err := parquet.Write(context.Background(), dir, plan, testOptions()); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	got := readRows[parquet.UnassignedRow](t, dir, parquet.UnassignedFile)
+	if len(got) != len(plan.Unassigned) {
+		t.Fatalf("read %d rows, want %d", len(got), len(plan.Unassigned))
+	}
+	for i, r := range got {
+		if want := plan.Unassigned[i]; r.TaskID != string(want.Task) || r.Detail != want.Detail {
+			t.Fatalf("row %d: %s %q, want %s %q", i, r.TaskID, r.Detail, want.Task, want.Detail)
+		}
+	}
+	f := openFile(t, filepath.Join(dir, parquet.UnassignedFile))
+	encodings := map[format.Encoding]bool{}
+	for _, c := range f.Metadata().RowGroups[0].Columns {
+		if c.MetaData.PathInSchema[0] != "detail" {
+			continue
+		}
+		for _, s := range c.MetaData.EncodingStats {
+			if s.PageType == format.DataPage {
+				encodings[s.Encoding] = true
+			}
+		}
+	}
+	if !encodings[format.RLEDictionary] || !encodings[format.Plain] {
+		t.Errorf("detail data page encodings = %v, want both RLE_DICTIONARY and PLAIN", encodings)
+	}
+	checkPages(t, filepath.Join(dir, parquet.UnassignedFile))
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,11 +20,13 @@ import (
 	"github.com/paidan/paidan/export/parquet/internal/fixture"
 )
 
-// writeExport writes plan with export/parquet into a new directory.
-func writeExport(t *testing.T, plan *paidan.Plan) string {
+// writeExport writes plan with export/parquet into a new directory, in row
+// groups of rowGroupSize rows (0: the default).
+func writeExport(t *testing.T, plan *paidan.Plan, rowGroupSize int) string {
 	t.Helper()
 	dir := t.TempDir()
-	if _, err := parquet.Write(context.Background(), dir, plan, parquet.Options{Version: "test", RowGroupSize: 2}); err != nil {
+	opts := parquet.Options{Version: "test", RowGroupSize: rowGroupSize}
+	if _, err := parquet.Write(context.Background(), dir, plan, opts); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	return dir
@@ -41,7 +44,7 @@ func openDuckDB(t *testing.T) *sql.DB {
 
 func TestRunFixture(t *testing.T) {
 	t.Parallel()
-	dir := writeExport(t, fixture.Plan())
+	dir := writeExport(t, fixture.Plan(), 2)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{dir}, &out); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
@@ -62,13 +65,13 @@ func TestRunFixture(t *testing.T) {
 // parquet-go's.
 func TestDuckDBValues(t *testing.T) {
 	t.Parallel()
-	dir := writeExport(t, fixture.Plan())
+	dir := writeExport(t, fixture.Plan(), 2)
 	db := openDuckDB(t)
 	src := func(name string) string { return "read_parquet(" + lit(filepath.Join(dir, name)) + ")" }
 
 	var asOf time.Time
 	var region sql.NullString
-	if err := db.QueryRow("SELECT as_of, region FROM " + src("summary.parquet") + " WHERE scope = 'overall'").Scan(&asOf, &region); err != nil {
+	if err := db.QueryRow("SELECT as_of, region FROM "+src("summary.parquet")+" WHERE scope = 'overall'").Scan(&asOf, &region); err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Date(2026, 11, 26, 1, 30, 0, 123456000, time.UTC); !asOf.Equal(want) || region.Valid {
@@ -188,7 +191,7 @@ func TestRunMismatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			dir := writeExport(t, tt.plan())
+			dir := writeExport(t, tt.plan(), 2)
 			if tt.tamper != nil {
 				tt.tamper(t, dir)
 			}
@@ -211,5 +214,43 @@ func TestRunUsage(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{t.TempDir()}, &bytes.Buffer{}); err == nil || errors.Is(err, errMismatch) {
 		t.Errorf("run on a directory without manifest: err = %v, want a read error", err)
+	}
+}
+
+// TestDuckDBDictionaryFallback has DuckDB read a detail column that starts
+// dictionary-encoded and continues in PLAIN pages within one column chunk.
+func TestDuckDBDictionaryFallback(t *testing.T) {
+	t.Parallel()
+	const n = 80_000
+	plan := fixture.Plan()
+	base := plan.Unassigned[0]
+	plan.Unassigned = nil
+	for i := range n {
+		u := base
+		u.Task = paidan.TaskID(fmt.Sprintf("t%05d", i))
+		u.Detail = fmt.Sprintf("%05d: no worker with skill forklift", i)
+		plan.Unassigned = append(plan.Unassigned, u)
+	}
+	// Keep the summary in step so that the cross-checks hold.
+	plan.KPIs.Overall.Unassigned = n
+	plan.KPIs.Overall.UnassignedByReason = map[paidan.Reason]int{paidan.NoSkill: n}
+	plan.KPIs.Overall.TotalCost = 34.5 + n*base.Penalty
+	plan.KPIs.ByRegion[0].Unassigned = n
+	plan.KPIs.ByRegion[1].Unassigned = 0
+	dir := writeExport(t, plan, 0)
+
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{dir}, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	var distinct int
+	var last string
+	err := openDuckDB(t).QueryRow("SELECT count(DISTINCT detail), max_by(detail, task_id) FROM read_parquet("+
+		lit(filepath.Join(dir, "unassigned.parquet"))+")").Scan(&distinct, &last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%05d: no worker with skill forklift", n-1); distinct != n || last != want {
+		t.Errorf("DuckDB reads %d distinct details, last %q; want %d, %q", distinct, last, n, want)
 	}
 }

@@ -1,10 +1,12 @@
 // Command sample writes the export/parquet test fixture plan into a
-// directory, for checks that read the files with other tools (see
-// scripts/duckdb-check):
+// directory with export/parquet, for checks that read the files with other
+// tools (see scripts/duckdb-check). From export/parquet/duckdbcheck:
 //
-//	go run ./export/parquet/internal/sample [-row-group-size N] DIR
+//	go run ./sample [-row-group-size N] DIR
 //
-// It prints the manifest to stdout.
+// It prints the manifest to stdout. It lives in the duckdbcheck module, not
+// in paidan's, because it is a development tool: paidan's export layer
+// imports nothing of its own but the root package.
 package main
 
 import (
