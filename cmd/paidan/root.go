@@ -40,6 +40,10 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newPlanCmd(),
 		newExplainCmd(),
 		newRegressCmd(),
+		newRunCmd(),
+		newScheduleCmd(),
+		newSeedCmd(),
+		newExportCmd(),
 	)
 	return root
 }
