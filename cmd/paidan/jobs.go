@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/export/parquet"
 	"github.com/paidan/paidan/ingest/file"
 	"github.com/paidan/paidan/jobs"
-	"github.com/paidan/paidan/export/parquet"
 	jobsparquet "github.com/paidan/paidan/jobs/parquet"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
 )

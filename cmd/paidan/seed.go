@@ -1,17 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"github.com/spf13/cobra"
 
-	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/ingest/file"
+	jobspg "github.com/paidan/paidan/jobs/postgres"
 )
 
 func newSeedCmd() *cobra.Command {
@@ -60,7 +57,7 @@ what the dataset describes. --keep-times stores them as they are.`,
 				shift = time.Since(b.AsOf).Round(time.Second)
 			}
 			start = time.Now()
-			workers, tasks, err := seed(ctx, conn, b, shift)
+			workers, tasks, err := jobspg.Seed(ctx, conn, b, shift)
 			if err != nil {
 				return fmt.Errorf("seed partition %q: %w", partition, scrub(err, dsnOf(*db)))
 			}
@@ -77,101 +74,4 @@ what the dataset describes. --keep-times stores them as they are.`,
 	fl.StringVar(&partition, "partition", "", "partition to seed (default: the dataset directory's name)")
 	fl.BoolVar(&keepTimes, "keep-times", false, "store the dataset's times unchanged")
 	return cmd
-}
-
-// The seed statements: COPY into temporary tables shaped like the targets,
-// then one INSERT … ON CONFLICT DO NOTHING each.
-const (
-	seedTempSQL = `CREATE TEMPORARY TABLE seed_worker (LIKE paidan.worker INCLUDING DEFAULTS) ON COMMIT DROP;
-CREATE TEMPORARY TABLE seed_task (LIKE paidan.task INCLUDING DEFAULTS) ON COMMIT DROP`
-	seedWorkerCopySQL = `COPY seed_worker (id, partition, regions, skills, capacity, lat, lon, shift_start, shift_end, max_distance_km) FROM STDIN`
-	seedTaskCopySQL   = `COPY seed_task (id, partition, region, skills, priority, lat, lon, created_at, due_at, pinned_worker, previous_worker) FROM STDIN`
-	seedWorkerSQL     = `INSERT INTO paidan.worker (id, partition, regions, skills, capacity, lat, lon, shift_start, shift_end, max_distance_km)
-SELECT id, partition, regions, skills, capacity, lat, lon, shift_start, shift_end, max_distance_km FROM seed_worker
-ON CONFLICT (id) DO NOTHING`
-	seedTaskSQL = `INSERT INTO paidan.task (id, partition, region, skills, priority, lat, lon, created_at, due_at, pinned_worker, previous_worker)
-SELECT id, partition, region, skills, priority, lat, lon, created_at, due_at, pinned_worker, previous_worker FROM seed_task
-ON CONFLICT (id) DO NOTHING`
-)
-
-// seed inserts b's workers and tasks, their times moved by shift, in one
-// transaction, and returns how many of each were new.
-func seed(ctx context.Context, db *sqlx.DB, b *paidan.Batch, shift time.Duration) (workers, tasks int64, err error) {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, seedTempSQL); err != nil {
-		return 0, 0, err
-	}
-	at := func(t time.Time) any {
-		if t.IsZero() {
-			return nil
-		}
-		return t.Add(shift)
-	}
-	str := func(s paidan.WorkerID) any {
-		if s == "" {
-			return nil
-		}
-		return string(s)
-	}
-	err = copyIn(ctx, tx, seedWorkerCopySQL, len(b.Workers), func(i int) []any {
-		w := &b.Workers[i]
-		return []any{string(w.ID), b.Partition, pq.Array(nonNil(w.Regions)), pq.Array(nonNil(w.Skills)), w.Remaining(),
-			w.Location.Lat, w.Location.Lon, at(w.ShiftStart), at(w.ShiftEnd), w.MaxDistanceKm}
-	})
-	if err != nil {
-		return 0, 0, fmt.Errorf("copy workers: %w", err)
-	}
-	err = copyIn(ctx, tx, seedTaskCopySQL, len(b.Tasks), func(i int) []any {
-		t := &b.Tasks[i]
-		return []any{string(t.ID), b.Partition, t.Region, pq.Array(nonNil(t.Skills)), t.Priority,
-			t.Location.Lat, t.Location.Lon, at(t.CreatedAt), at(t.DueAt), str(t.PinnedWorker), str(t.PreviousWorker)}
-	})
-	if err != nil {
-		return 0, 0, fmt.Errorf("copy tasks: %w", err)
-	}
-	if workers, err = execCount(ctx, tx, seedWorkerSQL); err != nil {
-		return 0, 0, fmt.Errorf("insert workers: %w", err)
-	}
-	if tasks, err = execCount(ctx, tx, seedTaskSQL); err != nil {
-		return 0, 0, fmt.Errorf("insert tasks: %w", err)
-	}
-	return workers, tasks, tx.Commit()
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-// copyIn streams n rows into a COPY … FROM STDIN statement: a prepared
-// statement in tx, one Exec per row, and a final Exec that flushes.
-func copyIn(ctx context.Context, tx *sqlx.Tx, copySQL string, n int, row func(i int) []any) error {
-	stmt, err := tx.PrepareContext(ctx, copySQL)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for i := range n {
-		if _, err := stmt.ExecContext(ctx, row(i)...); err != nil {
-			return err
-		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		return err
-	}
-	return stmt.Close()
-}
-
-func execCount(ctx context.Context, tx *sqlx.Tx, query string) (int64, error) {
-	res, err := tx.ExecContext(ctx, query)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
 }
