@@ -31,6 +31,11 @@ var (
 	// run id is never retried; the next run reloads the partition, so
 	// nothing is assigned twice either way.
 	ErrOutcomeUnknown = errors.New("jobs: write-back outcome unknown")
+	// ErrRetryable: the writer's transaction was rolled back by the
+	// database for a reason that may not recur (a deadlock with another
+	// transaction, a serialization failure). Nothing was written; the
+	// runner retries the write-back.
+	ErrRetryable = errors.New("jobs: write-back rolled back, retryable")
 )
 
 // Source loads what a run plans.
@@ -55,8 +60,9 @@ type WriteResult struct {
 type PlanWriter interface {
 	// Apply writes plan back in one transaction and records run as
 	// applied. It returns an error wrapping ErrAlreadyApplied when the run
-	// id was applied before; on any other error nothing was written, or
-	// the commit's outcome is unknown.
+	// id was applied before, one wrapping ErrRetryable when the database
+	// rolled it back and a retry may succeed; on any other error nothing
+	// was written, or the commit's outcome is unknown.
 	Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*WriteResult, error)
 	// WasApplied reports whether run id was applied.
 	WasApplied(ctx context.Context, runID string) (bool, error)
@@ -136,6 +142,9 @@ type Runner struct {
 	NewRunID func(partition string) string
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
+	// WriteRetries is how many times a write-back that failed with
+	// ErrRetryable is tried again. Zero means 3; negative means none.
+	WriteRetries int
 	// RecordTimeout bounds recording a failed run and looking up an
 	// unknown commit outcome, which use a context detached from the run's
 	// (context.WithoutCancel). Zero means 10 seconds.
@@ -196,6 +205,13 @@ func (r *Runner) logger() *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return r.Logger
+}
+
+func (r *Runner) writeRetries() int {
+	if r.WriteRetries == 0 {
+		return 3
+	}
+	return max(r.WriteRetries, 0)
 }
 
 func (r *Runner) recordTimeout() time.Duration {
@@ -381,10 +397,16 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 		return
 	}
 	var wr *WriteResult
-	err = r.stage(res, log, StageWrite, func() (err error) {
-		wr, err = r.Writer.Apply(ctx, record, plan, batch)
-		return err
-	})
+	for attempt := 0; ; attempt++ {
+		err = r.stage(res, log, StageWrite, func() (err error) {
+			wr, err = r.Writer.Apply(ctx, record, plan, batch)
+			return err
+		})
+		if !errors.Is(err, ErrRetryable) || attempt >= r.writeRetries() || ctx.Err() != nil {
+			break
+		}
+		log.Warn("write-back rolled back; retrying", "stage", StageWrite, "attempt", attempt+1, "err", err)
+	}
 	if err != nil {
 		applied, why := r.resolve(ctx, res, log, record, err)
 		if !applied {

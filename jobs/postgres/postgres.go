@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/paidan/paidan"
 	exportpg "github.com/paidan/paidan/export/postgres"
@@ -71,10 +72,16 @@ func (w *Writer) Record(ctx context.Context, run paidan.Run) error {
 }
 
 // mapApplied makes export/postgres.ErrAlreadyApplied match
-// jobs.ErrAlreadyApplied as well.
+// jobs.ErrAlreadyApplied as well, and a deadlock (SQLSTATE 40P01) or
+// serialization failure (40001), which roll the transaction back,
+// jobs.ErrRetryable.
 func mapApplied(err error) error {
-	if errors.Is(err, exportpg.ErrAlreadyApplied) {
+	var pqErr *pq.Error
+	switch {
+	case errors.Is(err, exportpg.ErrAlreadyApplied):
 		return fmt.Errorf("%w: %w", jobs.ErrAlreadyApplied, err)
+	case errors.As(err, &pqErr) && (pqErr.Code == "40P01" || pqErr.Code == "40001"):
+		return fmt.Errorf("%w: %w", jobs.ErrRetryable, err)
 	}
 	return err
 }
