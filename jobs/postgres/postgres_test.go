@@ -97,9 +97,9 @@ func TestConcurrentSchedulers(t *testing.T) {
 
 	mutate := func() {
 		for _, q := range []string{
-			`UPDATE paidan.task SET status = 'cancelled' WHERE id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'pending' ORDER BY random() LIMIT 3)`,
+			`UPDATE paidan.task SET status = 'cancelled' WHERE status = 'pending' AND id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'pending' ORDER BY random() LIMIT 3)`,
 			`UPDATE paidan.task SET priority = priority + 1 WHERE id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'pending' ORDER BY random() LIMIT 3)`,
-			`UPDATE paidan.worker SET capacity = load WHERE id IN (SELECT id FROM paidan.worker WHERE partition = 'city' AND active AND capacity > load ORDER BY random() LIMIT 1)`,
+			`UPDATE paidan.worker SET capacity = load WHERE active AND id IN (SELECT id FROM paidan.worker WHERE partition = 'city' AND active AND capacity > load ORDER BY random() LIMIT 1)`,
 			`UPDATE paidan.worker SET active = false WHERE id IN (SELECT id FROM paidan.worker WHERE partition = 'city' AND active ORDER BY random() LIMIT 1)`,
 		} {
 			if _, err := admin.ExecContext(context.Background(), q); err != nil {
@@ -114,8 +114,8 @@ func TestConcurrentSchedulers(t *testing.T) {
 	deadlocks := 0
 	business := func() {
 		for _, q := range []string{
-			`UPDATE paidan.task SET status = 'pending' WHERE id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'assigned' ORDER BY random() LIMIT 20)`,
-			`UPDATE paidan.task SET status = 'done' WHERE id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'assigned' ORDER BY random() LIMIT 10)`,
+			`UPDATE paidan.task SET status = 'pending' WHERE status = 'assigned' AND id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'assigned' ORDER BY random() LIMIT 20)`,
+			`UPDATE paidan.task SET status = 'done' WHERE status = 'assigned' AND id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'assigned' ORDER BY random() LIMIT 10)`,
 			`UPDATE paidan.worker SET capacity = capacity + 2 WHERE partition = 'city'`,
 		} {
 			var pqErr *pq.Error
