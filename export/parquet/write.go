@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -54,8 +55,9 @@ var (
 	// ErrInvalidOptions reports an Options value that Validate rejects.
 	ErrInvalidOptions = errors.New("parquet: invalid options")
 	// ErrInvalidPlan reports a plan that cannot be exported: nil, without a
-	// run id, with a reason that has no stable code, or with a string that
-	// is not valid UTF-8.
+	// run id, with a reason that has no stable code, with a string that is
+	// not valid UTF-8 (the error also wraps paidan.ErrInvalidUTF8) or with
+	// a NaN or infinite number (the error also wraps paidan.ErrNotFinite).
 	ErrInvalidPlan = errors.New("parquet: invalid plan")
 )
 
@@ -265,7 +267,10 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 // asOf returns the plan's AsOf as the files store it.
 func asOf(p *paidan.Plan) time.Time { return p.AsOf.UTC().Truncate(time.Microsecond) }
 
-// validatePlan checks what Write relies on before any file is created.
+// validatePlan checks what Write relies on before any file is created:
+// every reason has a code, every string is valid UTF-8 (Parquet STRING
+// columns must be) and every number is finite (a NaN would poison BI
+// aggregates).
 func validatePlan(p *paidan.Plan) error {
 	if p == nil {
 		return fmt.Errorf("%w: nil plan", ErrInvalidPlan)
@@ -275,16 +280,30 @@ func validatePlan(p *paidan.Plan) error {
 	}
 	var probe SummaryRow
 	known := func(r paidan.Reason) bool { return probe.reasonCount(r) != nil }
-	notUTF8 := func(what string, i int, s string) error {
-		return fmt.Errorf("%w: %s %d: %q is not valid UTF-8", ErrInvalidPlan, what, i, s)
+	check := func(what string, i int, ss []string, fs []float64) error {
+		for _, s := range ss {
+			if !utf8.ValidString(s) {
+				return fmt.Errorf("%w: %s %d: %q: %w", ErrInvalidPlan, what, i, s, paidan.ErrInvalidUTF8)
+			}
+		}
+		for _, f := range fs {
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("%w: %s %d: %v: %w", ErrInvalidPlan, what, i, f, paidan.ErrNotFinite)
+			}
+		}
+		return nil
 	}
-	if s, bad := invalidUTF8(p.RunID, p.Partition, p.Solver.Algorithm, p.RulesHash, p.InputHash); bad {
-		return fmt.Errorf("%w: plan: %q is not valid UTF-8", ErrInvalidPlan, s)
+	if err := check("plan", 0,
+		[]string{p.RunID, p.Partition, p.Solver.Algorithm, p.RulesHash, p.InputHash},
+		[]float64{p.Objective, p.Resolution}); err != nil {
+		return err
 	}
 	for i := range p.Assignments {
 		a := &p.Assignments[i]
-		if s, bad := invalidUTF8(string(a.Task), string(a.Worker), a.Region); bad {
-			return notUTF8("assignment", i, s)
+		if err := check("assignment", i,
+			[]string{string(a.Task), string(a.Worker), a.Region},
+			[]float64{a.DistanceKm, a.Cost.Travel, a.Cost.Balance, a.Cost.Stability}); err != nil {
+			return err
 		}
 	}
 	for i := range p.Unassigned {
@@ -292,41 +311,29 @@ func validatePlan(p *paidan.Plan) error {
 		if !known(u.Reason) {
 			return fmt.Errorf("%w: unassigned task %q: reason %d has no code", ErrInvalidPlan, u.Task, u.Reason)
 		}
-		if s, bad := invalidUTF8(string(u.Task), u.Region, u.Detail); bad {
-			return notUTF8("unassigned", i, s)
+		if err := check("unassigned", i, []string{string(u.Task), u.Region, u.Detail}, []float64{u.Penalty}); err != nil {
+			return err
 		}
 	}
 	for i := range p.Workers {
 		w := &p.Workers[i]
-		if s, bad := invalidUTF8(string(w.Worker), w.Region); bad {
-			return notUTF8("worker", i, s)
+		if err := check("worker", i, []string{string(w.Worker), w.Region}, nil); err != nil {
+			return err
 		}
 	}
-	summaries := []paidan.Summary{p.KPIs.Overall}
-	for i, r := range p.KPIs.ByRegion {
-		if s, bad := invalidUTF8(r.Region); bad {
-			return notUTF8("region summary", i, s)
+	summaries := append([]paidan.RegionSummary{{Summary: p.KPIs.Overall}}, p.KPIs.ByRegion...)
+	for i, r := range summaries {
+		if err := check("summary row", i, []string{r.Region},
+			[]float64{r.TotalCost, r.MeanCost, r.DistanceP50, r.DistanceP90, r.UtilizationP50, r.UtilizationP90}); err != nil {
+			return err
 		}
-		summaries = append(summaries, r.Summary)
-	}
-	for _, s := range summaries {
-		for r := range s.UnassignedByReason {
-			if !known(r) {
-				return fmt.Errorf("%w: summary counts reason %d, which has no code", ErrInvalidPlan, r)
+		for reason := range r.UnassignedByReason {
+			if !known(reason) {
+				return fmt.Errorf("%w: summary row %d counts reason %d, which has no code", ErrInvalidPlan, i, reason)
 			}
 		}
 	}
 	return nil
-}
-
-// invalidUTF8 returns the first of ss that is not valid UTF-8.
-func invalidUTF8(ss ...string) (string, bool) {
-	for _, s := range ss {
-		if !utf8.ValidString(s) {
-			return s, true
-		}
-	}
-	return "", false
 }
 
 // stagedFile is a complete data file waiting under its temporary name.
@@ -352,7 +359,8 @@ func identity[T any](_ *paidan.Plan, row *T) T { return *row }
 
 // writeTemp writes one Parquet file of the rows toRow makes from items to a
 // temporary file in dir.
-func writeTemp[In, Row any](ctx context.Context, dir, name string, items []In, toRow func(*paidan.Plan, *In) Row, plan *paidan.Plan, config []parquetgo.WriterOption) (stagedFile, error) {
+func writeTemp[In, Row any](ctx context.Context, dir, name string, items []In,
+	toRow func(*paidan.Plan, *In) Row, plan *paidan.Plan, config []parquetgo.WriterOption) (stagedFile, error) {
 	s, err := writeTempFile(dir, name, func(out io.Writer) error {
 		w := parquetgo.NewGenericWriter[Row](out, config...)
 		batch := make([]Row, 0, min(batchRows, len(items)))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -629,7 +630,7 @@ func TestWriteInvalid(t *testing.T) {
 		name   string
 		plan   func() *paidan.Plan
 		opts   parquet.Options
-		target error
+		target error // besides ErrInvalidPlan, unless it is ErrInvalidOptions
 	}{
 		{"nil plan", func() *paidan.Plan { return nil }, parquet.Options{}, parquet.ErrInvalidPlan},
 		{"empty run id", func() *paidan.Plan {
@@ -656,7 +657,7 @@ func TestWriteInvalid(t *testing.T) {
 			p := fixture.Plan()
 			p.Unassigned[1].Detail = "full \xff"
 			return p
-		}, parquet.Options{}, parquet.ErrInvalidPlan},
+		}, parquet.Options{}, paidan.ErrInvalidUTF8},
 		{"invalid UTF-8 worker", func() *paidan.Plan {
 			p := fixture.Plan()
 			p.Assignments[0].Worker = "w\xc3"
@@ -667,6 +668,26 @@ func TestWriteInvalid(t *testing.T) {
 			p.KPIs.ByRegion[0].Region = "\xfe"
 			return p
 		}, parquet.Options{}, parquet.ErrInvalidPlan},
+		{"NaN mean cost", func() *paidan.Plan {
+			p := fixture.Plan()
+			p.KPIs.ByRegion[1].MeanCost = math.NaN()
+			return p
+		}, parquet.Options{}, paidan.ErrNotFinite},
+		{"infinite distance", func() *paidan.Plan {
+			p := fixture.Plan()
+			p.Assignments[2].DistanceKm = math.Inf(1)
+			return p
+		}, parquet.Options{}, paidan.ErrNotFinite},
+		{"NaN penalty", func() *paidan.Plan {
+			p := fixture.Plan()
+			p.Unassigned[4].Penalty = math.NaN()
+			return p
+		}, parquet.Options{}, paidan.ErrNotFinite},
+		{"infinite objective", func() *paidan.Plan {
+			p := fixture.Plan()
+			p.Objective = math.Inf(-1)
+			return p
+		}, parquet.Options{}, paidan.ErrNotFinite},
 		{"negative row group size", fixture.Plan, parquet.Options{RowGroupSize: -1}, parquet.ErrInvalidOptions},
 	}
 	for _, tt := range tests {
@@ -674,8 +695,14 @@ func TestWriteInvalid(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "out")
 			_, err := parquet.Write(context.Background(), dir, tt.plan(), tt.opts)
-			if !errors.Is(err, tt.target) {
-				t.Errorf("err = %v, want %v", err, tt.target)
+			wants := []error{tt.target}
+			if tt.target != parquet.ErrInvalidOptions {
+				wants = append(wants, parquet.ErrInvalidPlan)
+			}
+			for _, want := range wants {
+				if !errors.Is(err, want) {
+					t.Errorf("err = %v, want %v", err, want)
+				}
 			}
 			if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("directory was created (stat err %v)", err)
