@@ -81,6 +81,18 @@ type ApplyResult struct {
 	RunID     string
 	Assigned  int        // assignments written
 	Conflicts []Conflict // assignments refused, in task order
+	Stats     ApplyStats
+}
+
+// ApplyStats is where a write-back spent its time, by stage, as seen by the
+// client (round trips included). The stages add up to the whole Apply but
+// for the checks before the transaction.
+type ApplyStats struct {
+	Copy   time.Duration // begin, claim the run, COPY into the temporary table, ANALYZE it
+	Lock   time.Duration // lock the plan's workers (includes waiting for them)
+	Assign time.Duration // the task UPDATE with its checks, triggers and foreign keys
+	Record time.Duration // insert the assignments, read the conflicts, finish the run
+	Commit time.Duration
 }
 
 // ConflictCounts returns the number of conflicts of each kind; kinds without
@@ -136,6 +148,8 @@ func Apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, 
 }
 
 func apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, partition string, rows []assignmentRow) (*ApplyResult, error) {
+	res := &ApplyResult{RunID: run.ID}
+	lap := stopwatch()
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -151,22 +165,22 @@ func apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, 
 	if err := copyRows(ctx, tx, rows); err != nil {
 		return nil, err
 	}
-	for _, step := range []struct{ name, sql string }{
-		{"analyze", applyAnalyzeSQL},
-		{"lock workers", applyLockWorkersSQL},
-	} {
-		if _, err := tx.ExecContext(ctx, step.sql); err != nil {
-			return nil, fmt.Errorf("%s: %w", step.name, err)
-		}
+	if _, err := tx.ExecContext(ctx, applyAnalyzeSQL); err != nil {
+		return nil, fmt.Errorf("analyze: %w", err)
 	}
+	res.Stats.Copy = lap()
+	if _, err := tx.ExecContext(ctx, applyLockWorkersSQL); err != nil {
+		return nil, fmt.Errorf("lock workers: %w", err)
+	}
+	res.Stats.Lock = lap()
 	if _, err := tx.ExecContext(ctx, applyTasksSQL, run.ID, partition); err != nil {
 		return nil, fmt.Errorf("assign tasks: %w", err)
 	}
+	res.Stats.Assign = lap()
 	inserted, err := tx.ExecContext(ctx, applyAssignmentsSQL, run.ID)
 	if err != nil {
 		return nil, fmt.Errorf("record assignments: %w", err)
 	}
-	res := &ApplyResult{RunID: run.ID}
 	n, err := inserted.RowsAffected()
 	if err != nil {
 		return nil, fmt.Errorf("record assignments: %w", err)
@@ -195,10 +209,24 @@ func apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, 
 	if err := finishRun(ctx, tx, record); err != nil {
 		return nil, err
 	}
+	res.Stats.Record = lap()
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	res.Stats.Commit = lap()
 	return res, nil
+}
+
+// stopwatch returns a function that returns the time since it was last
+// called (or since stopwatch was).
+func stopwatch() func() time.Duration {
+	last := time.Now()
+	return func() time.Duration {
+		now := time.Now()
+		d := now.Sub(last)
+		last = now
+		return d
+	}
 }
 
 // claimRun inserts run id as running, or finds it running, and locks it

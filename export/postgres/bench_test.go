@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -21,7 +22,7 @@ const benchWorkers = 1000
 // seedBench fills a database with n pending tasks and benchWorkers workers
 // of partition "bench" and returns the loaded batch and a plan assigning
 // task i to worker i mod benchWorkers.
-func seedBench(b *testing.B, n int) (*sqlx.DB, *paidan.Batch, *paidan.Plan) {
+func seedBench(b testing.TB, n int) (*sqlx.DB, *paidan.Batch, *paidan.Plan) {
 	b.Helper()
 	db := newDB(b)
 	exec(b, db, `INSERT INTO paidan.worker (id, partition, capacity, lat, lon)
@@ -48,6 +49,7 @@ func BenchmarkApply(b *testing.B) {
 			db, batch, p := seedBench(b, n)
 			ctx := context.Background()
 			run := 0
+			var stages postgres.ApplyStats
 			for b.Loop() {
 				run++
 				id := fmt.Sprintf("bench-%d", run)
@@ -59,12 +61,26 @@ func BenchmarkApply(b *testing.B) {
 				if res.Assigned != n {
 					b.Fatalf("assigned %d of %d", res.Assigned, n)
 				}
+				stages.Copy += res.Stats.Copy
+				stages.Lock += res.Stats.Lock
+				stages.Assign += res.Stats.Assign
+				stages.Record += res.Stats.Record
+				stages.Commit += res.Stats.Commit
 				b.StopTimer()
 				exec(b, db, `UPDATE paidan.task SET status = 'pending' WHERE status = 'assigned'`)
 				batch = load(b, db, "bench")
 				b.StartTimer()
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			for _, s := range []struct {
+				unit string
+				d    time.Duration
+			}{
+				{"copy-ms/op", stages.Copy}, {"lock-ms/op", stages.Lock}, {"assign-ms/op", stages.Assign},
+				{"record-ms/op", stages.Record}, {"commit-ms/op", stages.Commit},
+			} {
+				b.ReportMetric(float64(s.d.Milliseconds())/float64(b.N), s.unit)
+			}
 		})
 	}
 }

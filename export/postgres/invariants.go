@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// ErrInvariant: the dispatch tables break an invariant.
+// ErrInvariant means the dispatch tables break an invariant.
 var ErrInvariant = errors.New("export/postgres: invariant violated")
 
 //go:embed invariants.sql
@@ -29,7 +29,7 @@ var invariantsSQL string
 // It returns nil when they hold, or an error wrapping ErrInvariant that lists
 // up to 50 violations. It is one statement, so it sees one snapshot of the
 // tables, and it only reads. Tests call it after every test; operators may
-// call it on a live database too.
+// call it on a live database too. It is safe for concurrent use.
 func CheckInvariants(ctx context.Context, db sqlx.QueryerContext) error {
 	var violations []struct {
 		Invariant string `db:"invariant"`

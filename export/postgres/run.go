@@ -33,7 +33,7 @@ var (
 // Recording a failure must outlive the failure: when the run failed because
 // its context was cancelled or timed out, pass
 // context.WithoutCancel(ctx) (with a short timeout of its own). That is the
-// caller's job; RecordRun uses ctx as given.
+// caller's job; RecordRun uses ctx as given. It is safe for concurrent use.
 func RecordRun(ctx context.Context, db *sqlx.DB, run paidan.Run) error {
 	if err := recordRun(ctx, db, run); err != nil {
 		return fmt.Errorf("record run %q: %w", run.ID, err)
@@ -97,7 +97,7 @@ func finishRun(ctx context.Context, tx *sqlx.Tx, run paidan.Run) error {
 
 // WasApplied reports whether run id was applied. After Apply returned an
 // error whose outcome is unknown (the connection failed during COMMIT), this
-// answers whether the write-back committed.
+// answers whether the write-back committed. It is safe for concurrent use.
 func WasApplied(ctx context.Context, db sqlx.QueryerContext, id string) (bool, error) {
 	var applied bool
 	if err := sqlx.GetContext(ctx, db, &applied, runAppliedSQL, id); err != nil {
@@ -106,7 +106,8 @@ func WasApplied(ctx context.Context, db sqlx.QueryerContext, id string) (bool, e
 	return applied, nil
 }
 
-// LookupRun returns the record of run id, or ErrRunNotFound.
+// LookupRun returns the record of run id, or an error wrapping
+// ErrRunNotFound. It is safe for concurrent use.
 func LookupRun(ctx context.Context, db sqlx.QueryerContext, id string) (*paidan.Run, error) {
 	var r runRow
 	if err := sqlx.GetContext(ctx, db, &r, runGetSQL, id); errors.Is(err, sql.ErrNoRows) {

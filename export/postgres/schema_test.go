@@ -178,3 +178,26 @@ func TestRuntimeRole(t *testing.T) {
 		})
 	}
 }
+
+// TestLockWorkersLocksEveryWorker: the write-back's lock covers each worker
+// it names, not only the first.
+func TestLockWorkersLocksEveryWorker(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	addWorkers(t, db, "north", map[string]int{"w1": 1, "w2": 1, "w3": 1, "w4": 1})
+	tx, err := db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	exec(t, tx, `SELECT paidan.lock_workers('{w3,w1,w2}')`)
+	for _, tc := range []struct {
+		id     string
+		locked bool
+	}{{"w1", true}, {"w2", true}, {"w3", true}, {"w4", false}} {
+		_, err := db.Exec(`SELECT FROM paidan.worker WHERE id = $1 FOR UPDATE NOWAIT`, tc.id)
+		if locked := pqCode(err) == "55P03"; locked != tc.locked || (err != nil && !locked) {
+			t.Errorf("worker %s: locking it elsewhere gave %v; want locked = %v", tc.id, err, tc.locked)
+		}
+	}
+}

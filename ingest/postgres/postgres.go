@@ -141,7 +141,8 @@ func Load(ctx context.Context, db *sqlx.DB, partition string, opts LoadOptions) 
 	return batch, report, nil
 }
 
-// Partitions lists the partitions that have pending tasks, in name order.
+// Partitions lists the partitions that have pending tasks, in name order;
+// db may be a database or a transaction.
 // It is safe for concurrent use.
 func Partitions(ctx context.Context, db sqlx.QueryerContext) ([]string, error) {
 	var parts []string

@@ -82,10 +82,11 @@ CREATE TABLE paidan.task (
     CONSTRAINT task_pending_unassigned CHECK (status <> 'pending' OR (assigned_worker IS NULL AND assigned_run IS NULL)),
     CONSTRAINT task_assigned_has_worker CHECK (status NOT IN ('assigned', 'done') OR (assigned_worker IS NOT NULL AND assigned_run IS NOT NULL))
 );
+-- The load query's index: a partition's pending tasks, in id order. Every
+-- index on task costs each write-back row an index insert (a status change
+-- is never a HOT update), so there are only two besides the primary key.
 CREATE INDEX task_pending_by_partition ON paidan.task (partition, id) WHERE status = 'pending';
-CREATE INDEX task_partition_status ON paidan.task (partition, status);
 CREATE INDEX task_assigned_by_worker ON paidan.task (assigned_worker) WHERE status = 'assigned';
-CREATE INDEX task_assigned_run ON paidan.task (assigned_run) WHERE assigned_run IS NOT NULL;
 
 -- assignment: what each applied run decided, with its cost breakdown. The
 -- assignment that holds a task right now is the active one: at most one per
@@ -107,19 +108,6 @@ CREATE TABLE paidan.assignment (
 CREATE UNIQUE INDEX assignment_one_active_per_task ON paidan.assignment (task_id) WHERE active;
 CREATE INDEX assignment_active_by_worker ON paidan.assignment (worker_id) WHERE active;
 
--- Every UPDATE of a task or worker bumps its version; the write-back assigns a
--- task only at the version it loaded.
--- +goose StatementBegin
-CREATE FUNCTION paidan.bump_version() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog AS $$
-BEGIN
-    NEW.version := OLD.version + 1;
-    NEW.updated_at := now();
-    RETURN NEW;
-END
-$$;
--- +goose StatementEnd
-
 -- The task status machine:
 --   pending  -> assigned   (paidan's write-back only: it sets assigned_worker and assigned_run)
 --   pending  -> cancelled
@@ -127,7 +115,8 @@ $$;
 --   assigned -> pending    (unassign: previous_worker := the assigned worker; assigned_* cleared)
 --   done, cancelled: final.
 -- A new task is always 'pending'. While a task stays 'assigned' its worker
--- and run do not change.
+-- and run do not change. Every UPDATE bumps the version (as worker_guard does
+-- for workers): the write-back assigns a task only at the version it loaded.
 -- +goose StatementBegin
 CREATE FUNCTION paidan.task_guard() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog AS $$
@@ -145,18 +134,17 @@ BEGIN
             RAISE EXCEPTION 'paidan.task %: the worker and run of an assigned task do not change; move it to pending first', NEW.id
                 USING ERRCODE = 'check_violation';
         END IF;
-        RETURN NEW;
-    END IF;
-    IF (OLD.status, NEW.status) NOT IN (('pending', 'assigned'), ('pending', 'cancelled'),
+    ELSIF (OLD.status, NEW.status) NOT IN (('pending', 'assigned'), ('pending', 'cancelled'),
             ('assigned', 'done'), ('assigned', 'cancelled'), ('assigned', 'pending')) THEN
         RAISE EXCEPTION 'paidan.task %: status % cannot become %', NEW.id, OLD.status, NEW.status
             USING ERRCODE = 'check_violation';
-    END IF;
-    IF OLD.status = 'assigned' AND NEW.status = 'pending' THEN
+    ELSIF OLD.status = 'assigned' AND NEW.status = 'pending' THEN
         NEW.previous_worker := OLD.assigned_worker;
         NEW.assigned_worker := NULL;
         NEW.assigned_run := NULL;
     END IF;
+    NEW.version := OLD.version + 1;
+    NEW.updated_at := now();
     RETURN NEW;
 END
 $$;
@@ -262,8 +250,6 @@ REVOKE ALL ON FUNCTION paidan.lock_workers(text[]) FROM PUBLIC;
 
 CREATE TRIGGER task_guard BEFORE INSERT OR UPDATE ON paidan.task
     FOR EACH ROW EXECUTE FUNCTION paidan.task_guard();
-CREATE TRIGGER task_version BEFORE UPDATE ON paidan.task
-    FOR EACH ROW EXECUTE FUNCTION paidan.bump_version();
 CREATE TRIGGER task_maintain_load AFTER UPDATE ON paidan.task
     REFERENCING OLD TABLE AS old_task NEW TABLE AS new_task
     FOR EACH STATEMENT EXECUTE FUNCTION paidan.task_after_update();
@@ -293,4 +279,3 @@ DROP FUNCTION paidan.task_after_delete();
 DROP FUNCTION paidan.task_after_update();
 DROP FUNCTION paidan.worker_guard();
 DROP FUNCTION paidan.task_guard();
-DROP FUNCTION paidan.bump_version();
