@@ -110,7 +110,8 @@ type hotspot struct {
 // AsOf, so that file.Load, which takes the latest created_at as AsOf, gets
 // the same planning instant back.
 //
-// Generate panics if Tasks or Workers is negative.
+// Generate panics if Tasks or Workers is negative. It is safe for
+// concurrent use.
 func Generate(opts GenOptions) *paidan.Batch {
 	if opts.Tasks < 0 || opts.Workers < 0 {
 		panic("datasets: negative size in GenOptions")

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/datasets"
@@ -78,6 +79,7 @@ func TestGenerateShape(t *testing.T) {
 	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: 3})
 	workers := make(map[paidan.WorkerID]*paidan.Worker)
 	remaining, twoRegions, floaters := 0, 0, 0
+	var onNow, later, endingSoon, noShift, capped int
 	for i := range b.Workers {
 		w := &b.Workers[i]
 		workers[w.ID] = w
@@ -94,6 +96,19 @@ func TestGenerateShape(t *testing.T) {
 		if len(w.Skills) < 1 || len(w.Skills) > 5 {
 			t.Errorf("worker %s has %d skills, want 1–4 (+marine)", w.ID, len(w.Skills))
 		}
+		switch start, end := w.ShiftStart, w.ShiftEnd; {
+		case start.IsZero() && end.IsZero():
+			noShift++
+		case start.After(b.AsOf):
+			later++
+		case end.Sub(b.AsOf) <= time.Hour:
+			endingSoon++
+		default:
+			onNow++
+		}
+		if w.MaxDistanceKm > 0 {
+			capped++
+		}
 		if slices.Contains(w.Skills, "crane") || slices.Contains(w.Regions, datasets.PortRegion) {
 			t.Errorf("worker %s has crane or serves the port: %+v", w.ID, w)
 		}
@@ -103,6 +118,11 @@ func TestGenerateShape(t *testing.T) {
 	}
 	if twoRegions == 0 || floaters == 0 {
 		t.Errorf("%d workers serve two regions and %d every region, want some of each", twoRegions, floaters)
+	}
+	nw := len(b.Workers)
+	if onNow < nw/2 || later == 0 || endingSoon == 0 || noShift == 0 || capped == 0 {
+		t.Errorf("shifts: %d on now, %d later, %d ending within the hour, %d unbounded, %d with a distance cap, of %d workers; want most on now and some of each",
+			onNow, later, endingSoon, noShift, capped, nw)
 	}
 
 	regions := make(map[string]int)

@@ -273,21 +273,22 @@ func (m ruleMask) has(r rule) bool { return m&(1<<r) != 0 }
 
 // verdict is the outcome of checking a task-worker pair.
 type verdict struct {
-	failed   ruleMask // rules checked and broken
-	distKm   float64  // NaN unless range or shift was checked
-	arrival  int64    // Unix ns; set when shift was checked
-	tooLate  int64    // the bound the arrival broke (shift end or due time)
-	byShift  bool     // tooLate is the worker's shift end, not the task's due time
-	checkedM ruleMask
+	failed  ruleMask // rules checked and broken
+	distKm  float64  // km when computed (always when all); else NaN
+	arrival int64    // Unix ns; set when shift was checked
+	tooLate int64    // the bound the arrival broke (shift end or due time)
+	byShift bool     // tooLate is the worker's shift end, not the task's due time
 }
 
 func (v verdict) ok() bool { return v.failed == 0 }
 
-// check tests the rules in mask for task ti and worker wi. With all false
-// it stops at the first broken rule.
+// check tests the rules in mask for task ti and worker wi. With all true it
+// tests every rule and fills in the distance and arrival. With all false it
+// stops at the first broken rule and skips the distance when the chord
+// alone proves range and shift.
 func (in *instance) check(ti, wi int, mask ruleMask, all bool) verdict {
 	t, w := &in.tasks[ti], &in.workers[wi]
-	v := verdict{distKm: math.NaN(), checkedM: mask}
+	v := verdict{distKm: math.NaN()}
 	fail := func(r rule) bool {
 		v.failed |= 1 << r
 		return !all
@@ -306,6 +307,9 @@ func (in *instance) check(ti, wi int, mask ruleMask, all bool) verdict {
 	}
 	if !all && mask.has(ruleShift) && (w.start > w.end || w.start > t.due) {
 		v.failed |= 1 << ruleShift // too late at any distance
+		return v
+	}
+	if !all && in.surelyInReach(t, w, mask) {
 		return v
 	}
 	v.distKm = haversine(t.geo, w.geo)
@@ -327,6 +331,32 @@ func (in *instance) check(ti, wi int, mask ruleMask, all bool) verdict {
 		}
 	}
 	return v
+}
+
+// surelyInReach reports, from the chord c between the two points alone,
+// that the range and shift rules in mask hold. The great-circle distance d
+// = 2R·asin(c/2R) is at most c/√(1−(c/2R)²), since asin x ≤ x/√(1−x²);
+// margins absorb float rounding, so it never accepts a pair the haversine
+// test would reject. On false the caller computes the distance. The caller
+// has checked that the worker starts before its shift ends and the task is
+// due.
+func (in *instance) surelyInReach(t *taskInfo, w *workerInfo, mask ruleMask) bool {
+	c := math.Sqrt(dist2(t.v, w.v))
+	x := c / (2 * EarthRadiusKm)
+	if x > 0.5 {
+		return false
+	}
+	up := c/math.Sqrt(1-x*x)*(1+1e-9) + 1e-9
+	if mask.has(ruleRange) && up > w.limit*(1-1e-9) {
+		return false
+	}
+	if bound := min(w.end, t.due); mask.has(ruleShift) && bound != noTime {
+		travel := up / in.rules.SpeedKmh * float64(time.Hour)
+		if travel+1 > float64(bound-w.start) {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *workerInfo) serves(region int32) bool {

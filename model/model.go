@@ -15,8 +15,9 @@ type Options struct {
 	// hashes, so the same batch under the same rules gets the same RunID.
 	RunID string
 
-	// Parallel is how many goroutines prune candidates. Zero means
-	// GOMAXPROCS. The plan does not depend on it.
+	// Parallel is how many goroutines prune candidates and classify
+	// unassigned tasks. Zero means GOMAXPROCS. The plan does not depend on
+	// it.
 	Parallel int
 
 	// Progress, when set, is called from the calling goroutine as each stage
@@ -27,7 +28,7 @@ type Options struct {
 // Stats reports what Plan did and how long each stage took. Durations are
 // wall time.
 type Stats struct {
-	Prune    time.Duration // eligibility checks and the candidate search
+	Prune    time.Duration // eligibility checks, candidate search and spill
 	Build    time.Duration // costs and the solver network
 	Solve    time.Duration // solver.SolveDispatch, all rounds
 	Verify   time.Duration // solver.VerifyDispatch, all rounds
@@ -57,7 +58,8 @@ const (
 //
 // The stages are: eligibility and candidate pruning (each task keeps its
 // rules.CandidatesPerTask nearest eligible workers, found through a k-d tree,
-// plus its previous worker when eligible); the solver network (integer costs
+// plus its previous worker when eligible, plus a few workers with room for
+// the tasks a greedy pass cannot place); the solver network (integer costs
 // in units of rules.Resolution); solver.SolveDispatch; solver.VerifyDispatch;
 // and the plan. Unassigned tasks are then classified against every worker
 // of the batch, not only the candidates; should that find a worker with
@@ -95,12 +97,16 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
 	cands, err := in.prune(ctx, opt.Parallel)
+	var extra map[int][]candidate
+	if err == nil {
+		extra, err = in.spill(ctx, cands)
+	}
 	done()
 	if err != nil {
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
 
-	extra := map[int][]candidate{}
+	statics := map[int]staticReason{}
 	var (
 		net      *network
 		res      *solver.DispatchResult
@@ -134,7 +140,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		done = stage(StageClassify, &st.Classify)
 		taskWorker, load := assignedWorkers(&net.d, res)
 		var repairs map[int][]offer
-		outcomes, repairs, err = in.classifyAll(ctx, net, taskWorker, load)
+		outcomes, repairs, err = in.classifyAll(ctx, net, taskWorker, load, statics, opt.Parallel)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)

@@ -411,3 +411,60 @@ func TestPlanEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanStagesAndRepair checks the stage callbacks and that a pruned
+// network hiding a cheaper worker with room triggers a second round: with
+// k = 1, both tasks keep only w0, which has room for one. The greedy spill
+// places t0 there and finds nothing for t1 (only w0 has its skill), but
+// the solve gives w0 to the higher-priority t1, leaving t0 without w1.
+func TestPlanStagesAndRepair(t *testing.T) {
+	t.Parallel()
+	t1 := task("t1", 0.5)
+	t1.Skills, t1.Priority = []string{"s"}, 5
+	w0 := worker("w0", 1, 1)
+	w0.Skills = []string{"s"}
+	b := &paidan.Batch{AsOf: asOf,
+		Tasks:   []paidan.Task{task("t0", 0), t1},
+		Workers: []paidan.Worker{w0, worker("w1", 5, 1)},
+	}
+	r := simpleRules()
+	r.CandidatesPerTask = 1
+	var stages []string
+	p, st, err := model.Plan(context.Background(), b, r, model.Options{Progress: func(s string) { stages = append(stages, s) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"prune", "build", "solve", "verify", "classify", "build", "solve", "verify", "classify", "finish"}
+	if !reflect.DeepEqual(stages, want) || st.Rounds != 2 {
+		t.Errorf("stages %v, %d rounds; want %v, 2 rounds", stages, st.Rounds, want)
+	}
+	if len(p.Assignments) != 2 || st.Candidates != 3 {
+		t.Errorf("%d assignments on %d candidate arcs; want 2 on 3 (2 pruned + 1 added)", len(p.Assignments), st.Candidates)
+	}
+	if want := bruteForce(b, r); p.ObjectiveUnits != want {
+		t.Errorf("objective %d; brute force %d", p.ObjectiveUnits, want)
+	}
+}
+
+// TestPlanSpill checks that a task whose only candidate (k = 1) the greedy
+// pass fills gets the nearest worker with room as an extra candidate, so
+// that one solve suffices.
+func TestPlanSpill(t *testing.T) {
+	t.Parallel()
+	b := &paidan.Batch{AsOf: asOf,
+		Tasks:   []paidan.Task{task("t0", 0), task("t1", 0.5)},
+		Workers: []paidan.Worker{worker("w0", 1, 1), worker("w1", 5, 1), worker("w2", 9, 1)},
+	}
+	r := simpleRules()
+	r.CandidatesPerTask = 1
+	p, st, err := model.Plan(context.Background(), b, r, model.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Rounds != 1 || len(p.Assignments) != 2 || st.Candidates != 2+2 {
+		t.Errorf("%d rounds, %d assignments, %d candidate arcs; want 1, 2 and 4 (2 pruned + w1, w2 spilled for t1)", st.Rounds, len(p.Assignments), st.Candidates)
+	}
+	if want := bruteForce(b, r); p.ObjectiveUnits != want {
+		t.Errorf("objective %d; brute force %d", p.ObjectiveUnits, want)
+	}
+}

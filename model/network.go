@@ -44,7 +44,7 @@ func (in *instance) prune(ctx context.Context, parallel int) (*candidates, error
 		wg.Go(func() { parts[p], errs[p] = in.pruneRange(ctx, lo, hi) })
 	}
 	wg.Wait()
-	if err := errorsJoinFirst(errs); err != nil {
+	if err := firstError(errs); err != nil {
 		return nil, err
 	}
 	out := &candidates{start: make([]int32, 1, n+1)}
@@ -58,7 +58,8 @@ func (in *instance) prune(ctx context.Context, parallel int) (*candidates, error
 	return out, nil
 }
 
-func errorsJoinFirst(errs []error) error {
+// firstError returns the first non-nil error of errs, or nil.
+func firstError(errs []error) error {
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -86,14 +87,64 @@ func (in *instance) pruneRange(ctx context.Context, lo, hi int) (candidates, err
 				out.list = append(out.list, candidate{nb.id, haversine(t.geo, in.workers[nb.id].geo)})
 			}
 			if p := t.previous; p >= 0 && !slices.ContainsFunc(buf, func(nb neighbour) bool { return nb.id == p }) {
-				if v := in.check(ti, int(p), allRules, false); v.ok() {
-					out.list = append(out.list, candidate{p, v.distKm})
+				if in.check(ti, int(p), allRules, false).ok() {
+					out.list = append(out.list, candidate{p, haversine(t.geo, in.workers[p].geo)})
 				}
 			}
 		}
 		out.start = append(out.start, int32(len(out.list)))
 	}
 	return out, nil
+}
+
+// spillCandidates is how many extra candidates spill gives a task.
+const spillCandidates = 3
+
+// spill predicts which workers the solve will fill, by a greedy pass that
+// gives each task in turn its cheapest candidate with room left, and gives
+// every task the greedy could not place its nearest eligible workers that
+// still have room, as extra candidates (taking one unit of the first).
+// Without them a task in a busy spot could be left out only because
+// pruning hid the workers with room, and Plan would need another solve to
+// find out. The result is a deterministic function of the candidates.
+func (in *instance) spill(ctx context.Context, c *candidates) (map[int][]candidate, error) {
+	room := make([]int, len(in.workers))
+	for w := range in.workers {
+		room[w] = in.workers[w].remaining
+	}
+	extra := map[int][]candidate{}
+	var buf []neighbour
+	for ti := range in.tasks {
+		if ti%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("spill candidates: %w", err)
+			}
+		}
+		cs := c.of(ti)
+		best, bestCost := int32(-1), int64(0)
+		for _, cd := range cs {
+			if cost := in.arcUnits(ti, int(cd.worker), cd.distKm); room[cd.worker] > 0 && (best < 0 || cost < bestCost) {
+				best, bestCost = cd.worker, cost
+			}
+		}
+		if best >= 0 {
+			room[best]--
+			continue
+		}
+		if len(cs) < in.rules.CandidatesPerTask {
+			continue // every eligible worker is a candidate already
+		}
+		buf = in.index.nearest(in, ti, in.searchChord, spillCandidates, func(w int32) bool {
+			return room[w] > 0 && in.check(ti, int(w), allRules, false).ok()
+		}, buf)
+		for i, nb := range buf {
+			if i == 0 {
+				room[nb.id]--
+			}
+			extra[ti] = append(extra[ti], candidate{nb.id, haversine(in.tasks[ti].geo, in.workers[nb.id].geo)})
+		}
+	}
+	return extra, nil
 }
 
 // network is the solver's dispatch problem with what the model needs to

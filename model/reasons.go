@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/paidan/paidan"
 )
@@ -30,7 +32,7 @@ func (o offer) total() int64 { return o.travel + o.stab + o.bal }
 
 // classifier finds the reason of each unassigned task against every worker
 // of the batch (not only the candidates kept), given the workers' loads in
-// a solution.
+// a solution. It is used by one goroutine.
 type classifier struct {
 	in     *instance
 	load   []int        // tasks the solution gives each worker
@@ -38,48 +40,58 @@ type classifier struct {
 	skills map[string][2]bool
 }
 
-func (in *instance) newClassifier(load []int) *classifier {
-	spare := in.newWorkerIndex(func(w int) bool { return load[w] < in.workers[w].remaining })
-	return &classifier{in: in, load: load, spare: spare, skills: map[string][2]bool{}}
+// staticReason is the part of a task's reason that does not depend on the
+// solution, kept across rounds.
+type staticReason struct {
+	final    bool        // o is the reason, whatever the solution
+	o        outcome     //
+	eligible []neighbour // else: the nearest eligible workers, capacity aside (at most 4)
 }
 
-// classify returns the reason for unassigned task ti. When some worker with
-// capacity left would take the task for less than its penalty (which a
-// pruned network can hide from the solver), it returns no outcome but those
-// offers, cheapest first, for the caller to add and re-solve.
-func (c *classifier) classify(ti int, pinnedFail map[int]string) (outcome, []offer) {
+// static classifies task ti as far as the batch alone decides: pinned
+// infeasible, no skill, no region, out of range, outside shift; otherwise
+// it returns the nearest workers eligible but for capacity.
+func (c *classifier) static(ti int, pinnedFail map[int]string) staticReason {
 	in := c.in
 	if d, ok := pinnedFail[ti]; ok {
-		return outcome{paidan.PinnedInfeasible, d}, nil
+		return staticReason{final: true, o: outcome{paidan.PinnedInfeasible, d}}
 	}
 	task := &in.batch.Tasks[ti]
 	if o, ok := c.skillsAndRegion(ti); !ok {
-		return o, nil
+		return staticReason{final: true, o: o}
 	}
-	var buf []neighbour
-	eligible := slices.Clone(in.index.nearest(in, ti, in.searchChord, 4, func(w int32) bool {
+	eligible := in.index.nearest(in, ti, in.searchChord, 4, func(w int32) bool {
 		return in.check(ti, int(w), allButCapacity, false).ok()
-	}, buf))
-	if len(eligible) == 0 {
-		const mask = 1<<ruleSkill | 1<<ruleRegion | 1<<ruleRange
-		if nb := in.index.nearest(in, ti, in.searchChord, 1, func(w int32) bool {
-			return in.check(ti, int(w), mask, false).ok()
-		}, buf); len(nb) > 0 {
-			w := int(nb[0].id)
-			v := in.check(ti, w, allButCapacity, true)
-			return outcome{paidan.OutsideShift, fmt.Sprintf("nearest worker in range, %s (%.1f km), %s",
-				in.batch.Workers[w].ID, v.distKm, in.ruleDetail(ti, w, ruleShift, v))}, nil
-		}
-		const mask2 = 1<<ruleSkill | 1<<ruleRegion
-		nb := in.index.nearest(in, ti, math.Inf(1), 1, func(w int32) bool {
-			return in.check(ti, int(w), mask2, false).ok()
-		}, buf)
-		w := int(nb[0].id) // skillsAndRegion proved one exists
-		v := in.check(ti, w, 1<<ruleRange, true)
-		return outcome{paidan.OutOfRange, fmt.Sprintf("nearest worker with the skills serving region %s, %s, is %s",
-			task.Region, in.batch.Workers[w].ID, in.ruleDetail(ti, w, ruleRange, v))}, nil
+	}, nil)
+	if len(eligible) > 0 {
+		return staticReason{eligible: eligible}
 	}
+	const mask = 1<<ruleSkill | 1<<ruleRegion | 1<<ruleRange
+	if nb := in.index.nearest(in, ti, in.searchChord, 1, func(w int32) bool {
+		return in.check(ti, int(w), mask, false).ok()
+	}, nil); len(nb) > 0 {
+		w := int(nb[0].id)
+		v := in.check(ti, w, allButCapacity, true)
+		return staticReason{final: true, o: outcome{paidan.OutsideShift, fmt.Sprintf("nearest worker in range, %s (%.1f km), %s",
+			in.batch.Workers[w].ID, v.distKm, in.ruleDetail(ti, w, ruleShift, v))}}
+	}
+	const mask2 = 1<<ruleSkill | 1<<ruleRegion
+	nb := in.index.nearest(in, ti, math.Inf(1), 1, func(w int32) bool {
+		return in.check(ti, int(w), mask2, false).ok()
+	}, nil)
+	w := int(nb[0].id) // skillsAndRegion proved one exists
+	v := in.check(ti, w, 1<<ruleRange, true)
+	return staticReason{final: true, o: outcome{paidan.OutOfRange, fmt.Sprintf("nearest worker with the skills serving region %s, %s, is %s",
+		task.Region, in.batch.Workers[w].ID, in.ruleDetail(ti, w, ruleRange, v))}}
+}
 
+// dynamic classifies task ti, which has eligible workers, given the
+// solution: no capacity, or cheaper unassigned. When some worker with
+// capacity left would take the task for less than its penalty (which a
+// pruned network can hide from the solver), it returns no outcome but those
+// offers, cheapest first, for the caller to add and re-solve.
+func (c *classifier) dynamic(ti int, eligible []neighbour) (outcome, []offer) {
+	in := c.in
 	offers := c.offers(ti)
 	if len(offers) == 0 {
 		names := make([]string, 0, 3)
@@ -162,7 +174,8 @@ func (c *classifier) offers(ti int) []offer {
 		if !v.ok() {
 			return offer{}, false
 		}
-		o := offer{worker: w, distKm: v.distKm, travel: in.cost.travel(v.distKm)}
+		d := haversine(t.geo, in.workers[w].geo)
+		o := offer{worker: w, distKm: d, travel: in.cost.travel(d)}
 		if in.moves(ti, int(w)) {
 			o.stab = in.cost.stability
 		}
@@ -194,26 +207,66 @@ func (c *classifier) offers(ti int) []offer {
 }
 
 // classifyAll classifies every unassigned task of a solution (taskWorker[t]
-// < 0) and collects the repair offers.
-func (in *instance) classifyAll(ctx context.Context, net *network, taskWorker []int32, load []int) (map[int]outcome, map[int][]offer, error) {
-	c := in.newClassifier(load)
-	outcomes := map[int]outcome{}
-	repairs := map[int][]offer{}
+// < 0) and collects the repair offers. Reasons that do not depend on the
+// solution are kept in statics across rounds. The tasks are split over up to
+// parallel goroutines; the result does not depend on parallel.
+func (in *instance) classifyAll(ctx context.Context, net *network, taskWorker []int32, load []int,
+	statics map[int]staticReason, parallel int) (map[int]outcome, map[int][]offer, error) {
+	var todo []int
 	for ti, w := range taskWorker {
-		if w >= 0 {
-			continue
+		if w < 0 {
+			todo = append(todo, ti)
 		}
-		if len(outcomes)%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, nil, fmt.Errorf("classify unassigned tasks: %w", err)
+	}
+	spare := in.newWorkerIndex(func(w int) bool { return load[w] < in.workers[w].remaining })
+	outs := make([]outcome, len(todo))
+	offs := make([][]offer, len(todo))
+	fresh := make([]*staticReason, len(todo))
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	parallel = max(min(parallel, len(todo)/64), 1)
+	errs := make([]error, parallel)
+	var wg sync.WaitGroup
+	for p := range parallel {
+		lo, hi := len(todo)*p/parallel, len(todo)*(p+1)/parallel
+		wg.Go(func() {
+			c := &classifier{in: in, load: load, spare: spare, skills: map[string][2]bool{}}
+			for i := lo; i < hi; i++ {
+				if (i-lo)%256 == 0 {
+					if errs[p] = ctx.Err(); errs[p] != nil {
+						return
+					}
+				}
+				ti := todo[i]
+				s, ok := statics[ti] // read only while the goroutines run
+				if !ok {
+					s = c.static(ti, net.pinnedFail)
+					fresh[i] = &s
+				}
+				if s.final {
+					outs[i] = s.o
+				} else {
+					outs[i], offs[i] = c.dynamic(ti, s.eligible)
+				}
 			}
+		})
+	}
+	wg.Wait()
+	if err := firstError(errs); err != nil {
+		return nil, nil, fmt.Errorf("classify unassigned tasks: %w", err)
+	}
+	outcomes := make(map[int]outcome, len(todo))
+	repairs := map[int][]offer{}
+	for i, ti := range todo {
+		if fresh[i] != nil {
+			statics[ti] = *fresh[i]
 		}
-		o, offers := c.classify(ti, net.pinnedFail)
-		if len(offers) > 0 {
-			repairs[ti] = offers
-			continue
+		if len(offs[i]) > 0 {
+			repairs[ti] = offs[i]
+		} else {
+			outcomes[ti] = outs[i]
 		}
-		outcomes[ti] = o
 	}
 	return outcomes, repairs, nil
 }

@@ -32,7 +32,10 @@ type DispatchMap struct {
 // Tasks and workers are numbered in node order and candidate arcs keep the
 // network's arc order. Any other arc, an invalid network (see Validate) or
 // a value the Dispatch cannot hold gives ok false, and the network is left
-// to a general solver. AsDispatch does not modify n.
+// to a general solver. AsDispatch does not modify n. When the tasks are the
+// first nodes and the candidate arcs one run of arcs (as in files written by
+// Dispatch.Network), the Dispatch's ArcTask and ArcCost share memory with
+// n.Tail and n.Cost, so neither may be modified while the other is in use.
 func AsDispatch(n *Network) (*Dispatch, *DispatchMap, bool) {
 	if n.Validate() != nil {
 		return nil, nil, false
@@ -85,7 +88,9 @@ func AsDispatch(n *Network) (*Dispatch, *DispatchMap, bool) {
 		arc    int32
 	}
 	var tiers []tierArc
-	candidates := 0
+	// The candidate arcs, when they are one run of arcs, lie at first ..
+	// first+candidates-1.
+	candidates, first, run := 0, 0, true
 	for a := range n.Arcs() {
 		lo, up := n.lower(a), n.Upper[a]
 		if lo == 0 && up == 0 {
@@ -96,6 +101,10 @@ func AsDispatch(n *Network) (*Dispatch, *DispatchMap, bool) {
 			if lo > 1 {
 				return nil, nil, false
 			}
+			if candidates == 0 {
+				first = a
+			}
+			run = run && a == first+candidates
 			candidates++
 		case 1<<2 | 2: // worker → sink
 			if lo != 0 {
@@ -113,9 +122,20 @@ func AsDispatch(n *Network) (*Dispatch, *DispatchMap, bool) {
 			return nil, nil, false
 		}
 	}
-	d.ArcTask = make([]int32, 0, candidates)
+	// When the tasks are nodes 0..T-1 and the candidates one run of arcs,
+	// ArcTask and ArcCost share the network's memory instead of copying it.
+	share := run && candidates > 0
+	for v := range int(tasks) {
+		share = share && n.Supply[v] == 1
+	}
+	if share {
+		d.ArcTask = n.Tail[first : first+candidates : first+candidates]
+		d.ArcCost = n.Cost[first : first+candidates : first+candidates]
+	} else {
+		d.ArcTask = make([]int32, 0, candidates)
+		d.ArcCost = make([]int64, 0, candidates)
+	}
 	d.ArcWorker = make([]int32, 0, candidates)
-	d.ArcCost = make([]int64, 0, candidates)
 	pinned := make([]bool, tasks)
 	for a := range n.Arcs() {
 		if n.Upper[a] == 0 || kind(n.Tail[a]) != 0 || kind(n.Head[a]) != 1 {
@@ -127,11 +147,13 @@ func AsDispatch(n *Network) (*Dispatch, *DispatchMap, bool) {
 				return nil, nil, false
 			}
 			pinned[t] = true
-			d.Pinned = append(d.Pinned, int32(len(d.ArcTask)))
+			d.Pinned = append(d.Pinned, int32(len(d.ArcWorker)))
 		}
-		d.ArcTask = append(d.ArcTask, t)
+		if !share {
+			d.ArcTask = append(d.ArcTask, t)
+			d.ArcCost = append(d.ArcCost, n.Cost[a])
+		}
 		d.ArcWorker = append(d.ArcWorker, node[n.Head[a]]-tasks)
-		d.ArcCost = append(d.ArcCost, n.Cost[a])
 	}
 	slices.SortStableFunc(tiers, func(x, y tierArc) int {
 		return cmp.Or(cmp.Compare(x.worker, y.worker), cmp.Compare(n.Cost[x.arc], n.Cost[y.arc]))

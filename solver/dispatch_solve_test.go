@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paidan/paidan/internal/dispatchgen"
 	"github.com/paidan/paidan/solver"
 )
 
@@ -178,6 +179,40 @@ func TestSolveDispatchBruteForce(t *testing.T) {
 	}
 }
 
+// TestSolveDispatchLargeCosts scales the brute-force cases to costs near
+// the overflow bound of Validate: potentials, distances and the dual bound
+// must stay exact.
+func TestSolveDispatchLargeCosts(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(2000) {
+		d := randomDispatch(rand.New(rand.NewPCG(seed, 9)))
+		// Costs are at most 45 in magnitude; scale them to just within
+		// the bound MaxInt64 / (8·(nodes+2)).
+		k := math.MaxInt64 / (8 * int64(d.Tasks+d.Workers+2)) / 45
+		for a := range d.ArcCost {
+			d.ArcCost[a] *= k
+		}
+		for t, u := range d.Unassigned {
+			if u != solver.NoLeave {
+				d.Unassigned[t] = u * k
+			}
+		}
+		for _, tiers := range d.Tiers {
+			for i := range tiers {
+				tiers[i].Cost *= k
+			}
+		}
+		want, feasible := bruteForce(d)
+		if !feasible {
+			continue
+		}
+		r := solveVerified(t, d)
+		if r.Objective != want {
+			t.Fatalf("seed %d: objective = %d, want %d", seed, r.Objective, want)
+		}
+	}
+}
+
 func TestSolveDispatchGolden(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -249,6 +284,18 @@ func TestSolveDispatchGolden(t *testing.T) {
 				Tiers:      [][]solver.Tier{{{Units: 1}}, {{Units: 1}}, {{Units: 1}}},
 			},
 			want: 5, wantArcs: []int32{1, 3, 4}, wantLoad: []int64{1, 1, 1},
+		},
+		{
+			// A first tier of MaxInt64 units: capacity sums must not
+			// overflow, and the dear second tier stays unused.
+			name: "huge tier",
+			d: &solver.Dispatch{
+				Tasks: 2, Workers: 1,
+				ArcTask: []int32{0, 1}, ArcWorker: []int32{0, 0}, ArcCost: []int64{3, 4},
+				Unassigned: []int64{solver.NoLeave, solver.NoLeave},
+				Tiers:      [][]solver.Tier{{{Units: math.MaxInt64, Cost: 1}, {Units: 5, Cost: 9}}},
+			},
+			want: 3 + 4 + 2, wantArcs: []int32{0, 1}, wantLoad: []int64{2},
 		},
 		{
 			name: "empty",
@@ -338,6 +385,33 @@ func TestSolveDispatchCancelled(t *testing.T) {
 	}
 }
 
+// cancelAfter is a context whose Err reports cancellation from its n-th
+// call on, so that a test can stop a solve midway without timing.
+type cancelAfter struct {
+	context.Context
+	calls, n int
+}
+
+func (c *cancelAfter) Err() error {
+	c.calls++
+	if c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestSolveDispatchCancelledMidway(t *testing.T) {
+	t.Parallel()
+	ctx := &cancelAfter{Context: context.Background(), n: 3}
+	_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, 25, 10))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
+	}
+	if ctx.calls != ctx.n {
+		t.Errorf("context polled %d times, want %d (stop at the first cancellation)", ctx.calls, ctx.n)
+	}
+}
+
 func TestSolveDispatchDeterministic(t *testing.T) {
 	t.Parallel()
 	d := geometricDispatch(3, 2000, 100, 25, 8)
@@ -361,42 +435,7 @@ func TestSolveDispatchGeometric(t *testing.T) {
 	}
 }
 
-// geometricDispatch is the benchmark shape: tasks and workers uniform on a
-// 100×100 plane, each task linked to its k nearest workers at cost
-// round(distance·1000), leaving at 10^7.
+// geometricDispatch is the benchmark shape of package dispatchgen.
 func geometricDispatch(seed uint64, tasks, workers, capa, k int) *solver.Dispatch {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	wx, wy := make([]float64, workers), make([]float64, workers)
-	for w := range workers {
-		wx[w], wy[w] = rng.Float64()*100, rng.Float64()*100
-	}
-	d := &solver.Dispatch{Tasks: tasks, Workers: workers, Tiers: make([][]solver.Tier, workers)}
-	for w := range workers {
-		d.Tiers[w] = []solver.Tier{{Units: int64(capa)}}
-	}
-	type near struct {
-		w    int
-		dist float64
-	}
-	for t := range tasks {
-		x, y := rng.Float64()*100, rng.Float64()*100
-		all := make([]near, workers)
-		for w := range workers {
-			all[w] = near{w, math.Hypot(x-wx[w], y-wy[w])}
-		}
-		for i := range min(k, workers) { // selection of the k nearest
-			m := i
-			for j := i + 1; j < workers; j++ {
-				if all[j].dist < all[m].dist {
-					m = j
-				}
-			}
-			all[i], all[m] = all[m], all[i]
-			d.ArcTask = append(d.ArcTask, int32(t))
-			d.ArcWorker = append(d.ArcWorker, int32(all[i].w))
-			d.ArcCost = append(d.ArcCost, int64(math.Round(all[i].dist*1000)))
-		}
-		d.Unassigned = append(d.Unassigned, 10_000_000)
-	}
-	return d
+	return dispatchgen.Generate(dispatchgen.Config{Tasks: tasks, Workers: workers, Capacity: int64(capa), K: k, Seed: seed})
 }

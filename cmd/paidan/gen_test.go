@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
 	"reflect"
@@ -19,17 +18,16 @@ func TestGenDispatch(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(t.TempDir(), "ds")
-			var stdout, stderr bytes.Buffer
-			args := []string{"gen", "dispatch", "--tasks", "200", "--workers", "12", "--seed", "9",
-				"--out", dir, "--format", format, "--as-of", "2026-03-01T10:00:00+08:00"}
-			if err := run(context.Background(), args, &stdout, &stderr); err != nil {
-				t.Fatalf("run: %v\n%s", err, stderr.String())
+			stdout, stderr, code := runCLI(t, "gen", "dispatch", "--tasks", "200", "--workers", "12", "--seed", "9",
+				"--out", dir, "--format", format, "--as-of", "2026-03-01T10:00:00+08:00")
+			if code != exitOK {
+				t.Fatalf("exit code %d, want %d; stderr %q", code, exitOK, stderr)
 			}
-			if stdout.Len() != 0 {
-				t.Errorf("stdout = %q, want nothing", stdout.String())
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
 			}
-			if !strings.Contains(stderr.String(), "generated 200 tasks and 12 workers") {
-				t.Errorf("stderr = %q, want progress", stderr.String())
+			if !strings.Contains(stderr, "generated 200 tasks and 12 workers") {
+				t.Errorf("stderr = %q, want progress", stderr)
 			}
 			ds, err := file.Load(context.Background(), dir, file.Options{})
 			if err != nil {
@@ -59,9 +57,9 @@ func TestGenDispatchUsage(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := run(context.Background(), tt.args, &bytes.Buffer{}, &bytes.Buffer{})
-			if got := exitCode(err); got != exitUsage {
-				t.Errorf("exit code %d (%v), want %d", got, err, exitUsage)
+			_, stderr, code := runCLI(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit code %d (stderr %q), want %d", code, stderr, exitUsage)
 			}
 		})
 	}

@@ -35,8 +35,9 @@ func (f *planFlags) register(cmd *cobra.Command) {
 
 // stageTimes records how long each stage of a command took, in order.
 type stageTimes struct {
-	names []string
-	times []time.Duration
+	names  []string
+	times  []time.Duration
+	rounds int // solver rounds of the model, 0 if it did not run
 }
 
 func (s *stageTimes) add(name string, d time.Duration) {
@@ -46,6 +47,7 @@ func (s *stageTimes) add(name string, d time.Duration) {
 
 // addModel adds the stages of a model.Plan run.
 func (s *stageTimes) addModel(st model.Stats) {
+	s.rounds = st.Rounds
 	s.add(model.StagePrune, st.Prune)
 	s.add(model.StageBuild, st.Build)
 	s.add(model.StageSolve, st.Solve)
@@ -54,7 +56,8 @@ func (s *stageTimes) addModel(st model.Stats) {
 	s.add(model.StageFinish, st.Finish)
 }
 
-// String formats the stages as "load 0.120s, prune 0.200s, ...; total 2.000s".
+// String formats the stages as "load 0.120s, prune 0.200s, solve 1.500s (2
+// rounds), ...; total 2.000s".
 func (s *stageTimes) String() string {
 	var b strings.Builder
 	var total time.Duration
@@ -63,6 +66,9 @@ func (s *stageTimes) String() string {
 			b.WriteString(", ")
 		}
 		fmt.Fprintf(&b, "%s %.3fs", n, s.times[i].Seconds())
+		if n == model.StageSolve && s.rounds > 1 {
+			fmt.Fprintf(&b, " (%d rounds)", s.rounds)
+		}
 		total += s.times[i]
 	}
 	fmt.Fprintf(&b, "; total %.3fs", total.Seconds())
@@ -181,6 +187,7 @@ type planJSON struct {
 	Assigned       int                `json:"assigned"`
 	Unassigned     map[string]int     `json:"unassigned"`
 	Certificate    string             `json:"certificate"`
+	Rounds         int                `json:"rounds"`
 	StageSeconds   map[string]float64 `json:"stage_seconds"`
 }
 
@@ -207,6 +214,7 @@ func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
 		Assigned:       p.KPIs.Overall.Assigned,
 		Unassigned:     reasonCounts(p.KPIs.Overall),
 		Certificate:    p.Certificate.String(),
+		Rounds:         stages.rounds,
 		StageSeconds:   stages.seconds(),
 	})
 }

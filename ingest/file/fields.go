@@ -19,7 +19,7 @@ type row struct {
 	source string
 	t      *table
 	index  []int // column → field position in rec; -1 when the column is absent
-	recs   records
+	recs   *records
 	rec    []string
 	in     *interner
 	err    *paidan.InputError
@@ -98,7 +98,12 @@ func (r *row) names(c int) []string {
 	if l, ok := r.in.lists[s]; ok {
 		return l
 	}
-	l := make([]string, 0, strings.Count(s, ";")+1)
+	n := strings.Count(s, ";") + 1
+	if n > MaxListItems {
+		r.fail(c, fmt.Errorf("%d names, want at most %d: %w", n, MaxListItems, paidan.ErrTooLong))
+		return nil
+	}
+	l := make([]string, 0, n)
 	for part := range strings.SplitSeq(s, ";") {
 		if err := checkName(part); err != nil {
 			r.fail(c, fmt.Errorf("item %d: %w", len(l)+1, err))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -134,5 +135,31 @@ func FuzzRules(f *testing.F) {
 		if !reflect.DeepEqual(again, r) {
 			t.Fatalf("round trip:\n got %+v\nwant %+v", again, r)
 		}
+	})
+}
+
+func FuzzLoadTasksParquet(f *testing.F) {
+	dir := f.TempDir()
+	b := edgeBatch(f)
+	if err := file.Write(context.Background(), dir, b, file.WriteOptions{Format: file.Parquet}); err != nil {
+		f.Fatal(err)
+	}
+	valid, err := os.ReadFile(filepath.Join(dir, "tasks.parquet"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(valid)
+	f.Add(valid[:len(valid)/2])
+	f.Add([]byte("PAR1"))
+	workers := workersHeader + "W-1,,,5,0,31,121,,,\n"
+	f.Fuzz(func(t *testing.T, tasks []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "tasks.parquet"), tasks, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "workers.csv"), []byte(workers), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		checkLoadRoundTrip(t, dir)
 	})
 }

@@ -30,6 +30,8 @@ const RulesFileName = "rules.yaml"
 // ctx done) are returned as they are, wrapped.
 //
 // Load is safe for concurrent use on different or the same directories.
+// It reads each table with one helper goroutine, which it stops before
+// returning.
 func Load(ctx context.Context, dir string, opts Options) (*Dataset, error) {
 	ds, err := newLoader(ctx, opts).load(dir)
 	if err != nil {
@@ -92,7 +94,7 @@ func (l *loader) load(dir string) (*Dataset, error) {
 		return nil, errors.Join(append(l.errs, err)...)
 	}
 
-	b := &paidan.Batch{AsOf: l.opts.AsOf, Tasks: tasks, Workers: ws.list}
+	b := &paidan.Batch{AsOf: l.opts.AsOf.UTC(), Tasks: tasks, Workers: ws.list}
 	if len(b.Tasks) == 0 {
 		b.Tasks = nil
 	}
@@ -222,21 +224,18 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 	return tasks, err
 }
 
-// scan opens table t in dir, checks its header and calls decode for every
-// row; decode reports a bad row through r.fail. scan returns the file name
+// scan opens table t in dir, checks its header, calls size with an upper
+// bound of its rows, and calls decode for every row; decode reports a bad
+// row through r.fail. scan returns the file name
 // it read, and an error only when reading cannot go on; bad rows go to
 // l.reject. It stops early once the strict error cap is reached.
 func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *row)) (string, error) {
-	source, recs, closer, err := open(dir, t)
+	source, recs, err := open(dir, t)
 	if err != nil {
 		return source, err
 	}
-	defer closer.Close()
-	headerLine := 1
-	if _, ok := recs.(*parquetRecords); ok {
-		headerLine = 0 // a Parquet schema has no line
-	}
-	index, err := headerIndex(source, headerLine, t, recs.header())
+	defer recs.Close()
+	index, err := headerIndex(source, recs.headerLine, t, recs.header())
 	if err != nil {
 		return source, err
 	}
@@ -269,40 +268,40 @@ func (l *loader) scan(dir string, t table, size func(rows int), decode func(r *r
 
 // open finds table t in dir as CSV or Parquet and opens it. It returns the
 // file name, used as the Source of errors.
-func open(dir string, t table) (string, records, io.Closer, error) {
+func open(dir string, t table) (string, *records, error) {
 	var found []Format
 	for _, f := range []Format{CSV, Parquet} {
 		switch _, err := os.Stat(filepath.Join(dir, t.name+f.ext())); {
 		case err == nil:
 			found = append(found, f)
 		case !errors.Is(err, fs.ErrNotExist):
-			return t.name + f.ext(), nil, nil, err
+			return t.name + f.ext(), nil, err
 		}
 	}
 	switch len(found) {
 	case 0:
-		return t.name + CSV.ext(), nil, nil, &paidan.InputError{Source: t.name + CSV.ext(),
+		return t.name + CSV.ext(), nil, &paidan.InputError{Source: t.name + CSV.ext(),
 			Err: fmt.Errorf("no %s.csv or %s.parquet in the dataset: %w", t.name, t.name, fs.ErrNotExist)}
 	case 2:
-		return t.name + CSV.ext(), nil, nil, &paidan.InputError{Source: t.name + CSV.ext(),
+		return t.name + CSV.ext(), nil, &paidan.InputError{Source: t.name + CSV.ext(),
 			Err: fmt.Errorf("both %s.csv and %s.parquet present, want one: %w", t.name, t.name, paidan.ErrDuplicateID)}
 	}
 	source := t.name + found[0].ext()
 	f, err := os.Open(filepath.Join(dir, source))
 	if err != nil {
-		return source, nil, nil, err
+		return source, nil, err
 	}
-	var recs records
+	var recs *records
 	if found[0] == Parquet {
-		recs, err = newParquetRecords(source, f)
+		recs, err = openParquet(source, f)
 	} else {
-		recs, err = newCSVRecords(source, f)
+		recs, err = openCSV(source, f)
 	}
 	if err != nil {
 		f.Close()
-		return source, nil, nil, err
+		return source, nil, err
 	}
-	return source, recs, f, nil
+	return source, recs, nil
 }
 
 // headerIndex maps the columns of t to their positions in header, found on

@@ -92,7 +92,7 @@ func TestLoadColumnsAnyOrderAndOptional(t *testing.T) {
 		"tasks.csv":   "created_at,lon,lat,region,id\n2026-01-05T08:30:00Z,121.45,31.21,north,T1\n",
 	})
 	asOf := mustTime(t, "2026-01-05T10:00:00Z")
-	ds, err := file.Load(context.Background(), dir, file.Options{AsOf: asOf})
+	ds, err := file.Load(context.Background(), dir, file.Options{AsOf: asOf.In(time.FixedZone("CST", 8*3600))})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -181,6 +181,7 @@ func TestLoadErrors(t *testing.T) {
 		{"task id with space", task("T 1,north,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 1, "id", paidan.ErrSyntax},
 		{"task id too long", task(strings.Repeat("x", 257) + ",north,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 1, "id", paidan.ErrTooLong},
 		{"task field too long", task("T1,north," + strings.Repeat("a;", 2100) + "b,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrTooLong},
+		{"task too many skills", task("T1,north," + strings.Repeat("s;", file.MaxListItems) + "s,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrTooLong},
 		{"task region empty", task("T1,,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 2, "region", paidan.ErrMissingValue},
 		{"task region invalid UTF-8", task("T1,nor\xffth,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 2, "region", paidan.ErrInvalidUTF8},
 		{"task skills empty item", task("T1,north,a;;b,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrMissingValue},
@@ -204,6 +205,8 @@ func TestLoadErrors(t *testing.T) {
 		{"tasks unknown column", strings.TrimSuffix(tasksHeader, "\n") + ",colour\n" + okTask + ",red\n", "", "tasks.csv", 1, 11, "colour", paidan.ErrUnknownKey},
 		{"tasks column twice", "id,region,lat,lon,created_at,lat\nT1,north,31,121,2026-01-05T08:00:00Z,31\n", "", "tasks.csv", 1, 6, "lat", paidan.ErrDuplicateID},
 		{"tasks line too long", tasksHeader + strings.Repeat("x", file.MaxLineBytes+10), "", "tasks.csv", 2, 0, "", paidan.ErrTooLong},
+		{"tasks later line too long", task(okTask, strings.Repeat("x", file.MaxLineBytes+1), okTask), "", "tasks.csv", 3, 0, "", paidan.ErrTooLong},
+		{"tasks longest line accepted", task(okTask + strings.Repeat(" ", file.MaxLineBytes-len(okTask))), "", "tasks.csv", 2, 10, "previous_worker", paidan.ErrTooLong},
 		{"worker capacity negative", "", worker("W1,north,,-1,0,31,121,,,"), "workers.csv", 2, 4, "capacity", paidan.ErrNegative},
 		{"worker capacity absurd", "", worker("W1,north,,1000001,0,31,121,,,"), "workers.csv", 2, 4, "capacity", paidan.ErrOutOfRange},
 		{"worker capacity overflows", "", worker("W1,north,,99999999999999999999,0,31,121,,,"), "workers.csv", 2, 4, "capacity", paidan.ErrOutOfRange},
@@ -445,5 +448,77 @@ func TestLoadKeepsErrorsBeforeAFatalOne(t *testing.T) {
 		"tasks.csv:1:0 region", "tasks.csv:1:0 lat", "tasks.csv:1:0 lon", "tasks.csv:1:0 created_at"}
 	if !slices.Equal(got, want) {
 		t.Errorf("errors at\n%q, want\n%q", got, want)
+	}
+}
+
+// TestLoadManyRows crosses the boundaries of the chunks that CSV rows are
+// split in ahead of validation.
+func TestLoadManyRows(t *testing.T) {
+	t.Parallel()
+	const n = 5000
+	bad := map[int]string{ // row number (0-based) → row
+		0:    "T0,north,,0,31\n",
+		1022: "T1022,north,,0,95,121,2026-01-05T08:00:00Z,,,\n",
+		1023: "T1023,north,,0,31\n",
+		1024: "T1024,north,,0,95,121,2026-01-05T08:00:00Z,,,\n",
+		2047: "T2047,north,,0,95,121,2026-01-05T08:00:00Z,,,\n",
+		4999: "T4999,north,,0,95,121,2026-01-05T08:00:00Z,,,\n",
+	}
+	var rows strings.Builder
+	rows.WriteString(tasksHeader)
+	for i := range n {
+		if r, ok := bad[i]; ok {
+			rows.WriteString(r)
+			continue
+		}
+		fmt.Fprintf(&rows, "T%d,north,,0,31,121,2026-01-05T08:00:00Z,,,\n", i)
+	}
+	dir := writeDataset(t, map[string]string{"tasks.csv": rows.String(), "workers.csv": goodWorkers})
+
+	ds, err := file.Load(context.Background(), dir, file.Options{SkipInvalid: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(ds.Batch.Tasks), n-len(bad); got != want {
+		t.Errorf("got %d tasks, want %d", got, want)
+	}
+	var lines []int
+	for _, ie := range ds.Skipped {
+		lines = append(lines, ie.Line)
+	}
+	if want := []int{2, 1024, 1025, 1026, 2049, 5001}; !slices.Equal(lines, want) {
+		t.Errorf("skipped lines %v, want %v", lines, want)
+	}
+	for i, task := range ds.Batch.Tasks {
+		if task.ID == "" || (i > 0 && ds.Batch.Tasks[i-1].ID == task.ID) {
+			t.Fatalf("task %d: id %q after %q", i, task.ID, ds.Batch.Tasks[i-1].ID)
+		}
+	}
+
+	// A strict load stops at the error cap, long before the end of the file.
+	_, err = file.Load(context.Background(), dir, file.Options{MaxErrors: 3})
+	var got []int
+	for _, ie := range inputErrors(err) {
+		got = append(got, ie.Line)
+	}
+	if want := []int{2, 1024, 1025}; !slices.Equal(got, want) {
+		t.Errorf("strict errors on lines %v, want %v", got, want)
+	}
+}
+
+func TestLoadCRLF(t *testing.T) {
+	t.Parallel()
+	crlf := func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") }
+	dir := writeDataset(t, map[string]string{"tasks.csv": crlf(goodTasks), "workers.csv": crlf(goodWorkers)})
+	want, err := file.Load(context.Background(), writeDataset(t, map[string]string{"tasks.csv": goodTasks, "workers.csv": goodWorkers}), file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := file.Load(context.Background(), dir, file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Batch, want.Batch) {
+		t.Errorf("CRLF batch:\n got %+v\nwant %+v", got.Batch, want.Batch)
 	}
 }

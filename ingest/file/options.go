@@ -13,6 +13,8 @@ const (
 	MaxNameBytes = 256
 	// MaxFieldBytes bounds any one field, lists included.
 	MaxFieldBytes = 4096
+	// MaxListItems bounds the names in a list (skills, regions).
+	MaxListItems = 64
 	// MaxLineBytes bounds one physical line of a CSV file. It stops a file
 	// without line breaks from being read whole into memory.
 	MaxLineBytes = 1 << 20
@@ -56,8 +58,9 @@ func (f Format) ext() string { return "." + f.String() }
 // Options controls Load. The zero value loads strictly: the first invalid
 // row fails the load (after collecting up to DefaultMaxErrors errors).
 type Options struct {
-	// AsOf, when not zero, is the planning instant of the batch. Zero means
-	// the latest created_at among the loaded tasks (zero if there are none).
+	// AsOf, when not zero, is the planning instant of the batch (kept in
+	// UTC). Zero means the latest created_at among the loaded tasks (zero
+	// if there are none).
 	AsOf time.Time
 
 	// SkipInvalid drops invalid rows instead of failing: each dropped row's
@@ -76,8 +79,8 @@ type Options struct {
 // to plan it with.
 type Dataset struct {
 	// Batch holds the valid tasks and workers in file order; an empty
-	// table gives a nil slice. Partition is "". Tasks and workers with the same skill list (and workers with the
-	// same region list) share one slice: treat them as read-only.
+	// table gives a nil slice. Partition is "". Equal skill and region
+	// lists share one backing array: treat them as read-only.
 	Batch *paidan.Batch
 	// Rules are read from rules.yaml, or paidan.DefaultRules when the
 	// directory has none.
@@ -94,7 +97,7 @@ type Dataset struct {
 // WriteOptions controls Write. The zero value writes CSV without a rules
 // file.
 type WriteOptions struct {
-	Format Format
+	Format Format // CSV (the zero value) or Parquet
 	// Rules, when not nil, is written as rules.yaml.
 	Rules *paidan.Rules
 }

@@ -28,6 +28,8 @@ import (
 // can leave an older file beside a newer one. Write fails, writing nothing,
 // if dir holds a table in the other format (it would make the dataset
 // ambiguous). Write does not validate b: Load reports whatever it rejects.
+// Concurrent Writes to the same directory leave one of them in place per
+// file; b is only read.
 func Write(ctx context.Context, dir string, b *paidan.Batch, opts WriteOptions) error {
 	if err := write(ctx, dir, b, opts); err != nil {
 		return fmt.Errorf("write dataset %s: %w", dir, err)

@@ -89,7 +89,7 @@ func cpuTime() time.Duration {
 // readDIMACS reads a DIMACS "min" network: comment lines "c", one problem
 // line "p min NODES ARCS", node lines "n ID SUPPLY" and arc lines
 // "a TAIL HEAD LOW CAP COST", 1-based. It is a minimal reader for the
-// benchmark; errors name the line.
+// benchmark that allocates nothing per line; errors name the line.
 func readDIMACS(r io.Reader) (*solver.Network, error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	var n *solver.Network
@@ -106,32 +106,32 @@ func readDIMACS(r io.Reader) (*solver.Network, error) {
 		if len(text) == 0 || text[0] == 'c' {
 			continue
 		}
-		words := bytes.Fields(text[1:])
+		kind, rest := text[0], text[1:]
 		want := 0
-		switch text[0] {
+		switch kind {
 		case 'p':
-			want = 3
+			rest = bytes.TrimSpace(rest)
+			if !bytes.HasPrefix(rest, []byte("min")) {
+				return nil, fmt.Errorf("line %d: problem %q, want min", line, rest)
+			}
+			rest, want = rest[3:], 2
 		case 'n':
 			want = 2
 		case 'a':
 			want = 5
 		}
-		if want == 0 || len(words) != want || (text[0] != 'p') == (n == nil) {
+		if want == 0 || (kind == 'p') != (n == nil) {
 			return nil, fmt.Errorf("line %d: unexpected %q", line, text)
 		}
-		start := 0
-		if text[0] == 'p' {
-			if string(words[0]) != "min" {
-				return nil, fmt.Errorf("line %d: problem %q, want min", line, words[0])
-			}
-			start = 1
-		}
-		for i, w := range words[start:] {
-			if fields[i], err = strconv.ParseInt(string(w), 10, 64); err != nil {
+		for i := range want {
+			if fields[i], rest, err = nextInt(rest); err != nil {
 				return nil, fmt.Errorf("line %d: %w", line, err)
 			}
 		}
-		switch text[0] {
+		if len(bytes.TrimSpace(rest)) > 0 {
+			return nil, fmt.Errorf("line %d: trailing %q", line, rest)
+		}
+		switch kind {
 		case 'p':
 			n = solver.NewNetwork(int(fields[0]))
 			m := int(fields[1])
@@ -150,4 +150,25 @@ func readDIMACS(r io.Reader) (*solver.Network, error) {
 		return nil, errors.New("no problem line")
 	}
 	return n, n.Validate()
+}
+
+// nextInt parses the integer that begins b after blanks and returns the
+// rest of b.
+func nextInt(b []byte) (int64, []byte, error) {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
+		i++
+	}
+	j := i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	if j == i || (j == i+1 && b[i] == '-') {
+		return 0, nil, fmt.Errorf("want an integer at %q", b)
+	}
+	v, err := strconv.ParseInt(string(b[i:j]), 10, 64)
+	return v, b[j:], err
 }
