@@ -109,7 +109,7 @@ CREATE UNIQUE INDEX assignment_one_active_per_task ON paidan.assignment (task_id
 CREATE INDEX assignment_active_by_worker ON paidan.assignment (worker_id) WHERE active;
 
 -- The task status machine:
---   pending  -> assigned   (paidan's write-back only: it sets assigned_worker and assigned_run)
+--   pending  -> assigned   (by contract paidan's write-back alone: it sets assigned_worker and assigned_run)
 --   pending  -> cancelled
 --   assigned -> done | cancelled
 --   assigned -> pending    (unassign: previous_worker := the assigned worker; assigned_* cleared)
