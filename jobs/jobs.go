@@ -190,6 +190,7 @@ type Result struct {
 	ExportDir string // where the applied plan was exported; "" if not
 
 	Stages   map[string]time.Duration // duration of each stage run
+	Model    model.Stats              // the plan stage's breakdown
 	Duration time.Duration
 }
 
@@ -378,9 +379,12 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 	err = r.stage(res, log, StagePlan, func() (err error) {
 		opts := r.Model
 		opts.RunID = res.RunID
-		plan, _, err = model.Plan(ctx, batch, r.Rules, opts)
+		plan, res.Model, err = model.Plan(ctx, batch, r.Rules, opts)
 		return err
 	})
+	log.Debug("plan stages", "stage", StagePlan, "prune", res.Model.Prune, "build", res.Model.Build,
+		"solve", res.Model.Solve, "verify", res.Model.Verify, "classify", res.Model.Classify,
+		"finish", res.Model.Finish, "rounds", res.Model.Rounds, "candidates", res.Model.Candidates)
 	if err != nil {
 		// A plan whose certificate failed is never written back.
 		fail(fmt.Errorf("plan: %w", err))

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/jobs"
 )
 
@@ -24,7 +25,8 @@ writes the plan back in one transaction, exports it as Parquet under
 
 A partition that another run holds is skipped. stdout gets one line per
 run: partition, run id, status, then the figures of an applied run or the
-reason of a skipped one. Logs go to stderr. Exit status 1 when any run
+reason of a skipped one. Logs go to stderr, with the time of each stage
+of every applied run. Exit status 1 when any run
 failed. The DSN comes from --db or $` + envDatabaseURL + `.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,6 +48,9 @@ failed. The DSN comes from --db or $` + envDatabaseURL + `.`,
 			printResults(cmd.OutOrStdout(), results)
 			failed := 0
 			for _, res := range results {
+				if res.Status == paidan.RunApplied {
+					fmt.Fprintf(cmd.ErrOrStderr(), "paidan: %s stages: %s\n", res.Partition, runStages(res))
+				}
 				if res.Err != nil {
 					failed++
 				}
@@ -62,4 +67,17 @@ failed. The DSN comes from --db or $` + envDatabaseURL + `.`,
 	f.register(cmd)
 	cmd.Flags().BoolVar(&once, "once", false, "run each partition once and exit (required)")
 	return cmd
+}
+
+// runStages lists the stages of an applied run, the plan stage broken
+// down, as "lock 0.001s, load 0.200s, prune …; total 2.000s".
+func runStages(res *jobs.Result) *stageTimes {
+	var st stageTimes
+	st.add(jobs.StageLock, res.Stages[jobs.StageLock])
+	st.add(jobs.StageLoad, res.Stages[jobs.StageLoad])
+	st.addModel(res.Model)
+	for _, s := range []string{jobs.StageWrite, jobs.StageExport} {
+		st.add(s, res.Stages[s])
+	}
+	return &st
 }
