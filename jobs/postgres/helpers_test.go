@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -136,4 +137,19 @@ func execSQL(t testing.TB, db *sqlx.DB, query string, args ...any) {
 // openChild opens a pool for the child process.
 func openChild(url string) (*sqlx.DB, error) {
 	return sqlx.Open("postgres", url)
+}
+
+// envInt returns the size named by the environment variable, or def. The
+// short form (go test) uses the defaults; scripts/soak sets the long form.
+func envInt(t testing.TB, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
 }

@@ -55,7 +55,9 @@ func childMain() int {
 // process then completes the work.
 func TestKillDuringWriteBack(t *testing.T) {
 	t.Parallel()
-	const kills = 6
+	kills := envInt(t, "PAIDAN_SOAK_KILLS", 6)
+	start := time.Now()
+	sigkills, terminations := 0, 0
 	dsn := newDB(t)
 	db := open(t, dsn)
 	admin := pgtest.Admin(t)
@@ -86,9 +88,13 @@ func TestKillDuringWriteBack(t *testing.T) {
 		if !waitFor("stage=plan") {
 			t.Fatalf("kill %d: child ended before planning", i)
 		}
-		time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond)
+		delay := time.Duration(rng.IntN(60)) * time.Millisecond
+		time.Sleep(delay)
 		how := "SIGKILL"
+		sigkills++
 		if i%2 == 1 {
+			sigkills--
+			terminations++
 			how = "pg_terminate_backend"
 			var n int
 			if err := admin.Get(&n, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, childApp); err != nil {
@@ -103,7 +109,7 @@ func TestKillDuringWriteBack(t *testing.T) {
 			}
 		}()
 		cmd.Wait()
-		t.Logf("kill %d (%s): %d applied, %d failed runs so far", i, how,
+		t.Logf("kill %d (%s, %d ms after planning): %d applied, %d failed runs so far", i, how, delay.Milliseconds(),
 			count(t, db, `SELECT count(*) FROM paidan.run WHERE status = 'applied'`),
 			count(t, db, `SELECT count(*) FROM paidan.run WHERE status = 'failed'`))
 		// The server ends a killed child's sessions on its own; wait for
@@ -127,4 +133,12 @@ func TestKillDuringWriteBack(t *testing.T) {
 	if again.Status != paidan.RunApplied || again.Assigned != 0 {
 		t.Errorf("second run: %s, %d assigned; want applied with 0 (nothing left to do)", again.Status, again.Assigned)
 	}
+	violations := "0"
+	if t.Failed() {
+		violations = "see the errors above"
+	}
+	t.Logf("soak: kills %d (SIGKILL %d, pg_terminate_backend %d); runs applied %d, failed %d; invariant violations %s; wall %.1fs",
+		kills, sigkills, terminations,
+		count(t, db, `SELECT count(*) FROM paidan.run WHERE status = 'applied'`),
+		count(t, db, `SELECT count(*) FROM paidan.run WHERE status = 'failed'`), violations, time.Since(start).Seconds())
 }

@@ -8,10 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 
 	"github.com/paidan/paidan"
+	exportpg "github.com/paidan/paidan/export/postgres"
 	"github.com/paidan/paidan/internal/pgtest"
 	"github.com/paidan/paidan/jobs"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
@@ -84,10 +86,11 @@ func TestLockerExcludesAcrossPools(t *testing.T) {
 // unassigns and finishes tasks between cycles.
 func TestConcurrentSchedulers(t *testing.T) {
 	t.Parallel()
-	const schedulers, cycles = 3, 6
+	schedulers, cycles := envInt(t, "PAIDAN_SOAK_SCHEDULERS", 3), envInt(t, "PAIDAN_SOAK_CYCLES", 6)
+	start := time.Now()
 	url := newDB(t)
 	admin := open(t, url)
-	seed(t, admin, "city", 600, 11)
+	seed(t, admin, "city", envInt(t, "PAIDAN_SOAK_TASKS", 600), 11)
 	ctx := t.Context()
 	var (
 		mu      sync.Mutex
@@ -111,7 +114,7 @@ func TestConcurrentSchedulers(t *testing.T) {
 	// load trigger) workers; the write-back locks workers, then tasks. The
 	// database breaks the occasional deadlock by aborting one side: the
 	// business statement here, which is then simply not retried.
-	deadlocks := 0
+	deadlocks, checks, violations := 0, 0, 0
 	business := func() {
 		for _, q := range []string{
 			`UPDATE paidan.task SET status = 'pending' WHERE status = 'assigned' AND id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'assigned' ORDER BY random() LIMIT 20)`,
@@ -128,6 +131,15 @@ func TestConcurrentSchedulers(t *testing.T) {
 				t.Errorf("%s: %v", q, err)
 			}
 		}
+		// The invariants hold at every moment, not only at the end.
+		err := exportpg.CheckInvariants(context.Background(), admin)
+		mu.Lock()
+		checks++
+		if err != nil {
+			violations++
+			t.Error(err)
+		}
+		mu.Unlock()
 	}
 
 	for range schedulers {
@@ -170,8 +182,9 @@ func TestConcurrentSchedulers(t *testing.T) {
 			t.Errorf("run %s: %s: %v", res.RunID, res.Status, res.Err)
 		}
 	}
-	t.Logf("%d runs: %d applied, %d skipped; %d assigned, %d conflicts; %d business statements deadlocked",
-		len(results), applied, skipped, assigned, conflicts, deadlocks)
+	t.Logf("soak: schedulers %d, cycles %d, runs %d: applied %d, skipped %d, failed %d; assigned %d, conflicts %d; invariant checks %d, violations %d; business deadlocks %d; wall %.1fs",
+		schedulers, cycles, len(results), applied, skipped, len(results)-applied-skipped, assigned, conflicts,
+		checks, violations, deadlocks, time.Since(start).Seconds())
 	if applied == 0 {
 		t.Fatal("no run applied")
 	}
