@@ -129,6 +129,9 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("export: exit %d\n%s", code, stderr)
 	}
+	if lines := strings.Count(out, "\n"); lines != 4 {
+		t.Errorf("export printed %d lines, want one per file:\n%s", lines, out)
+	}
 	var man exportManifest
 	data, err := os.ReadFile(filepath.Join(full, "manifest.json"))
 	if err != nil {

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
@@ -117,14 +116,6 @@ func checkNoDoubleWork(t testing.TB, db *sqlx.DB) {
 			t.Errorf("%s: %d, want 0", c.what, n)
 		}
 	}
-}
-
-func ids(prefix string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("%s%d", prefix, i)
-	}
-	return out
 }
 
 func execSQL(t testing.TB, db *sqlx.DB, query string, args ...any) {
