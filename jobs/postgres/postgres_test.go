@@ -274,3 +274,56 @@ func TestPoisonedRows(t *testing.T) {
 	}
 	checkNoDoubleWork(t, db)
 }
+
+// cancellingWriter cancels the run's context a given time into its
+// write-back, as SIGTERM does.
+type cancellingWriter struct {
+	jobs.PlanWriter
+	cancel context.CancelFunc
+	after  time.Duration
+}
+
+func (w *cancellingWriter) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, b *paidan.Batch) (*jobs.WriteResult, error) {
+	time.AfterFunc(w.after, w.cancel)
+	return w.PlanWriter.Apply(ctx, run, plan, b)
+}
+
+// TestCancelDuringWriteBack cancels runs at growing delays into their
+// write-back: each run is then either wholly applied or recorded failed
+// with nothing written, never in between.
+func TestCancelDuringWriteBack(t *testing.T) {
+	t.Parallel()
+	db := open(t, newDB(t))
+	seed(t, db, "city", 1500, 9)
+	outcomes := map[paidan.RunStatus]int{}
+	for i := range 8 {
+		ctx, cancel := context.WithCancel(t.Context())
+		r := newRunner(db, discard)
+		r.Writer = &cancellingWriter{PlanWriter: r.Writer, cancel: cancel, after: time.Duration(i*i) * 5 * time.Millisecond}
+		res := r.Run(ctx, "city")
+		cancel()
+		outcomes[res.Status]++
+		rec, err := exportpg.LookupRun(t.Context(), db, res.RunID)
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		switch res.Status {
+		case paidan.RunApplied:
+			if rec.Status != paidan.RunApplied {
+				t.Errorf("run %d applied, recorded %s", i, rec.Status)
+			}
+		case paidan.RunFailed:
+			if rec.Status != paidan.RunFailed || rec.Assigned != 0 {
+				t.Errorf("run %d failed, recorded %s with %d assigned", i, rec.Status, rec.Assigned)
+			}
+			if n := count(t, db, `SELECT count(*) FROM paidan.assignment WHERE run_id = $1`, res.RunID); n != 0 {
+				t.Errorf("failed run %d left %d assignments", i, n)
+			}
+		default:
+			t.Errorf("run %d: %s", i, res.Status)
+		}
+		checkNoDoubleWork(t, db)
+		execSQL(t, db, `UPDATE paidan.task SET status = 'pending' WHERE status = 'assigned' AND id IN (SELECT id FROM paidan.task WHERE status = 'assigned' ORDER BY random() LIMIT 300)`)
+	}
+	t.Logf("outcomes: %v", outcomes)
+}
