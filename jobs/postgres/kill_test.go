@@ -88,7 +88,9 @@ func TestKillDuringWriteBack(t *testing.T) {
 		if !waitFor("stage=plan") {
 			t.Fatalf("kill %d: child ended before planning", i)
 		}
-		delay := time.Duration(rng.IntN(60)) * time.Millisecond
+		// The write-back of this partition takes a few hundred
+		// milliseconds here: the kills land before, during and after it.
+		delay := time.Duration(rng.IntN(400)) * time.Millisecond
 		time.Sleep(delay)
 		how := "SIGKILL"
 		sigkills++
@@ -100,8 +102,9 @@ func TestKillDuringWriteBack(t *testing.T) {
 			if err := admin.Get(&n, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, childApp); err != nil {
 				t.Fatal(err)
 			}
-			// The child notices, records its run and goes on; kill it at its next stage.
-			waitFor("stage=")
+			// The child notices, records its run and goes on; kill it once
+			// that run has ended.
+			waitFor(`msg="run `)
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		go func() { // drain, so that Wait returns
