@@ -378,3 +378,49 @@ func (f *firstNow) Next(t time.Time) time.Time {
 	}
 	return f.Schedule.Next(t)
 }
+
+// slowSource makes every load last longer than the schedule's interval
+// and records how many loads ever ran at once.
+type slowSource struct {
+	fakeSource
+	mu          sync.Mutex
+	running, mx int
+}
+
+func (s *slowSource) Load(ctx context.Context, p string) (*paidan.Batch, []*paidan.InputError, error) {
+	s.mu.Lock()
+	s.running++
+	s.mx = max(s.mx, s.running)
+	s.mu.Unlock()
+	time.Sleep(30 * time.Millisecond)
+	s.mu.Lock()
+	s.running--
+	s.mu.Unlock()
+	return s.fakeSource.Load(ctx, p)
+}
+
+func TestSchedulerNeverOverlaps(t *testing.T) {
+	t.Parallel()
+	r, _, _ := newRunner(t, &fakeWriter{})
+	src := &slowSource{fakeSource: fakeSource{batches: map[string]*paidan.Batch{"north": datasets.Generate(datasets.GenOptions{Tasks: 20, Seed: 2})}}}
+	r.Source = src
+	ctx, cancel := context.WithCancel(t.Context())
+	cycles := 0
+	s := &jobs.Scheduler{Runner: r, Schedule: jobs.Every(time.Millisecond), OnCycle: func(_ []*jobs.Result, err error) {
+		if err != nil {
+			t.Errorf("cycle: %v", err)
+		}
+		if cycles++; cycles == 4 {
+			cancel()
+		}
+	}}
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if src.mx != 1 {
+		t.Errorf("%d runs at once, want 1: cycles overlapped", src.mx)
+	}
+	if cycles != 4 {
+		t.Errorf("%d cycles, want 4", cycles)
+	}
+}
