@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"time"
 
 	"github.com/paidan/paidan"
@@ -143,7 +144,8 @@ type Runner struct {
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 	// WriteRetries is how many times a write-back that failed with
-	// ErrRetryable is tried again. Zero means 3; negative means none.
+	// ErrRetryable is tried again, after a random pause of 50–150 ms
+	// times the attempt number. Zero means 3; negative means none.
 	WriteRetries int
 	// RecordTimeout bounds recording a failed run and looking up an
 	// unknown commit outcome, which use a context detached from the run's
@@ -406,10 +408,19 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 			wr, err = r.Writer.Apply(ctx, record, plan, batch)
 			return err
 		})
-		if !errors.Is(err, ErrRetryable) || attempt >= r.writeRetries() || ctx.Err() != nil {
+		if !errors.Is(err, ErrRetryable) || attempt >= r.writeRetries() {
 			break
 		}
-		log.Warn("write-back rolled back; retrying", "stage", StageWrite, "attempt", attempt+1, "err", err)
+		// A random pause, growing with each attempt, so that the
+		// transactions that collided do not collide again at once.
+		pause := time.Duration(attempt+1)*50*time.Millisecond + mrand.N(100*time.Millisecond)
+		log.Warn("write-back rolled back; retrying", "stage", StageWrite, "attempt", attempt+1, "pause", pause, "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(pause):
+			continue
+		}
+		break
 	}
 	if err != nil {
 		applied, why := r.resolve(ctx, res, log, record, err)

@@ -98,6 +98,24 @@ func TestConcurrentSchedulers(t *testing.T) {
 		wg      sync.WaitGroup
 	)
 
+	// The business side's multi-row updates lock tasks, then (through the
+	// load trigger) workers, or many workers in table order; the
+	// write-back locks workers in id order, then tasks. The database breaks
+	// the occasional deadlock by aborting one side: a business statement
+	// here is then simply not retried, a write-back is retried by the
+	// runner, and fails (writing nothing) when every retry deadlocks too.
+	deadlocks, checks, violations := 0, 0, 0
+	businessExec := func(q string) {
+		var pqErr *pq.Error
+		_, err := admin.ExecContext(context.Background(), q)
+		if errors.As(err, &pqErr) && pqErr.Code == "40P01" {
+			mu.Lock()
+			deadlocks++
+			mu.Unlock()
+		} else if err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
 	mutate := func() {
 		for _, q := range []string{
 			`UPDATE paidan.task SET status = 'cancelled' WHERE status = 'pending' AND id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'pending' ORDER BY random() LIMIT 3)`,
@@ -105,31 +123,16 @@ func TestConcurrentSchedulers(t *testing.T) {
 			`UPDATE paidan.worker SET capacity = load WHERE active AND id IN (SELECT id FROM paidan.worker WHERE partition = 'city' AND active AND capacity > load ORDER BY random() LIMIT 1)`,
 			`UPDATE paidan.worker SET active = false WHERE id IN (SELECT id FROM paidan.worker WHERE partition = 'city' AND active ORDER BY random() LIMIT 1)`,
 		} {
-			if _, err := admin.ExecContext(context.Background(), q); err != nil {
-				t.Errorf("%s: %v", q, err)
-			}
+			businessExec(q)
 		}
 	}
-	// The business side's multi-row updates lock tasks, then (through the
-	// load trigger) workers; the write-back locks workers, then tasks. The
-	// database breaks the occasional deadlock by aborting one side: the
-	// business statement here, which is then simply not retried.
-	deadlocks, checks, violations := 0, 0, 0
 	business := func() {
 		for _, q := range []string{
 			`UPDATE paidan.task SET status = 'pending' WHERE status = 'assigned' AND id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'assigned' ORDER BY random() LIMIT 20)`,
 			`UPDATE paidan.task SET status = 'done' WHERE status = 'assigned' AND id IN (SELECT id FROM paidan.task WHERE partition = 'city' AND status = 'assigned' ORDER BY random() LIMIT 10)`,
 			`UPDATE paidan.worker SET capacity = capacity + 2 WHERE partition = 'city'`,
 		} {
-			var pqErr *pq.Error
-			_, err := admin.ExecContext(context.Background(), q)
-			if errors.As(err, &pqErr) && pqErr.Code == "40P01" {
-				mu.Lock()
-				deadlocks++
-				mu.Unlock()
-			} else if err != nil {
-				t.Errorf("%s: %v", q, err)
-			}
+			businessExec(q)
 		}
 		// The invariants hold at every moment, not only at the end.
 		err := exportpg.CheckInvariants(context.Background(), admin)
@@ -162,7 +165,7 @@ func TestConcurrentSchedulers(t *testing.T) {
 	wg.Wait()
 
 	checkNoDoubleWork(t, admin)
-	var applied, skipped, conflicts, assigned int
+	var applied, skipped, rolledBack, conflicts, assigned int
 	for _, res := range results {
 		switch res.Status {
 		case paidan.RunApplied:
@@ -178,12 +181,21 @@ func TestConcurrentSchedulers(t *testing.T) {
 			}
 		case paidan.RunSkipped:
 			skipped++
-		default:
-			t.Errorf("run %s: %s: %v", res.RunID, res.Status, res.Err)
+		case paidan.RunFailed:
+			if !errors.Is(res.Err, jobs.ErrRetryable) {
+				t.Errorf("run %s failed: %v", res.RunID, res.Err)
+			}
+			rolledBack++
+			if n := count(t, admin, `SELECT count(*) FROM paidan.run WHERE id = $1 AND status = 'failed' AND assigned = 0`, res.RunID); n != 1 {
+				t.Errorf("run %s failed but is not recorded failed with nothing assigned", res.RunID)
+			}
+			if n := count(t, admin, `SELECT count(*) FROM paidan.assignment WHERE run_id = $1`, res.RunID); n != 0 {
+				t.Errorf("failed run %s left %d assignments", res.RunID, n)
+			}
 		}
 	}
-	t.Logf("soak: schedulers %d, cycles %d, runs %d: applied %d, skipped %d, failed %d; assigned %d, conflicts %d; invariant checks %d, violations %d; business deadlocks %d; wall %.1fs",
-		schedulers, cycles, len(results), applied, skipped, len(results)-applied-skipped, assigned, conflicts,
+	t.Logf("soak: schedulers %d, cycles %d, runs %d: applied %d, skipped %d, failed %d (every retry deadlocked); assigned %d, conflicts %d; invariant checks %d, violations %d; business deadlocks %d; wall %.1fs",
+		schedulers, cycles, len(results), applied, skipped, rolledBack, assigned, conflicts,
 		checks, violations, deadlocks, time.Since(start).Seconds())
 	if applied == 0 {
 		t.Fatal("no run applied")
