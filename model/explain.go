@@ -65,7 +65,7 @@ type RuleCheck struct {
 
 // Explain explains task id's outcome in plan, which must have been made by
 // Plan from b under rules. Every worker of the batch is checked against
-// every hard rule, in O(workers).
+// every hard rule; the cost is linear in the size of the batch (no solve).
 //
 // Errors: the rules' Validate error; ErrNoTask; ErrPlanMismatch; the
 // batch errors of Plan.
@@ -161,7 +161,13 @@ func (e *Explanation) why() string {
 		a.Cost.Total(), a.Cost.Travel, a.Cost.Balance, a.Cost.Stability, a.DistanceKm, e.Penalty)
 	for _, c := range e.Workers {
 		if !c.Chosen && c.Eligible && !c.Full {
-			return s + fmt.Sprintf("; next best eligible worker with capacity left: %s at %.1f (%.1f km)", c.Worker, c.Cost.Total(), c.DistanceKm)
+			s += fmt.Sprintf("; next best eligible worker with capacity left: %s at %.1f (%.1f km)", c.Worker, c.Cost.Total(), c.DistanceKm)
+			if c.Cost.Total() < a.Cost.Total() {
+				// Possible when balance is attributed to another task of the
+				// chosen worker, or when pruning left this worker out.
+				s += ", cheaper for this task alone"
+			}
+			return s
 		}
 	}
 	full := 0

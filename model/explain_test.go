@@ -211,3 +211,36 @@ func ExamplePlan() {
 	// t1 unassigned: no_capacity (1 eligible worker, full: w1 (0.6 km))
 	// objective 1010.556, certificate verified
 }
+
+// TestExplainAgreesWithPlans explains every task of many tiny random plans
+// and checks the explanation against the plan: the chosen worker is
+// eligible and carries the assignment's cost; an unassigned task with
+// no_capacity has every eligible worker full; one with cheaper_unassigned
+// has no eligible worker with room that costs less than its penalty; a task
+// with an earlier reason has no eligible worker at all.
+func TestExplainAgreesWithPlans(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(500) {
+		b, r := tinyBatch(seed)
+		p := mustPlan(t, b, r)
+		for _, task := range b.Tasks {
+			e, err := model.Explain(b, r, p, task.ID)
+			if err != nil {
+				t.Fatalf("seed %d task %s: %v", seed, task.ID, err)
+			}
+			for _, c := range e.Workers {
+				switch {
+				case c.Chosen:
+					if !c.Eligible || e.Assignment == nil || c.Worker != e.Assignment.Worker || c.Cost != e.Assignment.Cost {
+						t.Fatalf("seed %d task %s: chosen %+v vs assignment %+v", seed, task.ID, c, e.Assignment)
+					}
+				case e.Unassigned == nil || !c.Eligible:
+				case e.Unassigned.Reason == paidan.NoCapacity && !c.Full,
+					e.Unassigned.Reason == paidan.CheaperUnassigned && !c.Full && c.Cost.Total() < e.Penalty-1e-9,
+					e.Unassigned.Reason < paidan.NoCapacity:
+					t.Fatalf("seed %d task %s (%v): eligible worker %+v", seed, task.ID, e.Unassigned.Reason, c)
+				}
+			}
+		}
+	}
+}

@@ -180,17 +180,18 @@ type knn struct {
 
 func (s *knn) search(t *kdTree) {
 	if t != nil && len(t.nodes) > 0 && s.k > 0 {
-		s.visit(t, 0)
+		s.visit(t, 0, t.nodes[0].boxDist2(s.q))
 	}
 }
 
-func (s *knn) visit(t *kdTree, ni int32) {
+// visit searches node ni, whose box lies at squared distance box from q.
+func (s *knn) visit(t *kdTree, ni int32, box float64) {
 	n := &t.nodes[ni]
 	bound := s.r2
 	if len(s.h) == s.k {
 		bound = s.h[0].d2
 	}
-	if n.boxDist2(s.q) > bound || !t.hasSkills(ni, s.need) {
+	if box > bound || !t.hasSkills(ni, s.need) {
 		return
 	}
 	if n.left < 0 {
@@ -210,11 +211,12 @@ func (s *knn) visit(t *kdTree, ni int32) {
 		return
 	}
 	a, b := n.left, n.right
-	if t.nodes[b].boxDist2(s.q) < t.nodes[a].boxDist2(s.q) {
-		a, b = b, a
+	da, db := t.nodes[a].boxDist2(s.q), t.nodes[b].boxDist2(s.q)
+	if db < da {
+		a, b, da, db = b, a, db, da
 	}
-	s.visit(t, a)
-	s.visit(t, b)
+	s.visit(t, a, da)
+	s.visit(t, b, db)
 }
 
 // result returns the points kept, nearest first (ties by index).

@@ -86,25 +86,29 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 		}
 		return id
 	}
-	for i := range b.Workers {
-		for _, s := range b.Workers[i].Skills {
+	internSkills := func(skills []string) {
+		for _, s := range skills {
 			if _, ok := skillID[s]; !ok {
 				skillID[s] = len(in.skillNames)
 				in.skillNames = append(in.skillNames, s)
 			}
 		}
 	}
+	for i := range b.Workers {
+		internSkills(b.Workers[i].Skills)
+	}
 	for i := range b.Tasks {
-		for _, s := range b.Tasks[i].Skills {
-			if _, ok := skillID[s]; !ok {
-				skillID[s] = len(in.skillNames)
-				in.skillNames = append(in.skillNames, s)
-			}
-		}
+		internSkills(b.Tasks[i].Skills)
 	}
 	in.skillWords = (len(in.skillNames) + 63) / 64
 	in.taskSkills = make([]uint64, len(b.Tasks)*in.skillWords)
 	in.workSkills = make([]uint64, len(b.Workers)*in.skillWords)
+	setSkills := func(set []uint64, skills []string) {
+		for _, s := range skills {
+			id := skillID[s]
+			set[id/64] |= 1 << (id % 64)
+		}
+	}
 
 	maxLimit := 0.0
 	for i := range b.Workers {
@@ -113,11 +117,7 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 		in.workerByID[w.ID] = int32(i)
 		wi.geo = geoOf(w.Location)
 		in.pos[i] = wi.v
-		set := in.workSkills[i*in.skillWords:][:in.skillWords]
-		for _, s := range w.Skills {
-			id := skillID[s]
-			set[id/64] |= 1 << (id % 64)
-		}
+		setSkills(in.workSkills[i*in.skillWords:][:in.skillWords], w.Skills)
 		if len(w.Regions) > 0 {
 			wi.regions = make([]int32, len(w.Regions))
 			for j, r := range w.Regions {
@@ -144,11 +144,7 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 		ti.geo = geoOf(t.Location)
 		ti.region = intern(t.Region)
 		ti.due = unixOr(t.DueAt, noTime)
-		set := in.taskSkills[i*in.skillWords:][:in.skillWords]
-		for _, s := range t.Skills {
-			id := skillID[s]
-			set[id/64] |= 1 << (id % 64)
-		}
+		setSkills(in.skillsOf(i), t.Skills)
 		if ti.penalty, err = cm.penalty(t, b.AsOf); err != nil {
 			return nil, fmt.Errorf("task %s: %w", t.ID, err)
 		}

@@ -64,8 +64,10 @@ const (
 // and the plan. Unassigned tasks are then classified against every worker
 // of the batch, not only the candidates; should that find a worker with
 // capacity left that costs less than the task's penalty, the worker is added
-// as a candidate and the network solved again, so that a reason is never an
-// artefact of pruning.
+// as a candidate and the network solved again, so that no task is left out
+// while a worker with room would take it for less than its penalty. The plan
+// is optimal over the candidates kept; with CandidatesPerTask at least the
+// number of workers it is optimal outright.
 //
 // The plan is a deterministic function of the batch and rules: assignments
 // and unassigned tasks are in task order, and every tie is broken by batch
@@ -145,16 +147,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)
 		}
-		added := 0
-		for ti, offers := range repairs {
-			for _, o := range offers {
-				if !hasArc(cands, extra, ti, o.worker) {
-					extra[ti] = append(extra[ti], candidate{o.worker, o.distKm})
-					added++
-				}
-			}
-		}
-		if added == 0 {
+		if added := addOffers(cands, extra, repairs); added == 0 {
 			if len(repairs) > 0 {
 				// A cheaper worker already on the network yet unused
 				// contradicts the verified optimum.
@@ -177,6 +170,22 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		p.RunID = deriveRunID(p.InputHash, p.RulesHash)
 	}
 	return p, st, nil
+}
+
+// addOffers adds the workers of the repair offers to extra as candidates of
+// their tasks, unless they are candidates already, and returns how many it
+// added.
+func addOffers(cands *candidates, extra map[int][]candidate, repairs map[int][]offer) int {
+	added := 0
+	for ti, offers := range repairs {
+		for _, o := range offers {
+			if !hasArc(cands, extra, ti, o.worker) {
+				extra[ti] = append(extra[ti], candidate{o.worker, o.distKm})
+				added++
+			}
+		}
+	}
+	return added
 }
 
 // assignedWorkers returns each task's worker (-1 when unassigned) and each

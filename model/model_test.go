@@ -3,6 +3,7 @@ package model_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/datasets"
 	"github.com/paidan/paidan/model"
 	"github.com/paidan/paidan/solver"
 )
@@ -466,5 +468,55 @@ func TestPlanSpill(t *testing.T) {
 	}
 	if want := bruteForce(b, r); p.ObjectiveUnits != want {
 		t.Errorf("objective %d; brute force %d", p.ObjectiveUnits, want)
+	}
+}
+
+// TestPlanMetro checks plans of generated metro batches (package datasets:
+// hotspots, five regions, shifts, pins, hard tasks) under the default
+// rules: consistency with the rules and every reason against the
+// first-that-applies restatement over all workers.
+func TestPlanMetro(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(3) {
+		b := datasets.Generate(datasets.GenOptions{Tasks: 3000, Workers: 150, Seed: seed})
+		r := paidan.DefaultRules()
+		p := mustPlan(t, b, r)
+		checkPlan(t, b, r, p)
+		for _, u := range p.Unassigned {
+			if want := bfReason(b, r, p, mustIndex(t, b, u.Task)); u.Reason != want {
+				t.Fatalf("seed %d: task %s reason %v (%s); want %v", seed, u.Task, u.Reason, u.Detail, want)
+			}
+		}
+	}
+}
+
+// TestPlanManySkills uses more skills than one 64-bit word holds.
+func TestPlanManySkills(t *testing.T) {
+	t.Parallel()
+	var all []string
+	for i := range 150 {
+		all = append(all, fmt.Sprintf("s%03d", i))
+	}
+	w0, w1 := worker("w0", 1, 5), worker("w1", 2, 5)
+	w0.Skills = all[:100] // s000..s099
+	w1.Skills = all[60:]  // s060..s149
+	need := func(id string, skills ...string) paidan.Task {
+		t := task(id, 0)
+		t.Skills = skills
+		return t
+	}
+	b := &paidan.Batch{AsOf: asOf, Workers: []paidan.Worker{w0, w1}, Tasks: []paidan.Task{
+		need("t0", "s010", "s099"), // w0 only
+		need("t1", "s149", "s065"), // w1 only
+		need("t2", "s070", "s080"), // both; w0 is nearer
+		need("t3", "s010", "s149"), // nobody has both
+	}}
+	p := mustPlan(t, b, simpleRules())
+	want := map[paidan.TaskID]paidan.WorkerID{"t0": "w0", "t1": "w1", "t2": "w0"}
+	if got := assignedTo(p); !reflect.DeepEqual(got, want) {
+		t.Errorf("assignments %v; want %v", got, want)
+	}
+	if u, _ := unassigned(p, "t3"); u.Reason != paidan.NoSkill || u.Detail != "no worker has all of s010, s149" {
+		t.Errorf("t3: %v %q; want no_skill, no worker has all of s010, s149", u.Reason, u.Detail)
 	}
 }

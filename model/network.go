@@ -47,7 +47,14 @@ func (in *instance) prune(ctx context.Context, parallel int) (*candidates, error
 	if err := firstError(errs); err != nil {
 		return nil, err
 	}
-	out := &candidates{start: make([]int32, 1, n+1)}
+	if parallel == 1 {
+		return &parts[0], nil
+	}
+	total := 0
+	for _, part := range parts {
+		total += len(part.list)
+	}
+	out := &candidates{start: make([]int32, 1, n+1), list: make([]candidate, 0, total)}
 	for _, part := range parts {
 		base := int32(len(out.list))
 		for _, s := range part.start[1:] {
@@ -101,25 +108,20 @@ func (in *instance) pruneRange(ctx context.Context, lo, hi int) (candidates, err
 const spillCandidates = 3
 
 // spill predicts which workers the solve will fill, by a greedy pass that
-// gives each task in turn its cheapest candidate with room left, and gives
-// every task the greedy could not place its nearest eligible workers that
-// still have room, as extra candidates (taking one unit of the first).
-// Without them a task in a busy spot could be left out only because
-// pruning hid the workers with room, and Plan would need another solve to
-// find out. The result is a deterministic function of the candidates.
+// gives each task in turn its cheapest candidate with room left. Then each
+// task the greedy could not place, in task order, gets its nearest eligible
+// workers that still have room as extra candidates (and takes one unit of
+// the first). Without them a task in a busy spot could be left out only
+// because pruning hid the workers with room, and Plan would need another
+// solve to find out. The result is a deterministic function of the
+// candidates.
 func (in *instance) spill(ctx context.Context, c *candidates) (map[int][]candidate, error) {
 	room := make([]int, len(in.workers))
 	for w := range in.workers {
 		room[w] = in.workers[w].remaining
 	}
-	extra := map[int][]candidate{}
-	var buf []neighbour
+	var unplaced []int
 	for ti := range in.tasks {
-		if ti%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, fmt.Errorf("spill candidates: %w", err)
-			}
-		}
 		cs := c.of(ti)
 		best, bestCost := int32(-1), int64(0)
 		for _, cd := range cs {
@@ -127,18 +129,27 @@ func (in *instance) spill(ctx context.Context, c *candidates) (map[int][]candida
 				best, bestCost = cd.worker, cost
 			}
 		}
-		if best >= 0 {
+		switch {
+		case best >= 0:
 			room[best]--
-			continue
+		case len(cs) >= in.rules.CandidatesPerTask: // else every eligible worker is a candidate
+			unplaced = append(unplaced, ti)
 		}
-		if len(cs) < in.rules.CandidatesPerTask {
-			continue // every eligible worker is a candidate already
+	}
+	open := in.newWorkerIndex(func(w int) bool { return room[w] > 0 })
+	extra := make(map[int][]candidate, len(unplaced))
+	var buf []neighbour
+	for i, ti := range unplaced {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("spill candidates: %w", err)
+			}
 		}
-		buf = in.index.nearest(in, ti, in.searchChord, spillCandidates, func(w int32) bool {
+		buf = open.nearest(in, ti, in.searchChord, spillCandidates, func(w int32) bool {
 			return room[w] > 0 && in.check(ti, int(w), allRules, false).ok()
 		}, buf)
-		for i, nb := range buf {
-			if i == 0 {
+		for j, nb := range buf {
+			if j == 0 {
 				room[nb.id]--
 			}
 			extra[ti] = append(extra[ti], candidate{nb.id, haversine(in.tasks[ti].geo, in.workers[nb.id].geo)})

@@ -10,8 +10,8 @@ import (
 )
 
 // BenchmarkPrune measures the prune stage alone (preparing the batch, the
-// k-d tree and every task's candidate search) on generated metro batches of
-// 20 tasks per worker, with all cores and with one.
+// k-d trees, every task's candidate search and the spill) on generated
+// metro batches of 20 tasks per worker, with one and two goroutines.
 func BenchmarkPrune(b *testing.B) {
 	for _, tasks := range []int{10_000, 100_000} {
 		batch := datasets.Generate(datasets.GenOptions{Tasks: tasks, Workers: tasks / 20, Seed: 1})
@@ -28,7 +28,14 @@ func BenchmarkPrune(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
+					extra, err := in.spill(context.Background(), c)
+					if err != nil {
+						b.Fatal(err)
+					}
 					arcs = len(c.list)
+					for _, e := range extra {
+						arcs += len(e)
+					}
 				}
 				b.ReportMetric(float64(arcs), "arcs")
 			})

@@ -169,6 +169,19 @@ func AsDispatch(n *Network) (*Dispatch, *DispatchMap, bool) {
 	return d, m, true
 }
 
+// Node returns the network node of Dispatch node v (task v, worker v − T or
+// the sink T + W, as numbered on Dispatch), for reporting in the network's
+// terms; -1 if v is out of range. It takes time linear in the nodes and is
+// meant for messages, such as the task named by an ErrInfeasible.
+func (m *DispatchMap) Node(v int) int {
+	for u, x := range m.node {
+		if int(x) == v {
+			return u
+		}
+	}
+	return -1
+}
+
 // Flow reports r, a result for the Dispatch that AsDispatch returned, as a
 // flow on the network's arcs with potentials on its nodes; Verify accepts it
 // exactly when VerifyDispatch accepts r. Each worker's load is spread over

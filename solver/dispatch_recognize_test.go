@@ -123,6 +123,30 @@ func TestAsDispatchScrambled(t *testing.T) {
 	}
 }
 
+func TestDispatchMapNode(t *testing.T) {
+	t.Parallel()
+	// Nodes: 0 worker, 1 task, 2 sink, 3 task, 4 worker.
+	n := solver.NewNetwork(5)
+	n.Supply[1], n.Supply[3], n.Supply[2] = 1, 1, -2
+	n.AddArc(1, 0, 0, 1, 3)
+	n.AddArc(3, 4, 0, 1, 3)
+	n.AddArc(0, 2, 0, 1, 0)
+	n.AddArc(4, 2, 0, 1, 0)
+	d, m, ok := solver.AsDispatch(n)
+	if !ok {
+		t.Fatal("AsDispatch rejects the network")
+	}
+	if d.Tasks != 2 || d.Workers != 2 {
+		t.Fatalf("AsDispatch gives %d tasks and %d workers, want 2 and 2", d.Tasks, d.Workers)
+	}
+	// Dispatch nodes: tasks 0, 1; workers 2, 3; sink 4.
+	for v, want := range []int{1, 3, 0, 4, 2, -1} {
+		if got := m.Node(v); got != want {
+			t.Errorf("Node(%d) = %d, want %d", v, got, want)
+		}
+	}
+}
+
 func TestAsDispatchRejects(t *testing.T) {
 	t.Parallel()
 	// base: tasks 0, 1; workers 2, 3; sink 4.

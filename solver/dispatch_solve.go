@@ -419,6 +419,14 @@ func (s *dispatchState) open(w int32, pw int64) bool {
 
 // route finds a shortest path from free task src to the sink, updates the
 // potentials of the settled nodes and augments one unit along the path.
+//
+// The search is Dijkstra's with one economy. A task held by a worker has
+// a single incoming residual arc, from that worker, so its distance is
+// final when the worker is settled; what costs is scanning its arcs. Each
+// task therefore enters the heap keyed not by its distance d but by a lower
+// bound on the labels its arcs can give, d + max(0, alt − π), and a task
+// whose best alternative lies beyond the path found is never scanned. The
+// source enters with key 0.
 func (s *dispatchState) route(src int32) error {
 	s.iter++
 	it, T := s.iter, s.tasks
@@ -427,17 +435,16 @@ func (s *dispatchState) route(src int32) error {
 		node[src].pi = v // any potential at most every option's is valid
 	}
 	best, end := int64(math.MaxInt64), int32(-1)
-	s.scanned = s.scanned[:0]
+	s.scanned = append(s.scanned[:0], src)
 	node[src].seen, node[src].dist, node[src].pred = it, 0, -1
 	s.push(src, 0)
 	for len(s.heap) > 0 {
-		du := s.heap[0].key
-		if du >= best {
+		if s.heap[0].key >= best {
 			break
 		}
 		u := s.pop()
-		s.scanned = append(s.scanned, u)
-		if u < T {
+		du := node[u].dist
+		if u < T { // scan the task's arcs
 			pu := node[u].pi
 			if lc := s.leave[u]; lc != NoLeave {
 				if nd := du + lc - pu; nd < best {
@@ -464,6 +471,7 @@ func (s *dispatchState) route(src int32) error {
 			}
 			continue
 		}
+		s.scanned = append(s.scanned, u) // a worker, settled
 		w := u - T
 		base := du - node[u].pi
 		if s.load[w] < s.capa[w] {
@@ -473,14 +481,13 @@ func (s *dispatchState) route(src int32) error {
 		}
 		for t := s.first[w]; t >= 0; t = s.task[t].next {
 			s.work++
-			nt := &node[t]
-			nd := base - s.task[t].cost + nt.pi
-			if nt.seen != it {
-				nt.seen, nt.dist, nt.pred = it, nd, u
-				s.push(t, nd)
-			} else if nd < nt.dist && nt.hpos >= 0 {
-				nt.dist, nt.pred = nd, u
-				s.decrease(nt.hpos, nd)
+			nt, tk := &node[t], &s.task[t]
+			nd := base - tk.cost + nt.pi
+			nt.seen, nt.dist, nt.pred = it, nd, u
+			// Settled; a task with no other option is never scanned.
+			s.scanned = append(s.scanned, t)
+			if tk.alt != math.MaxInt64 {
+				s.push(t, nd+max(0, tk.alt-nt.pi))
 			}
 		}
 	}
@@ -492,7 +499,9 @@ func (s *dispatchState) route(src int32) error {
 		return s.infeasible(src, it)
 	}
 	for _, v := range s.scanned {
-		node[v].pi += best - node[v].dist
+		if d := node[v].dist; d < best {
+			node[v].pi += best - d
+		}
 	}
 	s.augment(end)
 	return nil

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -92,4 +93,42 @@ func TestRegressNoDatasets(t *testing.T) {
 	if code, _, _ := runCmd(t, "regress", "--root", t.TempDir()); code != exitError {
 		t.Errorf("exit %d; want %d", code, exitError)
 	}
+}
+
+// FuzzReadExpected feeds arbitrary bytes to the expected.json reader: it
+// must return a value or an error, never panic, and whatever it accepts
+// must survive a write and read back unchanged.
+func FuzzReadExpected(f *testing.F) {
+	f.Add([]byte(`{"objective_units": 1550373, "objective": 1550.373, "tasks": 10, "assigned": 9,
+		"unassigned": {"no_skill": 1}, "certificate": "verified"}`))
+	f.Add([]byte(`{"objective_units": -1}`))
+	f.Add([]byte(`{"bogus": 1}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, expectedFile)
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		e, err := readExpected(path)
+		if err != nil {
+			return
+		}
+		if err := writeExpected(path, e); err != nil {
+			t.Fatal(err)
+		}
+		back, err := readExpected(path)
+		if err != nil {
+			t.Fatalf("reading back %+v: %v", e, err)
+		}
+		if len(e.Unassigned) == 0 {
+			e.Unassigned = nil
+		}
+		if len(back.Unassigned) == 0 {
+			back.Unassigned = nil
+		}
+		if !reflect.DeepEqual(back, e) {
+			t.Fatalf("read back %+v; want %+v", back, e)
+		}
+	})
 }

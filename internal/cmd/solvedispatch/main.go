@@ -133,6 +133,9 @@ func readDIMACS(r io.Reader) (*solver.Network, error) {
 		}
 		switch kind {
 		case 'p':
+			if fields[0] < 0 || fields[0] > maxNodes || fields[1] < 0 || fields[1] > maxArcs {
+				return nil, fmt.Errorf("line %d: %d nodes and %d arcs; want at most %d and %d", line, fields[0], fields[1], maxNodes, maxArcs)
+			}
 			n = solver.NewNetwork(int(fields[0]))
 			m := int(fields[1])
 			n.Tail, n.Head = make([]int32, 0, m), make([]int32, 0, m)
@@ -143,6 +146,9 @@ func readDIMACS(r io.Reader) (*solver.Network, error) {
 			}
 			n.Supply[fields[0]-1] = fields[1]
 		case 'a':
+			if min(fields[0], fields[1]) < 1 || max(fields[0], fields[1]) > int64(n.Nodes()) {
+				return nil, fmt.Errorf("line %d: arc %d→%d outside nodes 1..%d", line, fields[0], fields[1], n.Nodes())
+			}
 			n.AddArc(int(fields[0]-1), int(fields[1]-1), fields[2], fields[3], fields[4])
 		}
 	}
@@ -151,6 +157,12 @@ func readDIMACS(r io.Reader) (*solver.Network, error) {
 	}
 	return n, n.Validate()
 }
+
+// Bounds on the p line, so that a corrupt header cannot exhaust memory.
+const (
+	maxNodes = 1 << 26
+	maxArcs  = 1 << 28
+)
 
 // nextInt parses the integer that begins b after blanks and returns the
 // rest of b.
