@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -344,4 +346,22 @@ func TestRunScheduleUsage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzRedactHandler checks that the DSN password never reaches the log,
+// wherever it sits in a record: message, string attribute, error, group.
+func FuzzRedactHandler(f *testing.F) {
+	for _, s := range []string{"", canary, "connect to postgres://u:" + canary + "@h/db: refused",
+		"password=" + canary, "\"quoted " + canary + "\"", canary + canary, "C" + canary + "w"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, msg, value string) {
+		var out bytes.Buffer
+		log := slog.New(redactHandler{h: slog.NewTextHandler(&out, nil), secret: canary})
+		log = log.With("dsn", value)
+		log.Info(msg, "err", errors.New(value), "s", value, slog.Group("g", "v", value))
+		if strings.Contains(out.String(), canary) {
+			t.Fatalf("the password reached the log: %q", out.String())
+		}
+	})
 }
