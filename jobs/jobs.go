@@ -113,6 +113,12 @@ const (
 const (
 	SkipLocked         = "locked"          // another run holds the partition; not recorded
 	SkipNothingPending = "nothing pending" // recorded as a skipped run
+	// SkipNothingToAssign: the plan assigns no task (every pending task
+	// has a reason to stay unassigned). The run is recorded as skipped,
+	// with the plan's figures, and neither written back nor exported, so
+	// that a scheduler idling over the same unassignable tasks does not
+	// add an applied run and an export every tick.
+	SkipNothingToAssign = "nothing to assign"
 )
 
 // Runner runs planning runs: lock → load → plan (and verify) → write back
@@ -175,7 +181,8 @@ type Result struct {
 	Partition string
 	// Status is RunApplied, RunSkipped or RunFailed.
 	Status paidan.RunStatus
-	// Reason says why a run was skipped: SkipLocked or SkipNothingPending.
+	// Reason says why a run was skipped: SkipLocked, SkipNothingPending
+	// or SkipNothingToAssign.
 	Reason string
 	// Err is why the run failed; nil otherwise. It may also be set on an
 	// applied run whose export failed (the write-back stands).
@@ -396,6 +403,12 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 	res.Unassigned = make(map[paidan.Reason]int)
 	for _, u := range plan.Unassigned {
 		res.Unassigned[u.Reason]++
+	}
+	if len(plan.Assignments) == 0 {
+		res.Status, res.Reason = paidan.RunSkipped, SkipNothingToAssign
+		record.Status, record.Error = paidan.RunSkipped, SkipNothingToAssign
+		r.record(ctx, res, log, record)
+		return
 	}
 
 	if err := lock.Check(ctx); err != nil {

@@ -424,3 +424,26 @@ func TestSchedulerNeverOverlaps(t *testing.T) {
 		t.Errorf("%d cycles, want 4", cycles)
 	}
 }
+
+func TestRunNothingToAssign(t *testing.T) {
+	t.Parallel()
+	w := &fakeWriter{}
+	r, _, _ := newRunner(t, w)
+	b := datasets.Generate(datasets.GenOptions{Tasks: 30, Seed: 3})
+	b.Workers = nil // nobody to take the tasks
+	r.Source = &fakeSource{batches: map[string]*paidan.Batch{"north": b}}
+	res := r.Run(t.Context(), "north")
+	if res.Status != paidan.RunSkipped || res.Reason != jobs.SkipNothingToAssign {
+		t.Fatalf("status %s reason %q, want skipped %q", res.Status, res.Reason, jobs.SkipNothingToAssign)
+	}
+	if got := res.Unassigned[paidan.NoSkill] + res.Unassigned[paidan.NoRegion] + res.Unassigned[paidan.NoCapacity] +
+		res.Unassigned[paidan.OutOfRange] + res.Unassigned[paidan.OutsideShift] + res.Unassigned[paidan.PinnedInfeasible]; got != 30 {
+		t.Errorf("%d tasks unassigned with a reason, want 30 (%v)", got, res.Unassigned)
+	}
+	if len(w.applied) != 0 || len(r.Exporter.(*fakeExporter).plans) != 0 {
+		t.Error("a plan without assignments was written back or exported")
+	}
+	if len(w.recorded) != 1 || w.recorded[0].Status != paidan.RunSkipped || w.recorded[0].Certificate != paidan.CertificateVerified {
+		t.Errorf("recorded %+v, want one skipped run with the plan's verified certificate", w.recorded)
+	}
+}

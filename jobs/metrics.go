@@ -17,7 +17,7 @@ import (
 //	paidan_conflicts_total{kind}                    counter: assignments the write-back refused, by kind
 //	paidan_rows_poisoned_total                      counter: rows the loads left out
 //	paidan_export_failures_total                    counter: applied runs whose export failed
-//	paidan_last_success_timestamp_seconds{partition} gauge: end of the last run that applied or found nothing pending
+//	paidan_last_success_timestamp_seconds{partition} gauge: end of the last run that applied or had nothing to do
 //
 // A nil *Metrics records nothing. Its methods are safe for concurrent use.
 type Metrics struct {
@@ -61,7 +61,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "paidan_last_success_timestamp_seconds",
-			Help: "Unix time at which the partition's last run applied or found nothing pending.",
+			Help: "Unix time at which the partition's last run applied or had nothing to do.",
 		}, []string{"partition"}),
 	}
 	for _, c := range []prometheus.Collector{m.runs, m.stages, m.assigned, m.unassigned, m.conflicts,

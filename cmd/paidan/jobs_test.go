@@ -119,10 +119,13 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 		t.Errorf("stderr lacks the structured run log:\n%s", stderr)
 	}
 
-	// A second run finds nothing new to assign.
-	out, _, code = runCLI(t, "run", "--once", "--db", dsn, "--partition", "city")
-	if code != exitOK || !strings.Contains(out, "\tapplied\tassigned 0\t") {
-		t.Errorf("second run: exit %d, stdout %q; want applied with nothing assigned", code, out)
+	// A second run finds nothing new to assign: skipped, recorded, not exported.
+	out, _, code = runCLI(t, "run", "--once", "--db", dsn, "--partition", "city", "--export-dir", exportDir)
+	if code != exitOK || !strings.HasSuffix(out, "\tskipped\tnothing to assign\n") {
+		t.Errorf("second run: exit %d, stdout %q; want skipped, nothing to assign", code, out)
+	}
+	if runs, _ := filepath.Glob(filepath.Join(exportDir, "*", "*")); len(runs) != 1 {
+		t.Errorf("%d runs exported, want only the applied one", len(runs))
 	}
 
 	// The full export.

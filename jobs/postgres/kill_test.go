@@ -16,6 +16,7 @@ import (
 
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/internal/pgtest"
+	"github.com/paidan/paidan/jobs"
 )
 
 // envChild, when set to a DSN, makes the test binary a child that runs the
@@ -133,8 +134,8 @@ func TestKillDuringWriteBack(t *testing.T) {
 	checkNoDoubleWork(t, db)
 	// The work is complete: planning the same partition again assigns nothing.
 	again := r.Run(t.Context(), "city")
-	if again.Status != paidan.RunApplied || again.Assigned != 0 {
-		t.Errorf("second run: %s, %d assigned; want applied with 0 (nothing left to do)", again.Status, again.Assigned)
+	if again.Status != paidan.RunSkipped || again.Reason != jobs.SkipNothingToAssign {
+		t.Errorf("second run: %s %q (%d assigned); want skipped, nothing to assign", again.Status, again.Reason, again.Assigned)
 	}
 	violations := "0"
 	if t.Failed() {
