@@ -288,8 +288,9 @@ func (r *Runner) RunEach(ctx context.Context, partitions []string) ([]*Result, e
 // Run runs one planning run of partition and returns how it ended; it
 // never panics on bad data and always returns a Result.
 //
-// A partition locked by another run is skipped (Reason "locked"), as is one
-// with nothing pending. A failed run is recorded as failed with a context
+// A partition locked by another run is skipped (SkipLocked), as is one with
+// nothing pending (SkipNothingPending) or whose plan assigns nothing
+// (SkipNothingToAssign). A failed run is recorded as failed with a context
 // detached from ctx, so a cancelled run is recorded too. When ctx is
 // cancelled during the write-back, the transaction rolls back: the
 // database holds the whole run or none of it. When the write-back's
@@ -442,7 +443,8 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 			return
 		}
 		// An earlier commit of this run id stands: nothing more to write,
-		// and its figures are in the database, not here.
+		// and its figures are in the database, not here. Which of the
+		// plan's assignments it refused is unknown, so it is not exported.
 		res.Status = paidan.RunApplied
 		log.Warn("write-back outcome was unknown; the run was applied", "err", err)
 		return
