@@ -348,7 +348,7 @@ func TestSchedulerBacksOffAndStops(t *testing.T) {
 	}
 	// The first cycle starts at once; the retries can only come from the
 	// backoff, since the next tick is an hour away.
-	s.Schedule = &firstNow{Schedule: jobs.Every(time.Hour)}
+	s.RunAtStart = true
 	if err := s.Run(ctx); err != nil {
 		t.Fatalf("Run = %v, want nil after cancel", err)
 	}
@@ -363,20 +363,6 @@ func TestSchedulerBacksOffAndStops(t *testing.T) {
 	if errs[3] != nil {
 		t.Errorf("cycle after recovery: %v, want nil", errs[3])
 	}
-}
-
-// firstNow fires at once, then on the wrapped schedule.
-type firstNow struct {
-	jobs.Schedule
-	started bool
-}
-
-func (f *firstNow) Next(t time.Time) time.Time {
-	if !f.started {
-		f.started = true
-		return t
-	}
-	return f.Schedule.Next(t)
 }
 
 // slowSource makes every load last longer than the schedule's interval

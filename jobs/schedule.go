@@ -41,6 +41,9 @@ type Scheduler struct {
 	MinBackoff time.Duration
 	// MaxBackoff caps the delay after failed cycles. Zero means 1 minute.
 	MaxBackoff time.Duration
+	// RunAtStart runs the first cycle at once instead of at the
+	// schedule's first tick.
+	RunAtStart bool
 	// OnCycle, when set, is called after every cycle with its results and
 	// error (nil when every run applied or skipped), from the scheduler's
 	// goroutine.
@@ -68,6 +71,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	log := s.Runner.logger()
 	backoff := time.Duration(0)
 	next := s.Schedule.Next(s.Runner.now())
+	if s.RunAtStart {
+		next = s.Runner.now()
+	}
 	for {
 		wait := next.Sub(s.Runner.now())
 		if backoff > 0 && backoff < wait {

@@ -30,8 +30,9 @@ func newScheduleCmd() *cobra.Command {
 		Use:   "schedule (--every D | --cron SPEC) [--metrics-addr :9090]",
 		Short: "Plan and write back on a schedule until stopped (PostgreSQL)",
 		Long: `Schedule runs a cycle of runs (see 'paidan run') on a fixed interval
-(--every 2m) or a cron schedule (--cron "*/5 * * * *", five fields, in the
-local time zone), until SIGINT or SIGTERM.
+(--every 2m, the first cycle at once) or a cron schedule (--cron "*/5 * * * *",
+five fields, in the local time zone, the first cycle at the first tick),
+until SIGINT or SIGTERM.
 
 Cycles never overlap: a cycle longer than the interval delays the next one
 and missed ticks are dropped. On SIGTERM the current run is cancelled: its
@@ -68,7 +69,8 @@ answers 200 while the last cycle succeeded, 503 after a failed one.`,
 			defer db.Close()
 			var health healthState
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
-				OnCycle: func(_ []*jobs.Result, err error) { health.set(scrub(err, f.dsn())) }}
+				RunAtStart: every > 0,
+				OnCycle:    func(_ []*jobs.Result, err error) { health.set(scrub(err, f.dsn())) }}
 			if metricsAddr != "" {
 				srv, err := serveMetrics(metricsAddr, reg, &health, r.Logger)
 				if err != nil {
