@@ -41,7 +41,7 @@ func TestDispatchNetwork(t *testing.T) {
 func TestDispatchResultFlow(t *testing.T) {
 	t.Parallel()
 	d := smallDispatch()
-	r := solveVerified(t, d)
+	r := solveDispatchVerified(t, d)
 	// Task 1 is pinned to worker 0 (tier 0 cost 0); task 0 either joins it
 	// on tier 1 (4+5) or goes to worker 1 (6+1): 7 + 3 = 10.
 	if r.Objective != 10 {
@@ -103,7 +103,7 @@ func TestVerifyDispatchRejects(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			d := smallDispatch()
-			r := solveVerified(t, d)
+			r := solveDispatchVerified(t, d)
 			tt.mutate(d, r)
 			_, err := solver.VerifyDispatch(d, r)
 			if !errors.Is(err, tt.want) {

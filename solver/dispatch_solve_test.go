@@ -16,7 +16,7 @@ import (
 
 // solveVerified solves d, runs the result through VerifyDispatch and checks
 // that the claimed bound, the objective and the verified bound agree.
-func solveVerified(tb testing.TB, d *solver.Dispatch) *solver.DispatchResult {
+func solveDispatchVerified(tb testing.TB, d *solver.Dispatch) *solver.DispatchResult {
 	tb.Helper()
 	r, err := solver.SolveDispatch(context.Background(), d)
 	if err != nil {
@@ -206,7 +206,7 @@ func TestSolveDispatchLargeCosts(t *testing.T) {
 		if !feasible {
 			continue
 		}
-		r := solveVerified(t, d)
+		r := solveDispatchVerified(t, d)
 		if r.Objective != want {
 			t.Fatalf("seed %d: objective = %d, want %d", seed, r.Objective, want)
 		}
@@ -306,7 +306,7 @@ func TestSolveDispatchGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r := solveVerified(t, tt.d)
+			r := solveDispatchVerified(t, tt.d)
 			if r.Objective != tt.want {
 				t.Errorf("objective = %d, want %d", r.Objective, tt.want)
 			}
@@ -415,8 +415,8 @@ func TestSolveDispatchCancelledMidway(t *testing.T) {
 func TestSolveDispatchDeterministic(t *testing.T) {
 	t.Parallel()
 	d := geometricDispatch(3, 2000, 100, 25, 8)
-	a := solveVerified(t, d)
-	b := solveVerified(t, d)
+	a := solveDispatchVerified(t, d)
+	b := solveDispatchVerified(t, d)
 	a.Stats.Duration, b.Stats.Duration = 0, 0
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("two solves of one dispatch differ")
@@ -430,7 +430,7 @@ func TestSolveDispatchGeometric(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("T=%d/W=%d/c=%d/k=%d", tc.tasks, tc.workers, tc.capa, tc.k), func(t *testing.T) {
 			t.Parallel()
-			solveVerified(t, geometricDispatch(11, tc.tasks, tc.workers, tc.capa, tc.k))
+			solveDispatchVerified(t, geometricDispatch(11, tc.tasks, tc.workers, tc.capa, tc.k))
 		})
 	}
 }

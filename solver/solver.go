@@ -17,6 +17,9 @@ var (
 	// ErrInvalid means the problem is malformed (an arc to a missing node,
 	// a negative capacity, unbalanced supplies, ...).
 	ErrInvalid = errors.New("solver: invalid problem")
+	// ErrUnbounded means the objective has no lower bound: a cycle of
+	// negative cost runs over arcs of infinite capacity.
+	ErrUnbounded = errors.New("solver: unbounded")
 	// ErrNotOptimal is returned by the Verify functions when the
 	// certificate does not hold; the message names the arc or node.
 	ErrNotOptimal = errors.New("solver: certificate violated")

@@ -28,8 +28,6 @@ func usageErrorf(format string, args ...any) error {
 }
 
 // answerNo wraps err so that it exits with exitNo.
-//
-//lint:ignore U1000 the solve, plan and regress commands answer no; they are being added
 func answerNo(err error) error {
 	return &codeError{code: exitNo, err: err}
 }

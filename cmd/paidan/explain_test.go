@@ -20,7 +20,7 @@ func TestExplainCommand(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.task, func(t *testing.T) {
 			t.Parallel()
-			code, stdout, stderr := runCmd(t, "explain", "--dataset", tiny, "--task", tt.task, "--workers", "0")
+			stdout, stderr, code := runCLI(t, "explain", "--dataset", tiny, "--task", tt.task, "--workers", "0")
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
@@ -37,7 +37,7 @@ func TestExplainCommand(t *testing.T) {
 	}
 	t.Run("limit", func(t *testing.T) {
 		t.Parallel()
-		_, stdout, _ := runCmd(t, "explain", "--dataset", tiny, "--task", "T04", "--workers", "2")
+		stdout, _, _ := runCLI(t, "explain", "--dataset", tiny, "--task", "T04", "--workers", "2")
 		if rows := strings.Count(stdout, "\nW"); rows != 2 || !strings.Contains(stdout, "(2 more workers") {
 			t.Errorf("%d worker rows; want 2 and a note:\n%s", rows, stdout)
 		}

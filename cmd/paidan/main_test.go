@@ -12,8 +12,8 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // runCLI runs the command line and returns stdout, stderr and the exit code.
-func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
+func runCLI(tb testing.TB, args ...string) (stdout, stderr string, code int) {
+	tb.Helper()
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), args, &out, &errOut)
 	code = report(err, &errOut)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -17,18 +15,6 @@ import (
 
 // datasetsDir is the checked-in regression datasets, seen from this package.
 const datasetsDir = "../../datasets"
-
-// runCmd runs the command line and returns its exit code, stdout and stderr.
-func runCmd(tb testing.TB, args ...string) (code int, stdout, stderr string) {
-	tb.Helper()
-	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, &out, &errOut)
-	if err != nil {
-		code = exitCode(err)
-		errOut.WriteString(err.Error())
-	}
-	return code, out.String(), errOut.String()
-}
 
 func readExpectedTB(tb testing.TB, dir string) expected {
 	tb.Helper()
@@ -46,7 +32,7 @@ func TestPlanCommand(t *testing.T) {
 
 	t.Run("tables", func(t *testing.T) {
 		t.Parallel()
-		code, stdout, stderr := runCmd(t, "plan", "--dataset", tiny)
+		stdout, stderr, code := runCLI(t, "plan", "--dataset", tiny)
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -64,7 +50,7 @@ func TestPlanCommand(t *testing.T) {
 
 	t.Run("json", func(t *testing.T) {
 		t.Parallel()
-		code, stdout, stderr := runCmd(t, "plan", "--dataset", tiny, "--json")
+		stdout, stderr, code := runCLI(t, "plan", "--dataset", tiny, "--json")
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -91,7 +77,7 @@ func TestPlanCommand(t *testing.T) {
 	t.Run("parquet out", func(t *testing.T) {
 		t.Parallel()
 		out := filepath.Join(t.TempDir(), "export")
-		code, _, stderr := runCmd(t, "plan", "--dataset", tiny, "--out", out)
+		_, stderr, code := runCLI(t, "plan", "--dataset", tiny, "--out", out)
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -117,7 +103,7 @@ func TestPlanCommand(t *testing.T) {
 		if err := os.WriteFile(rules, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		code, stdout, stderr := runCmd(t, "plan", "--dataset", tiny, "--rules", rules, "--json")
+		stdout, stderr, code := runCLI(t, "plan", "--dataset", tiny, "--rules", rules, "--json")
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
@@ -146,11 +132,11 @@ func TestPlanCommandInput(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, _, stderr := runCmd(t, "plan", "--dataset", dir)
+	_, stderr, code := runCLI(t, "plan", "--dataset", dir)
 	if code != exitError || !strings.Contains(stderr, "tasks.csv:6") {
 		t.Errorf("strict load: exit %d, %q; want exit 1 naming tasks.csv:6", code, stderr)
 	}
-	code, stdout, stderr := runCmd(t, "plan", "--dataset", dir, "--skip-invalid", "--json")
+	stdout, stderr, code := runCLI(t, "plan", "--dataset", dir, "--skip-invalid", "--json")
 	if code != exitOK || !strings.Contains(stderr, "skipped tasks.csv:6") {
 		t.Fatalf("--skip-invalid: exit %d, %q; want success reporting the skipped row", code, stderr)
 	}
@@ -169,11 +155,11 @@ func TestPlanCommandUsage(t *testing.T) {
 		{"explain", "--dataset", datasetsDir + "/tiny"},
 		{"explain", "--dataset", datasetsDir + "/tiny", "--task", "nope"},
 	} {
-		if code, _, stderr := runCmd(t, args...); code != exitUsage {
+		if _, stderr, code := runCLI(t, args...); code != exitUsage {
 			t.Errorf("%q: exit %d (%s); want %d", args, code, stderr, exitUsage)
 		}
 	}
-	if code, _, _ := runCmd(t, "plan", "--dataset", filepath.Join(t.TempDir(), "missing")); code != exitError {
+	if _, _, code := runCLI(t, "plan", "--dataset", filepath.Join(t.TempDir(), "missing")); code != exitError {
 		t.Errorf("missing dataset: exit %d; want %d", code, exitError)
 	}
 }

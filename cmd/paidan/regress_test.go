@@ -19,7 +19,7 @@ func TestRegressDatasets(t *testing.T) {
 	if *update {
 		args = append(args, "--update")
 	}
-	code, stdout, stderr := runCmd(t, args...)
+	stdout, stderr, code := runCLI(t, args...)
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s\n%s", code, stdout, stderr)
 	}
@@ -61,7 +61,7 @@ func TestRegressDifference(t *testing.T) {
 	if err := writeExpected(filepath.Join(dir, expectedFile), e); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, _ := runCmd(t, "regress", dir)
+	stdout, _, code := runCLI(t, "regress", dir)
 	if code != exitNo {
 		t.Fatalf("exit %d; want %d:\n%s", code, exitNo, stdout)
 	}
@@ -72,10 +72,10 @@ func TestRegressDifference(t *testing.T) {
 	}
 
 	// --update rewrites the file; then the dataset passes.
-	if code, stdout, _ = runCmd(t, "regress", "--update", dir); code != exitOK || !strings.Contains(stdout, "updated") {
+	if stdout, _, code = runCLI(t, "regress", "--update", dir); code != exitOK || !strings.Contains(stdout, "updated") {
 		t.Fatalf("--update: exit %d:\n%s", code, stdout)
 	}
-	if code, stdout, _ = runCmd(t, "regress", dir); code != exitOK {
+	if stdout, _, code = runCLI(t, "regress", dir); code != exitOK {
 		t.Fatalf("after update: exit %d:\n%s", code, stdout)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, expectedFile))
@@ -90,7 +90,7 @@ func TestRegressDifference(t *testing.T) {
 
 func TestRegressNoDatasets(t *testing.T) {
 	t.Parallel()
-	if code, _, _ := runCmd(t, "regress", "--root", t.TempDir()); code != exitError {
+	if _, _, code := runCLI(t, "regress", "--root", t.TempDir()); code != exitError {
 		t.Errorf("exit %d; want %d", code, exitError)
 	}
 }

@@ -44,6 +44,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newScheduleCmd(),
 		newSeedCmd(),
 		newExportCmd(),
+		newSolveCmd(),
 	)
 	return root
 }
