@@ -33,9 +33,11 @@
 //     settles a lost COMMIT reply either way. A write-back the database
 //     rolled back (deadlock, serialization failure) is retried under the
 //     same run id.
-//   - Cancelling the context (SIGTERM) rolls the write-back back or lets its
-//     COMMIT finish; either way the database holds the whole run or none of
-//     it. The failure is recorded with context.WithoutCancel.
+//   - Cancelling the context (SIGTERM) stops a run that is still loading or
+//     planning (recorded failed, with context.WithoutCancel); a run already
+//     writing back finishes its write-back and export on a detached context
+//     (Runner.WriteTimeout bounds them). A write-back that fails rolls back:
+//     the database holds the whole run or none of it.
 //
 // Every run logs with log/slog (run_id, partition, stage, duration) and
 // updates the Prometheus Metrics, registered on a registry the caller

@@ -153,6 +153,12 @@ type Runner struct {
 	// ErrRetryable is tried again, after a random pause of 50–150 ms
 	// times the attempt number. Zero means 3; negative means none.
 	WriteRetries int
+	// WriteTimeout bounds the write-back and the export together. They
+	// run on a context detached from Run's (context.WithoutCancel): once a
+	// plan exists, cancelling Run (SIGTERM) lets them finish rather than
+	// throwing the plan away, and a cancellation never lands in the middle
+	// of the write-back's COPY. Zero means 5 minutes.
+	WriteTimeout time.Duration
 	// RecordTimeout bounds recording a failed run and looking up an
 	// unknown commit outcome, which use a context detached from the run's
 	// (context.WithoutCancel). Zero means 10 seconds.
@@ -224,6 +230,13 @@ func (r *Runner) writeRetries() int {
 	return max(r.WriteRetries, 0)
 }
 
+func (r *Runner) writeTimeout() time.Duration {
+	if r.WriteTimeout == 0 {
+		return 5 * time.Minute
+	}
+	return r.WriteTimeout
+}
+
 func (r *Runner) recordTimeout() time.Duration {
 	if r.RecordTimeout == 0 {
 		return 10 * time.Second
@@ -291,9 +304,12 @@ func (r *Runner) RunEach(ctx context.Context, partitions []string) ([]*Result, e
 // A partition locked by another run is skipped (SkipLocked), as is one with
 // nothing pending (SkipNothingPending) or whose plan assigns nothing
 // (SkipNothingToAssign). A failed run is recorded as failed with a context
-// detached from ctx, so a cancelled run is recorded too. When ctx is
-// cancelled during the write-back, the transaction rolls back: the
-// database holds the whole run or none of it. When the write-back's
+// detached from ctx, so a cancelled run is recorded too. Cancelling ctx
+// stops a run before its write-back (nothing is written); once the
+// write-back has started, it and the export finish on a detached context
+// bounded by WriteTimeout. Should the write-back fail anyway, its
+// transaction rolls back: the database holds the whole run or none of
+// it. When the write-back's
 // commit outcome is unknown, Run asks the writer whether the run id was
 // applied before deciding; a run id is applied at most once.
 func (r *Runner) Run(ctx context.Context, partition string) *Result {
@@ -416,10 +432,13 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 		fail(fmt.Errorf("before write-back: %w", err))
 		return
 	}
+	// From here on the run finishes even when ctx is cancelled.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.writeTimeout())
+	defer cancel()
 	var wr *WriteResult
 	for attempt := 0; ; attempt++ {
 		err = r.stage(res, log, StageWrite, func() (err error) {
-			wr, err = r.Writer.Apply(ctx, record, plan, batch)
+			wr, err = r.Writer.Apply(wctx, record, plan, batch)
 			return err
 		})
 		if !errors.Is(err, ErrRetryable) || attempt >= r.writeRetries() {
@@ -430,7 +449,8 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 		pause := time.Duration(attempt+1)*50*time.Millisecond + mrand.N(100*time.Millisecond)
 		log.Warn("write-back rolled back; retrying", "stage", StageWrite, "attempt", attempt+1, "pause", pause, "err", err)
 		select {
-		case <-ctx.Done():
+		case <-ctx.Done(): // stopping: no more attempts
+		case <-wctx.Done():
 		case <-time.After(pause):
 			continue
 		}
@@ -454,7 +474,7 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 	if r.Exporter != nil {
 		applied := appliedPlan(plan, wr.Conflicts)
 		err = r.stage(res, log, StageExport, func() (err error) {
-			res.ExportDir, err = r.Exporter.Export(ctx, applied)
+			res.ExportDir, err = r.Exporter.Export(wctx, applied)
 			return err
 		})
 		if err != nil {

@@ -35,9 +35,10 @@ five fields, in the local time zone, the first cycle at the first tick),
 until SIGINT or SIGTERM.
 
 Cycles never overlap: a cycle longer than the interval delays the next one
-and missed ticks are dropped. On SIGTERM the current run is cancelled: its
-write-back rolls back (or has committed) and nothing is half-written; the
-command then exits 0. When the database goes away, the failed cycle is
+and missed ticks are dropped. On SIGTERM a run that is loading or planning
+stops (recorded failed, nothing written); a run that is writing back
+finishes its one-transaction write-back and export first; nothing is ever
+half-written. The command then exits 0. When the database goes away, the failed cycle is
 logged and retried with a backoff (1s doubling up to --max-backoff), and the
 scheduler carries on by itself once the server is back. Any number of
 schedulers may run against one database: the partition lock lets one run a
