@@ -37,7 +37,8 @@ not exist yet.
 
 The export is atomic: it is written into a temporary directory beside DIR,
 the manifest last, synced, and renamed to DIR; an interrupted export leaves
-no DIR. Array columns (skills, regions) are Parquet lists; times are UTC
+no DIR (a killed one may leave a hidden .DIR.tmp-* beside it, safe to
+delete). Array columns (skills, regions) are Parquet lists; times are UTC
 timestamps in microseconds; run.kpis is the JSON text.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
