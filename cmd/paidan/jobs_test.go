@@ -25,6 +25,7 @@ import (
 
 	exportpg "github.com/paidan/paidan/export/postgres"
 	"github.com/paidan/paidan/internal/pgtest"
+	jobspg "github.com/paidan/paidan/jobs/postgres"
 )
 
 // canary is a password that must never show in any output.
@@ -367,4 +368,31 @@ func FuzzRedactHandler(f *testing.F) {
 			t.Fatalf("the password reached the log: %q", out.String())
 		}
 	})
+}
+
+func TestRunOnceSkipsLockedPartition(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	seedCLI(t, dsn, "city", 50)
+	db := openTest(t, dsn)
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Another scheduler, anywhere, holds the partition.
+	if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_lock($1, hashtext($2))`, jobspg.LockNamespace, "city"); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCLI(t, "run", "--once", "--db", dsn, "--partition", "city")
+	if code != exitOK || !strings.HasSuffix(out, "\tskipped\tlocked\n") {
+		t.Errorf("exit %d, stdout %q (stderr %s); want 0 and skipped, locked", code, out, stderr)
+	}
+	var runs int
+	if err := db.Get(&runs, `SELECT count(*) FROM paidan.run`); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 0 {
+		t.Errorf("%d runs recorded, want none: a locked partition is not touched", runs)
+	}
 }
