@@ -138,8 +138,10 @@ type Runner struct {
 	// Model tunes model.Plan; its RunID is ignored (each run has its own).
 	Model model.Options
 
-	// Logger receives one record per stage and per run, with run_id,
-	// partition, stage and duration. Nil means discard.
+	// Logger receives one record per run (Info, or Error when it failed)
+	// with run_id, partition, status, duration and the duration of each
+	// stage (stage.load=…), and at Debug one per stage with stage and
+	// duration. Nil means discard.
 	Logger *slog.Logger
 	// Metrics is updated by every run. Nil means none.
 	Metrics *Metrics
@@ -319,8 +321,15 @@ func (r *Runner) Run(ctx context.Context, partition string) *Result {
 	r.run(ctx, res, log)
 	res.Duration = r.now().Sub(start)
 	r.Metrics.observeRun(res)
+	var stages []any
+	for _, name := range []string{StageLock, StageLoad, StagePlan, StageWrite, StageExport, StageRecord} {
+		if d, ok := res.Stages[name]; ok {
+			stages = append(stages, name, d)
+		}
+	}
 	attrs := []any{"status", res.Status.String(), "duration", res.Duration,
-		"tasks", res.Tasks, "assigned", res.Assigned, "conflicts", len(res.Conflicts)}
+		"tasks", res.Tasks, "assigned", res.Assigned, "conflicts", len(res.Conflicts),
+		slog.Group("stage", stages...)}
 	switch {
 	case res.Status == paidan.RunFailed:
 		log.Error("run failed", append(attrs, "err", res.Err)...)
