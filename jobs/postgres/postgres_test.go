@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/datasets"
 	exportpg "github.com/paidan/paidan/export/postgres"
 	"github.com/paidan/paidan/internal/pgtest"
 	"github.com/paidan/paidan/jobs"
@@ -337,4 +338,23 @@ func (e *recordingExporter) Export(ctx context.Context, p *paidan.Plan) (string,
 	}
 	e.n++
 	return p.RunID, nil
+}
+
+func TestSeedCancelledInsertsNothing(t *testing.T) {
+	t.Parallel()
+	db := open(t, newDB(t))
+	b := datasets.Generate(datasets.GenOptions{Tasks: 5000, Seed: 4})
+	b.Partition = "city"
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, _, err := jobspg.Seed(ctx, db, b, 0); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Seed with a cancelled context: %v, want context.Canceled", err)
+	}
+	if n := count(t, db, `SELECT count(*) FROM paidan.task`) + count(t, db, `SELECT count(*) FROM paidan.worker`); n != 0 {
+		t.Errorf("%d rows inserted by a cancelled seed, want 0", n)
+	}
+	workers, tasks, err := jobspg.Seed(t.Context(), db, b, 0)
+	if err != nil || workers != int64(len(b.Workers)) || tasks != 5000 {
+		t.Errorf("Seed = %d workers, %d tasks, %v; want %d, 5000, nil", workers, tasks, err, len(b.Workers))
+	}
 }

@@ -35,6 +35,12 @@ ON CONFLICT (id) DO NOTHING`
 // row whose id exists is left alone. The role needs INSERT on the tables
 // (the schema owner's, not paidan_runtime's).
 func Seed(ctx context.Context, db *sqlx.DB, b *paidan.Batch, shift time.Duration) (workers, tasks int64, err error) {
+	// The statements run on a context that is never cancelled, and ctx is
+	// checked between rows instead: cancelling a lib/pq transaction during
+	// COPY races its COPY reader against database/sql's rollback. On
+	// ctx's end the transaction rolls back from this goroutine.
+	stop := ctx
+	ctx = context.WithoutCancel(ctx)
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, 0, err
@@ -55,7 +61,7 @@ func Seed(ctx context.Context, db *sqlx.DB, b *paidan.Batch, shift time.Duration
 		}
 		return string(s)
 	}
-	err = copyIn(ctx, tx, seedWorkerCopySQL, len(b.Workers), func(i int) []any {
+	err = copyIn(ctx, stop, tx, seedWorkerCopySQL, len(b.Workers), func(i int) []any {
 		w := &b.Workers[i]
 		return []any{string(w.ID), b.Partition, pq.Array(nonNil(w.Regions)), pq.Array(nonNil(w.Skills)), w.Remaining(),
 			w.Location.Lat, w.Location.Lon, at(w.ShiftStart), at(w.ShiftEnd), w.MaxDistanceKm}
@@ -63,13 +69,16 @@ func Seed(ctx context.Context, db *sqlx.DB, b *paidan.Batch, shift time.Duration
 	if err != nil {
 		return 0, 0, fmt.Errorf("copy workers: %w", err)
 	}
-	err = copyIn(ctx, tx, seedTaskCopySQL, len(b.Tasks), func(i int) []any {
+	err = copyIn(ctx, stop, tx, seedTaskCopySQL, len(b.Tasks), func(i int) []any {
 		t := &b.Tasks[i]
 		return []any{string(t.ID), b.Partition, t.Region, pq.Array(nonNil(t.Skills)), t.Priority,
 			t.Location.Lat, t.Location.Lon, at(t.CreatedAt), at(t.DueAt), str(t.PinnedWorker), str(t.PreviousWorker)}
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("copy tasks: %w", err)
+	}
+	if err := stop.Err(); err != nil {
+		return 0, 0, err
 	}
 	if workers, err = execCount(ctx, tx, seedWorkerSQL); err != nil {
 		return 0, 0, fmt.Errorf("insert workers: %w", err)
@@ -88,14 +97,20 @@ func nonNil(s []string) []string {
 }
 
 // copyIn streams n rows into a COPY … FROM STDIN statement: a prepared
-// statement in tx, one Exec per row, and a final Exec that flushes.
-func copyIn(ctx context.Context, tx *sqlx.Tx, copySQL string, n int, row func(i int) []any) error {
+// statement in tx, one Exec per row, and a final Exec that flushes. It
+// returns stop's error, checked every 1024 rows, when stop ends first.
+func copyIn(ctx, stop context.Context, tx *sqlx.Tx, copySQL string, n int, row func(i int) []any) error {
 	stmt, err := tx.PrepareContext(ctx, copySQL)
 	if err != nil {
 		return err
 	}
 	defer stmt.Close()
 	for i := range n {
+		if i%1024 == 0 {
+			if err := stop.Err(); err != nil {
+				return err
+			}
+		}
 		if _, err := stmt.ExecContext(ctx, row(i)...); err != nil {
 			return err
 		}
