@@ -53,7 +53,7 @@ func (l *lockedBuffer) String() string {
 func seedCLI(t *testing.T, dsn, p string, n int) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), p)
-	if _, stderr, code := runCLI(t, "gen", "dispatch", "--tasks", itoa(n), "--out", dir); code != exitOK {
+	if _, stderr, code := runCLI(t, "gen", "dispatch", "--tasks", strconv.Itoa(n), "--out", dir); code != exitOK {
 		t.Fatalf("gen: %d %s", code, stderr)
 	}
 	out, stderr, code := runCLI(t, "seed", "--db", dsn, "--dataset", dir, "--partition", p)
@@ -65,7 +65,6 @@ func seedCLI(t *testing.T, dsn, p string, n int) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
 
 func openTest(t *testing.T, dsn string) *sqlx.DB {
 	t.Helper()
@@ -103,7 +102,7 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 	if err := db.Get(&assigned, `SELECT assigned FROM paidan.run WHERE id = $1 AND status = 'applied'`, runID); err != nil {
 		t.Fatal(err)
 	}
-	if itoa(assigned) != m[2] {
+	if strconv.Itoa(assigned) != m[2] {
 		t.Errorf("run %s assigned %d in the database, %s printed", runID, assigned, m[2])
 	}
 	wantDir := filepath.Join(exportDir, "date="+time.Now().UTC().Format("2006-01-02"), "run="+runID)
