@@ -65,7 +65,6 @@ func seedCLI(t *testing.T, dsn, p string, n int) {
 	}
 }
 
-
 func openTest(t *testing.T, dsn string) *sqlx.DB {
 	t.Helper()
 	db, err := sqlx.Open("postgres", dsn)
