@@ -38,9 +38,10 @@ type pricing struct {
 	// slack is the reduced cost in units below which a pair is added once
 	// some pair violates; see pricingSlackKm.
 	slack int64
-	// floor[tree] is the lowest potential of a worker with capacity in that
-	// tree of in.index: byRegion first, then any at index len(byRegion).
-	floor []int64
+	// floor[tree][node] is the lowest potential of a worker with capacity
+	// under that node of that tree of in.index (math.MaxInt64 for none):
+	// byRegion first, then any at index len(byRegion).
+	floor [][]int64
 }
 
 // price prices every eligible pair outside the network (column generation,
@@ -50,11 +51,11 @@ type pricing struct {
 // cost c − π(tail) + π(head)), the arc from task t to worker w, absent from
 // the network, violates optimality iff c_tw < π_t − π_w. Since c_tw is at
 // least the rounded travel cost TravelCostPerKm·d_tw/Resolution − ½, and
-// π_w is at least the lowest potential f of the workers with capacity in
-// the index tree searched, only workers within
+// π_w is at least the lowest potential f of the workers with capacity
+// under a k-d tree node, only workers of that node within
 // (π_t − f)·Resolution/TravelCostPerKm km of the task can violate; price
-// searches that ball (widened by the slack) in the k-d tree and computes
-// the exact reduced cost of the workers in it. With TravelCostPerKm = 0 the ball is the whole tree
+// descends the tree with that radius per node (widened by the slack) and
+// computes the exact reduced cost of the workers it reaches. With TravelCostPerKm = 0 the ball is the whole tree
 // (within the longest distance limit): every eligible pair of the task is
 // priced.
 //
@@ -69,16 +70,10 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential,
 		slack: int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
-	p.floor = make([]int64, len(trees))
+	p.floor = make([][]int64, len(trees))
 	for i, t := range trees {
-		p.floor[i] = math.MaxInt64
-		if t == nil {
-			continue
-		}
-		for _, w := range t.ids {
-			if in.workers[w].remaining > 0 {
-				p.floor[i] = min(p.floor[i], p.pot[len(in.tasks)+int(w)])
-			}
+		if t != nil {
+			p.floor[i] = p.nodeFloors(t)
 		}
 	}
 
@@ -161,16 +156,8 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			}
 			found = append(found, violation{candidate{w, d}, cost - gap})
 		}
-		for i, tree := range []*kdTree{in.index.byRegion[t.region], in.index.any} {
-			f := p.floor[len(in.index.byRegion)]
-			if i == 0 {
-				f = p.floor[t.region]
-			}
-			if tree == nil || f == math.MaxInt64 || piT-f+p.slack <= 0 {
-				continue
-			}
-			tree.within(t.v, in.skillsOf(ti), p.radius(piT-f+p.slack), visit)
-		}
+		p.search(in.index.byRegion[t.region], p.floor[t.region], ti, visit)
+		p.search(in.index.any, p.floor[len(in.index.byRegion)], ti, visit)
 		if len(found) == 0 {
 			continue
 		}
@@ -184,6 +171,62 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 		out = append(out, pricedTask{ti, arcs, found[0].reduced < 0})
 	}
 	return out, priced, nil
+}
+
+// nodeFloors returns, per node of t, the lowest potential of a worker with
+// capacity under it. Nodes are numbered in preorder, so children come
+// after their parent and one backward pass suffices.
+func (p *pricing) nodeFloors(t *kdTree) []int64 {
+	T := len(p.in.tasks)
+	f := make([]int64, len(t.nodes))
+	for ni := len(t.nodes) - 1; ni >= 0; ni-- {
+		n := &t.nodes[ni]
+		if n.left >= 0 {
+			f[ni] = min(f[n.left], f[n.right])
+			continue
+		}
+		f[ni] = math.MaxInt64
+		for _, w := range t.ids[n.start:n.end] {
+			if p.in.workers[w].remaining > 0 {
+				f[ni] = min(f[ni], p.pot[T+int(w)])
+			}
+		}
+	}
+	return f
+}
+
+// search calls visit for every worker of tree t that may have task ti's
+// skills and lies within the pricing radius of the lowest potential under
+// its node (floor, per node of t): no other worker can price out.
+func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32)) {
+	if t == nil || len(t.nodes) == 0 {
+		return
+	}
+	q, need, piT := p.in.tasks[ti].v, p.in.skillsOf(ti), p.pot[ti]
+	var rec func(ni int32)
+	rec = func(ni int32) {
+		n := &t.nodes[ni]
+		gap := piT - floor[ni] + p.slack
+		if floor[ni] == math.MaxInt64 || gap <= 0 || !t.hasSkills(ni, need) {
+			return
+		}
+		r := p.radius(gap)
+		r2 := r * r
+		if n.boxDist2(q) > r2 {
+			return
+		}
+		if n.left >= 0 {
+			rec(n.left)
+			rec(n.right)
+			return
+		}
+		for i := n.start; i < n.end; i++ {
+			if dist2(q, t.pts[i]) <= r2 {
+				visit(t.ids[i])
+			}
+		}
+	}
+	rec(0)
 }
 
 // radius is the chord within which a worker's travel cost alone stays
