@@ -17,9 +17,12 @@ type Rules struct {
 	// rounded to a multiple of it. Default 0.001.
 	Resolution float64
 
-	// CandidatesPerTask is how many nearest eligible workers each task keeps
-	// as candidates (k). Default 20. Pinned and previous workers are kept in
-	// addition when eligible.
+	// CandidatesPerTask is how many nearest eligible workers each task
+	// starts with as candidates (k). Default 5. Pinned and previous workers
+	// are kept in addition when eligible. Pricing adds every other eligible
+	// worker that could lower the cost, so k changes the planning time, not
+	// the plan's cost: the default minimized the time on generated metro
+	// batches of 10k and 100k tasks.
 	CandidatesPerTask int
 
 	// MaxDistanceKm is the longest travel allowed, in kilometres; zero means
@@ -68,7 +71,7 @@ type BalanceTier struct {
 func DefaultRules() Rules {
 	return Rules{
 		Resolution:        0.001,
-		CandidatesPerTask: 20,
+		CandidatesPerTask: 5,
 		MaxDistanceKm:     50,
 		SpeedKmh:          30,
 		TravelCostPerKm:   1,
