@@ -148,9 +148,9 @@ type PricingStats struct {
 	// Rounds is the number of solves; 1 when the first candidate network
 	// was already optimal over every eligible pair.
 	Rounds int
-	// PricedPairs counts the eligible pairs outside the network whose
-	// reduced cost was computed, over all rounds. The others were ruled out
-	// by a distance bound without computing their cost.
+	// PricedPairs counts the task-worker pairs whose cost pricing computed,
+	// over all rounds: those its distance bound could not rule out. Every
+	// other pair was ruled out by the bound without computing its cost.
 	PricedPairs int64
 	// AddedArcs counts the pairs of negative reduced cost added, over all
 	// rounds.

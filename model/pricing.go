@@ -110,14 +110,15 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 	return out, total, nil
 }
 
-// pricedTask is a task's arcs of negative reduced cost.
+// pricedTask is a task's arcs of reduced cost below the slack; violated
+// when the first is negative.
 type pricedTask struct {
 	task     int
 	arcs     []candidate
 	violated bool
 }
 
-// violation is a worker whose arc has negative reduced cost.
+// violation is a worker whose arc has reduced cost below the slack.
 type violation struct {
 	candidate
 	reduced int64
