@@ -126,6 +126,13 @@ type dispatchState struct {
 	load     []int64
 	first    []int32 // per worker: first movable task assigned to it, or -1
 
+	// For runScarce only: committed units per worker, and the arcs into
+	// each worker from movable tasks (positions rpos and their tasks
+	// rtask at roff[w] .. roff[w+1]-1).
+	out         []int64
+	roff        []int32
+	rpos, rtask []int32
+
 	node    []dnode // per node: potential and search labels
 	task    []dtask // per task: assignment
 	heap    []hentry
@@ -283,6 +290,9 @@ func (s *dispatchState) pin() error {
 func (s *dispatchState) run(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if s.scarce() {
+		return s.runScarce(ctx)
 	}
 	for t := range s.tasks {
 		if s.task[t].pinned {

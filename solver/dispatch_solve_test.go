@@ -179,6 +179,53 @@ func TestSolveDispatchBruteForce(t *testing.T) {
 	}
 }
 
+// TestSolveDispatchScarce runs the brute-force comparison on instances
+// where every task may stay unassigned and capacity is short of the tasks,
+// the case SolveDispatch solves from the capacity side.
+func TestSolveDispatchScarce(t *testing.T) {
+	t.Parallel()
+	scarce := 0
+	for seed := range uint64(20000) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		d := randomDispatch(rng)
+		for t := range d.Unassigned {
+			if d.Unassigned[t] == solver.NoLeave {
+				d.Unassigned[t] = int64(rng.IntN(40))
+			}
+		}
+		var units int64
+		for _, tiers := range d.Tiers {
+			for _, tr := range tiers {
+				units += tr.Units
+			}
+		}
+		if units >= int64(d.Tasks) {
+			continue
+		}
+		scarce++
+		want, feasible := bruteForce(d)
+		r, err := solver.SolveDispatch(context.Background(), d)
+		if !feasible {
+			if !errors.Is(err, solver.ErrInfeasible) {
+				t.Fatalf("seed %d: SolveDispatch error = %v, want ErrInfeasible", seed, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("seed %d: SolveDispatch: %v (%+v)", seed, err, d)
+		}
+		if r.Objective != want {
+			t.Fatalf("seed %d: objective = %d, want %d (%+v)", seed, r.Objective, want, d)
+		}
+		if _, err := solver.VerifyDispatch(d, r); err != nil {
+			t.Fatalf("seed %d: VerifyDispatch: %v (%+v)", seed, err, d)
+		}
+	}
+	if scarce < 3000 {
+		t.Errorf("%d scarce cases, want at least 3000", scarce)
+	}
+}
+
 // TestSolveDispatchLargeCosts scales the brute-force cases to costs near
 // the overflow bound of Validate: potentials, distances and the dual bound
 // must stay exact.
