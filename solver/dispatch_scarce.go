@@ -141,14 +141,8 @@ func (s *dispatchState) fill(w0 int32) error {
 		dv := node[v].dist
 		s.scanned = append(s.scanned, v)
 		pv := node[v].pi
-		if v < T { // a task: entered from the sink if left out, else from its worker
+		if v < T { // a task on a worker, entered from that worker
 			tk := &s.task[v]
-			if tk.assign == taskLeaving {
-				if nd := dv - s.leave[v] + pv; nd < best {
-					best, start = nd, v
-				}
-				continue
-			}
 			u := T + s.arcW[tk.assign]
 			nu := &node[u]
 			nd := dv - tk.cost - nu.pi + pv
@@ -164,10 +158,27 @@ func (s *dispatchState) fill(w0 int32) error {
 		s.work += int64(s.roff[w+1] - s.roff[w])
 		for i := s.roff[w]; i < s.roff[w+1]; i++ {
 			t, p := s.rtask[i], s.rpos[i]
-			if s.task[t].assign == p {
+			switch s.task[t].assign {
+			case p:
 				continue // t is on w already: no residual arc
+			case taskLeaving:
+				// The sink is t's only way on: no need to settle t in the
+				// heap; keep its least label for the potential update.
+				nt := &node[t]
+				nd := dv + s.arcC[p] - nt.pi + pv
+				if nt.seen != it {
+					nt.seen, nt.dist = it, math.MaxInt64
+					s.scanned = append(s.scanned, t)
+				}
+				if nd < nt.dist {
+					nt.dist, nt.pred, nt.pos = nd, v, p
+					if c := nd - s.leave[t] + nt.pi; c < best {
+						best, start = c, t
+					}
+				}
+			default:
+				s.relaxTo(t, dv+s.arcC[p]-node[t].pi+pv, v, p, it)
 			}
-			s.relaxTo(t, dv+s.arcC[p]-node[t].pi+pv, v, p, it)
 		}
 	}
 	for _, e := range s.heap {
@@ -175,7 +186,9 @@ func (s *dispatchState) fill(w0 int32) error {
 	}
 	s.heap = s.heap[:0]
 	for _, v := range s.scanned {
-		node[v].pi -= best - node[v].dist
+		if d := node[v].dist; d < best {
+			node[v].pi -= best - d
+		}
 	}
 	// Walk from the sink's entry towards w0: each node's pred is the next
 	// node on the path, pos the arc position between a task and a worker.
