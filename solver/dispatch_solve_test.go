@@ -220,6 +220,9 @@ func TestSolveDispatchScarce(t *testing.T) {
 		if _, err := solver.VerifyDispatch(d, r); err != nil {
 			t.Fatalf("seed %d: VerifyDispatch: %v (%+v)", seed, err, d)
 		}
+		if r.Stats.Algorithm != "ssp-dispatch-scarce" {
+			t.Fatalf("seed %d: algorithm %q, want ssp-dispatch-scarce", seed, r.Stats.Algorithm)
+		}
 	}
 	if scarce < 3000 {
 		t.Errorf("%d scarce cases, want at least 3000", scarce)
