@@ -477,6 +477,7 @@ func TestSolveDispatchGeometric(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ tasks, workers, capa, k int }{
 		{500, 20, 25, 20}, {2000, 100, 22, 8}, {3000, 100, 25, 3}, {1000, 50, 15, 5},
+		{2000, 100, 15, 8}, {2000, 100, 20, 6}, // capacity short of, and equal to, the tasks
 	} {
 		t.Run(fmt.Sprintf("T=%d/W=%d/c=%d/k=%d", tc.tasks, tc.workers, tc.capa, tc.k), func(t *testing.T) {
 			t.Parallel()
