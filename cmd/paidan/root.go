@@ -35,7 +35,12 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 	})
 	root.AddCommand(
 		newVersionCmd(),
+		newGenCmd(),
+		newPlanCmd(),
+		newExplainCmd(),
+		newRegressCmd(),
 		newMigrateCmd(),
+		newSolveCmd(),
 	)
 	return root
 }

@@ -13,6 +13,14 @@
 // fails the test with the command that installs them: database tests never
 // skip.
 //
+// Test databases are migrated by, and belong to, the role
+// paidan_test_owner: no superuser and no CREATEDB, like pgtestdb's default
+// role, but with CREATEROLE, which the migration creating the
+// paidan_runtime role needs (as a production migration owner does).
+// NewRuntime adds a second connection to the same database as a login role
+// that holds nothing but membership in paidan_runtime, for tests of what a
+// scheduler may and may not do.
+//
 // A package with database tests uses it so:
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }

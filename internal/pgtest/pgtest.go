@@ -112,7 +112,20 @@ func server() (pgtestdb.Config, error) {
 		User:       clusterSuperuser,
 		Database:   "postgres",
 		Options:    "sslmode=disable",
+		TestRole:   ownerRole(),
 	}, nil
+}
+
+// ownerRole is the role that migrates and owns every test database: like
+// pgtestdb's default it is no superuser and cannot create databases, but it
+// has CREATEROLE, which the migration creating paidan_runtime needs, as the
+// production migration owner does.
+func ownerRole() *pgtestdb.Role {
+	return &pgtestdb.Role{
+		Username:     "paidan_test_owner",
+		Password:     "paidan_test_owner",
+		Capabilities: "NOSUPERUSER NOCREATEDB CREATEROLE",
+	}
 }
 
 // parseDSN turns a postgres:// URL into a pgtestdb.Config.
@@ -138,6 +151,7 @@ func parseDSN(dsn string) (pgtestdb.Config, error) {
 		Password:   pw,
 		Database:   strings.TrimPrefix(u.Path, "/"),
 		Options:    q.Encode(),
+		TestRole:   ownerRole(),
 	}, nil
 }
 

@@ -51,3 +51,26 @@ func TestEmptyHasNoSchema(t *testing.T) {
 		t.Fatal("NewEmpty returned a database with the paidan schema")
 	}
 }
+
+func TestNewRuntimeConnectsAsAMemberOfTheRuntimeRole(t *testing.T) {
+	t.Parallel()
+	owner, runtime := pgtest.NewRuntime(t)
+	var ownerDB, runtimeDB, user string
+	if err := owner.Get(&ownerDB, `SELECT current_database()`); err != nil {
+		t.Fatal(err)
+	}
+	if err := runtime.Get(&runtimeDB, `SELECT current_database()`); err != nil {
+		t.Fatal(err)
+	}
+	if ownerDB != runtimeDB {
+		t.Fatalf("owner on %q, runtime on %q; want one database", ownerDB, runtimeDB)
+	}
+	var member, super bool
+	if err := runtime.QueryRow(`SELECT current_user, pg_has_role(current_user, $1, 'USAGE'),
+			(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)`, pgtest.RuntimeRole).Scan(&user, &member, &super); err != nil {
+		t.Fatal(err)
+	}
+	if user == "" || !member || super {
+		t.Errorf("runtime connects as %q (member of %s: %v, superuser: %v); want a non-superuser member", user, pgtest.RuntimeRole, member, super)
+	}
+}

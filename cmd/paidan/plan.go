@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/export/parquet"
+	"github.com/paidan/paidan/ingest/file"
+	"github.com/paidan/paidan/model"
+)
+
+// planFlags are the flags shared by plan and explain.
+type planFlags struct {
+	dataset     string
+	rules       string
+	skipInvalid bool
+}
+
+func (f *planFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.dataset, "dataset", "", "dataset directory: tasks and workers as CSV or Parquet, optional rules.yaml (required)")
+	fl.StringVar(&f.rules, "rules", "", "rules file overriding the dataset's rules.yaml")
+	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "drop invalid rows (reported on stderr) instead of failing")
+}
+
+// stageTimes records how long each stage of a command took, in order.
+type stageTimes struct {
+	names  []string
+	times  []time.Duration
+	rounds int // solver rounds of the model, 0 if it did not run
+}
+
+func (s *stageTimes) add(name string, d time.Duration) {
+	s.names = append(s.names, name)
+	s.times = append(s.times, d)
+}
+
+// addModel adds the stages of a model.Plan run.
+func (s *stageTimes) addModel(st model.Stats) {
+	s.rounds = st.Rounds
+	s.add(model.StagePrune, st.Prune)
+	s.add(model.StageBuild, st.Build)
+	s.add(model.StageSolve, st.Solve)
+	s.add(model.StageVerify, st.Verify)
+	s.add(model.StageClassify, st.Classify)
+	s.add(model.StageFinish, st.Finish)
+}
+
+// String formats the stages as "load 0.120s, prune 0.200s, solve 1.500s (2
+// rounds), ...; total 2.000s".
+func (s *stageTimes) String() string {
+	var b strings.Builder
+	var total time.Duration
+	for i, n := range s.names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %.3fs", n, s.times[i].Seconds())
+		if n == model.StageSolve && s.rounds > 1 {
+			fmt.Fprintf(&b, " (%d rounds)", s.rounds)
+		}
+		total += s.times[i]
+	}
+	fmt.Fprintf(&b, "; total %.3fs", total.Seconds())
+	return b.String()
+}
+
+// seconds returns the stages as a name → seconds map for JSON.
+func (s *stageTimes) seconds() map[string]float64 {
+	m := make(map[string]float64, len(s.names))
+	for i, n := range s.names {
+		m[n] = s.times[i].Seconds()
+	}
+	return m
+}
+
+// isTerminal reports whether w is a character device, such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// loadAndPlan loads the dataset and plans it. Skipped rows and, on a
+// terminal, the stage being run are reported on stderr. A failed
+// certificate is an answerNo error.
+func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *stageTimes) (*file.Dataset, *paidan.Plan, error) {
+	if f.dataset == "" {
+		return nil, nil, usageErrorf("--dataset is required")
+	}
+	progress := func(string) {}
+	if isTerminal(stderr) {
+		progress = func(stage string) { fmt.Fprintf(stderr, "paidan: %s…\n", stage) }
+	}
+	progress("load")
+	start := time.Now()
+	ds, err := file.Load(ctx, f.dataset, file.Options{SkipInvalid: f.skipInvalid})
+	if err != nil {
+		return nil, nil, fmt.Errorf("load %s: %w", f.dataset, err)
+	}
+	for _, e := range ds.Skipped {
+		fmt.Fprintf(stderr, "paidan: skipped %v\n", e)
+	}
+	if f.rules != "" {
+		if ds.Rules, err = file.LoadRules(f.rules); err != nil {
+			return nil, nil, fmt.Errorf("load rules: %w", err)
+		}
+	}
+	stages.add("load", time.Since(start))
+	p, st, err := model.Plan(ctx, ds.Batch, ds.Rules, model.Options{Progress: progress})
+	stages.addModel(st)
+	if errors.Is(err, paidan.ErrCertificate) {
+		return nil, nil, answerNo(err)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return ds, p, nil
+}
+
+func newPlanCmd() *cobra.Command {
+	var (
+		f      planFlags
+		out    string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "plan --dataset DIR",
+		Short: "Plan a dataset: assign its tasks at minimum cost and print the KPIs",
+		Long: `Plan loads a dataset directory (tasks and workers as CSV or Parquet, and an
+optional rules.yaml), assigns the tasks to workers at provably minimum total
+cost, and prints the KPIs overall, by region and the unassigned tasks by
+reason. The time of each stage goes to stderr.
+
+With --out, the plan is written as Parquet files and a manifest into that
+directory. With --json, stdout holds exactly one JSON object instead of the
+tables. Exit status 3 means the optimality certificate failed.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			stderr := cmd.ErrOrStderr()
+			var stages stageTimes
+			_, p, err := loadAndPlan(cmd.Context(), f, stderr, &stages)
+			if err != nil {
+				return err
+			}
+			if out != "" {
+				start := time.Now()
+				if _, err := parquet.Write(cmd.Context(), out, p, parquet.Options{Version: buildVersion()}); err != nil {
+					return err
+				}
+				stages.add("write", time.Since(start))
+			}
+			fmt.Fprintf(stderr, "stages: %v\n", &stages)
+			if asJSON {
+				return writePlanJSON(cmd.OutOrStdout(), p, &stages)
+			}
+			return writeKPIs(cmd.OutOrStdout(), p)
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&out, "out", "", "directory to write the plan into as Parquet")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
+	return cmd
+}
+
+// planJSON is the --json output of plan.
+type planJSON struct {
+	RunID          string             `json:"run_id"`
+	Objective      float64            `json:"objective"`
+	ObjectiveUnits int64              `json:"objective_units"`
+	DualBound      int64              `json:"dual_bound"`
+	Resolution     float64            `json:"resolution"`
+	Tasks          int                `json:"tasks"`
+	Assigned       int                `json:"assigned"`
+	Unassigned     map[string]int     `json:"unassigned"`
+	Certificate    string             `json:"certificate"`
+	Rounds         int                `json:"rounds"`
+	StageSeconds   map[string]float64 `json:"stage_seconds"`
+}
+
+// reasonCounts returns the unassigned counts by reason code, with every
+// reason present.
+func reasonCounts(s paidan.Summary) map[string]int {
+	m := map[string]int{}
+	for _, r := range paidan.Reasons() {
+		m[r.String()] = s.UnassignedByReason[r]
+	}
+	return m
+}
+
+func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(planJSON{
+		RunID:          p.RunID,
+		Objective:      p.Objective,
+		ObjectiveUnits: p.ObjectiveUnits,
+		DualBound:      p.DualBound,
+		Resolution:     p.Resolution,
+		Tasks:          p.KPIs.Overall.Tasks,
+		Assigned:       p.KPIs.Overall.Assigned,
+		Unassigned:     reasonCounts(p.KPIs.Overall),
+		Certificate:    p.Certificate.String(),
+		Rounds:         stages.rounds,
+		StageSeconds:   stages.seconds(),
+	})
+}
+
+// writeKPIs prints the plan's headline, the KPI table (overall, then by
+// region) and the unassigned tasks by reason.
+func writeKPIs(w io.Writer, p *paidan.Plan) error {
+	fmt.Fprintf(w, "plan %s: objective %.3f (%d units of %g), dual bound %d, certificate %s\n\n",
+		p.RunID, p.Objective, p.ObjectiveUnits, p.Resolution, p.DualBound, p.Certificate)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "region\ttasks\tassigned\tunassigned\tworkers\ttotal cost\tmean cost\tkm p50\tkm p90\tutil p50\tutil p90\t")
+	row := func(name string, s paidan.Summary) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.1f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", name, s.Tasks, s.Assigned, s.Unassigned,
+			s.Workers, s.TotalCost, s.MeanCost, s.DistanceP50, s.DistanceP90, s.UtilizationP50, s.UtilizationP90)
+	}
+	row("(all)", p.KPIs.Overall)
+	for _, r := range p.KPIs.ByRegion {
+		row(r.Region, r.Summary)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nunassigned by reason")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range paidan.Reasons() {
+		fmt.Fprintf(tw, "  %s\t%d\n", r, p.KPIs.Overall.UnassignedByReason[r])
+	}
+	return tw.Flush()
+}

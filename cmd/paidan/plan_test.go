@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	parquetgo "github.com/parquet-go/parquet-go"
+
+	"github.com/paidan/paidan/export/parquet"
+)
+
+// datasetsDir is the checked-in regression datasets, seen from this package.
+const datasetsDir = "../../datasets"
+
+// runCmd runs the command line and returns its exit code, stdout and stderr.
+func runCmd(tb testing.TB, args ...string) (code int, stdout, stderr string) {
+	tb.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	if err != nil {
+		code = exitCode(err)
+		errOut.WriteString(err.Error())
+	}
+	return code, out.String(), errOut.String()
+}
+
+func readExpectedTB(tb testing.TB, dir string) expected {
+	tb.Helper()
+	e, err := readExpected(filepath.Join(dir, expectedFile))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+func TestPlanCommand(t *testing.T) {
+	t.Parallel()
+	tiny := filepath.Join(datasetsDir, "tiny")
+	want := readExpectedTB(t, tiny)
+
+	t.Run("tables", func(t *testing.T) {
+		t.Parallel()
+		code, stdout, stderr := runCmd(t, "plan", "--dataset", tiny)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		for _, s := range []string{"certificate verified", "(all)", "centre", "north", "no_skill            1", "pinned_infeasible   0"} {
+			if !strings.Contains(stdout, s) {
+				t.Errorf("stdout lacks %q:\n%s", s, stdout)
+			}
+		}
+		for _, s := range []string{"stages: load ", "prune ", "solve ", "verify ", "; total "} {
+			if !strings.Contains(stderr, s) {
+				t.Errorf("stderr lacks %q: %s", s, stderr)
+			}
+		}
+	})
+
+	t.Run("json", func(t *testing.T) {
+		t.Parallel()
+		code, stdout, stderr := runCmd(t, "plan", "--dataset", tiny, "--json")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		dec := json.NewDecoder(strings.NewReader(stdout))
+		dec.DisallowUnknownFields()
+		var got planJSON
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("decode %q: %v", stdout, err)
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			t.Errorf("stdout holds more than one JSON value: %q", stdout)
+		}
+		if got.ObjectiveUnits != want.ObjectiveUnits || got.DualBound != want.ObjectiveUnits || got.Assigned != want.Assigned ||
+			got.Certificate != "verified" || got.Unassigned["no_skill"] != 1 || got.Rounds < 1 {
+			t.Errorf("got %+v; want objective %d, assigned %d, one no_skill, verified, rounds ≥ 1", got, want.ObjectiveUnits, want.Assigned)
+		}
+		for _, stage := range []string{"load", "prune", "build", "solve", "verify", "classify", "finish"} {
+			if _, ok := got.StageSeconds[stage]; !ok {
+				t.Errorf("stage_seconds lacks %s: %v", stage, got.StageSeconds)
+			}
+		}
+	})
+
+	t.Run("parquet out", func(t *testing.T) {
+		t.Parallel()
+		out := filepath.Join(t.TempDir(), "export")
+		code, _, stderr := runCmd(t, "plan", "--dataset", tiny, "--out", out)
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(stderr, "write ") {
+			t.Errorf("stderr lacks the write stage: %s", stderr)
+		}
+		rows, err := parquetgo.ReadFile[parquet.AssignmentRow](filepath.Join(out, parquet.AssignmentsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != want.Assigned {
+			t.Errorf("%d assignment rows; want %d", len(rows), want.Assigned)
+		}
+		if _, err := os.Stat(filepath.Join(out, parquet.ManifestFile)); err != nil {
+			t.Errorf("no manifest: %v", err)
+		}
+	})
+
+	t.Run("rules override", func(t *testing.T) {
+		t.Parallel()
+		rules := filepath.Join(t.TempDir(), "free.yaml")
+		doc := "unassigned: {base: 0, per_priority: 0, per_waiting_hour: 0}\n"
+		if err := os.WriteFile(rules, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runCmd(t, "plan", "--dataset", tiny, "--rules", rules, "--json")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var got planJSON
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatal(err)
+		}
+		// Leaving a task out is free, so nothing is worth assigning.
+		if got.Assigned != 0 || got.ObjectiveUnits != 0 || got.Unassigned["cheaper_unassigned"] != 9 {
+			t.Errorf("got %+v; want nothing assigned, 9 cheaper_unassigned", got)
+		}
+	})
+}
+
+func TestPlanCommandInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	copyDataset(t, filepath.Join(datasetsDir, "tiny"), dir)
+	tasks := filepath.Join(dir, "tasks.csv")
+	data, err := os.ReadFile(tasks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), "T05,south,electrical,1,31.195,", "T05,south,electrical,1,NaN,", 1)
+	if err := os.WriteFile(tasks, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	code, _, stderr := runCmd(t, "plan", "--dataset", dir)
+	if code != exitError || !strings.Contains(stderr, "tasks.csv:6") {
+		t.Errorf("strict load: exit %d, %q; want exit 1 naming tasks.csv:6", code, stderr)
+	}
+	code, stdout, stderr := runCmd(t, "plan", "--dataset", dir, "--skip-invalid", "--json")
+	if code != exitOK || !strings.Contains(stderr, "skipped tasks.csv:6") {
+		t.Fatalf("--skip-invalid: exit %d, %q; want success reporting the skipped row", code, stderr)
+	}
+	var got planJSON
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || got.Tasks != 9 {
+		t.Errorf("--skip-invalid planned %d tasks (%v); want 9", got.Tasks, err)
+	}
+}
+
+func TestPlanCommandUsage(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"plan"},
+		{"plan", "--dataset", datasetsDir + "/tiny", "--bogus"},
+		{"plan", "--dataset", datasetsDir + "/tiny", "extra"},
+		{"explain", "--dataset", datasetsDir + "/tiny"},
+		{"explain", "--dataset", datasetsDir + "/tiny", "--task", "nope"},
+	} {
+		if code, _, stderr := runCmd(t, args...); code != exitUsage {
+			t.Errorf("%q: exit %d (%s); want %d", args, code, stderr, exitUsage)
+		}
+	}
+	if code, _, _ := runCmd(t, "plan", "--dataset", filepath.Join(t.TempDir(), "missing")); code != exitError {
+		t.Errorf("missing dataset: exit %d; want %d", code, exitError)
+	}
+}
+
+// copyDataset copies the files of dataset src into dst.
+func copyDataset(tb testing.TB, src, dst string) {
+	tb.Helper()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}

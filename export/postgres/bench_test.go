@@ -1,0 +1,174 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/export/postgres"
+)
+
+// benchSizes are the plan sizes of the write-back benchmarks.
+var benchSizes = []int{10_000, 100_000}
+
+// benchWorkers is how many workers share a benchmark's tasks; each has room
+// for all of its tasks, so every assignment is written.
+const benchWorkers = 1000
+
+// seedBench fills a database with n pending tasks and benchWorkers workers
+// of partition "bench" and returns the loaded batch and a plan assigning
+// task i to worker i mod benchWorkers.
+func seedBench(b testing.TB, n int) (*sqlx.DB, *paidan.Batch, *paidan.Plan) {
+	b.Helper()
+	db := newDB(b)
+	exec(b, db, `INSERT INTO paidan.worker (id, partition, capacity, lat, lon)
+		SELECT 'w' || lpad(i::text, 6, '0'), 'bench', $1, 0, 0 FROM generate_series(0, $2 - 1) i`, n/benchWorkers+1, benchWorkers)
+	exec(b, db, `INSERT INTO paidan.task (id, partition, lat, lon)
+		SELECT 't' || lpad(i::text, 7, '0'), 'bench', 0, 0 FROM generate_series(0, $1 - 1) i`, n)
+	exec(b, db, `ANALYZE`)
+	batch := load(b, db, "bench")
+	pairs := make([]string, n)
+	for i, task := range batch.Tasks {
+		pairs[i] = fmt.Sprintf("%s=w%06d", task.ID, i%benchWorkers)
+	}
+	return db, batch, plan(b, "", batch, pairs...)
+}
+
+// BenchmarkApply measures the whole write-back of an n-assignment plan: run
+// claim, COPY into the temporary table, worker locks, the set-based task
+// UPDATE with its version and capacity checks (and the load trigger), the
+// assignment INSERT, the run record and COMMIT. Between iterations, outside
+// the timer, every task goes back to pending and the batch is reloaded.
+func BenchmarkApply(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			db, batch, p := seedBench(b, n)
+			ctx := context.Background()
+			run := 0
+			var stages postgres.ApplyStats
+			for b.Loop() {
+				run++
+				id := fmt.Sprintf("bench-%d", run)
+				p.RunID = id
+				res, err := postgres.Apply(ctx, db, paidan.Run{ID: id}, p, batch)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Assigned != n {
+					b.Fatalf("assigned %d of %d", res.Assigned, n)
+				}
+				stages.Copy += res.Stats.Copy
+				stages.Lock += res.Stats.Lock
+				stages.Assign += res.Stats.Assign
+				stages.Record += res.Stats.Record
+				stages.Commit += res.Stats.Commit
+				b.StopTimer()
+				exec(b, db, `UPDATE paidan.task SET status = 'pending' WHERE status = 'assigned'`)
+				batch = load(b, db, "bench")
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			for _, s := range []struct {
+				unit string
+				d    time.Duration
+			}{
+				{"copy-ms/op", stages.Copy}, {"lock-ms/op", stages.Lock}, {"assign-ms/op", stages.Assign},
+				{"record-ms/op", stages.Record}, {"commit-ms/op", stages.Commit},
+			} {
+				b.ReportMetric(float64(s.d.Milliseconds())/float64(b.N), s.unit)
+			}
+		})
+	}
+}
+
+// BenchmarkCopyFloor measures the floor under BenchmarkApply: the same rows
+// copied with COPY FROM STDIN into an identical temporary table in one
+// transaction, and nothing else ("in"); and the same rows read back with a
+// plain SELECT ("out"; lib/pq does not support COPY TO STDOUT).
+func BenchmarkCopyFloor(b *testing.B) {
+	for _, n := range benchSizes {
+		db, batch, p := seedBench(b, n)
+		ctx := context.Background()
+		version := make(map[paidan.TaskID]int64, len(batch.Tasks))
+		for _, t := range batch.Tasks {
+			version[t.ID] = t.Version
+		}
+		const create = `CREATE TEMP TABLE bench_copy (task_id text NOT NULL, worker_id text NOT NULL,
+			version bigint NOT NULL, priority integer NOT NULL, distance_km double precision NOT NULL,
+			cost_travel double precision NOT NULL, cost_balance double precision NOT NULL,
+			cost_stability double precision NOT NULL, pinned boolean NOT NULL, outcome text)`
+		copyIn := func(tx *sqlx.Tx) {
+			stmt, err := tx.PrepareContext(ctx, `COPY pg_temp.bench_copy (task_id, worker_id, version, priority,
+				distance_km, cost_travel, cost_balance, cost_stability, pinned) FROM STDIN`)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, a := range p.Assignments {
+				if _, err := stmt.ExecContext(ctx, string(a.Task), string(a.Worker), version[a.Task], a.Priority,
+					a.DistanceKm, a.Cost.Travel, a.Cost.Balance, a.Cost.Stability, a.Pinned); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := stmt.ExecContext(ctx); err != nil {
+				b.Fatal(err)
+			}
+			if err := stmt.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("in/n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				tx, err := db.BeginTxx(ctx, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				exec(b, tx, create+` ON COMMIT DROP`)
+				copyIn(tx)
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+		b.Run(fmt.Sprintf("out/n=%d", n), func(b *testing.B) {
+			tx, err := db.BeginTxx(ctx, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tx.Rollback()
+			exec(b, tx, create)
+			copyIn(tx)
+			type row struct {
+				Task, Worker                string
+				Version                     int64
+				Priority                    int
+				Distance, Travel, Bal, Stab float64
+				Pinned                      bool
+			}
+			for b.Loop() {
+				rows, err := tx.QueryContext(ctx, `SELECT task_id, worker_id, version, priority, distance_km,
+					cost_travel, cost_balance, cost_stability, pinned FROM pg_temp.bench_copy`)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got := 0
+				for rows.Next() {
+					var r row
+					if err := rows.Scan(&r.Task, &r.Worker, &r.Version, &r.Priority, &r.Distance, &r.Travel,
+						&r.Bal, &r.Stab, &r.Pinned); err != nil {
+						b.Fatal(err)
+					}
+					got++
+				}
+				if err := rows.Err(); err != nil || got != n {
+					b.Fatalf("read %d rows of %d: %v", got, n, err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}

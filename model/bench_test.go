@@ -1,0 +1,48 @@
+package model_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/datasets"
+	"github.com/paidan/paidan/model"
+)
+
+// BenchmarkPlan plans generated metro batches (package datasets) of 20
+// tasks per worker with the default rules, and reports each stage in ms per
+// plan.
+func BenchmarkPlan(b *testing.B) {
+	for _, size := range []struct {
+		name           string
+		tasks, workers int
+	}{{"1k", 1000, 50}, {"10k", 10_000, 500}, {"100k", 100_000, 5000}} {
+		batch := datasets.Generate(datasets.GenOptions{Tasks: size.tasks, Workers: size.workers, Seed: 1})
+		b.Run(fmt.Sprintf("tasks=%s", size.name), func(b *testing.B) {
+			b.ReportAllocs()
+			var sum model.Stats
+			for b.Loop() {
+				_, st, err := model.Plan(context.Background(), batch, paidan.DefaultRules(), model.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				sum.Prune += st.Prune
+				sum.Build += st.Build
+				sum.Solve += st.Solve
+				sum.Verify += st.Verify
+				sum.Classify += st.Classify
+				sum.Finish += st.Finish
+				sum.Rounds += st.Rounds
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(sum.Prune.Milliseconds())/n, "prune-ms")
+			b.ReportMetric(float64(sum.Build.Milliseconds())/n, "build-ms")
+			b.ReportMetric(float64(sum.Solve.Milliseconds())/n, "solve-ms")
+			b.ReportMetric(float64(sum.Verify.Milliseconds())/n, "verify-ms")
+			b.ReportMetric(float64(sum.Classify.Milliseconds())/n, "classify-ms")
+			b.ReportMetric(float64(sum.Finish.Milliseconds())/n, "finish-ms")
+			b.ReportMetric(float64(sum.Rounds)/n, "rounds")
+		})
+	}
+}

@@ -1,0 +1,367 @@
+package model_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/model"
+)
+
+// The functions below restate the rules of package model from their
+// definitions, pair by pair, with no index, pruning or network, so that the
+// model can be checked against them.
+
+func bfUnits(r paidan.Rules, v float64) int64 { return int64(math.Round(v / r.Resolution)) }
+
+// bfRules reports which hard rules worker w breaks for task t, in reason
+// order: skill, region, range, shift, capacity.
+func bfRules(b *paidan.Batch, r paidan.Rules, t *paidan.Task, w *paidan.Worker) (broken [5]bool, dist float64) {
+	for _, s := range t.Skills {
+		if !slices.Contains(w.Skills, s) {
+			broken[0] = true
+		}
+	}
+	broken[1] = len(w.Regions) > 0 && !slices.Contains(w.Regions, t.Region)
+	dist = model.DistanceKm(t.Location, w.Location)
+	limit := math.Inf(1)
+	if r.MaxDistanceKm > 0 {
+		limit = r.MaxDistanceKm
+	}
+	if w.MaxDistanceKm > 0 {
+		limit = min(limit, w.MaxDistanceKm)
+	}
+	broken[2] = dist > limit
+	start := b.AsOf
+	if w.ShiftStart.After(start) {
+		start = w.ShiftStart
+	}
+	arrival := start.Add(time.Duration(math.Round(dist / r.SpeedKmh * float64(time.Hour))))
+	broken[3] = (!w.ShiftEnd.IsZero() && arrival.After(w.ShiftEnd)) || (!t.DueAt.IsZero() && arrival.After(t.DueAt))
+	broken[4] = w.Remaining() <= 0
+	return broken, dist
+}
+
+func bfEligible(b *paidan.Batch, r paidan.Rules, t *paidan.Task, w *paidan.Worker) (float64, bool) {
+	broken, d := bfRules(b, r, t, w)
+	return d, broken == [5]bool{}
+}
+
+// bfArc is the travel plus stability cost of t on w, in units.
+func bfArc(r paidan.Rules, t *paidan.Task, w *paidan.Worker, dist float64) int64 {
+	c := bfUnits(r, r.TravelCostPerKm*dist)
+	if t.PreviousWorker != "" && t.PreviousWorker != w.ID {
+		c += bfUnits(r, r.StabilityPenalty)
+	}
+	return c
+}
+
+// bfUnit is the balance cost in units of worker w's j-th new task.
+func bfUnit(r paidan.Rules, w *paidan.Worker, j int) int64 {
+	u := float64(w.Load+j) / float64(w.Capacity)
+	var c float64
+	for _, tier := range r.Balance {
+		if u > tier.Above {
+			c = tier.CostPerTask
+		}
+	}
+	return bfUnits(r, c)
+}
+
+func bfPenalty(b *paidan.Batch, r paidan.Rules, t *paidan.Task) int64 {
+	h := b.AsOf.Sub(t.CreatedAt).Hours()
+	if t.CreatedAt.IsZero() || h < 0 {
+		h = 0
+	}
+	if r.Unassigned.MaxWaitingHours > 0 {
+		h = min(h, r.Unassigned.MaxWaitingHours)
+	}
+	u := r.Unassigned
+	return bfUnits(r, u.Base+u.PerPriority*float64(t.Priority)+u.PerWaitingHour*h)
+}
+
+// bfPins returns, per task, the worker index a pin forces (-1 none) and
+// whether the task is pinned but infeasible: pins are honoured in task
+// order while the worker is eligible and has capacity left.
+func bfPins(b *paidan.Batch, r paidan.Rules) (forced []int, infeasible []bool) {
+	forced = make([]int, len(b.Tasks))
+	infeasible = make([]bool, len(b.Tasks))
+	used := make([]int, len(b.Workers))
+	for i := range b.Tasks {
+		t := &b.Tasks[i]
+		forced[i] = -1
+		if t.PinnedWorker == "" {
+			continue
+		}
+		w := slices.IndexFunc(b.Workers, func(w paidan.Worker) bool { return w.ID == t.PinnedWorker })
+		if w < 0 {
+			infeasible[i] = true
+			continue
+		}
+		if _, ok := bfEligible(b, r, t, &b.Workers[w]); !ok || used[w] >= b.Workers[w].Remaining() {
+			infeasible[i] = true
+			continue
+		}
+		used[w]++
+		forced[i] = w
+	}
+	return forced, infeasible
+}
+
+// bruteForce returns the minimum objective in units over every assignment.
+func bruteForce(b *paidan.Batch, r paidan.Rules) int64 {
+	forced, _ := bfPins(b, r)
+	T, W := len(b.Tasks), len(b.Workers)
+	choice := make([]int, T) // worker index or -1
+	load := make([]int, W)
+	best := int64(math.MaxInt64)
+	var rec func(t int, cost int64)
+	rec = func(t int, cost int64) {
+		if t == T {
+			for w := range b.Workers {
+				for j := 1; j <= load[w]; j++ {
+					cost += bfUnit(r, &b.Workers[w], j)
+				}
+			}
+			best = min(best, cost)
+			return
+		}
+		task := &b.Tasks[t]
+		try := func(w int) {
+			d, ok := bfEligible(b, r, task, &b.Workers[w])
+			if !ok || load[w] >= b.Workers[w].Remaining() {
+				return
+			}
+			choice[t] = w
+			load[w]++
+			rec(t+1, cost+bfArc(r, task, &b.Workers[w], d))
+			load[w]--
+		}
+		if forced[t] >= 0 {
+			try(forced[t])
+			return
+		}
+		if task.PinnedWorker == "" {
+			for w := range W {
+				try(w)
+			}
+		}
+		choice[t] = -1
+		rec(t+1, cost+bfPenalty(b, r, task))
+	}
+	rec(0, 0)
+	return best
+}
+
+// bfReason restates the reason rules for an unassigned task given the
+// plan's worker usage.
+func bfReason(b *paidan.Batch, r paidan.Rules, p *paidan.Plan, ti int) paidan.Reason {
+	t := &b.Tasks[ti]
+	if _, infeasible := bfPins(b, r); infeasible[ti] {
+		return paidan.PinnedInfeasible
+	}
+	var pass [5]bool // some worker passes rules 0..i
+	spare := false
+	for w := range b.Workers {
+		broken, _ := bfRules(b, r, t, &b.Workers[w])
+		for i := range 4 {
+			if slices.Contains(broken[:i+1], true) {
+				break
+			}
+			pass[i] = true
+		}
+		if broken == [5]bool{} && p.Workers[w].Assigned < b.Workers[w].Remaining() {
+			spare = true
+		}
+	}
+	switch {
+	case !pass[0]:
+		return paidan.NoSkill
+	case !pass[1]:
+		return paidan.NoRegion
+	case !pass[2]:
+		return paidan.OutOfRange
+	case !pass[3]:
+		return paidan.OutsideShift
+	case !spare:
+		return paidan.NoCapacity
+	}
+	return paidan.CheaperUnassigned
+}
+
+// tinyBatch returns a random batch of at most 6 tasks and 3 workers within
+// a few km, with rules drawn so that every rule and reason occurs across
+// seeds.
+func tinyBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	r := paidan.DefaultRules()
+	r.MaxDistanceKm = float64(rng.IntN(3)) * 6 // 0 (none), 6 or 12
+	r.SpeedKmh = 10 + rng.Float64()*30
+	r.TravelCostPerKm = 1 + rng.Float64()*3
+	r.Unassigned = paidan.UnassignedPenalty{Base: rng.Float64() * 30, PerPriority: rng.Float64() * 10, PerWaitingHour: rng.Float64(), MaxWaitingHours: float64(rng.IntN(3) * 2)}
+	r.Balance = nil
+	if rng.IntN(2) == 0 {
+		r.Balance = []paidan.BalanceTier{{Above: []float64{0.3, 0.5}[rng.IntN(2)], CostPerTask: rng.Float64() * 5}, {Above: []float64{0.6, 0.75}[rng.IntN(2)], CostPerTask: 5 + rng.Float64()*5}}
+	}
+	r.StabilityPenalty = rng.Float64() * 10
+	r.Resolution = []float64{0.001, 0.01, 0.5}[rng.IntN(3)]
+	pick := func(from []string) []string {
+		var out []string
+		for _, s := range from {
+			if rng.IntN(2) == 0 {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	b := &paidan.Batch{AsOf: asOf}
+	W, T := rng.IntN(4), 1+rng.IntN(6)
+	for i := range W {
+		w := paidan.Worker{
+			ID:       paidan.WorkerID(fmt.Sprintf("w%d", i)),
+			Skills:   pick([]string{"a", "b"}),
+			Regions:  pick([]string{"n", "s"}),
+			Capacity: rng.IntN(6),
+			Location: at(rng.Float64()*16-8, rng.Float64()*16-8),
+		}
+		w.Load = rng.IntN(w.Capacity + 1)
+		if rng.IntN(3) == 0 {
+			w.ShiftStart = asOf.Add(time.Duration(rng.IntN(60)) * time.Minute)
+			w.ShiftEnd = w.ShiftStart.Add(time.Duration(rng.IntN(40)) * time.Minute)
+		}
+		if rng.IntN(4) == 0 {
+			w.MaxDistanceKm = 2 + rng.Float64()*8
+		}
+		b.Workers = append(b.Workers, w)
+	}
+	for i := range T {
+		t := paidan.Task{
+			ID:        paidan.TaskID(fmt.Sprintf("t%d", i)),
+			Region:    []string{"n", "s"}[rng.IntN(2)],
+			Skills:    pick([]string{"a", "b", "c"}[:2+rng.IntN(2)]),
+			Priority:  rng.IntN(3),
+			Location:  at(rng.Float64()*16-8, rng.Float64()*16-8),
+			CreatedAt: asOf.Add(-time.Duration(rng.IntN(300)) * time.Minute),
+		}
+		if rng.IntN(4) == 0 {
+			t.DueAt = asOf.Add(time.Duration(rng.IntN(60)) * time.Minute)
+		}
+		if W > 0 && rng.IntN(6) == 0 {
+			t.PinnedWorker = b.Workers[rng.IntN(W)].ID
+		}
+		if rng.IntN(8) == 0 {
+			t.PinnedWorker = "ghost"
+		}
+		if W > 0 && rng.IntN(4) == 0 {
+			t.PreviousWorker = b.Workers[rng.IntN(W)].ID
+		}
+		b.Tasks = append(b.Tasks, t)
+	}
+	return b, r
+}
+
+// TestPlanBruteForce checks Plan on many tiny random batches against
+// exhaustive enumeration: the objective, that every assignment obeys every
+// hard rule and capacity, that cost breakdowns add up to the objective, and
+// that every unassigned reason is the first that applies.
+func TestPlanBruteForce(t *testing.T) {
+	t.Parallel()
+	seen := map[paidan.Reason]int{}
+	for seed := range uint64(3000) {
+		b, r := tinyBatch(seed)
+		p := mustPlan(t, b, r)
+		if want := bruteForce(b, r); p.ObjectiveUnits != want {
+			t.Fatalf("seed %d: objective %d units; brute force %d", seed, p.ObjectiveUnits, want)
+		}
+		checkPlan(t, b, r, p)
+		for _, u := range p.Unassigned {
+			seen[u.Reason]++
+			ti := slices.IndexFunc(b.Tasks, func(t paidan.Task) bool { return t.ID == u.Task })
+			if want := bfReason(b, r, p, ti); u.Reason != want {
+				t.Fatalf("seed %d: task %s reason %v (%s); want %v", seed, u.Task, u.Reason, u.Detail, want)
+			}
+		}
+	}
+	for _, reason := range paidan.Reasons() {
+		if seen[reason] == 0 {
+			t.Errorf("no seed exercised reason %v; seen %v", reason, seen)
+		}
+	}
+}
+
+// checkPlan checks a plan's consistency with its batch: hard rules and
+// capacities hold, every task appears once, breakdowns match the rules and
+// add up to the objective.
+func checkPlan(tb testing.TB, b *paidan.Batch, r paidan.Rules, p *paidan.Plan) {
+	tb.Helper()
+	if got := len(p.Assignments) + len(p.Unassigned); got != len(b.Tasks) {
+		tb.Fatalf("%d assignments + unassigned; want %d tasks", got, len(b.Tasks))
+	}
+	byID := map[paidan.WorkerID]int{}
+	for i, w := range b.Workers {
+		byID[w.ID] = i
+	}
+	forced, _ := bfPins(b, r)
+	tasks := map[paidan.TaskID]int{}
+	for i, t := range b.Tasks {
+		tasks[t.ID] = i
+	}
+	used := make([]int, len(b.Workers))
+	var total, totalBalance int64
+	for _, a := range p.Assignments {
+		ti := tasks[a.Task]
+		t, wi := &b.Tasks[ti], byID[a.Worker]
+		w := &b.Workers[wi]
+		d, ok := bfEligible(b, r, t, w)
+		if !ok {
+			tb.Fatalf("task %s on ineligible worker %s", a.Task, a.Worker)
+		}
+		if t.PinnedWorker != "" && (forced[ti] != wi || !a.Pinned) {
+			tb.Fatalf("task %s pinned to %s is on %s (pinned %v)", a.Task, t.PinnedWorker, a.Worker, a.Pinned)
+		}
+		used[wi]++
+		if d != a.DistanceKm {
+			tb.Fatalf("task %s distance %g; want %g", a.Task, a.DistanceKm, d)
+		}
+		arc := bfArc(r, t, w, d)
+		if got := bfUnits(r, a.Cost.Travel+a.Cost.Stability); got != arc {
+			tb.Fatalf("task %s travel+stability %d units; want %d", a.Task, got, arc)
+		}
+		total += arc
+	}
+	for w := range b.Workers {
+		if used[w] > b.Workers[w].Remaining() || p.Workers[w].Assigned != used[w] {
+			tb.Fatalf("worker %s: %d tasks, usage says %d, remaining %d", b.Workers[w].ID, used[w], p.Workers[w].Assigned, b.Workers[w].Remaining())
+		}
+		var bal int64
+		for j := 1; j <= used[w]; j++ {
+			bal += bfUnit(r, &b.Workers[w], j)
+		}
+		total += bal
+		totalBalance += bal
+	}
+	var balanceAttributed int64
+	for _, a := range p.Assignments {
+		balanceAttributed += bfUnits(r, a.Cost.Balance)
+	}
+	if balanceAttributed != totalBalance {
+		tb.Fatalf("assignments carry %d balance units; workers' tiers give %d", balanceAttributed, totalBalance)
+	}
+	for _, u := range p.Unassigned {
+		ti := tasks[u.Task]
+		if got, want := bfUnits(r, u.Penalty), bfPenalty(b, r, &b.Tasks[ti]); got != want {
+			tb.Fatalf("task %s penalty %d units; want %d", u.Task, got, want)
+		}
+		if u.Detail == "" {
+			tb.Fatalf("task %s (%v) has no detail", u.Task, u.Reason)
+		}
+		total += bfUnits(r, u.Penalty)
+	}
+	if total != p.ObjectiveUnits {
+		tb.Fatalf("plan costs add up to %d units; objective %d", total, p.ObjectiveUnits)
+	}
+}

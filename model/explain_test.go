@@ -1,0 +1,246 @@
+package model_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/model"
+)
+
+func TestExplain(t *testing.T) {
+	t.Parallel()
+	w := func(id string, dy float64, f func(*paidan.Worker)) paidan.Worker {
+		wk := worker(id, dy, 2)
+		wk.Skills = []string{"forklift"}
+		if f != nil {
+			f(&wk)
+		}
+		return wk
+	}
+	b := &paidan.Batch{AsOf: asOf,
+		Tasks: []paidan.Task{
+			{ID: "t0", Region: "north", Skills: []string{"forklift"}, Location: north(0), CreatedAt: asOf},
+			{ID: "t1", Region: "north", Skills: []string{"crane"}, Location: north(0), CreatedAt: asOf},
+		},
+		Workers: []paidan.Worker{
+			w("near", 1, nil),
+			w("next", 4, nil),
+			w("noskill", 0.5, func(w *paidan.Worker) { w.Skills = nil }),
+			w("south", 0.5, func(w *paidan.Worker) { w.Regions = []string{"south"} }),
+			w("far", 70, nil),
+			w("late", 10, func(w *paidan.Worker) { w.ShiftEnd = asOf.Add(5 * time.Minute) }),
+			w("full", 2, func(w *paidan.Worker) { w.Load = 2 }),
+		},
+	}
+	r := simpleRules()
+	p := mustPlan(t, b, r)
+
+	e, err := model.Explain(b, r, p, "t0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Assignment == nil || e.Assignment.Worker != "near" || e.Unassigned != nil {
+		t.Fatalf("outcome %+v / %+v; want assigned to near", e.Assignment, e.Unassigned)
+	}
+	if want := "assigned to near at cost 1.0"; !strings.Contains(e.Why, want) || !strings.Contains(e.Why, "next best eligible worker with capacity left: next at 4.0") {
+		t.Errorf("Why %q; want %q and the next best", e.Why, want)
+	}
+	if len(e.Workers) != len(b.Workers) {
+		t.Fatalf("%d workers considered; want %d", len(e.Workers), len(b.Workers))
+	}
+	if e.Workers[0].Worker != "near" || !e.Workers[0].Chosen || e.Workers[1].Worker != "next" {
+		t.Errorf("order starts %s, %s; want near (chosen), next", e.Workers[0].Worker, e.Workers[1].Worker)
+	}
+	broken := map[paidan.WorkerID]string{}
+	for _, c := range e.Workers {
+		var fails []string
+		for name, rc := range map[string]model.RuleCheck{"skill": c.Skill, "region": c.Region, "range": c.Range, "shift": c.Shift, "capacity": c.Capacity} {
+			if !rc.OK {
+				fails = append(fails, name+": "+rc.Detail)
+			}
+		}
+		if c.Eligible != (len(fails) == 0) {
+			t.Errorf("worker %s eligible %v with failures %v", c.Worker, c.Eligible, fails)
+		}
+		if len(fails) == 1 {
+			broken[c.Worker] = fails[0]
+		}
+	}
+	for id, want := range map[paidan.WorkerID]string{
+		"noskill": "skill: lacks forklift",
+		"south":   "region: serves south, not north",
+		"far":     "range: 70.0 km > limit 50.0 km",
+		"late":    "shift: arrives 2026-03-02 09:20, after its shift end 2026-03-02 09:05",
+		"full":    "capacity: no capacity left (capacity 2, load 2)",
+	} {
+		if broken[id] != want {
+			t.Errorf("worker %s: %q; want %q", id, broken[id], want)
+		}
+	}
+
+	e, err = model.Explain(b, r, p, "t1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Unassigned == nil || e.Unassigned.Reason != paidan.NoSkill || !strings.Contains(e.Why, "no worker with skill crane") {
+		t.Errorf("t1: %+v, %q; want unassigned no_skill", e.Unassigned, e.Why)
+	}
+
+	if _, err := model.Explain(b, r, p, "nope"); !errors.Is(err, model.ErrNoTask) {
+		t.Errorf("unknown task: %v; want ErrNoTask", err)
+	}
+	other := *b
+	other.Tasks = b.Tasks[:1]
+	if _, err := model.Explain(&other, r, p, "t0"); !errors.Is(err, model.ErrPlanMismatch) {
+		t.Errorf("other batch: %v; want ErrPlanMismatch", err)
+	}
+}
+
+func TestKPIs(t *testing.T) {
+	t.Parallel()
+	p := &paidan.Plan{
+		Assignments: []paidan.Assignment{
+			{Task: "a", Region: "n", DistanceKm: 1, Cost: paidan.Cost{Travel: 1}},
+			{Task: "b", Region: "n", DistanceKm: 3, Cost: paidan.Cost{Travel: 3, Balance: 2}},
+			{Task: "c", Region: "s", DistanceKm: 10, Cost: paidan.Cost{Travel: 10, Stability: 5}},
+		},
+		Unassigned: []paidan.Unassigned{
+			{Task: "d", Region: "s", Reason: paidan.NoCapacity, Penalty: 100},
+			{Task: "e", Region: "s", Reason: paidan.NoCapacity, Penalty: 50},
+		},
+		Workers: []paidan.WorkerUsage{
+			{Worker: "w0", Region: "n", Capacity: 4, Load: 0, Assigned: 2},
+			{Worker: "w1", Region: "s", Capacity: 2, Load: 1, Assigned: 1},
+			{Worker: "w2", Capacity: 0},
+		},
+	}
+	k := model.KPIs(p)
+	o := k.Overall
+	if o.Tasks != 5 || o.Assigned != 3 || o.Unassigned != 2 || o.Workers != 3 || o.UnassignedByReason[paidan.NoCapacity] != 2 {
+		t.Errorf("overall counts %+v", o)
+	}
+	if o.TotalCost != 171 || o.MeanCost != 7 {
+		t.Errorf("total %g, mean %g; want 171 and 7", o.TotalCost, o.MeanCost)
+	}
+	// Empirical quantiles of {1, 3, 10}: p50 = 3, p90 = 10; of {0.5, 1}:
+	// p50 = 0.5, p90 = 1.
+	if o.DistanceP50 != 3 || o.DistanceP90 != 10 || o.UtilizationP50 != 0.5 || o.UtilizationP90 != 1 {
+		t.Errorf("quantiles %g %g %g %g; want 3 10 0.5 1", o.DistanceP50, o.DistanceP90, o.UtilizationP50, o.UtilizationP90)
+	}
+	if len(k.ByRegion) != 2 || k.ByRegion[0].Region != "n" || k.ByRegion[1].Region != "s" {
+		t.Fatalf("regions %+v; want n, s", k.ByRegion)
+	}
+	n, s := k.ByRegion[0].Summary, k.ByRegion[1].Summary
+	if n.Tasks != 2 || n.Workers != 1 || n.UnassignedByReason != nil || s.Tasks != 3 || s.TotalCost != 165 || s.UtilizationP50 != 1 {
+		t.Errorf("by region n %+v, s %+v", n, s)
+	}
+}
+
+func TestHashes(t *testing.T) {
+	t.Parallel()
+	b := genBatch(3, 50, 5)
+	h := model.InputHash(b)
+	if h != model.InputHash(b) || len(h) != 64 {
+		t.Fatalf("InputHash %q is not a stable hex SHA-256", h)
+	}
+	perm := *b
+	perm.Workers = append([]paidan.Worker(nil), b.Workers...)
+	perm.Workers[0].Skills = append([]string(nil), b.Workers[0].Skills...)
+	for i, j := 0, len(perm.Workers[0].Skills)-1; i < j; i, j = i+1, j-1 {
+		perm.Workers[0].Skills[i], perm.Workers[0].Skills[j] = perm.Workers[0].Skills[j], perm.Workers[0].Skills[i]
+	}
+	if model.InputHash(&perm) != h {
+		t.Error("InputHash depends on the order of a skill set")
+	}
+	perm.Workers[0].Capacity++
+	if model.InputHash(&perm) == h {
+		t.Error("InputHash ignores a capacity change")
+	}
+	other := *b
+	other.AsOf = b.AsOf.In(time.FixedZone("UTC+8", 8*3600))
+	if model.InputHash(&other) != h {
+		t.Error("InputHash depends on the time zone of AsOf")
+	}
+
+	r := paidan.DefaultRules()
+	// The canonical encoding is part of the plan format: a change here
+	// changes every recorded RulesHash.
+	const defaultRules = "ba599856d8c14c8a82a4172bbfacf39b8554a174705c47edd27e0178b5f1ae58"
+	if got := model.RulesHash(r); got != defaultRules {
+		t.Errorf("RulesHash(DefaultRules()) = %s; want %s", got, defaultRules)
+	}
+	r.StabilityPenalty++
+	if model.RulesHash(r) == model.RulesHash(paidan.DefaultRules()) {
+		t.Error("RulesHash ignores the stability penalty")
+	}
+}
+
+// ExamplePlan plans two tasks for one worker with room for one: the
+// higher-priority task wins, the other is left out with its reason.
+func ExamplePlan() {
+	asOf := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	b := &paidan.Batch{
+		AsOf: asOf,
+		Tasks: []paidan.Task{
+			{ID: "t1", Region: "centre", Location: paidan.Point{Lat: 31.23, Lon: 121.47}, CreatedAt: asOf},
+			{ID: "t2", Region: "centre", Priority: 2, Location: paidan.Point{Lat: 31.24, Lon: 121.47}, CreatedAt: asOf},
+		},
+		Workers: []paidan.Worker{
+			{ID: "w1", Capacity: 1, Location: paidan.Point{Lat: 31.235, Lon: 121.47}},
+		},
+	}
+	plan, _, err := model.Plan(context.Background(), b, paidan.DefaultRules(), model.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, a := range plan.Assignments {
+		fmt.Printf("%s → %s, %.2f km, cost %.3f\n", a.Task, a.Worker, a.DistanceKm, a.Cost.Total())
+	}
+	for _, u := range plan.Unassigned {
+		fmt.Printf("%s unassigned: %s (%s)\n", u.Task, u.Reason, u.Detail)
+	}
+	fmt.Printf("objective %.3f, certificate %s\n", plan.Objective, plan.Certificate)
+	// Output:
+	// t2 → w1, 0.56 km, cost 10.556
+	// t1 unassigned: no_capacity (1 eligible worker, full: w1 (0.6 km))
+	// objective 1010.556, certificate verified
+}
+
+// TestExplainAgreesWithPlans explains every task of many tiny random plans
+// and checks the explanation against the plan: the chosen worker is
+// eligible and carries the assignment's cost; an unassigned task with
+// no_capacity has every eligible worker full; one with cheaper_unassigned
+// has no eligible worker with room that costs less than its penalty; a task
+// with an earlier reason has no eligible worker at all.
+func TestExplainAgreesWithPlans(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(500) {
+		b, r := tinyBatch(seed)
+		p := mustPlan(t, b, r)
+		for _, task := range b.Tasks {
+			e, err := model.Explain(b, r, p, task.ID)
+			if err != nil {
+				t.Fatalf("seed %d task %s: %v", seed, task.ID, err)
+			}
+			for _, c := range e.Workers {
+				switch {
+				case c.Chosen:
+					if !c.Eligible || e.Assignment == nil || c.Worker != e.Assignment.Worker || c.Cost != e.Assignment.Cost {
+						t.Fatalf("seed %d task %s: chosen %+v vs assignment %+v", seed, task.ID, c, e.Assignment)
+					}
+				case e.Unassigned == nil || !c.Eligible:
+				case e.Unassigned.Reason == paidan.NoCapacity && !c.Full,
+					e.Unassigned.Reason == paidan.CheaperUnassigned && !c.Full && c.Cost.Total() < e.Penalty-1e-9,
+					e.Unassigned.Reason < paidan.NoCapacity:
+					t.Fatalf("seed %d task %s (%v): eligible worker %+v", seed, task.ID, e.Unassigned.Reason, c)
+				}
+			}
+		}
+	}
+}
