@@ -452,13 +452,18 @@ func (c *cancelAfter) Err() error {
 
 func TestSolveDispatchCancelledMidway(t *testing.T) {
 	t.Parallel()
-	ctx := &cancelAfter{Context: context.Background(), n: 3}
-	_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, 25, 10))
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
-	}
-	if ctx.calls != ctx.n {
-		t.Errorf("context polled %d times, want %d (stop at the first cancellation)", ctx.calls, ctx.n)
+	for _, capa := range []int{25, 15} { // capacity to spare, and short (solved from the capacity side)
+		t.Run(fmt.Sprintf("c=%d", capa), func(t *testing.T) {
+			t.Parallel()
+			ctx := &cancelAfter{Context: context.Background(), n: 3}
+			_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, capa, 10))
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
+			}
+			if ctx.calls != ctx.n {
+				t.Errorf("context polled %d times, want %d (stop at the first cancellation)", ctx.calls, ctx.n)
+			}
+		})
 	}
 }
 
