@@ -179,6 +179,56 @@ func TestSolveDispatchBruteForce(t *testing.T) {
 	}
 }
 
+// TestSolveDispatchScarce runs the brute-force comparison on instances
+// where every task may stay unassigned and capacity is short of the tasks,
+// the case SolveDispatch solves from the capacity side.
+func TestSolveDispatchScarce(t *testing.T) {
+	t.Parallel()
+	scarce := 0
+	for seed := range uint64(20000) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		d := randomDispatch(rng)
+		for t := range d.Unassigned {
+			if d.Unassigned[t] == solver.NoLeave {
+				d.Unassigned[t] = int64(rng.IntN(40))
+			}
+		}
+		var units int64
+		for _, tiers := range d.Tiers {
+			for _, tr := range tiers {
+				units += tr.Units
+			}
+		}
+		if units >= int64(d.Tasks) {
+			continue
+		}
+		scarce++
+		want, feasible := bruteForce(d)
+		r, err := solver.SolveDispatch(context.Background(), d)
+		if !feasible {
+			if !errors.Is(err, solver.ErrInfeasible) {
+				t.Fatalf("seed %d: SolveDispatch error = %v, want ErrInfeasible", seed, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("seed %d: SolveDispatch: %v (%+v)", seed, err, d)
+		}
+		if r.Objective != want {
+			t.Fatalf("seed %d: objective = %d, want %d (%+v)", seed, r.Objective, want, d)
+		}
+		if _, err := solver.VerifyDispatch(d, r); err != nil {
+			t.Fatalf("seed %d: VerifyDispatch: %v (%+v)", seed, err, d)
+		}
+		if r.Stats.Algorithm != "ssp-dispatch-scarce" {
+			t.Fatalf("seed %d: algorithm %q, want ssp-dispatch-scarce", seed, r.Stats.Algorithm)
+		}
+	}
+	if scarce < 3000 {
+		t.Errorf("%d scarce cases, want at least 3000", scarce)
+	}
+}
+
 // TestSolveDispatchLargeCosts scales the brute-force cases to costs near
 // the overflow bound of Validate: potentials, distances and the dual bound
 // must stay exact.
@@ -402,13 +452,18 @@ func (c *cancelAfter) Err() error {
 
 func TestSolveDispatchCancelledMidway(t *testing.T) {
 	t.Parallel()
-	ctx := &cancelAfter{Context: context.Background(), n: 3}
-	_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, 25, 10))
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
-	}
-	if ctx.calls != ctx.n {
-		t.Errorf("context polled %d times, want %d (stop at the first cancellation)", ctx.calls, ctx.n)
+	for _, capa := range []int{25, 15} { // capacity to spare, and short (solved from the capacity side)
+		t.Run(fmt.Sprintf("c=%d", capa), func(t *testing.T) {
+			t.Parallel()
+			ctx := &cancelAfter{Context: context.Background(), n: 3}
+			_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, capa, 10))
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
+			}
+			if ctx.calls != ctx.n {
+				t.Errorf("context polled %d times, want %d (stop at the first cancellation)", ctx.calls, ctx.n)
+			}
+		})
 	}
 }
 
@@ -427,6 +482,7 @@ func TestSolveDispatchGeometric(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ tasks, workers, capa, k int }{
 		{500, 20, 25, 20}, {2000, 100, 22, 8}, {3000, 100, 25, 3}, {1000, 50, 15, 5},
+		{2000, 100, 15, 8}, {2000, 100, 20, 6}, // capacity short of, and equal to, the tasks
 	} {
 		t.Run(fmt.Sprintf("T=%d/W=%d/c=%d/k=%d", tc.tasks, tc.workers, tc.capa, tc.k), func(t *testing.T) {
 			t.Parallel()

@@ -28,6 +28,10 @@ type Config struct {
 	Capacity int64  // units per worker, one tier at cost 0
 	K        int    // candidate workers per task (at most Workers)
 	Seed     uint64 // seeds the positions
+
+	// Tiers, when not nil, replaces every worker's single tier of
+	// Capacity units at cost 0 (the slice is shared by all workers).
+	Tiers []solver.Tier
 }
 
 // LeaveCost is the cost of leaving a task unassigned.
@@ -53,6 +57,9 @@ func Generate(c Config) *solver.Dispatch {
 	}
 	for w := range d.Tiers {
 		d.Tiers[w] = []solver.Tier{{Units: c.Capacity}}
+		if c.Tiers != nil {
+			d.Tiers[w] = c.Tiers
+		}
 	}
 	g := newGrid(wx, wy)
 	var near []neighbour
