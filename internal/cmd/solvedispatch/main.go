@@ -15,9 +15,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"time"
@@ -33,8 +35,14 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("solvedispatch", flag.ContinueOnError)
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the solve to `FILE`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	args = fs.Args()
 	if len(args) != 1 {
-		return errors.New("usage: solvedispatch FILE.min")
+		return errors.New("usage: solvedispatch [-cpuprofile FILE] FILE.min")
 	}
 	t0 := time.Now()
 	f, err := os.Open(args[0])
@@ -46,6 +54,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", args[0], err)
 	}
+	if *prof != "" {
+		pf, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+	}
 	t1, c1 := time.Now(), cpuTime()
 	d, m, ok := solver.AsDispatch(n)
 	if !ok {
@@ -56,6 +74,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	t2, c2 := time.Now(), cpuTime()
+	if *prof != "" {
+		pprof.StopCPUProfile()
+	}
 	bound, err := solver.Verify(n, m.Flow(r))
 	if err != nil {
 		return fmt.Errorf("verify: %w", err)
