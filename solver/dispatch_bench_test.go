@@ -40,3 +40,26 @@ func BenchmarkSolveDispatch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSolveDispatchMetro times SolveDispatch on the metro shape of
+// package dispatchgen (clustered, regions and skills, balance tiers,
+// capacity 1.05 times the tasks), the shape package model builds.
+func BenchmarkSolveDispatchMetro(b *testing.B) {
+	for _, c := range []dispatchgen.MetroConfig{
+		{Tasks: 10_000, Workers: 500},
+		{Tasks: 100_000, Workers: 5_000},
+		{Tasks: 10_000, Workers: 500, Slack: 1.3},
+	} {
+		c.Seed = 1
+		name := fmt.Sprintf("T=%dk/W=%d/slack=%.2f", c.Tasks/1000, c.Workers, max(c.Slack, 1.05))
+		b.Run(name, func(b *testing.B) {
+			d := dispatchgen.GenerateMetro(c)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := solver.SolveDispatch(context.Background(), d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -464,10 +464,26 @@ func (s *dispatchState) route(src int32) error {
 		if s.heap[0].key >= best {
 			break
 		}
+		key := s.heap[0].key
 		u := s.pop()
 		du := node[u].dist
 		if u < T { // scan the task's arcs
 			pu := node[u].pi
+			if tk := &s.task[u]; tk.assign >= 0 {
+				// Its alt may be stale (too low): refresh it, and put the
+				// task back if its arcs lie farther than its key said.
+				s.work += int64(tk.hi - tk.lo)
+				tk.alt = s.bestValue(u, tk.assign)
+				if tk.alt == math.MaxInt64 {
+					continue
+				}
+				if k := du + max(0, tk.alt-pu); k > key {
+					if k < best {
+						s.push(u, k)
+					}
+					continue
+				}
+			}
 			if lc := s.leave[u]; lc != NoLeave {
 				if nd := du + lc - pu; nd < best {
 					best, end = nd, u
