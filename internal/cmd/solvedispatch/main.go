@@ -7,7 +7,7 @@
 // the same, which a busy machine disturbs less), verify_s and maxrss_kib
 // (peak resident memory of the process).
 //
-//	solvedispatch FILE.min
+//	solvedispatch [-cpuprofile FILE] FILE.min
 package main
 
 import (

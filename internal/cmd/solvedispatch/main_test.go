@@ -30,8 +30,12 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{path}, &out); err != nil {
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	if err := run(context.Background(), []string{"-cpuprofile", prof, path}, &out); err != nil {
 		t.Fatalf("run: %v", err)
+	}
+	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+		t.Errorf("CPU profile: %v, want a non-empty file", err)
 	}
 	obj := strconv.FormatInt(want.Objective, 10)
 	for _, field := range []string{" objective=" + obj + " ", " dual_bound=" + obj + " "} {
