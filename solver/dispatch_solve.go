@@ -74,7 +74,11 @@ import (
 // by a few units per phase and each phase places 1–20 tasks; the
 // capacity-side solve, 6.4 s; shifting all potentials by the distances to
 // the sink after every n labelled nodes, with ties broken towards the
-// sink, 1.7 s, as the long ways go stale after each augmentation; bid
+// sink, 1.7 s, as the long ways go stale after each augmentation; the same
+// shift followed by augmentations along admissible arcs from every task
+// the bids left, round after round, 3.3 s (585 rounds placing 150 tasks
+// each at first, 5 at the end), or 1.3 s when searches take over once a
+// round places few; bid
 // chains of 2 or 32 steps instead of 8, and other task orders (stride,
 // largest regret first, cheapest first): no change beyond noise.
 //
