@@ -43,7 +43,8 @@ func BenchmarkSolveDispatch(b *testing.B) {
 
 // BenchmarkSolveDispatchMetro times SolveDispatch on the metro shape of
 // package dispatchgen (clustered, regions and skills, balance tiers,
-// capacity 1.05 times the tasks), the shape package model builds.
+// capacity 1.05 times the tasks), the shape package model builds. T=100k
+// takes about a minute per solve: run it with -benchtime=1x.
 func BenchmarkSolveDispatchMetro(b *testing.B) {
 	for _, c := range []dispatchgen.MetroConfig{
 		{Tasks: 10_000, Workers: 500},
