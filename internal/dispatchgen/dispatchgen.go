@@ -5,7 +5,10 @@
 //
 // The shape: T tasks of unit demand and W workers of capacity c, all
 // uniform on a 100×100 plane; each task is linked to its k nearest workers
-// at cost round(distance × 1000) and may stay unassigned at cost 10^7.
+// at cost round(distance × 1000) and may stay unassigned at cost 10^7
+// (Generate). The metro shape (GenerateMetro) mimics the networks package
+// model builds: clustered, regions and skills, balance tiers, tight
+// capacity.
 package dispatchgen
 
 import (
