@@ -12,14 +12,10 @@
 package dispatchgen
 
 import (
-	"bufio"
 	"cmp"
-	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 
 	"github.com/paidan/paidan/solver"
 )
@@ -155,39 +151,4 @@ func (g *grid) nearest(out []neighbour, x, y float64, k int) []neighbour {
 			return out
 		}
 	}
-}
-
-// WriteDIMACS writes n in DIMACS "min" format with 1-based node numbers:
-// "p min NODES ARCS", one "n ID SUPPLY" line per node of non-zero supply,
-// one "a TAIL HEAD LOW CAP COST" line per arc in arc order.
-func WriteDIMACS(w io.Writer, n *solver.Network) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	fmt.Fprintf(bw, "c dispatch-shaped min-cost flow\np min %d %d\n", n.Nodes(), n.Arcs())
-	var line []byte
-	for v, s := range n.Supply {
-		if s != 0 {
-			line = append(line[:0], "n "...)
-			line = strconv.AppendInt(line, int64(v+1), 10)
-			line = append(line, ' ')
-			line = strconv.AppendInt(line, s, 10)
-			line = append(line, '\n')
-			bw.Write(line)
-		}
-	}
-	for a := range n.Arcs() {
-		var lo int64
-		if n.Lower != nil {
-			lo = n.Lower[a]
-		}
-		line = append(line[:0], "a "...)
-		for i, x := range []int64{int64(n.Tail[a]) + 1, int64(n.Head[a]) + 1, lo, n.Upper[a], n.Cost[a]} {
-			if i > 0 {
-				line = append(line, ' ')
-			}
-			line = strconv.AppendInt(line, x, 10)
-		}
-		line = append(line, '\n')
-		bw.Write(line)
-	}
-	return bw.Flush()
 }

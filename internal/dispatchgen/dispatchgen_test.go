@@ -1,7 +1,6 @@
 package dispatchgen_test
 
 import (
-	"bytes"
 	"reflect"
 	"slices"
 	"testing"
@@ -59,22 +58,6 @@ func TestGenerateNearest(t *testing.T) {
 				t.Fatalf("%+v task %d: costs %v, want the %d cheapest %v", c, t0, got, k, want)
 			}
 		}
-	}
-}
-
-func TestWriteDIMACS(t *testing.T) {
-	t.Parallel()
-	n := solver.NewNetwork(3)
-	n.Supply[0], n.Supply[2] = 2, -2
-	n.AddArc(0, 1, 0, 2, 5)
-	n.AddArc(1, 2, 1, 2, -3)
-	var b bytes.Buffer
-	if err := dispatchgen.WriteDIMACS(&b, n); err != nil {
-		t.Fatal(err)
-	}
-	want := "c dispatch-shaped min-cost flow\np min 3 2\nn 1 2\nn 3 -2\na 1 2 0 2 5\na 2 3 1 2 -3\n"
-	if b.String() != want {
-		t.Errorf("WriteDIMACS =\n%s\nwant\n%s", b.String(), want)
 	}
 }
 

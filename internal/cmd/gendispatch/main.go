@@ -14,6 +14,7 @@ import (
 	"os"
 
 	"github.com/paidan/paidan/internal/dispatchgen"
+	"github.com/paidan/paidan/solver/dimacs"
 )
 
 func main() {
@@ -44,13 +45,13 @@ func run(args []string) error {
 	}
 	n := d.Network()
 	if *out == "" {
-		return dispatchgen.WriteDIMACS(os.Stdout, n)
+		return dimacs.Write(os.Stdout, n, "dispatch-shaped min-cost flow")
 	}
 	f, err := os.Create(*out)
 	if err != nil {
 		return err
 	}
-	if err := dispatchgen.WriteDIMACS(f, n); err != nil {
+	if err := dimacs.Write(f, n, "dispatch-shaped min-cost flow"); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", *out, err)
 	}
