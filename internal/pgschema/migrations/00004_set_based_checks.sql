@@ -32,6 +32,64 @@ ALTER TABLE paidan.assignment
     DROP CONSTRAINT assignment_worker_id_fkey,
     DROP CONSTRAINT assignment_pkey,
     ADD PRIMARY KEY (task_id, run_id);
+ALTER TABLE paidan.task
+    DROP CONSTRAINT task_assigned_worker_fkey,
+    DROP CONSTRAINT task_assigned_run_fkey;
+
+-- lock_workers takes FOR NO KEY UPDATE: it still excludes every other
+-- write-back and every business UPDATE of those workers, but no longer the
+-- FOR KEY SHARE locks that the reference checks below take.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION paidan.lock_workers(ids text[]) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT FROM paidan.worker WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
+$$;
+-- +goose StatementEnd
+
+-- After each statement that changes tasks: check the worker and run
+-- references the statement set (locking them FOR KEY SHARE, one query per
+-- table, as a foreign key would per row), then, as before, move worker.load
+-- and retire the assignments of tasks that left 'assigned'.
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION paidan.task_after_update() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    bad record;
+BEGIN
+    -- Lock every worker and run the tasks reference, once each (a foreign
+    -- key locks per row, and only new references; FOR KEY SHARE conflicts
+    -- only with deleting the row or changing its id).
+    PERFORM FROM paidan.worker w WHERE w.id IN (SELECT assigned_worker FROM new_task) FOR KEY SHARE;
+    PERFORM FROM paidan.run r WHERE r.id IN (SELECT assigned_run FROM new_task) FOR KEY SHARE;
+    SELECT n.id, CASE WHEN n.assigned_worker IS NOT NULL AND w.id IS NULL THEN 'worker ' || n.assigned_worker
+                      ELSE 'run ' || n.assigned_run END AS what
+    INTO bad
+    FROM new_task n
+    LEFT JOIN paidan.worker w ON w.id = n.assigned_worker
+    LEFT JOIN paidan.run r ON r.id = n.assigned_run
+    WHERE (n.assigned_worker IS NOT NULL AND w.id IS NULL) OR (n.assigned_run IS NOT NULL AND r.id IS NULL);
+    IF FOUND THEN
+        RAISE EXCEPTION 'paidan.task %: % does not exist', bad.id, bad.what
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+
+    UPDATE paidan.worker w SET load = w.load + d.delta
+    FROM (
+        SELECT worker, sum(delta) AS delta FROM (
+            SELECT assigned_worker AS worker, -1 AS delta FROM old_task WHERE status = 'assigned'
+            UNION ALL
+            SELECT assigned_worker, 1 FROM new_task WHERE status = 'assigned'
+        ) moves GROUP BY worker HAVING sum(delta) <> 0
+    ) d
+    WHERE w.id = d.worker;
+
+    UPDATE paidan.assignment a SET active = false
+    FROM new_task n
+    WHERE a.task_id = n.id AND a.active AND n.status <> 'assigned';
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
 
 -- After each INSERT into assignment: lock what the new rows reference and
 -- check it, set-based. Runs as the schema owner so that the runtime role
@@ -48,11 +106,15 @@ BEGIN
     -- delete it before this one ends, so it is not locked again (that would
     -- write every row a second time). No LIMIT below: it would make the
     -- planner pick nested loops over the transition table.
-    PERFORM FROM paidan.task t
-    WHERE t.id IN (SELECT task_id FROM new_assignment) AND t.xmin <> pg_current_xact_id()::xid
-    FOR KEY SHARE;
-    PERFORM FROM paidan.worker w WHERE w.id IN (SELECT worker_id FROM new_assignment) FOR KEY SHARE;
-    PERFORM FROM paidan.run r WHERE r.id IN (SELECT run_id FROM new_assignment) FOR KEY SHARE;
+    -- (A join, not IN: the planner then estimates the row count right and
+    -- picks a hash join for a large insert.) The worker and run of an active
+    -- row are its task's, which the task's checks locked; only inactive
+    -- rows (history) lock them here.
+    PERFORM FROM paidan.task t JOIN new_assignment n ON n.task_id = t.id
+    WHERE t.xmin <> pg_current_xact_id()::xid
+    FOR KEY SHARE OF t;
+    PERFORM FROM paidan.worker w WHERE w.id IN (SELECT worker_id FROM new_assignment WHERE NOT active) FOR KEY SHARE;
+    PERFORM FROM paidan.run r WHERE r.id IN (SELECT run_id FROM new_assignment WHERE NOT active) FOR KEY SHARE;
     SELECT n.run_id, n.task_id, n.worker_id,
            CASE WHEN t.id IS NULL THEN 'its task does not exist'
                 WHEN w.id IS NULL THEN 'its worker does not exist'
@@ -87,24 +149,26 @@ END
 $$;
 -- +goose StatementEnd
 
--- Workers and runs that assignments reference are neither deleted nor
--- renamed (the transition table holds the old rows of the DELETE, or the
--- old ids of an id change).
+-- Workers and runs that tasks or assignments reference are neither deleted
+-- nor renamed (what the foreign keys' NO ACTION did, one query per
+-- statement). The transition table old_rows holds the deleted rows.
 -- +goose StatementBegin
-CREATE FUNCTION paidan.referenced_by_assignment() RETURNS trigger
+CREATE FUNCTION paidan.reject_referenced() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     key text;
 BEGIN
     IF TG_TABLE_NAME = 'worker' THEN
         SELECT o.id INTO key FROM old_rows o
-        WHERE EXISTS (SELECT FROM paidan.assignment a WHERE a.worker_id = o.id) LIMIT 1;
+        WHERE EXISTS (SELECT FROM paidan.task t WHERE t.assigned_worker = o.id)
+           OR EXISTS (SELECT FROM paidan.assignment a WHERE a.worker_id = o.id);
     ELSE
         SELECT o.id INTO key FROM old_rows o
-        WHERE EXISTS (SELECT FROM paidan.assignment a WHERE a.run_id = o.id) LIMIT 1;
+        WHERE EXISTS (SELECT FROM paidan.task t WHERE t.assigned_run = o.id)
+           OR EXISTS (SELECT FROM paidan.assignment a WHERE a.run_id = o.id);
     END IF;
     IF FOUND THEN
-        RAISE EXCEPTION 'paidan.%: % % is referenced by paidan.assignment', TG_TABLE_NAME, TG_TABLE_NAME, key
+        RAISE EXCEPTION 'paidan.%: % is referenced by tasks or assignments', TG_TABLE_NAME, key
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NULL;
@@ -112,14 +176,16 @@ END
 $$;
 -- +goose StatementEnd
 
--- A renamed worker or run: reject if assignments reference the old id.
+-- The same for a row whose id changes.
 -- +goose StatementBegin
-CREATE FUNCTION paidan.id_referenced_by_assignment() RETURNS trigger
+CREATE FUNCTION paidan.reject_referenced_id() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF (TG_TABLE_NAME = 'worker' AND EXISTS (SELECT FROM paidan.assignment a WHERE a.worker_id = OLD.id))
-       OR (TG_TABLE_NAME = 'run' AND EXISTS (SELECT FROM paidan.assignment a WHERE a.run_id = OLD.id)) THEN
-        RAISE EXCEPTION 'paidan.%: % % is referenced by paidan.assignment; its id does not change', TG_TABLE_NAME, TG_TABLE_NAME, OLD.id
+    IF (TG_TABLE_NAME = 'worker' AND (EXISTS (SELECT FROM paidan.task t WHERE t.assigned_worker = OLD.id)
+                                      OR EXISTS (SELECT FROM paidan.assignment a WHERE a.worker_id = OLD.id)))
+       OR (TG_TABLE_NAME = 'run' AND (EXISTS (SELECT FROM paidan.task t WHERE t.assigned_run = OLD.id)
+                                      OR EXISTS (SELECT FROM paidan.assignment a WHERE a.run_id = OLD.id))) THEN
+        RAISE EXCEPTION 'paidan.%: % is referenced by tasks or assignments; its id does not change', TG_TABLE_NAME, OLD.id
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     RETURN NEW;
@@ -151,16 +217,16 @@ CREATE TRIGGER assignment_keys_fixed BEFORE UPDATE ON paidan.assignment
     EXECUTE FUNCTION paidan.assignment_keys_fixed();
 CREATE TRIGGER worker_delete_referenced AFTER DELETE ON paidan.worker
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION paidan.referenced_by_assignment();
+    FOR EACH STATEMENT EXECUTE FUNCTION paidan.reject_referenced();
 CREATE TRIGGER run_delete_referenced AFTER DELETE ON paidan.run
     REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION paidan.referenced_by_assignment();
+    FOR EACH STATEMENT EXECUTE FUNCTION paidan.reject_referenced();
 CREATE TRIGGER worker_id_referenced BEFORE UPDATE ON paidan.worker
     FOR EACH ROW WHEN (OLD.id <> NEW.id)
-    EXECUTE FUNCTION paidan.id_referenced_by_assignment();
+    EXECUTE FUNCTION paidan.reject_referenced_id();
 CREATE TRIGGER run_id_referenced BEFORE UPDATE ON paidan.run
     FOR EACH ROW WHEN (OLD.id <> NEW.id)
-    EXECUTE FUNCTION paidan.id_referenced_by_assignment();
+    EXECUTE FUNCTION paidan.reject_referenced_id();
 
 -- +goose Down
 DROP TRIGGER run_id_referenced ON paidan.run;
@@ -181,8 +247,8 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
-DROP FUNCTION paidan.id_referenced_by_assignment();
-DROP FUNCTION paidan.referenced_by_assignment();
+DROP FUNCTION paidan.reject_referenced_id();
+DROP FUNCTION paidan.reject_referenced();
 DROP FUNCTION paidan.assignment_keys_fixed();
 DROP FUNCTION paidan.assignment_after_insert();
 ALTER TABLE paidan.assignment
@@ -191,6 +257,36 @@ ALTER TABLE paidan.assignment
     ADD FOREIGN KEY (run_id) REFERENCES paidan.run (id),
     ADD FOREIGN KEY (task_id) REFERENCES paidan.task (id) ON DELETE CASCADE,
     ADD FOREIGN KEY (worker_id) REFERENCES paidan.worker (id);
+ALTER TABLE paidan.task
+    ADD CONSTRAINT task_assigned_worker_fkey FOREIGN KEY (assigned_worker) REFERENCES paidan.worker (id),
+    ADD CONSTRAINT task_assigned_run_fkey FOREIGN KEY (assigned_run) REFERENCES paidan.run (id);
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION paidan.lock_workers(ids text[]) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT FROM paidan.worker WHERE id = ANY (ids) ORDER BY id FOR UPDATE;
+$$;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE OR REPLACE FUNCTION paidan.task_after_update() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    UPDATE paidan.worker w SET load = w.load + d.delta
+    FROM (
+        SELECT worker, sum(delta) AS delta FROM (
+            SELECT assigned_worker AS worker, -1 AS delta FROM old_task WHERE status = 'assigned'
+            UNION ALL
+            SELECT assigned_worker, 1 FROM new_task WHERE status = 'assigned'
+        ) moves GROUP BY worker HAVING sum(delta) <> 0
+    ) d
+    WHERE w.id = d.worker;
+
+    UPDATE paidan.assignment a SET active = false
+    FROM new_task n
+    WHERE a.task_id = n.id AND a.active AND n.status <> 'assigned';
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
 ALTER FUNCTION paidan.run_guard() SET search_path = pg_catalog;
 ALTER FUNCTION paidan.worker_guard() SET search_path = pg_catalog;
 ALTER FUNCTION paidan.task_guard() SET search_path = pg_catalog;
