@@ -13,18 +13,30 @@ WITH room AS (
     FROM paidan.worker w
     WHERE w.id IN (SELECT worker_id FROM pg_temp.paidan_apply)
 ), candidate AS (
-    SELECT p.task_id, p.worker_id, p.version,
-           row_number() OVER (PARTITION BY p.worker_id
-                              ORDER BY p.priority DESC, p.cost_travel + p.cost_balance + p.cost_stability, p.task_id) AS n
+    SELECT p.task_id, p.worker_id, p.version, p.priority,
+           p.cost_travel + p.cost_balance + p.cost_stability AS cost
     FROM pg_temp.paidan_apply p
     JOIN paidan.task t ON t.id = p.task_id
     WHERE t.partition = $2 AND t.status = 'pending' AND t.version = p.version
+), short AS (
+    -- The workers the plan asks more of than they have left; only their
+    -- tasks are ranked (a sort), the others all fit.
+    SELECT r.id
+    FROM room r
+    JOIN (SELECT worker_id, count(*) AS n FROM candidate GROUP BY worker_id) c ON c.worker_id = r.id
+    WHERE c.n > r.free
+), ranked AS (
+    SELECT c.task_id,
+           row_number() OVER (PARTITION BY c.worker_id ORDER BY c.priority DESC, c.cost, c.task_id) AS n
+    FROM candidate c
+    WHERE c.worker_id IN (SELECT id FROM short)
 ), assigned AS (
     UPDATE paidan.task t
     SET status = 'assigned', assigned_worker = c.worker_id, assigned_run = $1
     FROM candidate c
     JOIN room r ON r.id = c.worker_id
-    WHERE t.id = c.task_id AND c.n <= r.free
+    LEFT JOIN ranked k ON k.task_id = c.task_id
+    WHERE t.id = c.task_id AND (k.n IS NULL OR k.n <= r.free)
       AND t.status = 'pending' AND t.version = c.version
     RETURNING t.id
 )
