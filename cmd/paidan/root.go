@@ -35,12 +35,15 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 	})
 	root.AddCommand(
 		newVersionCmd(),
+		newMigrateCmd(),
 		newGenCmd(),
 		newPlanCmd(),
 		newExplainCmd(),
 		newRegressCmd(),
-		newSolveCmd(),
-		newMigrateCmd(),
+		newRunCmd(),
+		newScheduleCmd(),
+		newSeedCmd(),
+		newExportCmd(),
 		newSolveCmd(),
 	)
 	return root

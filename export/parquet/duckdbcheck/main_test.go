@@ -87,7 +87,7 @@ func TestDuckDBValues(t *testing.T) {
 		{"pinned", "SELECT string_agg(task_id, ',') FROM " + src("assignments.parquet") + " WHERE pinned", "t2"},
 		{"cost by region", "SELECT string_agg(region || '=' || total, ',' ORDER BY region) FROM (SELECT region, sum(cost_total) total FROM " +
 			src("assignments.parquet") + " GROUP BY region)", "north=10.0,south=24.5"},
-		{"utilization", "SELECT string_agg(utilization::VARCHAR, ',') FROM " + src("workers.parquet"), "0.5,1.0,0.25,0.0"},
+		{"utilization", "SELECT string_agg(utilization::VARCHAR, ',' ORDER BY worker_id) FROM " + src("workers.parquet"), "0.5,1.0,0.25,0.0"},
 		{"run", "SELECT DISTINCT run_id || ' ' || certificate || ' ' || solve_seconds FROM " + src("summary.parquet"), "run-20261126-0001 verified 1.5"},
 	}
 	for _, tt := range tests {

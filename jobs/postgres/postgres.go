@@ -1,0 +1,169 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/paidan/paidan"
+	exportpg "github.com/paidan/paidan/export/postgres"
+	ingestpg "github.com/paidan/paidan/ingest/postgres"
+	"github.com/paidan/paidan/jobs"
+)
+
+// LockNamespace is the first key of every partition's advisory lock
+// (pg_try_advisory_lock(LockNamespace, hashtext(partition))): the ASCII
+// bytes "paid". Other applications' advisory locks with another first key
+// never collide with paidan's.
+const LockNamespace = 0x70616964
+
+// Source loads partitions with ingest/postgres. The zero Options work.
+type Source struct {
+	DB      *sqlx.DB
+	Options ingestpg.LoadOptions
+}
+
+// Partitions lists the partitions with pending tasks.
+func (s *Source) Partitions(ctx context.Context) ([]string, error) {
+	return ingestpg.Partitions(ctx, s.DB)
+}
+
+// Load loads one partition's snapshot; poisoned rows are returned apart.
+func (s *Source) Load(ctx context.Context, partition string) (*paidan.Batch, []*paidan.InputError, error) {
+	b, rep, err := ingestpg.Load(ctx, s.DB, partition, s.Options)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, rep.Skipped, nil
+}
+
+// Writer writes plans back and records runs with export/postgres.
+type Writer struct {
+	DB *sqlx.DB
+}
+
+// Apply writes the plan back in one transaction (export/postgres.Apply).
+func (w *Writer) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*jobs.WriteResult, error) {
+	res, err := exportpg.Apply(ctx, w.DB, run, plan, batch)
+	if err != nil {
+		return nil, mapApplied(err)
+	}
+	out := &jobs.WriteResult{Assigned: res.Assigned, Conflicts: make(map[paidan.TaskID]string, len(res.Conflicts))}
+	for _, c := range res.Conflicts {
+		out.Conflicts[c.Task] = string(c.Kind)
+	}
+	return out, nil
+}
+
+// WasApplied reports whether the run id was applied.
+func (w *Writer) WasApplied(ctx context.Context, runID string) (bool, error) {
+	return exportpg.WasApplied(ctx, w.DB, runID)
+}
+
+// Record records a failed or skipped run.
+func (w *Writer) Record(ctx context.Context, run paidan.Run) error {
+	return mapApplied(exportpg.RecordRun(ctx, w.DB, run))
+}
+
+// mapApplied makes export/postgres.ErrAlreadyApplied match
+// jobs.ErrAlreadyApplied as well, and a deadlock (SQLSTATE 40P01) or
+// serialization failure (40001), which roll the transaction back,
+// jobs.ErrRetryable.
+func mapApplied(err error) error {
+	var pqErr *pq.Error
+	switch {
+	case errors.Is(err, exportpg.ErrAlreadyApplied):
+		return fmt.Errorf("%w: %w", jobs.ErrAlreadyApplied, err)
+	case errors.As(err, &pqErr) && (pqErr.Code == "40P01" || pqErr.Code == "40001"):
+		return fmt.Errorf("%w: %w", jobs.ErrRetryable, err)
+	}
+	return err
+}
+
+// Locker takes partition locks as PostgreSQL session advisory locks, each
+// on a connection of its own taken from DB for as long as the lock is
+// held. Every process on every machine that uses the same database is
+// excluded; the server releases the lock when the connection ends, so a
+// killed scheduler never leaves a partition locked. Two partitions whose
+// names hash alike share a lock: they then never run at once, which is
+// safe. ReleaseTimeout zero means 5 seconds.
+type Locker struct {
+	DB             *sqlx.DB
+	ReleaseTimeout time.Duration
+}
+
+// TryLock takes partition's lock without waiting, or returns an error
+// wrapping jobs.ErrLocked.
+func (l *Locker) TryLock(ctx context.Context, partition string) (jobs.Lock, error) {
+	conn, err := l.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, LockNamespace, partition).Scan(&got); err != nil {
+		discard(conn)
+		return nil, err
+	}
+	if !got {
+		conn.Close()
+		return nil, fmt.Errorf("partition %q: %w", partition, jobs.ErrLocked)
+	}
+	timeout := l.ReleaseTimeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	return &lock{conn: conn, partition: partition, timeout: timeout}, nil
+}
+
+// lock is a held advisory lock and its connection.
+type lock struct {
+	conn      *sql.Conn
+	partition string
+	timeout   time.Duration
+}
+
+// Check asks the lock's connection whether it still holds the lock.
+func (l *lock) Check(ctx context.Context) error {
+	var held bool
+	err := l.conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks
+		WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
+		AND classid = $1::bigint::oid AND objid = (hashtext($2)::bigint & 4294967295)::oid AND objsubid = 2)`,
+		LockNamespace, l.partition).Scan(&held)
+	if err != nil {
+		return fmt.Errorf("partition %q: %w: %w", l.partition, jobs.ErrLockLost, err)
+	}
+	if !held {
+		return fmt.Errorf("partition %q: %w", l.partition, jobs.ErrLockLost)
+	}
+	return nil
+}
+
+// Release unlocks and gives the connection back to the pool; when the
+// unlock fails, the connection is closed instead, which releases the lock
+// on the server.
+func (l *lock) Release(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, l.timeout)
+	defer cancel()
+	var released bool
+	err := l.conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, LockNamespace, l.partition).Scan(&released)
+	if err != nil || !released {
+		discard(l.conn)
+		if err == nil {
+			err = fmt.Errorf("partition %q: lock was not held", l.partition)
+		}
+		return err
+	}
+	return l.conn.Close()
+}
+
+// discard closes conn's underlying connection rather than pooling it.
+func discard(conn *sql.Conn) {
+	conn.Raw(func(any) error { return driver.ErrBadConn })
+	conn.Close()
+}
