@@ -202,9 +202,9 @@ func TestLockWorkersLocksEveryWorker(t *testing.T) {
 	}
 }
 
-// TestSchemaChecksReferences tries the writes that the statement-level
-// reference checks (migration 00004, in place of row-level foreign keys)
-// must reject, in the order given, on the state a real write-back left.
+// TestSchemaChecksReferences tries writes that the foreign keys must reject
+// with SQLSTATE 23503, in the order given, on the state a real write-back
+// left, and checks that deleting a task deletes its assignments.
 func TestSchemaChecksReferences(t *testing.T) {
 	t.Parallel()
 	db := newDB(t)
@@ -222,9 +222,8 @@ func TestSchemaChecksReferences(t *testing.T) {
 		{"assignment of an unknown task", insert + `('run-1', 't-none', 'w1', 0, 0, 0, 0, false)`, "23503"},
 		{"assignment of an unknown worker", insert + `('run-1', 't2', 'w-none', 0, 0, 0, 0, false)`, "23503"},
 		{"assignment of an unknown run", insert + `('run-none', 't2', 'w1', 0, 0, 0, 0, false)`, "23503"},
-		{"active assignment of a pending task", insert + `('run-1', 't2', 'w1', 0, 0, 0, 0, true)`, "23503"},
 		{"many rows, one bad", insert + `('run-1', 't2', 'w2', 0, 0, 0, 0, false), ('run-none', 't1', 'w1', 0, 0, 0, 0, false)`, "23503"},
-		{"assignment keys do not change", `UPDATE paidan.assignment SET worker_id = 'w2' WHERE task_id = 't1'`, "23503"},
+		{"assignment to an unknown worker", `UPDATE paidan.assignment SET worker_id = 'w-none' WHERE task_id = 't1'`, "23503"},
 		{"task assigned to an unknown worker", `UPDATE paidan.task SET status = 'assigned', assigned_worker = 'w-none', assigned_run = 'run-1' WHERE id = 't2'`, "23503"},
 		{"task assigned by an unknown run", `UPDATE paidan.task SET status = 'assigned', assigned_worker = 'w2', assigned_run = 'run-none' WHERE id = 't2'`, "23503"},
 		{"referenced worker keeps its id", `UPDATE paidan.worker SET id = 'w9' WHERE id = 'w1'`, "23503"},
@@ -245,8 +244,8 @@ func TestSchemaChecksReferences(t *testing.T) {
 		})
 	}
 
-	// Deleting a task deletes its assignments (t2's history row), as ON
-	// DELETE CASCADE did, and leaves the others.
+	// Deleting a task deletes its assignments (t2's history row: ON DELETE
+	// CASCADE) and leaves the others.
 	exec(t, db, `DELETE FROM paidan.task WHERE id = 't2'`)
 	if n := count(t, db, `SELECT count(*) FROM paidan.assignment WHERE task_id = 't2'`); n != 0 {
 		t.Errorf("assignments of a deleted task = %d, want 0", n)
