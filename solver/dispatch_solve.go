@@ -34,6 +34,14 @@ import (
 //     cheapest way into the sink (a worker's next unit or a leave arc) is
 //     settled; only the settled nodes change potential (π += D − d).
 //
+// When every task may stay unassigned and the workers' whole capacity is
+// less than the tasks, the roles turn (runScarce): every task starts left
+// out and every capacity unit committed, and shortest paths run backwards
+// from each worker that lacks a unit to the sink. Tasks left out then lie
+// all around, so these searches stay small, where searches from the tasks
+// would scan far for the task to leave out (5 times less CPU at 75%
+// capacity on 10k tasks). Stats.Algorithm tells which ran.
+//
 // Both keep every residual arc at non-negative reduced cost, so the final
 // flow is optimal and its potentials are the certificate. Parallel
 // worker→sink tier arcs collapse to the marginal cost of the worker's next
@@ -47,9 +55,32 @@ import (
 // rest by short searches in their neighbourhood; nothing is global. On the
 // benchmark shape of scripts/bench-dispatch this runs several times faster
 // than LEMON's block-search network simplex (see the README for figures).
-// A plain successive shortest path version (no auction, no renumbering)
-// was 3-4 times slower at 100k tasks, and LEMON's cost scaling was 4 times
-// slower than its network simplex there.
+// A plain successive shortest path version (no auction, no renumbering,
+// no lazy scans) took about 6 times the CPU at 100k tasks, and LEMON's cost
+// scaling took 4 times as long as its network simplex there.
+//
+// Where it is weak: networks of the shape package model builds (a metro
+// cut into regions, skills, balance tiers 0 / 2 000 / 10 000 per task at
+// 50 % / 80 % utilisation, capacity about 1.05 times the tasks; see
+// dispatchgen.GenerateMetro). The free tier holds about half the demand
+// and the spare units lie far from where tasks crowd, so augmenting paths
+// cross a region (some 20 worker hops) and bids rarely finish a task: on
+// the 10k-task plan of `paidan gen dispatch` two thirds of the tasks need
+// a search (6 426 searches labelling 1 438 nodes on average; 1.0 s against
+// LEMON's network simplex 0.22 s and cost scaling 0.31 s; at 100k tasks
+// 50 s of CPU against 40 s and 56 s). Measured there and rejected:
+// primal-dual phases, one Dijkstra search from all free tasks followed by
+// augmentations along admissible arcs (AMO §9.8), 7.0 s, as distances grow
+// by a few units per phase and each phase places 1–20 tasks; the
+// capacity-side solve, 6.4 s; shifting all potentials by the distances to
+// the sink after every n labelled nodes, with ties broken towards the
+// sink, 1.7 s, as the long ways go stale after each augmentation; the same
+// shift followed by augmentations along admissible arcs from every task
+// the bids left, round after round, 3.3 s (585 rounds placing 150 tasks
+// each at first, 5 at the end), or 1.3 s when searches take over once a
+// round places few; bid
+// chains of 2 or 32 steps instead of 8, and other task orders (stride,
+// largest regret first, cheapest first): no change beyond noise.
 //
 // Determinism: searches settle nodes in order of distance and equal
 // distances in the order the 4-ary heap yields them; bids take the first
@@ -57,8 +88,9 @@ import (
 // zero reduced cost, and leave only when leaving is strictly cheaper or
 // ties with a worker without one; evictions take the first task of least
 // margin in the worker's list (the most recently placed first). Tasks are
-// placed in the internal order. All of it depends only on d, so the same
-// input gives the same output.
+// placed, and in the capacity-side solve workers filled, in the internal
+// order. All of it depends only on d, so the same input gives the same
+// output.
 //
 // Errors: ErrInvalid or ErrOverflow from Validate (its bound keeps every
 // potential, distance and sum within int64); ErrInfeasible when pins exceed
@@ -126,14 +158,22 @@ type dispatchState struct {
 	load     []int64
 	first    []int32 // per worker: first movable task assigned to it, or -1
 
-	node    []dnode // per node: potential and search labels
-	task    []dtask // per task: assignment
-	heap    []hentry
-	scanned []int32
-	iter    uint32 // shortest path searches
-	steps   int64  // auction steps
-	work    int64  // arcs scanned, for context polling
-	polls   int64  // work at which to poll the context next
+	// For runScarce only: committed units per worker, and the arcs into
+	// each worker from movable tasks (positions rpos and their tasks
+	// rtask at roff[w] .. roff[w+1]-1).
+	out         []int64
+	roff        []int32
+	rpos, rtask []int32
+
+	node      []dnode // per node: potential and search labels
+	task      []dtask // per task: assignment
+	heap      []hentry
+	scanned   []int32
+	algorithm string // for Stats: "ssp-dispatch" or "ssp-dispatch-scarce"
+	iter      uint32 // shortest path searches
+	steps     int64  // auction steps
+	work      int64  // arcs scanned, for context polling
+	polls     int64  // work at which to poll the context next
 }
 
 // dnode holds a node's potential and its labels in the current search,
@@ -284,6 +324,11 @@ func (s *dispatchState) run(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if s.scarce() {
+		s.algorithm = "ssp-dispatch-scarce"
+		return s.runScarce(ctx)
+	}
+	s.algorithm = "ssp-dispatch"
 	for t := range s.tasks {
 		if s.task[t].pinned {
 			continue
@@ -425,8 +470,13 @@ func (s *dispatchState) open(w int32, pw int64) bool {
 // final when the worker is settled; what costs is scanning its arcs. Each
 // task therefore enters the heap keyed not by its distance d but by a lower
 // bound on the labels its arcs can give, d + max(0, alt − π), and a task
-// whose best alternative lies beyond the path found is never scanned. The
-// source enters with key 0.
+// whose best alternative lies beyond the path found is never scanned.
+// Since potentials only rise, alt goes stale (too low) between searches;
+// a task popped is first given its true alt and, when that puts its key
+// higher, goes back into the heap instead of relaxing its arcs. On the
+// network of a 100k-task plan (package model, balance tiers) that cut the
+// solve's CPU time from 62 s to 44 s; at 10k tasks by 4 %. The source
+// enters with key 0.
 func (s *dispatchState) route(src int32) error {
 	s.iter++
 	it, T := s.iter, s.tasks
@@ -442,10 +492,26 @@ func (s *dispatchState) route(src int32) error {
 		if s.heap[0].key >= best {
 			break
 		}
+		key := s.heap[0].key
 		u := s.pop()
 		du := node[u].dist
 		if u < T { // scan the task's arcs
 			pu := node[u].pi
+			if tk := &s.task[u]; tk.assign >= 0 {
+				// Its alt may be stale (too low): refresh it, and put the
+				// task back if its arcs lie farther than its key said.
+				s.work += int64(tk.hi - tk.lo)
+				tk.alt = s.bestValue(u, tk.assign)
+				if tk.alt == math.MaxInt64 {
+					continue
+				}
+				if k := du + max(0, tk.alt-pu); k > key {
+					if k < best {
+						s.push(u, k)
+					}
+					continue
+				}
+			}
 			if lc := s.leave[u]; lc != NoLeave {
 				if nd := du + lc - pu; nd < best {
 					best, end = nd, u
@@ -622,7 +688,7 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 		WorkerLoad: make([]int64, d.Workers),
 		Potential:  make([]int64, len(s.node)),
 		Stats: Stats{
-			Algorithm:  "ssp-dispatch",
+			Algorithm:  s.algorithm,
 			Nodes:      len(s.node),
 			Arcs:       len(d.ArcTask) + int(s.tierOff[d.Workers]),
 			Iterations: s.steps + int64(s.iter),

@@ -179,6 +179,56 @@ func TestSolveDispatchBruteForce(t *testing.T) {
 	}
 }
 
+// TestSolveDispatchScarce runs the brute-force comparison on instances
+// where every task may stay unassigned and capacity is short of the tasks,
+// the case SolveDispatch solves from the capacity side.
+func TestSolveDispatchScarce(t *testing.T) {
+	t.Parallel()
+	scarce := 0
+	for seed := range uint64(20000) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		d := randomDispatch(rng)
+		for t := range d.Unassigned {
+			if d.Unassigned[t] == solver.NoLeave {
+				d.Unassigned[t] = int64(rng.IntN(40))
+			}
+		}
+		var units int64
+		for _, tiers := range d.Tiers {
+			for _, tr := range tiers {
+				units += tr.Units
+			}
+		}
+		if units >= int64(d.Tasks) {
+			continue
+		}
+		scarce++
+		want, feasible := bruteForce(d)
+		r, err := solver.SolveDispatch(context.Background(), d)
+		if !feasible {
+			if !errors.Is(err, solver.ErrInfeasible) {
+				t.Fatalf("seed %d: SolveDispatch error = %v, want ErrInfeasible", seed, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("seed %d: SolveDispatch: %v (%+v)", seed, err, d)
+		}
+		if r.Objective != want {
+			t.Fatalf("seed %d: objective = %d, want %d (%+v)", seed, r.Objective, want, d)
+		}
+		if _, err := solver.VerifyDispatch(d, r); err != nil {
+			t.Fatalf("seed %d: VerifyDispatch: %v (%+v)", seed, err, d)
+		}
+		if r.Stats.Algorithm != "ssp-dispatch-scarce" {
+			t.Fatalf("seed %d: algorithm %q, want ssp-dispatch-scarce", seed, r.Stats.Algorithm)
+		}
+	}
+	if scarce < 3000 {
+		t.Errorf("%d scarce cases, want at least 3000", scarce)
+	}
+}
+
 // TestSolveDispatchLargeCosts scales the brute-force cases to costs near
 // the overflow bound of Validate: potentials, distances and the dual bound
 // must stay exact.
@@ -402,13 +452,18 @@ func (c *cancelAfter) Err() error {
 
 func TestSolveDispatchCancelledMidway(t *testing.T) {
 	t.Parallel()
-	ctx := &cancelAfter{Context: context.Background(), n: 3}
-	_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, 25, 10))
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
-	}
-	if ctx.calls != ctx.n {
-		t.Errorf("context polled %d times, want %d (stop at the first cancellation)", ctx.calls, ctx.n)
+	for _, capa := range []int{25, 15} { // capacity to spare, and short (solved from the capacity side)
+		t.Run(fmt.Sprintf("c=%d", capa), func(t *testing.T) {
+			t.Parallel()
+			ctx := &cancelAfter{Context: context.Background(), n: 3}
+			_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, capa, 10))
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
+			}
+			if ctx.calls != ctx.n {
+				t.Errorf("context polled %d times, want %d (stop at the first cancellation)", ctx.calls, ctx.n)
+			}
+		})
 	}
 }
 
@@ -427,6 +482,7 @@ func TestSolveDispatchGeometric(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ tasks, workers, capa, k int }{
 		{500, 20, 25, 20}, {2000, 100, 22, 8}, {3000, 100, 25, 3}, {1000, 50, 15, 5},
+		{2000, 100, 15, 8}, {2000, 100, 20, 6}, // capacity short of, and equal to, the tasks
 	} {
 		t.Run(fmt.Sprintf("T=%d/W=%d/c=%d/k=%d", tc.tasks, tc.workers, tc.capa, tc.k), func(t *testing.T) {
 			t.Parallel()
@@ -438,4 +494,78 @@ func TestSolveDispatchGeometric(t *testing.T) {
 // geometricDispatch is the benchmark shape of package dispatchgen.
 func geometricDispatch(seed uint64, tasks, workers, capa, k int) *solver.Dispatch {
 	return dispatchgen.Generate(dispatchgen.Config{Tasks: tasks, Workers: workers, Capacity: int64(capa), K: k, Seed: seed})
+}
+
+// TestSolveDispatchTieredTight runs the brute-force comparison on the
+// shape package model builds, in miniature: balance tiers 0 / 2 / 10 per
+// unit, capacity between the task count and 1.3 times it, leave costs far
+// above every arc, arc costs in a narrow range so that many options tie.
+// These are the instances where searches cross crowded workers.
+func TestSolveDispatchTieredTight(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(8000) {
+		rng := rand.New(rand.NewPCG(seed, 13))
+		d := &solver.Dispatch{Tasks: 1 + rng.IntN(8), Workers: 1 + rng.IntN(4)}
+		for tk := range d.Tasks {
+			for w := range d.Workers {
+				if rng.IntN(4) > 0 {
+					d.ArcTask = append(d.ArcTask, int32(tk))
+					d.ArcWorker = append(d.ArcWorker, int32(w))
+					d.ArcCost = append(d.ArcCost, int64(rng.IntN(6)))
+				}
+			}
+			d.Unassigned = append(d.Unassigned, int64(100+rng.IntN(3)*50))
+		}
+		units := d.Tasks + rng.IntN(d.Tasks*3/10+1)
+		d.Tiers = make([][]solver.Tier, d.Workers)
+		share := make([]int, d.Workers)
+		for range units {
+			share[rng.IntN(d.Workers)]++
+		}
+		for w, c := range share {
+			// c units: the first half at 0, up to 80 % at 2, the rest at 10.
+			for i, n := range []int{(c + 1) / 2, c*8/10 - (c+1)/2, c - c*8/10} {
+				if n > 0 {
+					d.Tiers[w] = append(d.Tiers[w], solver.Tier{Units: int64(n), Cost: []int64{0, 2, 10}[i]})
+				}
+			}
+		}
+		want, feasible := bruteForce(d)
+		if !feasible {
+			t.Fatalf("seed %d: every task may stay out, yet brute force found no dispatch", seed)
+		}
+		r, err := solver.SolveDispatch(context.Background(), d)
+		if err != nil {
+			t.Fatalf("seed %d: SolveDispatch: %v (%+v)", seed, err, d)
+		}
+		if r.Objective != want {
+			t.Fatalf("seed %d: objective = %d, want %d (%+v)", seed, r.Objective, want, d)
+		}
+		if bound, err := solver.VerifyDispatch(d, r); err != nil || bound != want {
+			t.Fatalf("seed %d: VerifyDispatch = %d, %v; want %d, nil", seed, bound, err, want)
+		}
+	}
+}
+
+// TestSolveDispatchMetro solves metro-shaped instances (package
+// dispatchgen) at several capacity slacks, checks the certificate, and
+// compares the objective with the general min-cost flow solver on the same
+// network.
+func TestSolveDispatchMetro(t *testing.T) {
+	t.Parallel()
+	for _, slack := range []float64{0.9, 1.0, 1.05, 1.3} {
+		t.Run(fmt.Sprintf("slack=%.2f", slack), func(t *testing.T) {
+			t.Parallel()
+			d := dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 1500, Workers: 80, Slack: slack, Seed: 5})
+			r := solveDispatchVerified(t, d)
+			n := d.Network()
+			f, err := solver.SolveMCF(context.Background(), n)
+			if err != nil {
+				t.Fatalf("SolveMCF: %v", err)
+			}
+			if f.Objective != r.Objective {
+				t.Errorf("objective %d, SolveMCF's %d", r.Objective, f.Objective)
+			}
+		})
+	}
 }

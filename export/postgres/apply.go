@@ -38,6 +38,8 @@ var (
 	runLockSQL string
 	//go:embed run_finish.sql
 	runFinishSQL string
+	//go:embed apply_settings.sql
+	applySettingsSQL string
 	//go:embed apply_temp.sql
 	applyTempSQL string
 	//go:embed apply_copy.sql
@@ -48,8 +50,6 @@ var (
 	applyLockWorkersSQL string
 	//go:embed apply_tasks.sql
 	applyTasksSQL string
-	//go:embed apply_assignments.sql
-	applyAssignmentsSQL string
 	//go:embed apply_conflicts.sql
 	applyConflictsSQL string
 )
@@ -90,8 +90,8 @@ type ApplyResult struct {
 type ApplyStats struct {
 	Copy   time.Duration // begin, claim the run, COPY into the temporary table, ANALYZE it
 	Lock   time.Duration // lock the plan's workers (includes waiting for them)
-	Assign time.Duration // the task UPDATE with its checks, triggers and foreign keys
-	Record time.Duration // insert the assignments, read the conflicts, finish the run
+	Assign time.Duration // the statement that updates the tasks and inserts the assignments, with its checks and triggers
+	Record time.Duration // read the conflicts (only when some assignment was refused), finish the run
 	Commit time.Duration
 }
 
@@ -159,6 +159,9 @@ func apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, 
 	if err := claimRun(ctx, tx, run.ID, partition, run.StartedAt); err != nil {
 		return nil, err
 	}
+	if _, err := tx.ExecContext(ctx, applySettingsSQL); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, applyTempSQL); err != nil {
 		return nil, fmt.Errorf("create temporary table: %w", err)
 	}
@@ -173,29 +176,20 @@ func apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, 
 		return nil, fmt.Errorf("lock workers: %w", err)
 	}
 	res.Stats.Lock = lap()
-	if _, err := tx.ExecContext(ctx, applyTasksSQL, run.ID, partition); err != nil {
+	assigned, err := tx.ExecContext(ctx, applyTasksSQL, run.ID, partition)
+	if err != nil {
 		return nil, fmt.Errorf("assign tasks: %w", err)
 	}
-	res.Stats.Assign = lap()
-	inserted, err := tx.ExecContext(ctx, applyAssignmentsSQL, run.ID)
+	n, err := assigned.RowsAffected()
 	if err != nil {
-		return nil, fmt.Errorf("record assignments: %w", err)
-	}
-	n, err := inserted.RowsAffected()
-	if err != nil {
-		return nil, fmt.Errorf("record assignments: %w", err)
+		return nil, fmt.Errorf("assign tasks: %w", err)
 	}
 	res.Assigned = int(n)
-	var conflicts []struct {
-		Task   string `db:"task_id"`
-		Worker string `db:"worker_id"`
-		Kind   string `db:"outcome"`
-	}
-	if err := tx.SelectContext(ctx, &conflicts, applyConflictsSQL); err != nil {
-		return nil, fmt.Errorf("read conflicts: %w", err)
-	}
-	for _, c := range conflicts {
-		res.Conflicts = append(res.Conflicts, Conflict{Task: paidan.TaskID(c.Task), Worker: paidan.WorkerID(c.Worker), Kind: ConflictKind(c.Kind)})
+	res.Stats.Assign = lap()
+	if res.Assigned < len(rows) {
+		if res.Conflicts, err = readConflicts(ctx, tx, run.ID, partition); err != nil {
+			return nil, err
+		}
 	}
 
 	record := run
@@ -215,6 +209,24 @@ func apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, 
 	}
 	res.Stats.Commit = lap()
 	return res, nil
+}
+
+// readConflicts returns the planned assignments of the temporary table that
+// run runID did not make, in task order, with their kinds.
+func readConflicts(ctx context.Context, tx *sqlx.Tx, runID, partition string) ([]Conflict, error) {
+	var rows []struct {
+		Task   string `db:"task_id"`
+		Worker string `db:"worker_id"`
+		Kind   string `db:"outcome"`
+	}
+	if err := tx.SelectContext(ctx, &rows, applyConflictsSQL, runID, partition); err != nil {
+		return nil, fmt.Errorf("read conflicts: %w", err)
+	}
+	conflicts := make([]Conflict, len(rows))
+	for i, c := range rows {
+		conflicts[i] = Conflict{Task: paidan.TaskID(c.Task), Worker: paidan.WorkerID(c.Worker), Kind: ConflictKind(c.Kind)}
+	}
+	return conflicts, nil
 }
 
 // stopwatch returns a function that returns the time since it was last

@@ -1,5 +1,5 @@
 -- The plan's assignments as the write-back received them, with the task
--- version the batch loaded; outcome is filled in by apply_tasks.sql.
+-- version the batch loaded. Temporary tables are never WAL-logged.
 CREATE TEMP TABLE paidan_apply (
     task_id        text             NOT NULL,
     worker_id      text             NOT NULL,
@@ -9,6 +9,5 @@ CREATE TEMP TABLE paidan_apply (
     cost_travel    double precision NOT NULL,
     cost_balance   double precision NOT NULL,
     cost_stability double precision NOT NULL,
-    pinned         boolean          NOT NULL,
-    outcome        text
+    pinned         boolean          NOT NULL
 ) ON COMMIT DROP

@@ -5,12 +5,14 @@
 //
 // Apply writes one verified plan in one transaction: it claims the run id,
 // copies the assignments into a temporary table with COPY FROM STDIN, locks
-// the plan's workers in id order, assigns each task with one set-based UPDATE
-// only if the task is still pending at the version the batch loaded and its
-// worker still has room, records the assignments and finishes the run as
-// applied. What it refuses (a task changed or cancelled, a worker full or
-// inactive) comes back as Conflicts, and those tasks stay pending for the
-// next run. If anything fails nothing is written; a run id is applied at most
+// the plan's workers in id order, then, in one statement, assigns each task
+// with a set-based UPDATE (only if the task is still pending at the version
+// the batch loaded and its worker still has room) whose RETURNING rows feed
+// the INSERT of the assignments, and finishes the run as applied. The
+// database checks every row of that statement (foreign keys, the status
+// machine, worker capacity). What it refuses (a task changed or cancelled, a
+// worker full or inactive) comes back as Conflicts, and those tasks stay
+// pending for the next run. If anything fails nothing is written; a run id is applied at most
 // once (ErrAlreadyApplied), which WasApplied answers after a lost COMMIT.
 // RecordRun records runs that start, fail or are skipped; LookupRun reads a
 // run back; CheckInvariants checks the invariants that span tables.

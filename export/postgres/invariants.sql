@@ -34,8 +34,8 @@ WITH held AS (
     UNION ALL
     SELECT 'applied run whose assigned count differs from its assignments', r.id
     FROM paidan.run r
-    WHERE r.status = 'applied'
-      AND r.assigned <> (SELECT count(*) FROM paidan.assignment a WHERE a.run_id = r.id)
+    LEFT JOIN (SELECT run_id, count(*) AS n FROM paidan.assignment GROUP BY run_id) a ON a.run_id = r.id
+    WHERE r.status = 'applied' AND r.assigned <> coalesce(a.n, 0)
 )
 ORDER BY invariant, key
 LIMIT 50

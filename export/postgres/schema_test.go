@@ -201,3 +201,56 @@ func TestLockWorkersLocksEveryWorker(t *testing.T) {
 		}
 	}
 }
+
+// TestSchemaChecksReferences tries writes that the foreign keys must reject
+// with SQLSTATE 23503, in the order given, on the state a real write-back
+// left, and checks that deleting a task deletes its assignments.
+func TestSchemaChecksReferences(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	addWorkers(t, db, "north", map[string]int{"w1": 2, "w2": 1})
+	addTasks(t, db, "north", "t1", "t2")
+	b := load(t, db, "north")
+	apply(t, db, "run-1", plan(t, "run-1", b, "t1=w1"), b)
+
+	const insert = `INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel,
+		cost_balance, cost_stability, active) VALUES `
+	for _, tc := range []struct {
+		name, query string
+		code        string // SQLSTATE expected; "" means the statement succeeds
+	}{
+		{"assignment of an unknown task", insert + `('run-1', 't-none', 'w1', 0, 0, 0, 0, false)`, "23503"},
+		{"assignment of an unknown worker", insert + `('run-1', 't2', 'w-none', 0, 0, 0, 0, false)`, "23503"},
+		{"assignment of an unknown run", insert + `('run-none', 't2', 'w1', 0, 0, 0, 0, false)`, "23503"},
+		{"many rows, one bad", insert + `('run-1', 't2', 'w2', 0, 0, 0, 0, false), ('run-none', 't1', 'w1', 0, 0, 0, 0, false)`, "23503"},
+		{"assignment to an unknown worker", `UPDATE paidan.assignment SET worker_id = 'w-none' WHERE task_id = 't1'`, "23503"},
+		{"task assigned to an unknown worker", `UPDATE paidan.task SET status = 'assigned', assigned_worker = 'w-none', assigned_run = 'run-1' WHERE id = 't2'`, "23503"},
+		{"task assigned by an unknown run", `UPDATE paidan.task SET status = 'assigned', assigned_worker = 'w2', assigned_run = 'run-none' WHERE id = 't2'`, "23503"},
+		{"referenced worker keeps its id", `UPDATE paidan.worker SET id = 'w9' WHERE id = 'w1'`, "23503"},
+		{"referenced run is not deleted", `DELETE FROM paidan.run WHERE id = 'run-1'`, "23503"},
+		{"unreferenced worker is renamed", `UPDATE paidan.worker SET id = 'w3' WHERE id = 'w2'`, ""},
+		{"history with known references is kept", insert + `('run-1', 't2', 'w3', 0, 0, 0, 0, false)`, ""},
+		// t1 goes back to pending: no task references w1 any more, only
+		// run-1's (now inactive) assignment does.
+		{"unassign", `UPDATE paidan.task SET status = 'pending' WHERE id = 't1'`, ""},
+		{"worker referenced by history only is not deleted", `DELETE FROM paidan.worker WHERE id = 'w1'`, "23503"},
+		{"worker referenced by history is not renamed", `UPDATE paidan.worker SET id = 'w9' WHERE id = 'w1'`, "23503"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := db.Exec(tc.query)
+			if got := pqCode(err); got != tc.code {
+				t.Errorf("%s: error %v (SQLSTATE %q), want SQLSTATE %q", tc.query, err, got, tc.code)
+			}
+		})
+	}
+
+	// Deleting a task deletes its assignments (t2's history row: ON DELETE
+	// CASCADE) and leaves the others.
+	exec(t, db, `DELETE FROM paidan.task WHERE id = 't2'`)
+	if n := count(t, db, `SELECT count(*) FROM paidan.assignment WHERE task_id = 't2'`); n != 0 {
+		t.Errorf("assignments of a deleted task = %d, want 0", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM paidan.assignment WHERE task_id = 't1'`); n != 1 {
+		t.Errorf("assignments of t1 after deleting t2 = %d, want 1", n)
+	}
+}

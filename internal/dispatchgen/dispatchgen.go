@@ -5,18 +5,17 @@
 //
 // The shape: T tasks of unit demand and W workers of capacity c, all
 // uniform on a 100×100 plane; each task is linked to its k nearest workers
-// at cost round(distance × 1000) and may stay unassigned at cost 10^7.
+// at cost round(distance × 1000) and may stay unassigned at cost 10^7
+// (Generate). The metro shape (GenerateMetro) mimics the networks package
+// model builds: clustered, regions and skills, balance tiers, tight
+// capacity.
 package dispatchgen
 
 import (
-	"bufio"
 	"cmp"
-	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strconv"
 
 	"github.com/paidan/paidan/solver"
 )
@@ -28,6 +27,10 @@ type Config struct {
 	Capacity int64  // units per worker, one tier at cost 0
 	K        int    // candidate workers per task (at most Workers)
 	Seed     uint64 // seeds the positions
+
+	// Tiers, when not nil, replaces every worker's single tier of
+	// Capacity units at cost 0 (the slice is shared by all workers).
+	Tiers []solver.Tier
 }
 
 // LeaveCost is the cost of leaving a task unassigned.
@@ -53,6 +56,9 @@ func Generate(c Config) *solver.Dispatch {
 	}
 	for w := range d.Tiers {
 		d.Tiers[w] = []solver.Tier{{Units: c.Capacity}}
+		if c.Tiers != nil {
+			d.Tiers[w] = c.Tiers
+		}
 	}
 	g := newGrid(wx, wy)
 	var near []neighbour
@@ -145,39 +151,4 @@ func (g *grid) nearest(out []neighbour, x, y float64, k int) []neighbour {
 			return out
 		}
 	}
-}
-
-// WriteDIMACS writes n in DIMACS "min" format with 1-based node numbers:
-// "p min NODES ARCS", one "n ID SUPPLY" line per node of non-zero supply,
-// one "a TAIL HEAD LOW CAP COST" line per arc in arc order.
-func WriteDIMACS(w io.Writer, n *solver.Network) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	fmt.Fprintf(bw, "c dispatch-shaped min-cost flow\np min %d %d\n", n.Nodes(), n.Arcs())
-	var line []byte
-	for v, s := range n.Supply {
-		if s != 0 {
-			line = append(line[:0], "n "...)
-			line = strconv.AppendInt(line, int64(v+1), 10)
-			line = append(line, ' ')
-			line = strconv.AppendInt(line, s, 10)
-			line = append(line, '\n')
-			bw.Write(line)
-		}
-	}
-	for a := range n.Arcs() {
-		var lo int64
-		if n.Lower != nil {
-			lo = n.Lower[a]
-		}
-		line = append(line[:0], "a "...)
-		for i, x := range []int64{int64(n.Tail[a]) + 1, int64(n.Head[a]) + 1, lo, n.Upper[a], n.Cost[a]} {
-			if i > 0 {
-				line = append(line, ' ')
-			}
-			line = strconv.AppendInt(line, x, 10)
-		}
-		line = append(line, '\n')
-		bw.Write(line)
-	}
-	return bw.Flush()
 }

@@ -1,7 +1,6 @@
 package dispatchgen_test
 
 import (
-	"bytes"
 	"reflect"
 	"slices"
 	"testing"
@@ -62,18 +61,62 @@ func TestGenerateNearest(t *testing.T) {
 	}
 }
 
-func TestWriteDIMACS(t *testing.T) {
+func TestGenerateMetro(t *testing.T) {
 	t.Parallel()
-	n := solver.NewNetwork(3)
-	n.Supply[0], n.Supply[2] = 2, -2
-	n.AddArc(0, 1, 0, 2, 5)
-	n.AddArc(1, 2, 1, 2, -3)
-	var b bytes.Buffer
-	if err := dispatchgen.WriteDIMACS(&b, n); err != nil {
-		t.Fatal(err)
+	c := dispatchgen.MetroConfig{Tasks: 3000, Workers: 150, Slack: 1.1, Seed: 2}
+	d := dispatchgen.GenerateMetro(c)
+	if err := d.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
 	}
-	want := "c dispatch-shaped min-cost flow\np min 3 2\nn 1 2\nn 3 -2\na 1 2 0 2 5\na 2 3 1 2 -3\n"
-	if b.String() != want {
-		t.Errorf("WriteDIMACS =\n%s\nwant\n%s", b.String(), want)
+	if !reflect.DeepEqual(d, dispatchgen.GenerateMetro(c)) {
+		t.Error("two generations of one MetroConfig differ")
 	}
+	t.Run("tiers", func(t *testing.T) {
+		var units int64
+		for w, tiers := range d.Tiers {
+			for i, tr := range tiers {
+				if i > 0 && tr.Cost <= tiers[i-1].Cost {
+					t.Fatalf("worker %d tiers %v: costs not rising", w, tiers)
+				}
+				if tr.Cost != 0 && tr.Cost != 2000 && tr.Cost != 10000 {
+					t.Fatalf("worker %d tier cost %d, want 0, 2000 or 10000", w, tr.Cost)
+				}
+				units += tr.Units
+			}
+		}
+		if got := float64(units) / float64(c.Tasks); got < 1.0 || got > 1.2 {
+			t.Errorf("capacity / tasks = %.3f, want about %.2f", got, c.Slack)
+		}
+	})
+	t.Run("arcs", func(t *testing.T) {
+		short, moved := 0, 0
+		start := 0
+		for t0 := range c.Tasks {
+			if u := d.Unassigned[t0]; u < 1_000_000 || u > 3_000_000 {
+				t.Fatalf("task %d leave cost %d, want 1e6..3e6", t0, u)
+			}
+			end := start
+			for end < len(d.ArcTask) && d.ArcTask[end] == int32(t0) {
+				end++
+			}
+			if end-start > 20 {
+				t.Fatalf("task %d has %d arcs, want at most 20", t0, end-start)
+			}
+			if end-start < 20 {
+				short++
+			}
+			if !slices.IsSorted(d.ArcCost[start:end]) {
+				t.Fatalf("task %d arcs not in order of cost: %v", t0, d.ArcCost[start:end])
+			}
+			if end > start && d.ArcCost[end-1] >= dispatchgen.StabilityCost && d.ArcCost[start] < dispatchgen.StabilityCost {
+				moved++
+			}
+			start = end
+		}
+		// Regions and skills leave some tasks fewer than 20 eligible
+		// workers; the stability cost shows on some.
+		if short == 0 || moved == 0 {
+			t.Errorf("%d tasks with fewer than 20 arcs, %d with a previous worker; want some of each", short, moved)
+		}
+	})
 }
