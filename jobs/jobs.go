@@ -418,7 +418,7 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 		return err
 	})
 	log.Debug("plan stages", "stage", StagePlan, "prune", res.Model.Prune, "build", res.Model.Build,
-		"solve", res.Model.Solve, "verify", res.Model.Verify, "classify", res.Model.Classify,
+		"solve", res.Model.Solve, "verify", res.Model.Verify, "price", res.Model.Price, "classify", res.Model.Classify,
 		"finish", res.Model.Finish, "rounds", res.Model.Rounds, "candidates", res.Model.Candidates)
 	if err != nil {
 		// A plan whose certificate failed is never written back.
