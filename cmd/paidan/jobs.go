@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -68,8 +67,8 @@ func (f *runnerFlags) newRunner(ctx context.Context, stderr io.Writer, reg prome
 		}
 	}
 	logger := slog.New(redactHandler{
-		h:      slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}),
-		secret: dsnPassword(f.dsn()),
+		h:       slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}),
+		secrets: dsnSecrets(f.dsn()),
 	})
 	db, err := openDB(ctx, *f.db)
 	if err != nil {
@@ -119,11 +118,11 @@ func printResults(w io.Writer, results []*jobs.Result) {
 	}
 }
 
-// redactHandler removes a secret (the DSN's password) from every log
+// redactHandler removes secrets (the DSN's passwords) from every log
 // record's message and attributes before passing it on.
 type redactHandler struct {
-	h      slog.Handler
-	secret string
+	h       slog.Handler
+	secrets secrets
 }
 
 func (r redactHandler) Enabled(ctx context.Context, l slog.Level) bool { return r.h.Enabled(ctx, l) }
@@ -142,19 +141,14 @@ func (r redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	for i, a := range attrs {
 		clean[i] = r.attr(a)
 	}
-	return redactHandler{h: r.h.WithAttrs(clean), secret: r.secret}
+	return redactHandler{h: r.h.WithAttrs(clean), secrets: r.secrets}
 }
 
 func (r redactHandler) WithGroup(name string) slog.Handler {
-	return redactHandler{h: r.h.WithGroup(name), secret: r.secret}
+	return redactHandler{h: r.h.WithGroup(name), secrets: r.secrets}
 }
 
-func (r redactHandler) clean(s string) string {
-	if r.secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, r.secret, "xxxxx")
-}
+func (r redactHandler) clean(s string) string { return r.secrets.hide(s) }
 
 // attr returns a with the secret removed from its value; values other
 // than strings, numbers, times and groups are formatted first.

@@ -359,7 +359,7 @@ func FuzzRedactHandler(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, msg, value string) {
 		var out bytes.Buffer
-		log := slog.New(redactHandler{h: slog.NewTextHandler(&out, nil), secret: canary})
+		log := slog.New(redactHandler{h: slog.NewTextHandler(&out, nil), secrets: secrets{canary}})
 		log = log.With("dsn", value)
 		log.Info(msg, "err", errors.New(value), "s", value, slog.Group("g", "v", value))
 		if strings.Contains(out.String(), canary) {

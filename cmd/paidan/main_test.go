@@ -85,24 +85,51 @@ func TestMigrateWithoutDatabase(t *testing.T) {
 }
 
 // TestPasswordNeverShown drives connection failures with a canary password
-// and checks that it appears nowhere in the output.
+// in every form a DSN can carry one, and checks that it appears nowhere in
+// the output. The query-parameter, unescaped-URL and quoted cases are
+// regressions: each once leaked.
 func TestPasswordNeverShown(t *testing.T) {
 	t.Parallel()
 	const canary = "canary-S3cret-pw"
-	for _, dsn := range []string{
-		"postgres://paidan:" + canary + "@127.0.0.1:1/paidan?sslmode=disable&connect_timeout=2",
-		"host=127.0.0.1 port=1 user=paidan password=" + canary + " dbname=paidan sslmode=disable connect_timeout=2",
-		"postgres://paidan:" + canary + "@127.0.0.1:1/paidan?sslmode=nonsense",
-	} {
-		out, stderr, code := runCLI(t, "migrate", "status", "--db", dsn)
-		if code != exitError {
-			t.Errorf("code %d, want %d", code, exitError)
-		}
-		if strings.Contains(out+stderr, canary) {
-			t.Errorf("password leaked: stdout %q stderr %q", out, stderr)
-		}
-		if !strings.Contains(stderr, "xxxxx") {
-			t.Errorf("stderr %q does not show the redacted DSN", stderr)
+	tests := []struct {
+		name, dsn, secret string
+	}{
+		{"url user info", "postgres://paidan:" + canary + "@127.0.0.1:1/paidan?sslmode=disable&connect_timeout=2", canary},
+		{"key/value", "host=127.0.0.1 port=1 user=paidan password=" + canary + " dbname=paidan sslmode=disable connect_timeout=2", canary},
+		{"bad option", "postgres://paidan:" + canary + "@127.0.0.1:1/paidan?sslmode=nonsense", canary},
+		{"query parameter", "postgres://paidan@127.0.0.1:1/paidan?sslmode=disable&connect_timeout=2&password=" + canary, canary},
+		{"unescaped slash and hash", "postgres://paidan:can/ary#S3c@127.0.0.1:1/paidan?sslmode=disable&connect_timeout=2", "can/ary#S3c"},
+		{"quoted key/value", "host=127.0.0.1 port=1 user=paidan password='canary S3c\\'ret' dbname=paidan sslmode=disable connect_timeout=2", "canary S3c'ret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			out, stderr, code := runCLI(t, "migrate", "status", "--db", tt.dsn)
+			if code != exitError {
+				t.Errorf("code %d, want %d (stderr %q)", code, exitError, stderr)
+			}
+			if strings.Contains(out+stderr, tt.secret) {
+				t.Errorf("password leaked: stdout %q stderr %q", out, stderr)
+			}
+			if !strings.Contains(stderr, "xxxxx") && !strings.Contains(stderr, "<unparseable postgres URL>") {
+				t.Errorf("stderr %q shows neither a redacted DSN nor the unparseable marker", stderr)
+			}
+		})
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"postgres://u:pw@h/db?sslmode=disable", "postgres://u:xxxxx@h/db?sslmode=disable"},
+		{"postgres://u@h/db?password=pw&sslmode=disable", "postgres://u@h/db?password=xxxxx&sslmode=disable"},
+		{"postgresql://u:p/w@h/db", "<unparseable postgres URL>"},
+		{"host=h password='a b' user=u", "host=h password=xxxxx user=u"},
+		{"host=h user=u", "host=h user=u"},
+	}
+	for _, tt := range tests {
+		if got := redactDSN(tt.in); got != tt.want {
+			t.Errorf("redactDSN(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
