@@ -437,6 +437,10 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 		return
 	}
 
+	if err := ctx.Err(); err != nil {
+		fail(fmt.Errorf("cancelled before write-back: %w", err))
+		return
+	}
 	if err := lock.Check(ctx); err != nil {
 		fail(fmt.Errorf("before write-back: %w", err))
 		return
@@ -446,6 +450,14 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 	defer cancel()
 	var wr *WriteResult
 	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			// A retry must still hold the partition: another run may have
+			// taken it while this one backed off.
+			if err = lock.Check(wctx); err != nil {
+				err = fmt.Errorf("before write-back retry: %w", err)
+				break
+			}
+		}
 		err = r.stage(res, log, StageWrite, func() (err error) {
 			wr, err = r.Writer.Apply(wctx, record, plan, batch)
 			return err

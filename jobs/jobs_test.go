@@ -17,6 +17,7 @@ import (
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/datasets"
 	"github.com/paidan/paidan/jobs"
+	"github.com/paidan/paidan/model"
 )
 
 // fakeSource serves one generated batch per partition.
@@ -308,6 +309,29 @@ func TestRunCancelledIsRecorded(t *testing.T) {
 	}
 	if len(w.recorded) != 1 || w.recorded[0].Status != paidan.RunFailed {
 		t.Errorf("recorded %+v, want the cancelled run recorded failed", w.recorded)
+	}
+}
+
+// TestRunCancelledAfterPlanning checks that a run stopped between its plan
+// and its write-back writes nothing and says it was cancelled, not that it
+// lost its lock (a regression: the lock check reported the cancellation as
+// a lost lock, sending on-call after connections).
+func TestRunCancelledAfterPlanning(t *testing.T) {
+	t.Parallel()
+	w := &fakeWriter{}
+	r, _, _ := newRunner(t, w)
+	ctx, cancel := context.WithCancel(t.Context())
+	r.Model.Progress = func(stage string) {
+		if stage == model.StageFinish {
+			cancel()
+		}
+	}
+	res := r.Run(ctx, "north")
+	if res.Status != paidan.RunFailed || !errors.Is(res.Err, context.Canceled) || errors.Is(res.Err, jobs.ErrLockLost) {
+		t.Fatalf("status %s err %v, want failed with context.Canceled and not ErrLockLost", res.Status, res.Err)
+	}
+	if len(w.applied) != 0 {
+		t.Error("a cancelled run wrote back")
 	}
 }
 
