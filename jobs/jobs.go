@@ -543,10 +543,11 @@ func (r *Runner) resolve(ctx context.Context, res *Result, log *slog.Logger, rec
 		// Recording locks the run row: the commit had gone through.
 		return true, nil
 	case err != nil:
+		// The run row could not be written: a commit of this run still in
+		// flight (holding that row) is as likely as a dead database, so
+		// the outcome is not known.
 		log.Error("record failed run", "err", err)
-		if lookupErr != nil {
-			return false, fmt.Errorf("%w: %w", ErrOutcomeUnknown, why)
-		}
+		return false, fmt.Errorf("%w: %w", ErrOutcomeUnknown, why)
 	}
 	return false, why
 }
