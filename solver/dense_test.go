@@ -1,7 +1,6 @@
 package solver_test
 
 import (
-	"errors"
 	"math"
 	"reflect"
 	"strings"
@@ -54,12 +53,7 @@ func TestDenseFromMatrixErrors(t *testing.T) {
 			t.Parallel()
 			m := mat.NewDense(2, 1, []float64{0, tt.x})
 			_, err := solver.DenseFromMatrix(m, tt.scale)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("error = %v, want %v", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.detail) {
-				t.Errorf("error %q does not mention %q", err, tt.detail)
-			}
+			checkErr(t, "DenseFromMatrix", err, tt.want, tt.detail)
 		})
 	}
 }

@@ -1,9 +1,7 @@
 package solver_test
 
 import (
-	"errors"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/paidan/paidan/solver"
@@ -106,12 +104,7 @@ func TestVerifyDispatchRejects(t *testing.T) {
 			r := solveDispatchVerified(t, d)
 			tt.mutate(d, r)
 			_, err := solver.VerifyDispatch(d, r)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("VerifyDispatch error = %v, want %v", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.detail) {
-				t.Errorf("VerifyDispatch error %q does not mention %q", err, tt.detail)
-			}
+			checkErr(t, "VerifyDispatch", err, tt.want, tt.detail)
 		})
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/paidan/paidan/internal/dispatchgen"
@@ -415,12 +414,7 @@ func TestSolveDispatchErrors(t *testing.T) {
 			d := one()
 			tt.mutate(d)
 			_, err := solver.SolveDispatch(context.Background(), d)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("SolveDispatch error = %v, want %v", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.detail) {
-				t.Errorf("SolveDispatch error %q does not mention %q", err, tt.detail)
-			}
+			checkErr(t, "SolveDispatch", err, tt.want, tt.detail)
 		})
 	}
 }

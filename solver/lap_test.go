@@ -7,7 +7,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -231,12 +230,7 @@ func TestSolveLAPErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := solver.SolveLAP(context.Background(), tt.d, tt.opts)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("SolveLAP error = %v, want %v", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.detail) {
-				t.Errorf("SolveLAP error %q does not mention %q", err, tt.detail)
-			}
+			checkErr(t, "SolveLAP", err, tt.want, tt.detail)
 		})
 	}
 }
@@ -373,12 +367,7 @@ func TestVerifyLAPRejects(t *testing.T) {
 			d, r := base()
 			tt.mutate(d, r)
 			_, err := solver.VerifyLAP(d, solver.LAPOptions{}, r)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("VerifyLAP error = %v, want %v", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.detail) {
-				t.Errorf("VerifyLAP error %q does not mention %q", err, tt.detail)
-			}
+			checkErr(t, "VerifyLAP", err, tt.want, tt.detail)
 		})
 	}
 }

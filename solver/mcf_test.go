@@ -218,12 +218,7 @@ func TestSolveMCFErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := solver.SolveMCF(context.Background(), tt.build())
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("err = %v, want %v", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.detail) {
-				t.Errorf("err = %q, want it to mention %q", err, tt.detail)
-			}
+			checkErr(t, "SolveMCF", err, tt.want, tt.detail)
 		})
 	}
 }

@@ -1,9 +1,7 @@
 package solver_test
 
 import (
-	"errors"
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/paidan/paidan/solver"
@@ -95,12 +93,7 @@ func TestVerifyRejects(t *testing.T) {
 			n, f := diamond()
 			tt.mutate(n, f)
 			_, err := solver.Verify(n, f)
-			if !errors.Is(err, tt.want) {
-				t.Fatalf("Verify error = %v, want %v", err, tt.want)
-			}
-			if !strings.Contains(err.Error(), tt.detail) {
-				t.Errorf("Verify error %q does not mention %q", err, tt.detail)
-			}
+			checkErr(t, "Verify", err, tt.want, tt.detail)
 		})
 	}
 }
