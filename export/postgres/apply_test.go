@@ -10,6 +10,7 @@ import (
 
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/export/postgres"
+	"github.com/paidan/paidan/internal/pgtest"
 )
 
 func TestApplyWritesThePlan(t *testing.T) {
@@ -346,7 +347,7 @@ func TestApplyCancelledMidwayLeavesNothing(t *testing.T) {
 	}()
 	wait, stop := context.WithTimeout(context.Background(), time.Minute)
 	defer stop()
-	waitForLockWait(t, wait, db, "%lock_workers%")
+	pgtest.WaitForLockWait(t, wait, db, "%lock_workers%")
 	cancel()
 	if err := <-done; err == nil {
 		t.Fatal("Apply succeeded although its context was cancelled")

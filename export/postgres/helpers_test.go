@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -161,24 +160,6 @@ func pqCode(err error) string {
 		return string(e.Code)
 	}
 	return ""
-}
-
-// waitForLockWait returns once a session of this database waits for a lock
-// in a query matching pattern (SQL LIKE).
-func waitForLockWait(t testing.TB, ctx context.Context, db *sqlx.DB, pattern string) {
-	t.Helper()
-	for {
-		var n int
-		err := db.GetContext(ctx, &n, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, pattern)
-		if err != nil {
-			t.Fatalf("waiting for a session blocked on %q: %v", pattern, err)
-		}
-		if n > 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func ids(prefix string, n int) []string {

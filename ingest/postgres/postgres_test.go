@@ -182,7 +182,7 @@ func TestLoadSnapshotIsConsistent(t *testing.T) {
 		b, r, err := postgres.Load(ctx, db, "north", postgres.LoadOptions{})
 		done <- result{b, r, err}
 	}()
-	waitForLockWait(t, ctx, db, "%FROM paidan.task%")
+	pgtest.WaitForLockWait(t, ctx, db, "%FROM paidan.task%")
 
 	exec(t, blocker, `INSERT INTO paidan.worker (id, partition, capacity, lat, lon) VALUES ('w-new', 'north', 1, 0, 0)`)
 	exec(t, blocker, `INSERT INTO paidan.task (id, partition, lat, lon, pinned_worker) VALUES ('t-new', 'north', 0, 0, 'w-new')`)
@@ -201,24 +201,6 @@ func TestLoadSnapshotIsConsistent(t *testing.T) {
 	}
 	if len(res.r.Skipped) != 0 {
 		t.Errorf("skipped %v; the concurrent task was half-seen", res.r.Skipped)
-	}
-}
-
-// waitForLockWait returns once a session of this database waits for a lock
-// in a query matching pattern (SQL LIKE).
-func waitForLockWait(t *testing.T, ctx context.Context, db *sqlx.DB, pattern string) {
-	t.Helper()
-	for {
-		var n int
-		err := db.GetContext(ctx, &n, `SELECT count(*) FROM pg_stat_activity
-			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, pattern)
-		if err != nil {
-			t.Fatalf("waiting for a session blocked on %q: %v", pattern, err)
-		}
-		if n > 0 {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq" // the database/sql driver "postgres"
@@ -167,4 +168,24 @@ func (migrator) Migrate(ctx context.Context, db *sql.DB, _ pgtestdb.Config) erro
 	}
 	_, err = m.Up(ctx)
 	return err
+}
+
+// WaitForLockWait returns once a session of db's database waits for a lock
+// in a query matching pattern (SQL LIKE), so that a test can act while
+// another transaction is known to be blocked. It fails the test if ctx ends
+// first.
+func WaitForLockWait(tb testing.TB, ctx context.Context, db *sqlx.DB, pattern string) {
+	tb.Helper()
+	for {
+		var n int
+		err := db.GetContext(ctx, &n, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, pattern)
+		if err != nil {
+			tb.Fatalf("waiting for a session blocked on %q: %v", pattern, err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
