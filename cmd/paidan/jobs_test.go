@@ -23,6 +23,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	parquetgo "github.com/parquet-go/parquet-go"
 
+	"github.com/paidan/paidan/export/parquet"
 	exportpg "github.com/paidan/paidan/export/postgres"
 	"github.com/paidan/paidan/internal/pgtest"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
@@ -127,10 +128,10 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("export: exit %d\n%s", code, stderr)
 	}
-	if lines := strings.Count(out, "\n"); lines != 4 {
+	if lines := strings.Count(out, "\n"); lines != 5 {
 		t.Errorf("export printed %d lines, want one per file:\n%s", lines, out)
 	}
-	var man exportManifest
+	var man parquet.SnapshotManifest
 	data, err := os.ReadFile(filepath.Join(full, "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -139,16 +140,16 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	tables := map[string]string{"task.parquet": "paidan.task", "worker.parquet": "paidan.worker",
-		"run.parquet": "paidan.run", "assignment.parquet": "paidan.assignment"}
+		"run.parquet": "paidan.run", "assignment.parquet": "paidan.assignment", "unassigned.parquet": "paidan.unassigned"}
 	if len(man.Files) != len(tables) {
 		t.Fatalf("manifest lists %d files, want %d", len(man.Files), len(tables))
 	}
 	for _, f := range man.Files {
-		var rows int
+		var rows int64
 		if err := db.Get(&rows, `SELECT count(*) FROM `+tables[f.Name]); err != nil {
 			t.Fatal(err)
 		}
-		if f.Rows != rows || parquetRows(t, filepath.Join(full, f.Name)) != int64(rows) {
+		if f.Rows != rows || parquetRows(t, filepath.Join(full, f.Name)) != rows {
 			t.Errorf("%s: manifest %d rows, table %d", f.Name, f.Rows, rows)
 		}
 		b, err := os.ReadFile(filepath.Join(full, f.Name))
