@@ -34,7 +34,7 @@ const (
 // make a row group: together they bound a table's memory, whatever its size.
 const (
 	snapshotBatchRows    = 1024
-	snapshotRowGroupRows = 64 * 1024
+	snapshotRowGroupRows = 16 * 1024
 )
 
 // Rows of the snapshot files: every column of the table, arrays as lists,
