@@ -35,6 +35,7 @@ func TestSeedConflicts(t *testing.T) {
 	}
 	for _, p := range []string{"tiny", "t2"} {
 		out, stderr, code = runCLI(t, "seed", "--db", dsn, "--dataset", tiny, "--partition", p)
+		t.Logf("refused seed into %s:\n%s", p, stderr)
 		if code != exitError || out != "" {
 			t.Errorf("seed again into %s: exit %d, stdout %q; want exit %d and nothing on stdout", p, code, out, exitError)
 		}
