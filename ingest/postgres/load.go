@@ -141,12 +141,25 @@ func begin(ctx context.Context, tx *sqlx.Tx) (time.Time, error) {
 	return snap.AsOf, nil
 }
 
-// Partitions lists the partitions that have pending tasks, in name order;
-// db may be a database or a transaction.
+// Partitions lists the partitions that have pending tasks, in name order,
+// from a READ ONLY transaction of its own. A name with bytes that are not
+// UTF-8 (possible in an SQL_ASCII database) is listed as stored, so that
+// its Load fails alone rather than the listing failing every partition.
 // It is safe for concurrent use.
-func Partitions(ctx context.Context, db sqlx.QueryerContext) ([]string, error) {
+func Partitions(ctx context.Context, db *sqlx.DB) ([]string, error) {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("list partitions: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := begin(ctx, tx); err != nil {
+		return nil, fmt.Errorf("list partitions: %w", err)
+	}
 	var parts []string
-	if err := sqlx.SelectContext(ctx, db, &parts, partitionsSQL); err != nil {
+	if err := tx.SelectContext(ctx, &parts, partitionsSQL); err != nil {
+		return nil, fmt.Errorf("list partitions: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("list partitions: %w", err)
 	}
 	return parts, nil

@@ -226,6 +226,14 @@ func TestLoadSkipsInvalidUTF8(t *testing.T) {
 	before, _ := planTiny(t, db, rules)
 	exec(t, db, `INSERT INTO paidan.task (id, partition, region, lat, lon) VALUES ('p', 'tiny', E'centre\xff', 31.2, 121.4)`)
 	exec(t, db, `INSERT INTO paidan.worker (id, partition, skills, capacity, lat, lon) VALUES ('w', 'tiny', ARRAY[E'hvac\xc3'], 5, 31.2, 121.4)`)
+	exec(t, db, `INSERT INTO paidan.task (id, partition, lat, lon) VALUES ('q', E'bad\xff', 31.2, 121.4)`)
+	parts, err := postgres.Partitions(context.Background(), db)
+	if err != nil || !reflect.DeepEqual(parts, []string{"bad\xff", "tiny"}) {
+		t.Fatalf("Partitions = %q, %v; want the bad name as stored and tiny", parts, err)
+	}
+	if _, _, err := postgres.Load(context.Background(), db, parts[0], postgres.LoadOptions{}); !errors.Is(err, paidan.ErrInvalidUTF8) {
+		t.Errorf("Load of a partition named with invalid UTF-8: %v, want paidan.ErrInvalidUTF8", err)
+	}
 	after, report := planTiny(t, db, rules)
 	if len(report.Skipped) != 2 {
 		t.Fatalf("skipped %v, want the two rows with invalid UTF-8", report.Skipped)
