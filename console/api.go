@@ -44,7 +44,7 @@ type assignmentsView struct {
 	Run         string          `json:"run"`
 	Search      string          `json:"search,omitempty"`
 	Assignments []AssignmentRow `json:"assignments"`
-	Pager       pager           `json:"pager"`
+	Pager       keyPager        `json:"pager"`
 }
 
 func (s *Server) apiAssignments(w http.ResponseWriter, r *http.Request) error {
@@ -65,7 +65,7 @@ func (s *Server) apiAssignments(w http.ResponseWriter, r *http.Request) error {
 			return v, err
 		}
 		v.Run, v.Search = id, f.Search
-		v.Pager = newPager(r, "page", pageOf(f.Offset, assignmentsPerPage), len(v.Assignments), assignmentsPerPage)
+		v.Pager = newKeyPager(r, f.After, lastTask(v.Assignments), len(v.Assignments), assignmentsPerPage)
 		return v, nil
 	})(w, r)
 }

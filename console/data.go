@@ -36,6 +36,36 @@ func newPager(r *http.Request, param string, p, got, perPage int) pager {
 
 func pageOf(offset, perPage int) int { return offset/perPage + 1 }
 
+// keyPager is the position in a keyset-paged list: links to its first
+// page and to the page after the last row shown.
+type keyPager struct {
+	First string `json:"first,omitempty"`
+	Next  string `json:"next,omitempty"`
+}
+
+// newKeyPager returns the pager of a page of got rows whose last key is
+// last: Next is set when the page is full, First when this is not it.
+func newKeyPager(r *http.Request, after, last string, got, perPage int) keyPager {
+	var pg keyPager
+	q := r.URL.Query()
+	if after != "" {
+		q.Del("after")
+		pg.First = r.URL.Path + "?" + q.Encode()
+	}
+	if got == perPage {
+		q.Set("after", last)
+		pg.Next = r.URL.Path + "?" + q.Encode()
+	}
+	return pg
+}
+
+func lastTask(rows []AssignmentRow) string {
+	if len(rows) == 0 {
+		return ""
+	}
+	return rows[len(rows)-1].Task
+}
+
 type runsView struct {
 	Filter struct {
 		Partition string `json:"partition,omitempty"`
@@ -72,7 +102,7 @@ type runView struct {
 	Run         RunDetail       `json:"run"`
 	Search      string          `json:"search,omitempty"`
 	Assignments []AssignmentRow `json:"assignments"`
-	Pager       pager           `json:"pager"`
+	Pager       keyPager        `json:"pager"`
 	LeftOut     []LeftOutRow    `json:"left_out"`
 	LeftPager   pager           `json:"left_out_pager"`
 }
@@ -91,6 +121,7 @@ func (s *Server) loadRun(r *http.Request) (runView, error) {
 		return v, err
 	}
 	lq := url.Values{"page": q["lpage"]}
+	delete(q, "page")
 	lf, err := parseAssignmentFilter(id, lq, leftOutPerPage)
 	if err != nil {
 		return v, err
@@ -106,7 +137,7 @@ func (s *Server) loadRun(r *http.Request) (runView, error) {
 		return v, err
 	}
 	v.Search = af.Search
-	v.Pager = newPager(r, "page", pageOf(af.Offset, assignmentsPerPage), len(v.Assignments), assignmentsPerPage)
+	v.Pager = newKeyPager(r, af.After, lastTask(v.Assignments), len(v.Assignments), assignmentsPerPage)
 	v.LeftPager = newPager(r, "lpage", pageOf(lf.Offset, leftOutPerPage), len(v.LeftOut), leftOutPerPage)
 	return v, nil
 }

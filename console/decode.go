@@ -101,11 +101,15 @@ const (
 )
 
 // parseAssignmentFilter reads a run's assignments query: q (a task or
-// worker id prefix) and page.
+// worker id prefix), after (the last task id of the page before) and page
+// (for the tasks left out).
 func parseAssignmentFilter(run string, q url.Values, perPage int) (AssignmentFilter, error) {
 	f := AssignmentFilter{Run: run, Limit: perPage}
 	var err error
 	if f.Search, err = name("q", q.Get("q")); err != nil {
+		return f, err
+	}
+	if f.After, err = name("after", q.Get("after")); err != nil {
 		return f, err
 	}
 	p, err := page(q)

@@ -429,9 +429,18 @@ func TestAPI(t *testing.T) {
 		Assignments []console.AssignmentRow
 		Pager       struct{ Next string }
 	}
-	get("/api/v1/runs/"+e.f.Run+"/assignments?page=2", &as)
-	if len(as.Assignments) != 100 || as.Assignments[0].Task != "t000100" || !strings.Contains(as.Pager.Next, "page=3") {
-		t.Errorf("assignments page 2: %d rows from %v, next %q", len(as.Assignments), as.Assignments[:1], as.Pager.Next)
+	get("/api/v1/runs/"+e.f.Run+"/assignments", &as)
+	if len(as.Assignments) != 100 || as.Assignments[99].Task != "t000099" || !strings.Contains(as.Pager.Next, "after=t000099") {
+		t.Fatalf("assignments page 1: %d rows, next %q", len(as.Assignments), as.Pager.Next)
+	}
+	get(as.Pager.Next, &as)
+	if len(as.Assignments) != 100 || as.Assignments[0].Task != "t000100" {
+		t.Errorf("assignments page 2: %d rows from %v", len(as.Assignments), as.Assignments[:1])
+	}
+	as.Assignments, as.Pager.Next = nil, ""
+	get("/api/v1/runs/"+e.f.Run+"/assignments?after=t000199", &as)
+	if len(as.Assignments) != 50 || as.Pager.Next != "" {
+		t.Errorf("last page: %d rows, next %q; want 50 and no next page", len(as.Assignments), as.Pager.Next)
 	}
 	var left struct {
 		LeftOut []console.LeftOutRow `json:"left_out"`

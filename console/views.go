@@ -59,11 +59,14 @@ type RunDetail struct {
 	ByRegion  []Stats `json:"by_region,omitempty"`
 }
 
-// AssignmentFilter selects a run's assignments in task order. Search
-// matches a task or worker id by prefix; Limit zero means 100.
+// AssignmentFilter selects a run's assignments in task order, from the
+// first task id after After (keyset pages: a deep page costs what the
+// first does). Search matches a task or worker id by prefix; Limit zero
+// means 100. Offset applies to the tasks left out (LeftOut) only.
 type AssignmentFilter struct {
 	Run    string
 	Search string
+	After  string
 	Offset int
 	Limit  int
 }

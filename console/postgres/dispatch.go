@@ -118,7 +118,7 @@ func (r assignmentRow) row() console.AssignmentRow { return console.AssignmentRo
 // Assignments returns one page of the assignments f selects.
 func (s *Store) Assignments(ctx context.Context, f console.AssignmentFilter) ([]console.AssignmentRow, error) {
 	var rows []assignmentRow
-	if err := s.DB.SelectContext(ctx, &rows, query("assignments"), f.Run, prefixPattern(f.Search), limit(f.Limit, 100), f.Offset); err != nil {
+	if err := s.DB.SelectContext(ctx, &rows, query("assignments"), f.Run, prefixPattern(f.Search), limit(f.Limit, 100), nullIfEmpty(f.After)); err != nil {
 		return nil, fmt.Errorf("list assignments of run %q: %w", f.Run, err)
 	}
 	out := make([]console.AssignmentRow, len(rows))
@@ -131,7 +131,7 @@ func (s *Store) Assignments(ctx context.Context, f console.AssignmentFilter) ([]
 // EachAssignment calls fn with every assignment f selects, one row at a
 // time as the database sends them.
 func (s *Store) EachAssignment(ctx context.Context, f console.AssignmentFilter, fn func(console.AssignmentRow) error) error {
-	rows, err := s.DB.QueryxContext(ctx, query("assignments"), f.Run, prefixPattern(f.Search), nil, 0)
+	rows, err := s.DB.QueryxContext(ctx, query("assignments"), f.Run, prefixPattern(f.Search), nil, nullIfEmpty(f.After))
 	if err != nil {
 		return fmt.Errorf("stream assignments of run %q: %w", f.Run, err)
 	}
@@ -252,6 +252,13 @@ func (s *Store) Workers(ctx context.Context, f console.WorkerFilter) ([]console.
 			Capacity: r.Capacity, Load: r.Load, Active: r.Active, TaskRegions: nonNil(r.TaskRegions)}
 	}
 	return out, nil
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func nonNil(a pq.StringArray) []string {

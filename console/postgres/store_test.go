@@ -260,7 +260,7 @@ func TestDispatchViews(t *testing.T) {
 	if _, err := st.Run(ctx, "nope"); !errors.Is(err, console.ErrNotFound) {
 		t.Errorf("unknown run: err %v, want ErrNotFound", err)
 	}
-	page, err := st.Assignments(ctx, console.AssignmentFilter{Run: f.Run, Limit: 100, Offset: 200})
+	page, err := st.Assignments(ctx, console.AssignmentFilter{Run: f.Run, Limit: 100, After: "t000199"})
 	if err != nil || len(page) != 50 || page[0].Task != "t000200" {
 		t.Fatalf("third page: %d rows from %v, %v", len(page), page, err)
 	}
