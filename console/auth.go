@@ -68,7 +68,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		s.o.Logger.Warn("login refused: rate limit", "login", login, "address", addr)
 		w.Header().Set("Retry-After", itoa(int64(s.o.LoginWindow.Seconds())))
 		s.render(w, r, "login", http.StatusTooManyRequests, "Log in",
-			loginData{Next: next, Login: login, Error: ErrLoginRateLimit.Error()[len("console: "):]})
+			loginData{Next: next, Login: login, Error: "too many failed logins; try again later"})
 		return nil
 	}
 	acct, ok, why, err := s.checkPassword(r, login, pw)
