@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,7 +86,10 @@ type demoOptions struct {
 // of its tasks each gets.
 var demoPartitions = map[string]int{"metro": 4, "harbour": 1}
 
-func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) (err error) {
+func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err error) {
+	// The scheduler loop, the console and their loggers all write to
+	// stderr at once.
+	stderr := &syncWriter{w: stderrw}
 	fmt.Fprintln(stderr, "paidan demo: starting a throwaway PostgreSQL")
 	pg, err := pgtest.StartServer()
 	if err != nil {
@@ -231,4 +235,16 @@ func prefixIDs(b *paidan.Batch, prefix string) {
 	for i := range b.Workers {
 		b.Workers[i].ID = paidan.WorkerID(prefix + string(b.Workers[i].ID))
 	}
+}
+
+// syncWriter serializes writes to w from several goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
