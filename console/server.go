@@ -236,7 +236,13 @@ func (s *Server) guard(rt Route) http.Handler {
 					s.fail(w, r, true, errUnauthenticated)
 					return
 				}
-				http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				// Back to the page after logging in; a form's POST
+				// cannot be replayed, so it returns to the runs.
+				next := "/runs"
+				if r.Method == http.MethodGet {
+					next = r.URL.RequestURI()
+				}
+				http.Redirect(w, r, "/login?next="+urlQueryEscape(next), http.StatusSeeOther)
 				return
 			}
 			if !p.Role.Allows(rt.Role) {

@@ -25,6 +25,7 @@ type serveFlags struct {
 	tlsCert        string
 	tlsKey         string
 	insecureListen bool
+	secureCookies  bool
 	sessionTTL     time.Duration
 	logLevel       string
 }
@@ -78,6 +79,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fl.BoolVar(&f.insecureListen, "insecure-listen", false, "allow listening beyond loopback without TLS")
+	fl.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the session cookie Secure without --tls-cert (behind a TLS-terminating proxy)")
 	fl.DurationVar(&f.sessionTTL, "session-ttl", 12*time.Hour, "how long a console login lasts")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 }
@@ -125,7 +127,7 @@ func newLogger(stderr io.Writer, level, dsn string) (*slog.Logger, error) {
 // server listens on.
 func serveConsole(ctx context.Context, f serveFlags, store console.Store, logger *slog.Logger, stderr io.Writer, ready chan<- string) error {
 	srv, err := console.New(console.Options{Store: store, Logger: logger, SessionTTL: f.sessionTTL,
-		SecureCookies: f.tlsCert != "", Version: buildVersion()})
+		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion()})
 	if err != nil {
 		return err
 	}
