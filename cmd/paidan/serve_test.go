@@ -2,9 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -97,6 +108,89 @@ func TestServeRefusesPlaintextBeyondLoopback(t *testing.T) {
 	}
 }
 
+// TestServeTLS serves over TLS with a self-signed certificate: the
+// session cookie is Secure and host-only (__Host- prefix).
+func TestServeTLS(t *testing.T) {
+	t.Parallel()
+	_, dsn := pgtest.NewConsoleURL(t)
+	out, _, code := runCLI(t, "account", "create", "ada", "--role", "viewer", "--db", dsn)
+	if code != exitOK {
+		t.Fatal("account create failed")
+	}
+	certFile, keyFile := selfSigned(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile},
+			io.Discard, &stderr)
+	}()
+	base := waitForURL(t, &stderr, `console at (https://[0-9.:]+)/`)
+	c := &http.Client{
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := c.PostForm(base+"/login", url.Values{"login": {"ada"}, "password": {strings.TrimSpace(out)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cs := resp.Cookies()
+	if resp.StatusCode != http.StatusSeeOther || len(cs) != 1 || cs[0].Name != "__Host-paidan_session" || !cs[0].Secure {
+		t.Fatalf("login over TLS: %s, cookies %+v; want one Secure __Host-paidan_session", resp.Status, cs)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key.
+func selfSigned(t *testing.T) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// waitForURL waits up to 30 s for stderr to announce the server's URL.
+func waitForURL(t *testing.T, stderr *lockedBuffer, pattern string) string {
+	t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no listen address after 30s; stderr:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestServe starts the command, logs in with an account the CLI made, and
 // stops it as SIGTERM would (the context ends): it exits 0.
 func TestServe(t *testing.T) {
@@ -112,17 +206,7 @@ func TestServe(t *testing.T) {
 	var stderr lockedBuffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, io.Discard, &stderr) }()
-	addr := regexp.MustCompile(`console at (http://[0-9.:]+)/`)
-	var base string
-	deadline := time.Now().Add(30 * time.Second)
-	for base == "" {
-		if m := addr.FindStringSubmatch(stderr.String()); m != nil {
-			base = m[1]
-		} else if time.Now().After(deadline) {
-			t.Fatalf("no listen address after 30s; stderr:\n%s", stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	base := waitForURL(t, &stderr, `console at (http://[0-9.:]+)/`)
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/runs": 303, "/api/v1/runs": 401} {
 		resp, err := c.Get(base + path)
