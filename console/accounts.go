@@ -39,8 +39,8 @@ func CreateAccount(ctx context.Context, st Store, by Actor, a NewAccount, p Argo
 	if a.Role < RoleViewer || a.Role > RoleAdmin {
 		return Account{}, fmt.Errorf("%w: %v", ErrInvalidRole, a.Role)
 	}
-	if !utf8.ValidString(a.DisplayName) || len(a.DisplayName) > 200 {
-		return Account{}, fmt.Errorf("%w: display name: want at most 200 bytes of UTF-8", ErrInvalidInput)
+	if !utf8.ValidString(a.DisplayName) || len(a.DisplayName) > 200 || strings.ContainsRune(a.DisplayName, 0) {
+		return Account{}, fmt.Errorf("%w: display name: want at most 200 bytes of UTF-8 without NUL", ErrInvalidInput)
 	}
 	if err := CheckPassword(a.Password); err != nil {
 		return Account{}, err
@@ -94,7 +94,7 @@ func IssueToken(ctx context.Context, st Store, by Actor, spec NewTokenSpec, now 
 	if spec.Role < RoleViewer || spec.Role > RoleAdmin {
 		return "", Token{}, fmt.Errorf("%w: %v", ErrInvalidRole, spec.Role)
 	}
-	if spec.Name == "" || len(spec.Name) > 200 || !utf8.ValidString(spec.Name) {
+	if spec.Name == "" || len(spec.Name) > 200 || !utf8.ValidString(spec.Name) || strings.ContainsRune(spec.Name, 0) {
 		return "", Token{}, fmt.Errorf("%w: token name: want 1-200 bytes of UTF-8", ErrInvalidInput)
 	}
 	if spec.TTL <= 0 {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // cookieName is the session cookie's name: with the __Host- prefix under
@@ -57,9 +58,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostForm.Get("next"))
 	addr := clientAddress(r)
 	ctx := r.Context()
-	if len(login) > 63 {
-		login = login[:63]
-	}
+	login = printable(login, 63)
 	byLogin, byAddr, err := s.o.Store.LoginFailures(ctx, login, addr, s.o.Now().Add(-s.o.LoginWindow))
 	if err != nil {
 		return err
@@ -154,3 +153,19 @@ func safeNext(next string) string {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// printable returns s fit for the audit trail and the form: valid UTF-8,
+// control characters dropped, at most max bytes (cut at a rune boundary).
+func printable(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	for len(s) > max {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}

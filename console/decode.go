@@ -220,8 +220,8 @@ func decodePause(body io.Reader) (PauseRequest, error) {
 
 // checkNote accepts a pause note: at most 2000 bytes of UTF-8.
 func checkNote(note string) error {
-	if len(note) > 2000 || !utf8.ValidString(note) {
-		return invalidInput("note: want at most 2000 bytes of UTF-8")
+	if len(note) > 2000 || !utf8.ValidString(note) || strings.ContainsRune(note, 0) {
+		return invalidInput("note: want at most 2000 bytes of UTF-8 without NUL")
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func FuzzDecodePin(f *testing.F) {
 
 // FuzzDecodePause: never panics; an accepted note is storable.
 func FuzzDecodePause(f *testing.F) {
-	for _, s := range []string{``, `  `, `{"note":"count"}`, `{"note":1}`, `{"note":"` + strings.Repeat("n", 2001) + `"}`} {
+	for _, s := range []string{``, `  `, `{"note":"count"}`, `{"note":1}`, `{"note":"` + strings.Repeat("n", 2001) + `"}`, `{"note":"\u0000"}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
@@ -55,7 +55,7 @@ func FuzzDecodePause(f *testing.F) {
 			}
 			return
 		}
-		if len(req.Note) > 2000 || !utf8.ValidString(req.Note) {
+		if len(req.Note) > 2000 || !utf8.ValidString(req.Note) || strings.ContainsRune(req.Note, 0) {
 			t.Fatalf("accepted note of %d bytes", len(req.Note))
 		}
 	})

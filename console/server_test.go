@@ -275,6 +275,11 @@ func TestLoginLogout(t *testing.T) {
 	if resp, _ := e.do(t, c, "GET", "/runs", "", nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("runs after login: %s", resp.Status)
 	}
+	for _, odd := range []string{"\x00\xff\xfe", strings.Repeat("é", 40), "a\r\nb"} {
+		if resp := e.login(t, e.client(t), odd, "whatever it is"); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("login %q: %s, want 401", odd, resp.Status)
+		}
+	}
 	if resp, _ := e.do(t, c, "POST", "/logout", "", nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("logout: %s", resp.Status)
 	}
