@@ -54,6 +54,7 @@ func parsePages() (map[string]*template.Template, error) {
 		},
 		"join":     strings.Join,
 		"statuses": func() []string { return runStatuses },
+		"roles":    func() []string { return []string{"viewer", "planner", "admin"} },
 		"allows": func(p Principal, role string) bool {
 			r, err := ParseRole(role)
 			return err == nil && p.Role.Allows(r)

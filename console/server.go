@@ -187,6 +187,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/partitions/{name}/resume", Role: RolePlanner, h: s.resumeForm},
 		{Method: "GET", Pattern: "/audit", Role: RoleAdmin, h: s.auditPage},
 		{Method: "GET", Pattern: "/accounts", Role: RoleAdmin, h: s.accountsPage},
+		{Method: "POST", Pattern: "/accounts/{login}/role", Role: RoleAdmin, h: s.setRoleForm},
+		{Method: "POST", Pattern: "/accounts/{login}/disable", Role: RoleAdmin, h: s.disableForm(true)},
+		{Method: "POST", Pattern: "/accounts/{login}/enable", Role: RoleAdmin, h: s.disableForm(false)},
+		{Method: "POST", Pattern: "/tokens/{id}/revoke", Role: RoleAdmin, h: s.revokeForm},
 
 		{Method: "GET", Pattern: "/api/v1/openapi.json", API: true, h: func(w http.ResponseWriter, _ *http.Request) error {
 			w.Header().Set("Content-Type", "application/json")

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -148,6 +149,10 @@ var wantRoles = map[string]string{
 	"GET /accounts":                          "admin",
 	"GET /api/v1/audit":                      "admin",
 	"GET /api/v1/accounts":                   "admin",
+	"POST /accounts/{login}/role":            "admin",
+	"POST /accounts/{login}/disable":         "admin",
+	"POST /accounts/{login}/enable":          "admin",
+	"POST /tokens/{id}/revoke":               "admin",
 }
 
 // TestEveryRouteByRole is the access matrix: every route, called
@@ -198,8 +203,23 @@ func TestEveryRouteByRole(t *testing.T) {
 		callers = append(callers, caller{name: rn + " token", role: role, client: e.client(t),
 			header: map[string]string{"Authorization": "Bearer " + tok}})
 	}
+	// The admin forms act on an account and a token of their own, so
+	// that the callers' sessions and tokens outlive the matrix.
+	if _, err := console.CreateAccount(ctx, e.st, console.Actor{Name: "shell:test"}, console.NewAccount{Login: "zed",
+		Role: console.RoleViewer, Password: consoletest.Password}, consoletest.Argon2()); err != nil {
+		t.Fatal(err)
+	}
+	_, spare, err := console.IssueToken(ctx, e.st, console.Actor{Name: "shell:test"},
+		console.NewTokenSpec{Account: "zed", Name: "spare", Role: console.RoleViewer, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := func(p string) string {
 		p = strings.TrimSuffix(p, "{$}")
+		p = strings.ReplaceAll(p, "{login}", "zed")
+		if strings.HasPrefix(p, "/tokens/") {
+			p = strings.ReplaceAll(p, "{id}", strconv.FormatInt(spare.ID, 10))
+		}
 		if strings.HasPrefix(p, "/tasks/") || strings.HasPrefix(p, "/api/v1/tasks/") {
 			p = strings.ReplaceAll(p, "{id}", e.f.LeftOutTask)
 		}
@@ -220,6 +240,8 @@ func TestEveryRouteByRole(t *testing.T) {
 			return `{"worker":"` + e.f.Worker + `"}`
 		case strings.HasSuffix(rt.Pattern, "/pause") && rt.Method == "PUT":
 			return `{"note":"matrix"}`
+		case strings.HasSuffix(rt.Pattern, "/role"):
+			return "role=planner"
 		}
 		return ""
 	}
@@ -622,5 +644,61 @@ func TestOpenAPIDescribesTheAPI(t *testing.T) {
 	}
 	if os.Getenv("PAIDAN_DUMP_OPENAPI") != "" {
 		t.Log(body)
+	}
+}
+
+// TestAdminForms: an admin changes a role, disables and enables an
+// account and revokes a token from the accounts page, each audited; an
+// admin cannot demote or disable themselves.
+func TestAdminForms(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, console.Options{})
+	ctx := context.Background()
+	c := e.client(t)
+	admin, viewer := e.f.Accounts["admin"], e.f.Accounts["viewer"]
+	e.login(t, c, admin, consoletest.Password)
+	vc := e.client(t)
+	e.login(t, vc, viewer, consoletest.Password)
+	_, tok, err := console.IssueToken(ctx, e.st, console.Actor{Name: "shell:test"},
+		console.NewTokenSpec{Account: viewer, Name: "bi", Role: console.RoleViewer, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		path, form string
+		want       int
+	}{
+		{"/accounts/" + viewer + "/role", "role=planner", http.StatusSeeOther},
+		{"/accounts/" + viewer + "/role", "role=root", http.StatusBadRequest},
+		{"/accounts/" + admin + "/role", "role=viewer", http.StatusBadRequest},
+		{"/accounts/" + admin + "/disable", "", http.StatusBadRequest},
+		{"/accounts/nobody/disable", "", http.StatusNotFound},
+		{"/accounts/" + viewer + "/disable", "", http.StatusSeeOther},
+		{"/accounts/" + viewer + "/enable", "", http.StatusSeeOther},
+		{"/tokens/" + strconv.FormatInt(tok.ID, 10) + "/revoke", "", http.StatusSeeOther},
+		{"/tokens/" + strconv.FormatInt(tok.ID, 10) + "/revoke", "", http.StatusConflict},
+		{"/tokens/x/revoke", "", http.StatusBadRequest},
+	} {
+		if resp, body := e.do(t, c, "POST", step.path, step.form, nil); resp.StatusCode != step.want {
+			t.Errorf("POST %s %s: %s, want %d\n%.300s", step.path, step.form, resp.Status, step.want, body)
+		}
+	}
+	if resp, _ := e.do(t, vc, "GET", "/runs", "", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the viewer's session after being disabled: %s, want 303 to the login form", resp.Status)
+	}
+	entries, err := e.st.Audit(ctx, console.AuditFilter{Actor: "account:" + admin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, en := range entries {
+		got = append(got, en.Action)
+	}
+	if want := "token.revoke account.enable account.disable account.set_role login.success"; strings.Join(got, " ") != want {
+		t.Errorf("audit of the admin: %q, want %q", strings.Join(got, " "), want)
+	}
+	_, body := e.do(t, c, "GET", "/accounts", "", nil)
+	if !strings.Contains(body, "/accounts/"+viewer+"/disable") || strings.Contains(body, "/accounts/"+admin+"/disable") {
+		t.Errorf("the accounts page offers the wrong disable buttons")
 	}
 }
