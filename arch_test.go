@@ -23,6 +23,12 @@ var importRules = []struct {
 	{"ingest/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "gonum.org/", "golang.org/x/"}, nil},
 	{"export/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "golang.org/x/"}, nil},
 	{"jobs$", []string{"", "model", "github.com/prometheus/"}, []string{"os", "net", "database/sql"}},
+	// The console: HTTP, templates and argon2 in console; SQL only in its
+	// adapter console/postgres; console/internal/consoletest is the
+	// tests' database fixture.
+	{"console$", []string{"golang.org/x/crypto/argon2"}, []string{"database/sql", "os/exec"}},
+	{"console/postgres", []string{"console", "github.com/jmoiron/sqlx", "github.com/lib/pq"}, []string{"net/http"}},
+	{"console/internal/", []string{"console", "internal/pgtest", "github.com/jmoiron/sqlx"}, nil},
 }
 
 const module = "github.com/paidan/paidan"
