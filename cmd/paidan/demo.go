@@ -15,10 +15,10 @@ import (
 	"github.com/paidan/paidan/console"
 	consolepg "github.com/paidan/paidan/console/postgres"
 	"github.com/paidan/paidan/datasets"
+	ingestpg "github.com/paidan/paidan/ingest/postgres"
 	"github.com/paidan/paidan/internal/pgschema"
 	"github.com/paidan/paidan/internal/pgtest"
 	"github.com/paidan/paidan/jobs"
-	jobspg "github.com/paidan/paidan/jobs/postgres"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -120,7 +120,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 		b := datasets.Generate(datasets.GenOptions{Tasks: o.tasks * demoPartitions[part] / 5, Seed: o.seed + uint64(i), AsOf: now})
 		prefixIDs(b, part+"-")
 		b.Partition = part
-		if _, _, err := jobspg.Seed(ctx, db, b, 0); err != nil {
+		if _, err := ingestpg.Seed(ctx, db, b, ingestpg.SeedOptions{}); err != nil {
 			return fmt.Errorf("seed partition %s: %w", part, err)
 		}
 		fmt.Fprintf(stderr, "paidan demo: partition %s: %d tasks, %d workers\n", part, len(b.Tasks), len(b.Workers))
@@ -189,7 +189,7 @@ func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, st
 			for j := range b.Tasks {
 				b.Tasks[j].PinnedWorker, b.Tasks[j].PreviousWorker = "", ""
 			}
-			if _, _, err := jobspg.Seed(ctx, biz.DB, b, 0); err != nil {
+			if _, err := ingestpg.Seed(ctx, biz.DB, b, ingestpg.SeedOptions{}); err != nil {
 				return err
 			}
 		}

@@ -16,7 +16,7 @@ type BusinessChanges struct {
 // database, for demos and soak tests: each Step completes some assigned
 // tasks, cancels some long-pending ones, and ends or starts some workers'
 // shifts (their active flag), the way real systems write the tables
-// paidan plans over. New tasks come from a generator and jobs/postgres.Seed.
+// paidan plans over. New tasks come from a generator and ingest/postgres.Seed.
 // Fractions are of the rows in each state; zero changes nothing.
 type Business struct {
 	DB *sqlx.DB
