@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -41,14 +40,6 @@ func (f *runnerFlags) register(cmd *cobra.Command) {
 // dsn returns the DSN the flags name, for redaction.
 func (f *runnerFlags) dsn() string {
 	return dsnOf(*f.db)
-}
-
-// dsnOf returns flag, or $PAIDAN_DATABASE_URL when flag is empty.
-func dsnOf(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	return os.Getenv(envDatabaseURL)
 }
 
 // newRunner connects to the database and wires a jobs.Runner over it, with
