@@ -507,7 +507,9 @@ type checkingSource struct {
 	known map[string]bool
 }
 
-func (s *checkingSource) HasPartition(_ context.Context, p string) (bool, error) { return s.known[p], nil }
+func (s *checkingSource) HasPartition(_ context.Context, p string) (bool, error) {
+	return s.known[p], nil
+}
 
 // TestRunUnknownPartition is the regression for a partition name that
 // matches nothing being recorded as a skipped run: it fails, unrecorded.
