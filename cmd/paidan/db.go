@@ -132,6 +132,20 @@ func dsnOf(flag string) string {
 // parse is refused without any of its text, and every other error is
 // scrubbed of the passwords the DSN carries.
 func openDB(ctx context.Context, flag string) (*sqlx.DB, error) {
+	db, err := prepareDB(flag)
+	if err != nil {
+		return nil, err
+	}
+	if err := pingDB(ctx, db, dsnOf(flag)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// prepareDB parses the DSN as openDB does and returns a pool that has not
+// connected yet.
+func prepareDB(flag string) (*sqlx.DB, error) {
 	dsn := dsnOf(flag)
 	if dsn == "" {
 		return nil, usageErrorf("no database: set $%s, or pass --db-file FILE or --db DSN", envDatabaseURL)
@@ -144,12 +158,33 @@ func openDB(ctx context.Context, flag string) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", redactDSN(dsn), scrub(err, dsn))
 	}
-	db := sqlx.NewDb(sql.OpenDB(conn), "postgres")
+	return sqlx.NewDb(sql.OpenDB(conn), "postgres"), nil
+}
+
+// pingDB checks that db, opened from dsn, connects.
+func pingDB(ctx context.Context, db *sqlx.DB, dsn string) error {
 	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("connect to %s: %w", redactDSN(dsn), scrub(err, dsn))
+		return &connectError{fmt.Errorf("connect to %s: %w", redactDSN(dsn), scrub(err, dsn))}
 	}
-	return db, nil
+	return nil
+}
+
+// connectError is a failure to reach the database (as opposed to a DSN
+// that does not parse).
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
+
+// retryable reports whether a connect error may go away by itself: the
+// server is down, starting or unreachable. A refused login (SQLSTATE class
+// 28) or a missing database (3D000) will not.
+func (e *connectError) retryable() bool {
+	var pqErr *pq.Error
+	if errors.As(e.err, &pqErr) {
+		return !strings.HasPrefix(string(pqErr.Code), "28") && pqErr.Code != "3D000"
+	}
+	return true
 }
 
 // parseDSN parses dsn as lib/pq does. A URL or key=value list that does not
