@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -81,5 +83,35 @@ func TestMigrateWithoutDatabase(t *testing.T) {
 	_, stderr, code := runCLI(t, "migrate", "up")
 	if code != exitUsage || !strings.Contains(stderr, envDatabaseURL) {
 		t.Errorf("code %d, stderr %q; want usage error naming $%s", code, stderr, envDatabaseURL)
+	}
+}
+
+// TestReportPrintsTheCause is the regression for messages that ended in a
+// chain of sentinels and repeated operations: the person reads the
+// operations once and the cause, without package names.
+func TestReportPrintsTheCause(t *testing.T) {
+	t.Parallel()
+	inner := errors.New("paidan: syntax error")
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("plan: %w", fmt.Errorf("plan: prune candidates: %w", context.Canceled)),
+			"paidan: plan: prune candidates: context canceled\n"},
+		{fmt.Errorf("load rules: %w", fmt.Errorf("rules.yaml line 3: %w", inner)),
+			"paidan: load rules: rules.yaml line 3: syntax error\n"},
+		{fmt.Errorf(`partition "nosuch": %w`, errors.New("jobs: unknown partition")),
+			"paidan: partition \"nosuch\": unknown partition\n"},
+		{usageErrorf("--out %s is not empty", "x"), "paidan: --out x is not empty\n"},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		code := report(tt.err, &b)
+		if b.String() != tt.want {
+			t.Errorf("report(%q) printed %q, want %q", tt.err, b.String(), tt.want)
+		}
+		if code == exitOK {
+			t.Errorf("report(%q) = exit 0", tt.err)
+		}
 	}
 }
