@@ -52,7 +52,7 @@ var importRules = []importRule{
 	{pkg: "jobs", allowed: []string{"", "model", prom}, forbidden: noIO},
 	{pkg: "jobs/parquet", allowed: []string{"", "jobs", "export/parquet"}},
 	{pkg: "jobs/postgres", allowed: []string{"", "jobs", "ingest/postgres", "export/postgres", sqlx, pq}},
-	{pkg: "jobs/jobstest", allowed: []string{"", "jobs", "datasets"}},
+	{pkg: "jobs/jobstest", allowed: []string{"", "jobs", "model", "datasets"}},
 	{pkg: "datasets", allowed: []string{"", "ingest/file"}},
 	{pkg: "internal/pgschema", allowed: []string{goose}},
 	{pkg: "internal/pgtest", allowed: []string{"internal/pgschema", sqlx, pq, pgtestd}},
