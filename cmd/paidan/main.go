@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 )
 
@@ -37,40 +36,4 @@ func report(err error, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "paidan: %s\n", humanize(err.Error()))
 	return exitCode(err)
-}
-
-// isSentinelPrefix reports whether s is a package name that the project's
-// sentinel errors start with ("jobs: unknown partition"). Within a chain
-// of wrapped errors it says which package spoke, which tells a person
-// nothing they can act on.
-func isSentinelPrefix(s string) bool {
-	switch s {
-	case "paidan", "jobs", "solver", "model", "dimacs", "orlib", "parquet",
-		"export/postgres", "ingest/postgres", "ingest/file", "pq":
-		return true
-	}
-	return false
-}
-
-// humanize returns an error message for a person: the chain of wrapped
-// errors with the package names of sentinels dropped and an operation
-// repeated by two layers said once ("plan: plan: prune: context
-// canceled" → "plan: prune: context canceled"). Quoted text is left as it
-// is.
-func humanize(msg string) string {
-	parts := strings.Split(msg, ": ")
-	out := parts[:0:0]
-	for _, p := range parts {
-		if isSentinelPrefix(p) {
-			continue
-		}
-		if n := len(out); n > 0 && out[n-1] == p {
-			continue
-		}
-		out = append(out, p)
-	}
-	if len(out) == 0 {
-		return msg
-	}
-	return strings.Join(out, ": ")
 }

@@ -51,6 +51,16 @@ func TestCycleOverTLS(t *testing.T) {
 	if leaked != 0 {
 		t.Errorf("%d run records hold the password", leaked)
 	}
+	// The recommended form: no password in the DSN, which --db may then
+	// carry without a warning, and the password in a password file.
+	passfile := filepath.Join(t.TempDir(), "pgpass")
+	if err := os.WriteFile(passfile, []byte("*:*:*:tls_sched:"+canary+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = runCLI(t, "run", "--once", "--db", cl.URLAs("tls_sched", "")+"&passfile="+passfile)
+	if code != exitOK || !strings.HasPrefix(out, "city\t") || strings.Contains(stderr, "warning") || strings.Contains(out+stderr, canary) {
+		t.Errorf("run with a password file: exit %d\nstdout %s\nstderr %s", code, out, stderr)
+	}
 	if err := exportpg.CheckInvariants(context.Background(), admin); err != nil {
 		t.Error(err)
 	}
