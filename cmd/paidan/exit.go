@@ -42,14 +42,16 @@ func exitCode(err error) int {
 	return exitError
 }
 
-// isSentinelPrefix reports whether s is a package name that the project's
-// sentinel errors start with ("jobs: unknown partition"). Within a chain
-// of wrapped errors it says which package spoke, which tells a person
-// nothing they can act on.
+// isSentinelPrefix reports whether s is the package name that a sentinel
+// error of the project's plumbing starts with ("jobs: unknown partition",
+// "paidan: syntax error"). Within a chain of wrapped errors it says which
+// package spoke, which tells a person nothing they can act on. The
+// solver's and the instance formats' names stay: "solver: infeasible" and
+// "dimacs: line 3: …" say whose verdict it is and which format was read.
 func isSentinelPrefix(s string) bool {
 	switch s {
-	case "paidan", "jobs", "solver", "model", "dimacs", "orlib", "parquet",
-		"export/postgres", "ingest/postgres", "ingest/file", "pq":
+	case "paidan", "jobs", "model", "parquet", "pq",
+		"export/postgres", "ingest/postgres", "ingest/file":
 		return true
 	}
 	return false

@@ -115,3 +115,16 @@ func TestReportPrintsTheCause(t *testing.T) {
 		}
 	}
 }
+
+func TestHumanizeKeepsVerdicts(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"hall.txt: solve lap: solver: infeasible: 2 rows":                 "hall.txt: solve lap: solver: infeasible: 2 rows",
+		"x.min: dimacs: line 3: bad arc":                                  "x.min: dimacs: line 3: bad arc",
+		"load: load: ingest/file: tasks.csv line 2: paidan: duplicate id": "load: tasks.csv line 2: duplicate id",
+	} {
+		if got := humanize(in); got != want {
+			t.Errorf("humanize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
