@@ -597,8 +597,9 @@ func skipState(res *Result) string {
 
 // writeBack writes the plan back, retrying a write-back the database
 // rolled back (applyWithRetry), and settles a failure's outcome. It
-// reports whether the run applied; wr is nil when an earlier commit of the
-// run id is what applied.
+// reports whether the run goes on to its export: only when this
+// write-back applied (not when an earlier commit of the run id is found
+// to have applied, whose refused assignments are unknown).
 func (r *Runner) writeBack(rc *runContext, wctx context.Context, lock Lock, plan *paidan.Plan, batch *paidan.Batch) (*WriteResult, bool) {
 	res := rc.res
 	r.forgetSkip(res.Partition)
