@@ -134,8 +134,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	fmt.Fprintf(stdout, "login: %s\npassword: %s\n", o.admin, pw)
 	fmt.Fprintln(stderr, "paidan demo: the password above is shown once; more accounts: paidan account create --db "+redactDSN(dsn))
 
-	rf := runnerFlags{db: &dsn, logLevel: "warn"}
-	r, rdb, err := rf.newRunner(ctx, stderr, nil)
+	rf := runnerFlags{db: &dsn, logLevel: "warn", exportMode: "0640", exportDMode: "0750"}
+	r, rdb, err := rf.newRunner(stderr, nil)
 	if err != nil {
 		return err
 	}

@@ -100,8 +100,9 @@ func (f *serveFlags) validate() error {
 	return nil
 }
 
-// isLoopback reports whether addr's host is a loopback address or
-// "localhost"; an empty host (all interfaces) is not.
+// isLoopback reports whether addr (host:port) listens on a loopback
+// address only: its host is a loopback address or "localhost"; an empty
+// host (all interfaces) is not.
 func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
