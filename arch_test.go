@@ -23,6 +23,9 @@ var importRules = []struct {
 	{"ingest/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "gonum.org/", "golang.org/x/"}, nil},
 	{"export/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "golang.org/x/"}, nil},
 	{"jobs$", []string{"", "model", "github.com/prometheus/"}, []string{"os", "net", "database/sql"}},
+	{"report$", []string{"gonum.org/v1/plot", "github.com/parquet-go/"}, []string{"net", "net/http", "database/sql"}},
+	{"report/postgres", []string{"report", "github.com/jmoiron/sqlx"}, nil},
+	{"report/chromium", []string{"github.com/chromedp/"}, nil},
 }
 
 const module = "github.com/paidan/paidan"

@@ -1,0 +1,26 @@
+-- Per period of creation and region: what became of the tasks (status now),
+-- completion rate (done / created), reassignments, waiting times in seconds
+-- (created → first assigned; last assigned → done) and the dispatch latency
+-- service level.
+SELECT date_trunc(p.period, t.created_at, 'UTC') AS period_start, t.region,
+       count(*) AS created,
+       count(*) FILTER (WHERE t.n > 0) AS assigned_ever,
+       count(*) FILTER (WHERE t.status = 'assigned') AS assigned_now,
+       count(*) FILTER (WHERE t.status = 'done') AS done,
+       count(*) FILTER (WHERE t.status = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE t.status = 'pending') AS pending,
+       (count(*) FILTER (WHERE t.status = 'done'))::float8 / count(*) AS completion_rate,
+       count(*) FILTER (WHERE t.n > 1) AS reassigned_tasks,
+       coalesce(sum(t.n - 1) FILTER (WHERE t.n > 1), 0)::bigint AS reassignments,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.wait_s) AS wait_p50_s,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY t.wait_s) AS wait_p90_s,
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY t.wait_s) AS wait_p99_s,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.done_s) AS done_p50_s,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY t.done_s) AS done_p90_s,
+       count(*) FILTER (WHERE t.latency_s IS NOT NULL) AS sla_tasks,
+       count(*) FILTER (WHERE t.latency_s > p.target_s) AS breaches,
+       (count(*) FILTER (WHERE t.latency_s <= p.target_s))::float8
+           / nullif(count(*) FILTER (WHERE t.latency_s IS NOT NULL), 0) AS within_target_share
+FROM t, p
+GROUP BY 1, 2
+ORDER BY 1, 2
