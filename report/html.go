@@ -46,7 +46,7 @@ h2 { font-size: 15pt; border-bottom: 2px solid #0072b2; padding-bottom: 0.2em; }
 h3 { font-size: 12pt; margin: 1.2em 0 0.3em; }
 section { break-before: page; }
 .meta td { padding: 0 1em 0 0; }
-.item { break-inside: avoid-page; margin-bottom: 1.2em; }
+.item { break-inside: avoid-page; margin-bottom: 1.2em; overflow-x: auto; }
 .plot svg { max-width: 100%; height: auto; }
 table.figures { border-collapse: collapse; font-size: 8pt; margin-top: 0.4em; }
 table.figures th, table.figures td { border: 1px solid #ccc; padding: 2px 5px; }

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"image/color"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -67,9 +69,10 @@ func (p *Plot) SVG() (string, error) {
 	pl.X.Label.Text = p.XLabel
 	pl.Y.Label.Text = p.YLabel
 	pl.Y.Min = 0
+	sans(pl)
 	switch p.Kind {
 	case Lines:
-		pl.X.Tick.Marker = plot.TimeTicks{Format: "2006-01-02"}
+		pl.X.Tick.Marker = periodTicks(p.Series)
 		pl.Add(plotter.NewGrid())
 		for i, s := range p.Series {
 			xys := make(plotter.XYs, len(s.X))
@@ -88,6 +91,17 @@ func (p *Plot) SVG() (string, error) {
 			pl.Legend.Add(s.Name, line)
 		}
 		pl.Legend.Top = true
+		pl.Legend.Left = true
+		pl.Legend.XOffs = vg.Points(8)
+		pl.Legend.YOffs = vg.Points(-2)
+		// Head room for the legend above the lines.
+		ymax := 0.0
+		for _, s := range p.Series {
+			for _, y := range s.Y {
+				ymax = max(ymax, y)
+			}
+		}
+		pl.Y.Max = max(ymax, 1) * (1 + 0.12*float64(len(p.Series)))
 	case Bars:
 		bars, err := plotter.NewBarChart(plotter.Values(p.Values), vg.Points(max(4, 360/float64(max(len(p.Values), 1)))))
 		if err != nil {
@@ -121,6 +135,36 @@ func (p *Plot) SVG() (string, error) {
 		s = s[i:]
 	}
 	return s, nil
+}
+
+// sans sets every text of pl in Liberation Sans (gonum's default is the
+// serif face), the HTML's font.
+func sans(pl *plot.Plot) {
+	for _, f := range []*font.Font{&pl.Title.TextStyle.Font, &pl.X.Label.TextStyle.Font, &pl.Y.Label.TextStyle.Font,
+		&pl.X.Tick.Label.Font, &pl.Y.Tick.Label.Font, &pl.Legend.TextStyle.Font} {
+		f.Variant = "Sans"
+	}
+}
+
+// periodTicks labels the x axis of a time series at its periods (at most
+// 12 labels, every k-th period).
+func periodTicks(series []Series) plot.Ticker {
+	var xs []float64
+	if len(series) > 0 {
+		xs = series[0].X
+	}
+	step := (len(xs) + 11) / 12
+	return plot.TickerFunc(func(lo, hi float64) []plot.Tick {
+		var ticks []plot.Tick
+		for i, x := range xs {
+			label := ""
+			if i%max(step, 1) == 0 {
+				label = time.Unix(int64(x), 0).UTC().Format("2006-01-02")
+			}
+			ticks = append(ticks, plot.Tick{Value: x, Label: label})
+		}
+		return ticks
+	})
 }
 
 // boxes draws Box values at x = 0, 1, ...
