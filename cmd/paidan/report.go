@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/paidan/paidan/jobs"
 	opsreport "github.com/paidan/paidan/report"
 	"github.com/paidan/paidan/report/chromium"
 	reportpg "github.com/paidan/paidan/report/postgres"
@@ -141,4 +145,19 @@ func parseReportTime(flag, s string, end bool) (time.Time, error) {
 		return time.Time{}, usageErrorf("%s %q: want a date (2026-11-01) or an RFC 3339 time (2026-11-01T08:00:00Z)", flag, s)
 	}
 	return t.UTC(), nil
+}
+
+// backlogSource reads the scheduler's backlog gauges from db.
+func backlogSource(db *sqlx.DB) jobs.BacklogFunc {
+	return func(ctx context.Context) ([]jobs.Backlog, error) {
+		rows, err := reportpg.ReadBacklog(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]jobs.Backlog, len(rows))
+		for i, r := range rows {
+			out[i] = jobs.Backlog{Partition: r.Partition, Pending: r.Pending, OldestAge: r.OldestAge}
+		}
+		return out, nil
+	}
 }
