@@ -25,6 +25,9 @@ import (
 //	paidan_backlog_tasks{partition}                   gauge: pending tasks now (WithBacklog)
 //	paidan_backlog_oldest_age_seconds{partition}      gauge: how long the oldest pending task has waited (WithBacklog)
 //	paidan_backlog_errors_total                       counter: backlog reads that failed (WithBacklog)
+//	paidan_run_cpu_seconds                            histogram: the process's CPU seconds during each run
+//	paidan_run_peak_memory_bytes                      gauge: the Go runtime's peak memory during the latest run
+//	paidan_usage_record_errors_total                  counter: runs whose Usage could not be stored (WithUsageRecorder)
 //
 // and the Go runtime's (go_*) and the process's (process_*) standard
 // collectors.
@@ -46,10 +49,17 @@ type Metrics struct {
 	poisoned      prometheus.Counter
 	exportFails   prometheus.Counter
 	lastSuccess   *prometheus.GaugeVec
+	runCPU        prometheus.Histogram
+	runPeak       prometheus.Gauge
+	usageErrs     prometheus.Counter
+	usageRec      UsageRecorder
 }
 
 // MetricsOption adds to the metrics NewMetrics registers.
-type MetricsOption func(reg prometheus.Registerer) error
+type MetricsOption func(m *Metrics, reg registerer) error
+
+// registerer is prometheus.Registerer, named so that options read well.
+type registerer = prometheus.Registerer
 
 // Backlog is the pending work of one partition at one moment.
 type Backlog struct {
@@ -66,7 +76,7 @@ type BacklogFunc func(ctx context.Context) ([]Backlog, error)
 // and counts in paidan_backlog_errors_total, so /metrics keeps answering
 // while the database is away.
 func WithBacklog(read BacklogFunc) MetricsOption {
-	return func(reg prometheus.Registerer) error {
+	return func(_ *Metrics, reg registerer) error {
 		c := &backlogCollector{
 			read: read,
 			pending: prometheus.NewDesc("paidan_backlog_tasks",
@@ -146,16 +156,25 @@ func NewMetrics(reg prometheus.Registerer, opts ...MetricsOption) (*Metrics, err
 			Name: "paidan_last_success_timestamp_seconds",
 			Help: "Unix time at which the partition's last run applied or had nothing to do.",
 		}, []string{"partition"}),
+		runCPU: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "paidan_run_cpu_seconds", Help: "CPU seconds of the process during each run.", Buckets: durations,
+		}),
+		runPeak: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "paidan_run_peak_memory_bytes", Help: "Peak memory the Go runtime held during the latest run, in bytes.",
+		}),
+		usageErrs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "paidan_usage_record_errors_total", Help: "Runs whose usage could not be stored.",
+		}),
 	}
 	for _, c := range []prometheus.Collector{m.runs, m.runDuration, m.stages, m.assigned, m.unassigned, m.unassignedRun,
-		m.conflicts, m.poisoned, m.exportFails, m.lastSuccess,
+		m.conflicts, m.poisoned, m.exportFails, m.lastSuccess, m.runCPU, m.runPeak, m.usageErrs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
 	for _, opt := range opts {
-		if err := opt(reg); err != nil {
+		if err := opt(m, reg); err != nil {
 			return nil, err
 		}
 	}

@@ -225,3 +225,42 @@ func TestDashboardNamesExistingMetrics(t *testing.T) {
 		t.Errorf("dashboard has %d queries, want the full set", queries)
 	}
 }
+
+func TestUsageRecordedPerRun(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	var got []jobs.Usage
+	var ids []string
+	r := scarceRunner(t, reg, jobs.WithUsageRecorder(func(_ context.Context, id string, u jobs.Usage) error {
+		ids = append(ids, id)
+		got = append(got, u)
+		return nil
+	}))
+	res := r.Run(t.Context(), "north")
+	if len(got) != 1 || ids[0] != res.RunID {
+		t.Fatalf("usage recorded for %v, want once for %s", ids, res.RunID)
+	}
+	u := got[0]
+	if u.CPUSeconds < 0 || u.PeakMemoryBytes == 0 {
+		t.Errorf("usage %+v: want CPU ≥ 0 and a peak above 0", u)
+	}
+	if u.Stages[jobs.StagePlan] <= 0 || u.Stages[jobs.StagePlan] != res.Stages[jobs.StagePlan] {
+		t.Errorf("usage stages %v, want the run's %v", u.Stages, res.Stages)
+	}
+	if n := gather(t, reg)["paidan_run_cpu_seconds"].GetMetric()[0].GetHistogram().GetSampleCount(); n != 1 {
+		t.Errorf("paidan_run_cpu_seconds observed %d runs, want 1", n)
+	}
+
+	// A run skipped because another holds the partition is not recorded.
+	lock, err := r.Locker.TryLock(t.Context(), "north")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Release(t.Context())
+	if res := r.Run(t.Context(), "north"); res.Reason != jobs.SkipLocked {
+		t.Fatalf("run while locked: %s %q, want skipped locked", res.Status, res.Reason)
+	}
+	if len(got) != 1 {
+		t.Errorf("usage recorded %d times, want once: the locked-out run has no ledger row", len(got))
+	}
+}

@@ -89,7 +89,7 @@ func (f *runnerFlags) newRunner(ctx context.Context, stderr io.Writer, reg prome
 		r.Exporter = &jobsparquet.Hive{Root: f.exportDir, Options: parquet.Options{Version: buildVersion()}}
 	}
 	if reg != nil {
-		if r.Metrics, err = jobs.NewMetrics(reg, jobs.WithBacklog(backlogSource(db))); err != nil {
+		if r.Metrics, err = jobs.NewMetrics(reg, jobs.WithBacklog(backlogSource(db)), jobs.WithUsageRecorder(usageRecorder(db))); err != nil {
 			db.Close()
 			return nil, nil, err
 		}

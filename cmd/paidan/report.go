@@ -161,3 +161,10 @@ func backlogSource(db *sqlx.DB) jobs.BacklogFunc {
 		return out, nil
 	}
 }
+
+// usageRecorder stores each run's usage in paidan.run_usage.
+func usageRecorder(db *sqlx.DB) jobs.UsageRecorder {
+	return func(ctx context.Context, runID string, u jobs.Usage) error {
+		return reportpg.RecordUsage(ctx, db, runID, u.CPUSeconds, u.PeakMemoryBytes, u.Stages)
+	}
+}

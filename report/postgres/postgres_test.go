@@ -246,3 +246,55 @@ func must(tb testing.TB, err error) {
 		tb.Fatal(err)
 	}
 }
+
+func TestRecordUsageAsRuntimeRole(t *testing.T) {
+	t.Parallel()
+	owner, runtime := pgtest.NewRuntime(t)
+	ctx := context.Background()
+	must(t, execErr(owner, `INSERT INTO paidan.run (id, partition, status, finished_at) VALUES ('r1', 'north', 'failed', now())`))
+	stages := map[string]time.Duration{"load": 1500 * time.Millisecond, "plan": 2 * time.Second}
+	if err := postgres.RecordUsage(ctx, runtime, "r1", 3.25, 1<<30, stages); err != nil {
+		t.Fatalf("record usage as the runtime role: %v", err)
+	}
+	var got struct {
+		CPU    float64 `db:"cpu_seconds"`
+		Peak   int64   `db:"peak_memory_bytes"`
+		Stages string  `db:"stages"`
+	}
+	must(t, owner.Get(&got, `SELECT cpu_seconds, peak_memory_bytes, stages::text FROM paidan.run_usage WHERE run_id = 'r1'`))
+	if got.CPU != 3.25 || got.Peak != 1<<30 || got.Stages != `{"load": 1.5, "plan": 2}` {
+		t.Errorf("run_usage row = %+v, want 3.25 s, 1 GiB, load 1.5 plan 2", got)
+	}
+	if err := postgres.RecordUsage(ctx, runtime, "r1", 1, 1, nil); err == nil {
+		t.Error("recording a run's usage twice succeeded, want a duplicate-key error")
+	}
+	if err := postgres.RecordUsage(ctx, runtime, "no-such-run", 1, 1, nil); err == nil {
+		t.Error("recording the usage of an unknown run succeeded, want a foreign-key error")
+	}
+	if _, err := runtime.Exec(`UPDATE paidan.run_usage SET cpu_seconds = 0`); err == nil {
+		t.Error("the runtime role changed a recorded usage; run_usage must be append-only for it")
+	}
+}
+
+func TestReadBacklog(t *testing.T) {
+	t.Parallel()
+	db := seed(t)
+	got, err := postgres.ReadBacklog(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// t0 and t5 are pending in north; the oldest, t0, was created 2026-11-01 12:00.
+	if len(got) != 1 || got[0].Partition != "north" || got[0].Pending != 2 {
+		t.Fatalf("backlog = %+v, want north with 2 pending", got)
+	}
+	var secs float64
+	must(t, db.Get(&secs, `SELECT greatest(extract(epoch FROM now() - timestamptz '2026-11-01T12:00:00Z'), 0)::float8`))
+	if want := time.Duration(secs * float64(time.Second)); got[0].OldestAge < want-time.Minute || got[0].OldestAge > want+time.Minute {
+		t.Errorf("oldest age %v, want about %v", got[0].OldestAge, want)
+	}
+}
+
+func execErr(db *sqlx.DB, query string) error {
+	_, err := db.Exec(query)
+	return err
+}
