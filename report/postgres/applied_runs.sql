@@ -11,8 +11,10 @@ r AS (
 c AS (
     SELECT a.run_id, sum(a.cost_travel) AS travel, sum(a.cost_balance) AS balance,
            sum(a.cost_stability) AS stability, sum(a.cost_total) AS total
-    FROM paidan.assignment a
-    WHERE a.run_id IN (SELECT id FROM r)
+    FROM p, paidan.assignment a
+    JOIN paidan.run ar ON ar.id = a.run_id
+    WHERE ar.status = 'applied' AND ar.started_at >= p.t0 AND ar.started_at < p.t1
+      AND (p.part = '' OR ar.partition = p.part)
     GROUP BY a.run_id
 )
 SELECT r.id AS run_id, r.partition, r.started_at, r.finished_at,

@@ -17,6 +17,9 @@ import (
 //go:embed *.sql
 var queries embed.FS
 
+// settingsSQL tunes the report's transaction.
+const settingsSQL = "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
+
 // taskQueries start with the text of task_facts.sql.
 var taskQueries = map[string]bool{
 	report.TableTaskCompletion:  true,
@@ -50,6 +53,11 @@ func Load(ctx context.Context, db *sqlx.DB, q report.Query) (*report.Data, error
 		return nil, fmt.Errorf("load report: %w", err)
 	}
 	defer tx.Rollback()
+	// The queries aggregate whole tables: compiling them (JIT) costs more
+	// than it saves, and sorts of a month's rows should not spill to disk.
+	if _, err := tx.ExecContext(ctx, settingsSQL); err != nil {
+		return nil, fmt.Errorf("load report: %w", err)
+	}
 	args := []any{q.From.UTC(), q.To.UTC(), q.Partition, string(q.Period),
 		q.Target().Seconds(), q.Pending().Seconds()}
 	data := &report.Data{Tables: map[string]*report.Table{}}
