@@ -116,6 +116,12 @@ func (b *builder) sumBy(t *Table, keyCol string, valueCols ...string) []Series {
 	}
 	sums := map[string][]float64{}
 	var keys []string
+	if keyCol == "" { // one series per column, zeros without rows
+		for _, vc := range valueCols {
+			sums[vc] = make([]float64, len(periods))
+			keys = append(keys, vc)
+		}
+	}
 	pc := t.Col("period_start")
 	for _, row := range t.Rows {
 		for _, vc := range valueCols {
@@ -424,20 +430,12 @@ func (b *builder) resources() Section {
 		for _, s := range r {
 			runs += s.Y[i]
 		}
-		growth.Rows = append(growth.Rows, []any{p, int64(runs), int64(first(a).Y[i]), int64(first(u).Y[i])})
+		growth.Rows = append(growth.Rows, []any{p, int64(runs), int64(a[0].Y[i]), int64(u[0].Y[i])})
 	}
 	s.Items = append(s.Items, Item{Table: growth, Plot: &Plot{Title: "Database growth: rows added per " + string(b.q.Period), XLabel: b.periodLabel(), YLabel: "rows",
 		Series: b.sumBy(growth, "", "runs", "assignments", "unassigned")}})
 	s.Items = append(s.Items, Item{Table: b.in[TableDatabaseSize], Note: "Sizes on disk when the report was made, tables with their indexes."})
 	return s
-}
-
-// first returns the first series, or an empty one of zeros.
-func first(s []Series) Series {
-	if len(s) > 0 {
-		return s[0]
-	}
-	return Series{Y: make([]float64, 1<<10)}
 }
 
 func (b *builder) service(runs []RunTime) Section {

@@ -52,14 +52,14 @@ type Printer func(ctx context.Context, htmlPath, pdfPath string) error
 // WriteDir writes the report into dir, which must not exist, in the given
 // formats: the files are written into a temporary directory beside dir and
 // renamed to dir at the end, so an interrupted run leaves no dir. PDF needs
-// print, and HTML, which it is printed from (report.html is written for it
+// printPDF, and HTML, which it is printed from (report.html is written for it
 // even when HTML is not asked for, and removed again). It returns the names
 // of the files written, in order.
-func (r *Report) WriteDir(ctx context.Context, dir string, formats []Format, generated time.Time, print Printer) (files []string, err error) {
+func (r *Report) WriteDir(ctx context.Context, dir string, formats []Format, generated time.Time, printPDF Printer) (files []string, err error) {
 	if _, err := os.Lstat(dir); err == nil {
 		return nil, fmt.Errorf("report: %s exists; write into a new directory", dir)
 	}
-	if slices.Contains(formats, PDF) && print == nil {
+	if slices.Contains(formats, PDF) && printPDF == nil {
 		return nil, errors.New("report: PDF asked for without a printer")
 	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
@@ -94,7 +94,7 @@ func (r *Report) WriteDir(ctx context.Context, dir string, formats []Format, gen
 		}
 	}
 	if slices.Contains(formats, PDF) {
-		if err := print(ctx, htmlFile, filepath.Join(tmp, "report.pdf")); err != nil {
+		if err := printPDF(ctx, htmlFile, filepath.Join(tmp, "report.pdf")); err != nil {
 			return nil, fmt.Errorf("report: print PDF: %w", err)
 		}
 		files = append(files, "report.pdf")
