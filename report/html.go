@@ -74,7 +74,7 @@ nav li { display: inline; margin-right: 1.5em; }
 <p>{{.Intro}}</p>
 {{range .Items}}<div class="item" id="{{.ID}}">
 <h3>{{.Table.Title}}</h3>
-{{if .SVG}}<div class="plot">{{.SVG}}</div>{{end}}
+{{if .SVG}}<div class="plot">{{.SVG}}</div>{{end}}{{if .Empty}}<p class="note">{{.Plot.Title}}: no data in the range.</p>{{end}}
 {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
 {{if .ShowTable}}<table class="figures" data-table="{{.Table.Name}}">
 <thead><tr>{{range .Table.Columns}}<th>{{.Name}}{{if .Unit}} ({{.Unit}}){{end}}</th>{{end}}</tr></thead>
@@ -95,6 +95,7 @@ type htmlItem struct {
 	Item
 	ID        string // the table's name, with -2, -3 for its further plots
 	SVG       template.HTML
+	Empty     bool // a plot without data: a line says so
 	ShowTable bool
 }
 
@@ -139,7 +140,9 @@ func (r *Report) WriteHTML(w io.Writer, generated time.Time) error {
 			if i+1 < len(s.Items) && s.Items[i+1].Table == it.Table {
 				hi.ShowTable = false
 			}
-			if it.Plot != nil {
+			if it.Plot != nil && it.Plot.Empty() {
+				hi.Empty = true
+			} else if it.Plot != nil {
 				svg, err := it.Plot.SVG()
 				if err != nil {
 					return fmt.Errorf("report html: %w", err)

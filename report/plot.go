@@ -61,6 +61,22 @@ var palette = []color.Color{
 	color.RGBA{240, 228, 66, 255}, color.RGBA{0, 0, 0, 255},
 }
 
+// Empty reports whether the plot has nothing to draw: no point, bar or box.
+func (p *Plot) Empty() bool {
+	switch p.Kind {
+	case Bars:
+		return len(p.Values) == 0
+	case Boxes:
+		return len(p.Boxes) == 0
+	}
+	for _, s := range p.Series {
+		if len(s.X) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // SVG draws the plot as an SVG element (no XML prolog), 16 × 7 cm. The
 // output depends only on the plot's values.
 func (p *Plot) SVG() (string, error) {
@@ -103,7 +119,7 @@ func (p *Plot) SVG() (string, error) {
 		}
 		pl.Y.Max = max(ymax, 1) * (1 + 0.12*float64(len(p.Series)))
 	case Bars:
-		bars, err := plotter.NewBarChart(plotter.Values(p.Values), vg.Points(max(4, 360/float64(max(len(p.Values), 1)))))
+		bars, err := plotter.NewBarChart(plotter.Values(p.Values), vg.Points(max(4, min(40, 360/float64(max(len(p.Values), 1))))))
 		if err != nil {
 			return "", fmt.Errorf("plot %q: %w", p.Title, err)
 		}

@@ -122,6 +122,14 @@ func TestCyclesFixedInterval(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Tables without rows draw no plot, and say so.
+	var html strings.Builder
+	if err := rep.WriteHTML(&html, from); err != nil {
+		t.Fatalf("WriteHTML of a report without data: %v", err)
+	}
+	if !strings.Contains(html.String(), "Tasks left out, by reason: no data in the range.") {
+		t.Error("the HTML does not say that the left-out plot has no data")
+	}
 	var cycles, breaches *report.Table
 	for _, tab := range rep.Tables() {
 		switch tab.Name {

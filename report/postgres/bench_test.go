@@ -87,4 +87,3 @@ func samplePeak(peak *uint64) (stop func()) {
 	})
 	return func() { close(done); wg.Wait() }
 }
-
