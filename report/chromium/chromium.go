@@ -17,18 +17,20 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// Binaries are the names Chromium is looked up as on PATH, in order.
-var binaries = [...]string{"chromium", "chromium-browser", "google-chrome", "headless-shell"}
+// binaries are the names Chromium is looked up as on PATH, in order.
+func binaries() []string {
+	return []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"}
+}
 
 // Find returns the path of the Chromium binary, or an error saying how to
 // install it.
 func Find() (string, error) {
-	for _, b := range binaries {
+	for _, b := range binaries() {
 		if p, err := exec.LookPath(b); err == nil {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("no Chromium found (looked for %v on PATH); install it, e.g. apt-get install -y chromium", binaries)
+	return "", fmt.Errorf("no Chromium found (looked for %v on PATH); install it, e.g. apt-get install -y chromium", binaries())
 }
 
 // Allocate starts a headless Chromium for ctx; cancel stops it. Sandboxing
