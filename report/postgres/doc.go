@@ -1,5 +1,6 @@
 // Package postgres reads a report's figures from paidan's PostgreSQL schema:
-// one SQL file per input table of package report (report.Inputs), run in one
+// one SQL file per input table of package report (report.Inputs; the two
+// tables of task figures share task_stats.sql, one pass), run in one
 // read-only, repeatable-read transaction so that every table sees the same
 // snapshot. It also records what a run cost the engine (RecordUsage).
 //

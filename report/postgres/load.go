@@ -6,6 +6,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,8 +23,7 @@ const settingsSQL = "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
 
 // taskQueries start with the text of task_facts.sql.
 var taskQueries = map[string]bool{
-	report.TableTaskCompletion:  true,
-	report.TableLatencyByRegion: true,
+	"task_stats":                true,
 	report.TableLatencyBreaches: true,
 }
 
@@ -62,6 +62,15 @@ func Load(ctx context.Context, db *sqlx.DB, q report.Query) (*report.Data, error
 		q.Target().Seconds(), q.Pending().Seconds()}
 	data := &report.Data{Tables: map[string]*report.Table{}}
 	for _, t := range report.Inputs() {
+		switch t.Name {
+		case report.TableTaskCompletion:
+			if err := taskStats(ctx, tx, args, t, data); err != nil {
+				return nil, fmt.Errorf("load report table %s: %w", t.Name, err)
+			}
+			continue
+		case report.TableLatencyByRegion:
+			continue // filled with task_completion
+		}
 		a := args
 		if t.Name == report.TableDistanceHistogram {
 			maxKm, err := histogramTop(data.Tables[report.TableDistanceSummary])
@@ -98,6 +107,13 @@ func fill(ctx context.Context, tx *sqlx.Tx, t *report.Table, args []any) error {
 	if err != nil {
 		return err
 	}
+	return fillText(ctx, tx, t, text, args, true)
+}
+
+// fillText runs query text and appends its rows to t. With ordered, the
+// query's columns must be t's, in order; without, the same set in any
+// order, reordered to t's.
+func fillText(ctx context.Context, tx *sqlx.Tx, t *report.Table, text string, args []any, ordered bool) error {
 	rows, err := tx.QueryContext(ctx, text, args...)
 	if err != nil {
 		return err
@@ -111,12 +127,21 @@ func fill(ctx context.Context, tx *sqlx.Tx, t *report.Table, args []any) error {
 	for i, c := range t.Columns {
 		want[i] = c.Name
 	}
-	if strings.Join(names, ",") != strings.Join(want, ",") {
+	// pos[i] is the table column of the query's column i.
+	pos := make([]int, len(names))
+	for i, n := range names {
+		pos[i] = slices.Index(want, n)
+	}
+	got, sorted := slices.Clone(names), slices.Clone(want)
+	slices.Sort(got)
+	slices.Sort(sorted)
+	if ordered && strings.Join(names, ",") != strings.Join(want, ",") || !slices.Equal(got, sorted) {
 		return fmt.Errorf("query returns columns %v, want %v", names, want)
 	}
 	for rows.Next() {
 		dest := make([]any, len(t.Columns))
-		for i, c := range t.Columns {
+		for i := range names {
+			c := t.Columns[pos[i]]
 			switch c.Kind {
 			case report.String:
 				dest[i] = new(sql.NullString)
@@ -133,6 +158,7 @@ func fill(ctx context.Context, tx *sqlx.Tx, t *report.Table, args []any) error {
 		}
 		row := make([]any, len(dest))
 		for i, d := range dest {
+			i := pos[i]
 			switch d := d.(type) {
 			case *sql.NullString:
 				if d.Valid {
@@ -158,6 +184,75 @@ func fill(ctx context.Context, tx *sqlx.Tx, t *report.Table, args []any) error {
 		return err
 	}
 	return t.Check()
+}
+
+// taskStatsColumns are the columns of task_stats.sql: its level, then
+// the columns of task_completion and latency_by_region.
+func taskStatsColumns() []report.Column {
+	cols := []report.Column{{Name: "level", Kind: report.Int}}
+	seen := map[string]bool{"level": true}
+	for _, t := range report.Inputs() {
+		if t.Name != report.TableTaskCompletion && t.Name != report.TableLatencyByRegion {
+			continue
+		}
+		for _, c := range t.Columns {
+			if !seen[c.Name] {
+				seen[c.Name] = true
+				cols = append(cols, c)
+			}
+		}
+	}
+	return cols
+}
+
+// taskStats runs task_stats.sql, one pass over the facts of the tasks
+// created in the range, and splits its rows: level 0 (per period and
+// region) into completion, levels 1 (per region) and 3 (all regions, as
+// "(all)") into the latency_by_region table, which it adds to data.
+func taskStats(ctx context.Context, tx *sqlx.Tx, args []any, completion *report.Table, data *report.Data) error {
+	var byRegion *report.Table
+	for _, t := range report.Inputs() {
+		if t.Name == report.TableLatencyByRegion {
+			byRegion = t
+		}
+	}
+	stats := &report.Table{Name: "task_stats", Columns: taskStatsColumns()}
+	text, err := queryText("task_stats")
+	if err != nil {
+		return err
+	}
+	// The query's columns come in its own order; map them by name.
+	if err := fillText(ctx, tx, stats, text, args, false); err != nil {
+		return err
+	}
+	project := func(row []any, into *report.Table) []any {
+		out := make([]any, len(into.Columns))
+		for i, c := range into.Columns {
+			out[i] = row[stats.Col(c.Name)]
+		}
+		return out
+	}
+	for _, row := range stats.Rows {
+		switch row[0].(int64) {
+		case 0:
+			completion.Rows = append(completion.Rows, project(row, completion))
+		case 1, 3:
+			r := project(row, byRegion)
+			if row[0].(int64) == 3 {
+				r[byRegion.Col("region")] = "(all)"
+			}
+			byRegion.Rows = append(byRegion.Rows, r)
+		}
+	}
+	if err := completion.Check(); err != nil {
+		return err
+	}
+	if err := byRegion.Check(); err != nil {
+		return err
+	}
+	data.Tables[completion.Name] = completion
+	data.Tables[byRegion.Name] = byRegion
+	return nil
 }
 
 func runTimes(ctx context.Context, tx *sqlx.Tx, args []any) ([]report.RunTime, error) {

@@ -298,3 +298,33 @@ func execErr(db *sqlx.DB, query string) error {
 	_, err := db.Exec(query)
 	return err
 }
+
+// A partition's report holds its runs, assignments and tasks alone.
+func TestReportOfOnePartition(t *testing.T) {
+	t.Parallel()
+	db := seed(t)
+	q := historyQuery(t)
+	q.Partition = "south"
+	data, err := postgres.Load(context.Background(), db, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Build(data, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := map[string]*report.Table{}
+	for _, tab := range rep.Tables() {
+		tables[tab.Name] = tab
+	}
+	const d1 = "2026-11-02T00:00:00Z"
+	checkTable(t, tables, "runs", []string{d1 + ",south,1,0,0,0"})
+	checkTable(t, tables, "dispatched", []string{d1 + ",south,S,1,1,5"})
+	checkTable(t, tables, "left_out", nil)
+	checkTable(t, tables, "distance_summary", []string{"1,5,5,5,5,5"})
+	checkTable(t, tables, "task_completion", []string{d1 + ",S,1,1,1,0,0,0,0,0,0,60,60,60,,,1,0,1"})
+	checkTable(t, tables, "latency_by_region", []string{"S,1,60,60,60,60,60,60,60,0,,,", "(all),1,60,60,60,60,60,60,60,0,,,"})
+	checkTable(t, tables, "worker_utilization", []string{"w9,south,S,1,1,1"})
+	checkTable(t, tables, "cycles", []string{"south,8,1,0,7,0,0.125"})
+	checkTable(t, tables, "stage_durations", []string{"run,1,4,4,4"})
+}
