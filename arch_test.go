@@ -23,17 +23,19 @@ type importRule struct {
 }
 
 const (
-	gonum   = "gonum.org/v1/gonum"
-	sqlx    = "github.com/jmoiron/sqlx"
-	pq      = "github.com/lib/pq"
-	parquet = "github.com/parquet-go/parquet-go"
-	yaml    = "go.yaml.in/yaml/v3"
-	prom    = "github.com/prometheus/client_golang"
-	goose   = "github.com/pressly/goose/v3"
-	pgtestd = "github.com/peterldowns/pgtestdb"
-	cobra   = "github.com/spf13/cobra"
-	cron    = "github.com/robfig/cron/v3"
-	argon2  = "golang.org/x/crypto"
+	gonum    = "gonum.org/v1/gonum"
+	sqlx     = "github.com/jmoiron/sqlx"
+	pq       = "github.com/lib/pq"
+	parquet  = "github.com/parquet-go/parquet-go"
+	yaml     = "go.yaml.in/yaml/v3"
+	prom     = "github.com/prometheus/client_golang"
+	goose    = "github.com/pressly/goose/v3"
+	pgtestd  = "github.com/peterldowns/pgtestdb"
+	cobra    = "github.com/spf13/cobra"
+	cron     = "github.com/robfig/cron/v3"
+	argon2   = "golang.org/x/crypto"
+	plot     = "gonum.org/v1/plot"
+	chromedp = "github.com/chromedp/chromedp"
 )
 
 // noIO are the standard library packages a pure layer never imports.
@@ -66,6 +68,11 @@ var importRules = []importRule{
 	{pkg: "console", allowed: []string{"", argon2}, forbidden: []string{"database/sql", "os/exec"}},
 	{pkg: "console/postgres", allowed: []string{"", "console", sqlx, pq}, forbidden: []string{"net/http"}},
 	{pkg: "console/internal/consoletest", allowed: []string{"", "console", "console/postgres", "internal/pgtest", sqlx}},
+	// The operations report: tables and plots in report, its queries in
+	// report/postgres, PDF printing in report/chromium.
+	{pkg: "report", allowed: []string{plot, parquet}, forbidden: []string{"net", "net/http", "database/sql"}},
+	{pkg: "report/postgres", allowed: []string{"report", sqlx}},
+	{pkg: "report/chromium", allowed: []string{chromedp}},
 	{pkg: "cmd/paidan", allowed: []string{"...", sqlx, pq, parquet, prom, cron, cobra}},
 }
 

@@ -346,6 +346,7 @@ func (r *Runner) RunEach(ctx context.Context, partitions []string) ([]*Result, e
 // applied before deciding; a run id is applied at most once.
 func (r *Runner) Run(ctx context.Context, partition string) *Result {
 	res := &Result{RunID: r.newRunID(partition), Partition: partition, Stages: map[string]time.Duration{}}
+	defer r.Metrics.meterRun(ctx, res)()
 	start := r.now()
 	log := r.logger().With("run_id", res.RunID, "partition", partition)
 	r.run(ctx, res, log)

@@ -95,7 +95,7 @@ func (f *runnerFlags) newRunner(stderr io.Writer, reg prometheus.Registerer) (*j
 		r.Exporter = hive
 	}
 	if reg != nil {
-		if r.Metrics, err = jobs.NewMetrics(reg); err != nil {
+		if r.Metrics, err = jobs.NewMetrics(reg, jobs.WithBacklog(backlogSource(db)), jobs.WithUsageRecorder(usageRecorder(db))); err != nil {
 			db.Close()
 			return nil, nil, err
 		}

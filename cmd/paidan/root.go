@@ -50,6 +50,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newTokenCmd(),
 		newAuditCmd(),
 		newDemoCmd(),
+		newReportCmd(),
 	)
 	return root
 }
