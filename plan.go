@@ -79,15 +79,25 @@ func (c Certificate) String() string {
 	}
 }
 
-// Cost is the cost of one assignment, split by component, in cost units.
+// Cost is the cost of one assignment, split by component. The Units
+// fields are the exact integer multiples of Plan.Resolution the solver
+// minimized (see the README's "Cost model"); the float fields are the same
+// in cost units, each the float64 nearest to its units × Resolution
+// (UnitsValue).
 type Cost struct {
 	Travel    float64 // TravelCostPerKm × distance
 	Balance   float64 // marginal load-balancing tier cost of this task
 	Stability float64 // penalty for moving away from the previous worker
+
+	TravelUnits, BalanceUnits, StabilityUnits int64
 }
 
-// Total returns the sum of the components.
+// Total returns the sum of the float components. For an exact figure use
+// TotalUnits.
 func (c Cost) Total() float64 { return c.Travel + c.Balance + c.Stability }
+
+// TotalUnits returns the sum of the components in integer units.
+func (c Cost) TotalUnits() int64 { return c.TravelUnits + c.BalanceUnits + c.StabilityUnits }
 
 // Assignment puts one task on one worker.
 type Assignment struct {
@@ -108,6 +118,9 @@ type Unassigned struct {
 	Reason   Reason
 	Detail   string  // "region north: no worker with skill forklift"
 	Penalty  float64 // the unassigned penalty the plan paid, in cost units
+	// PenaltyUnits is Penalty in exact integer multiples of
+	// Plan.Resolution, as the solver saw it.
+	PenaltyUnits int64
 }
 
 // WorkerUsage is one worker's capacity use in a plan.

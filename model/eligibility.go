@@ -145,7 +145,7 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 		ti.region = intern(t.Region)
 		ti.due = unixOr(t.DueAt, noTime)
 		setSkills(in.skillsOf(i), t.Skills)
-		if ti.penalty, err = cm.penalty(t, b.AsOf); err != nil {
+		if ti.penalty, err = cm.penaltyOf(t, b.AsOf); err != nil {
 			return nil, fmt.Errorf("task %s: %w", t.ID, err)
 		}
 		ti.pinned, ti.previous = -1, -1
