@@ -430,5 +430,5 @@ func (in *instance) ruleDetail(ti, wi int, r rule, v verdict) string {
 }
 
 func fmtTime(ns int64) string {
-	return time.Unix(0, ns).UTC().Format("2006-01-02 15:04")
+	return time.Unix(0, ns).UTC().Format("2006-01-02 15:04 MST")
 }

@@ -75,7 +75,7 @@ func TestExplain(t *testing.T) {
 		"noskill": "skill: lacks forklift",
 		"south":   "region: serves south, not north",
 		"far":     "range: 70.0 km > limit 50.0 km",
-		"late":    "shift: arrives 2026-03-02 09:20, after its shift end 2026-03-02 09:05",
+		"late":    "shift: arrives 2026-03-02 09:20 UTC, after its shift end 2026-03-02 09:05 UTC",
 		"full":    "capacity: no capacity left (capacity 2, load 2)",
 	} {
 		if broken[id] != want {

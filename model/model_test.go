@@ -105,14 +105,14 @@ func TestPlanHandChecked(t *testing.T) {
 			tasks: []paidan.Task{task("t0", 0)},
 			work:  []paidan.Worker{func() paidan.Worker { w := worker("w0", 10, 5); w.ShiftEnd = asOf.Add(10 * time.Minute); return w }()},
 			want: want{objective: 1000, reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.OutsideShift},
-				detail: map[paidan.TaskID]string{"t0": "arrives 2026-03-02 09:20, after its shift end 2026-03-02 09:10"}},
+				detail: map[paidan.TaskID]string{"t0": "arrives 2026-03-02 09:20 UTC, after its shift end 2026-03-02 09:10 UTC"}},
 		},
 		{
 			name:  "past the deadline",
 			tasks: []paidan.Task{func() paidan.Task { t := task("t0", 0); t.DueAt = asOf.Add(15 * time.Minute); return t }()},
 			work:  []paidan.Worker{worker("w0", 10, 5)},
 			want: want{objective: 1000, reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.OutsideShift},
-				detail: map[paidan.TaskID]string{"t0": "after the task's due time 2026-03-02 09:15"}},
+				detail: map[paidan.TaskID]string{"t0": "after the task's due time 2026-03-02 09:15 UTC"}},
 		},
 		{
 			// The shift starts at the due time and travel is zero: arrival

@@ -65,7 +65,7 @@ func writeExplanation(w io.Writer, e *model.Explanation, limit int) error {
 	}
 	due := "-"
 	if !t.DueAt.IsZero() {
-		due = t.DueAt.UTC().Format("2006-01-02 15:04")
+		due = t.DueAt.UTC().Format("2006-01-02 15:04 MST")
 	}
 	fmt.Fprintf(w, "task %s: region %s, skills %s, priority %d, at %.6f,%.6f, due %s, pinned %s, previous %s\n",
 		t.ID, orNone(t.Region), orNone(strings.Join(t.Skills, ";")), t.Priority, t.Location.Lat, t.Location.Lon,
@@ -105,7 +105,7 @@ func writeExplanation(w io.Writer, e *model.Explanation, limit int) error {
 		}
 		arrival := "-"
 		if !c.Arrival.IsZero() {
-			arrival = c.Arrival.Format("15:04")
+			arrival = c.Arrival.UTC().Format("15:04 MST")
 		}
 		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, c.DistanceKm, arrival,
 			verdict(c.Skill), verdict(c.Region), verdict(c.Range), verdict(c.Shift), verdict(c.Capacity), cost, reduced)

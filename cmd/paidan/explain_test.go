@@ -15,7 +15,7 @@ func TestExplainCommand(t *testing.T) {
 	}{
 		{"T08", []string{"task T08: region centre, skills welding", "unassigned (no_skill): no worker with skill welding", "lacks welding"}},
 		{"T04", []string{"assigned to W4 at cost", "W4 *", "the only eligible worker", "serves centre, not north", "lacks hvac"}},
-		{"T07", []string{"due 2026-01-05 10:00", "assigned to W4"}},
+		{"T07", []string{"due 2026-01-05 10:00 UTC", "assigned to W4"}},
 		// The dual view: W2, full, would raise the total by at least 3.4.
 		{"T02", []string{"assigned to W1", "reduced: cost on the worker", "full in this plan                             3.4"}},
 	}

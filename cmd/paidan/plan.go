@@ -24,6 +24,7 @@ type planFlags struct {
 	dataset     string
 	rules       string
 	skipInvalid bool
+	asOf        string
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -31,6 +32,25 @@ func (f *planFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.dataset, "dataset", "", "dataset directory: tasks and workers as CSV or Parquet, optional rules.yaml (required)")
 	fl.StringVar(&f.rules, "rules", "", "rules file overriding the dataset's rules.yaml")
 	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "drop invalid rows (reported on stderr) instead of failing")
+	registerAsOf(cmd, &f.asOf)
+}
+
+// registerAsOf adds the --as-of flag.
+func registerAsOf(cmd *cobra.Command, asOf *string) {
+	cmd.Flags().StringVar(asOf, "as-of", "", "planning instant, RFC 3339 (e.g. 2026-01-05T09:00:00Z); default the dataset's latest created_at")
+}
+
+// parseAsOf reads an --as-of value; "" is the zero time (the dataset's
+// latest created_at).
+func parseAsOf(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, usageErrorf("--as-of %q: want an RFC 3339 time such as 2026-01-05T09:00:00Z", s)
+	}
+	return t, nil
 }
 
 // stageTimes records how long each stage of a command took, in order.
@@ -107,18 +127,22 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 	if isTerminal(stderr) {
 		progress = func(stage string) { fmt.Fprintf(stderr, "paidan: %s…\n", stage) }
 	}
+	asOf, err := parseAsOf(f.asOf)
+	if err != nil {
+		return nil, nil, err
+	}
 	progress("load")
 	start := time.Now()
-	ds, err := file.Load(ctx, f.dataset, file.Options{SkipInvalid: f.skipInvalid})
+	ds, err := file.Load(ctx, f.dataset, file.Options{SkipInvalid: f.skipInvalid, AsOf: asOf})
 	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", f.dataset, err)
+		return nil, nil, err // file.Load names the dataset
 	}
 	for _, e := range ds.Skipped {
 		fmt.Fprintf(stderr, "paidan: skipped %v\n", e)
 	}
 	if f.rules != "" {
 		if ds.Rules, err = file.LoadRules(f.rules); err != nil {
-			return nil, nil, fmt.Errorf("load rules: %w", err)
+			return nil, nil, err // an *InputError naming the file
 		}
 	}
 	stages.add("load", time.Since(start))

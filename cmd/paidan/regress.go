@@ -77,6 +77,7 @@ func newRegressCmd() *cobra.Command {
 	var (
 		root   string
 		update bool
+		asOf   string
 	)
 	cmd := &cobra.Command{
 		Use:   "regress [DIR...]",
@@ -100,11 +101,12 @@ new results instead (review the diff before committing it).`,
 					return fmt.Errorf("no dataset with %s under %s", expectedFile, root)
 				}
 			}
-			return regress(cmd, dirs, update)
+			return regress(cmd, dirs, update, asOf)
 		},
 	}
 	cmd.Flags().StringVar(&root, "root", "datasets", "directory whose subdirectories are the default datasets")
 	cmd.Flags().BoolVar(&update, "update", false, "rewrite each dataset's expected.json from the new result")
+	registerAsOf(cmd, &asOf)
 	return cmd
 }
 
@@ -127,7 +129,7 @@ func regressionDirs(root string, update bool) ([]string, error) {
 	return dirs, nil
 }
 
-func regress(cmd *cobra.Command, dirs []string, update bool) error {
+func regress(cmd *cobra.Command, dirs []string, update bool, asOf string) error {
 	stdout := cmd.OutOrStdout()
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "dataset\tstatus\tobjective units\texpected\tassigned\tunassigned\tseconds\t")
@@ -136,7 +138,7 @@ func regress(cmd *cobra.Command, dirs []string, update bool) error {
 	for _, dir := range dirs {
 		start := time.Now()
 		var stages stageTimes
-		_, p, err := loadAndPlan(cmd.Context(), planFlags{dataset: dir}, cmd.ErrOrStderr(), &stages)
+		_, p, err := loadAndPlan(cmd.Context(), planFlags{dataset: dir, asOf: asOf}, cmd.ErrOrStderr(), &stages)
 		if ce, ok := errors.AsType[*codeError](err); ok && ce.code == exitNo {
 			failed++
 			fmt.Fprintf(tw, "%s\tFAIL\t-\t-\t-\t-\t%.2f\t\n", dir, time.Since(start).Seconds())
