@@ -2,6 +2,7 @@ package model
 
 import (
 	"maps"
+	"math/big"
 	"slices"
 
 	"gonum.org/v1/gonum/stat"
@@ -9,17 +10,29 @@ import (
 	"github.com/paidan/paidan"
 )
 
-// KPIs summarizes p overall and by task region: counts by status and
-// reason, total and mean cost, distance and worker utilisation quantiles
-// (empirical, gonum stat.Quantile). A region's utilisation covers the
-// workers whose first region it is. It reads only p's assignments,
-// unassigned tasks and workers.
+// KPIs summarizes p overall and by region. Each figure is defined once, in
+// paidan.Summary, and computed here from p's assignments, unassigned tasks
+// and workers alone:
+//
+//   - tasks, assigned, unassigned (and by reason): the scope's tasks, a
+//     region's being those in the region;
+//   - workers and utilisation quantiles: overall every worker; per region
+//     the workers that serve it (listing it, or serving every region), so
+//     a worker serving two regions counts in both;
+//   - total cost: the scope's assignment costs plus the penalties of its
+//     unassigned tasks, summed in exact units (overall, the objective);
+//   - mean cost: the assignment costs alone over the assigned tasks;
+//   - distance and utilisation p50/p90: empirical quantiles (gonum
+//     stat.Quantile) of the assigned tasks' distances and of the workers
+//     with capacity.
+//
+// There is a region row for every region a task is in or a worker lists.
 func KPIs(p *paidan.Plan) paidan.KPIs {
 	type acc struct {
-		s    paidan.Summary
-		dist []float64
-		cost float64
-		util []float64
+		s         paidan.Summary
+		dist      []float64
+		costUnits int64 // assignment costs
+		util      []float64
 	}
 	all := &acc{}
 	byRegion := map[string]*acc{}
@@ -35,7 +48,7 @@ func KPIs(p *paidan.Plan) paidan.KPIs {
 		for _, a := range []*acc{all, region(as.Region)} {
 			a.s.Tasks++
 			a.s.Assigned++
-			a.cost += as.Cost.Total()
+			a.costUnits += as.Cost.TotalUnits()
 			a.dist = append(a.dist, as.DistanceKm)
 		}
 	}
@@ -47,13 +60,30 @@ func KPIs(p *paidan.Plan) paidan.KPIs {
 				a.s.UnassignedByReason = map[paidan.Reason]int{}
 			}
 			a.s.UnassignedByReason[u.Reason]++
-			a.s.TotalCost += u.Penalty
+			a.s.TotalCostUnits += u.PenaltyUnits
 		}
 	}
-	for _, w := range p.Workers {
+	served := func(w *paidan.WorkerUsage) []string {
+		if len(w.Regions) == 0 && w.Region != "" {
+			return []string{w.Region}
+		}
+		return w.Regions
+	}
+	for i := range p.Workers {
+		for _, r := range served(&p.Workers[i]) {
+			region(r)
+		}
+	}
+	regions := slices.Sorted(maps.Keys(byRegion))
+	for i := range p.Workers {
+		w := &p.Workers[i]
+		serves := served(w)
+		if len(serves) == 0 {
+			serves = regions
+		}
 		accs := []*acc{all}
-		if w.Region != "" {
-			accs = append(accs, region(w.Region))
+		for _, r := range slices.Compact(slices.Sorted(slices.Values(serves))) {
+			accs = append(accs, byRegion[r])
 		}
 		for _, a := range accs {
 			a.s.Workers++
@@ -64,16 +94,18 @@ func KPIs(p *paidan.Plan) paidan.KPIs {
 	}
 	finish := func(a *acc) paidan.Summary {
 		s := a.s
-		s.TotalCost += a.cost
-		if s.Assigned > 0 {
-			s.MeanCost = a.cost / float64(s.Assigned)
+		s.TotalCostUnits += a.costUnits
+		s.TotalCost = paidan.UnitsValue(s.TotalCostUnits, p.Resolution)
+		if s.Assigned > 0 && p.Resolution > 0 {
+			mean := new(big.Rat).SetFrac64(a.costUnits, int64(s.Assigned))
+			s.MeanCost, _ = mean.Mul(mean, paidan.ExactValue(p.Resolution)).Float64()
 		}
 		s.DistanceP50, s.DistanceP90 = quantiles(a.dist)
 		s.UtilizationP50, s.UtilizationP90 = quantiles(a.util)
 		return s
 	}
 	k := paidan.KPIs{Overall: finish(all)}
-	for _, r := range slices.Sorted(maps.Keys(byRegion)) {
+	for _, r := range regions {
 		k.ByRegion = append(k.ByRegion, paidan.RegionSummary{Region: r, Summary: finish(byRegion[r])})
 	}
 	return k

@@ -265,7 +265,7 @@ func (in *instance) plan(net *network, res *solver.DispatchResult, outcomes map[
 		wk := &b.Workers[w]
 		u := paidan.WorkerUsage{Worker: wk.ID, Capacity: wk.Capacity, Load: wk.Load, Assigned: used[w]}
 		if len(wk.Regions) > 0 {
-			u.Region = wk.Regions[0]
+			u.Region, u.Regions = wk.Regions[0], wk.Regions
 		}
 		p.Workers[w] = u
 	}

@@ -42,7 +42,7 @@ func ExampleWrite() {
 		fmt.Println(f.Name, f.Rows)
 	}
 	// Output:
-	// run-42 schema 1
+	// run-42 schema 2
 	// assignments.parquet 1
 	// unassigned.parquet 1
 	// workers.parquet 1

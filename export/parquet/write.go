@@ -26,7 +26,7 @@ import (
 // SchemaVersion is the version of the file layout this package writes. It
 // grows by one whenever a column is added, removed or changes meaning; it is
 // recorded in every file's metadata and in the manifest.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // DefaultRowGroupSize is the row-group bound used when
 // Options.RowGroupSize is zero.

@@ -235,6 +235,8 @@ func TestDuckDBDictionaryFallback(t *testing.T) {
 	plan.KPIs.Overall.Unassigned = n
 	plan.KPIs.Overall.UnassignedByReason = map[paidan.Reason]int{paidan.NoSkill: n}
 	plan.KPIs.Overall.TotalCost = 34.5 + n*base.Penalty
+	plan.KPIs.Overall.TotalCostUnits = 34500 + int64(n)*base.PenaltyUnits
+	plan.ObjectiveUnits = plan.KPIs.Overall.TotalCostUnits
 	plan.KPIs.ByRegion[0].Unassigned = n
 	plan.KPIs.ByRegion[1].Unassigned = 0
 	dir := writeExport(t, plan, 0)
