@@ -178,6 +178,21 @@ func TestPlanHandChecked(t *testing.T) {
 				}},
 		},
 		{
+			// A failed pin reports pinned_infeasible ahead of every other
+			// reason (no worker has forklift: no_skill otherwise), and its
+			// detail names every broken rule in rule order: skill, region,
+			// range, shift, capacity.
+			name: "pinned infeasible: every broken rule, ahead of every other reason",
+			tasks: []paidan.Task{
+				func() paidan.Task { t := needs(task("t0", 0), "", "forklift"); t.PinnedWorker = "w0"; return t }(),
+			},
+			work: []paidan.Worker{func() paidan.Worker { w := worker("w0", 60, 1); w.Load = 1; return w }()},
+			want: want{objective: 1000, reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.PinnedInfeasible},
+				detail: map[paidan.TaskID]string{
+					"t0": "pinned to worker w0, which cannot take it: lacks forklift; 60.0 km > limit 50.0 km; no capacity left (capacity 1, load 1)",
+				}},
+		},
+		{
 			// Moving to w0 costs 1 + 5 > 3 on the previous worker.
 			name:  "stability keeps the previous worker",
 			tasks: []paidan.Task{func() paidan.Task { t := task("t0", 0); t.PreviousWorker = "w1"; return t }()},
