@@ -20,8 +20,9 @@ var importRules = []struct {
 	{"", nil, nil},
 	{"solver", []string{"solver", "gonum.org/v1/gonum"}, []string{"os", "net", "net/http", "database/sql"}},
 	{"model", []string{"", "solver", "gonum.org/v1/gonum"}, []string{"os", "net", "database/sql"}},
-	{"ingest/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "gonum.org/", "golang.org/x/"}, nil},
-	{"export/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "golang.org/x/"}, nil},
+	{"ingest/", []string{"", "internal/pgschema", "internal/atomicdir", "github.com/", "go.yaml.in/", "gonum.org/", "golang.org/x/"}, nil},
+	{"export/", []string{"", "internal/pgschema", "internal/atomicdir", "github.com/", "go.yaml.in/", "golang.org/x/"}, nil},
+	{"internal/atomicdir", nil, nil},
 	{"jobs$", []string{"", "model", "github.com/prometheus/"}, []string{"os", "net", "database/sql"}},
 }
 

@@ -47,4 +47,5 @@ func ExampleWrite() {
 	// unassigned.parquet 1
 	// workers.parquet 1
 	// summary.parquet 2
+	// potentials.parquet 0
 }

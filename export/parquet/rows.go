@@ -231,3 +231,24 @@ func summaryRow(p *paidan.Plan, scope, region string, s *paidan.Summary) Summary
 	}
 	return row
 }
+
+// PotentialRow is one row of potentials.parquet: the verified dual
+// potential of one node of the plan's network, in integer units of the
+// resolution. Nodes are numbered as paidan.Plan.Potentials: the batch's
+// tasks in batch order, then its workers in batch order, then the sink.
+// The reduced cost of giving task t to worker w is cost(t, w) −
+// potential[t] + potential[tasks + w]; it is what `paidan explain --plan`
+// shows, without solving again.
+type PotentialRow struct {
+	RunID     string `parquet:"run_id,dict"`
+	Node      int64  `parquet:"node"`
+	Potential int64  `parquet:"potential"`
+}
+
+func potentialRows(p *paidan.Plan) []PotentialRow {
+	rows := make([]PotentialRow, len(p.Potentials))
+	for i, v := range p.Potentials {
+		rows[i] = PotentialRow{RunID: p.RunID, Node: int64(i), Potential: v}
+	}
+	return rows
+}

@@ -27,7 +27,7 @@ import (
 	"github.com/paidan/paidan/export/parquet/internal/fixture"
 )
 
-var dataFiles = []string{parquet.AssignmentsFile, parquet.UnassignedFile, parquet.WorkersFile, parquet.SummaryFile}
+var dataFiles = []string{parquet.AssignmentsFile, parquet.UnassignedFile, parquet.WorkersFile, parquet.SummaryFile, parquet.PotentialsFile}
 
 // writtenAt is the clock the tests give Write.
 func writtenAt() time.Time { return time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC) }
@@ -285,6 +285,11 @@ func TestWriteFixture(t *testing.T) {
 	required binary rules_hash (STRING);
 	required binary input_hash (STRING);
 }`,
+			parquet.PotentialsFile: `message PotentialRow {
+	required binary run_id (STRING);
+	required int64 node (INT(64,true));
+	required int64 potential (INT(64,true));
+}`,
 		}
 		for _, name := range dataFiles {
 			got := openFile(t, filepath.Join(dir, name)).Schema().String()
@@ -358,7 +363,7 @@ func TestWriteFixture(t *testing.T) {
 		if !slices.Equal(names, dataFiles) {
 			t.Errorf("manifest files = %v, want %v", names, dataFiles)
 		}
-		wantRows := []int64{3, 5, 4, 3}
+		wantRows := []int64{3, 5, 4, 3, 13}
 		for i, f := range got.Files {
 			if f.Rows != wantRows[i] {
 				t.Errorf("%s: rows = %d, want %d", f.Name, f.Rows, wantRows[i])
@@ -369,7 +374,7 @@ func TestWriteFixture(t *testing.T) {
 	t.Run("directory", func(t *testing.T) {
 		t.Parallel()
 		got := entries(t, dir)
-		want := []string{"assignments.parquet", "manifest.json", "summary.parquet", "unassigned.parquet", "workers.parquet"}
+		want := []string{"assignments.parquet", "manifest.json", "potentials.parquet", "summary.parquet", "unassigned.parquet", "workers.parquet"}
 		if !slices.Equal(got, want) {
 			t.Errorf("directory holds %v, want %v", got, want)
 		}
@@ -378,9 +383,18 @@ func TestWriteFixture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Mode().Perm() != 0o644 {
-				t.Errorf("%s: mode %v, want 0644", name, st.Mode().Perm())
+			if st.Mode().Perm() != 0o640 {
+				t.Errorf("%s: mode %v, want 0640 (the default)", name, st.Mode().Perm())
 			}
+		}
+		opts := testOptions()
+		opts.FileMode = 0o644
+		open := filepath.Join(t.TempDir(), "open")
+		if _, err := parquet.Write(context.Background(), open, fixture.Plan(), opts); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(filepath.Join(open, parquet.AssignmentsFile)); err != nil || st.Mode().Perm() != 0o644 {
+			t.Errorf("with FileMode 0644: mode %v, %v", st.Mode().Perm(), err)
 		}
 	})
 
@@ -627,7 +641,7 @@ func TestWriteRenameFailure(t *testing.T) {
 		t.Errorf("error %q does not name %s", err, parquet.WorkersFile)
 	}
 	got := entries(t, dir)
-	want := []string{"assignments.parquet", "summary.parquet", "unassigned.parquet", "workers.parquet"}
+	want := []string{"assignments.parquet", "potentials.parquet", "summary.parquet", "unassigned.parquet", "workers.parquet"}
 	if !slices.Equal(got, want) {
 		t.Errorf("directory holds %v, want %v: no manifest, no temporary files", got, want)
 	}

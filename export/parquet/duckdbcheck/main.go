@@ -94,6 +94,9 @@ func expectedSchema() []fileSchema {
 			{"solver_nodes", "BIGINT"}, {"solver_arcs", "BIGINT"}, {"solver_iterations", "BIGINT"},
 			{"solve_seconds", "DOUBLE"}, {"rules_hash", "VARCHAR"}, {"input_hash", "VARCHAR"},
 		}},
+		{"potentials.parquet", []column{
+			{"run_id", "VARCHAR"}, {"node", "BIGINT"}, {"potential", "BIGINT"},
+		}},
 	}
 }
 
