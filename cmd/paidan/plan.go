@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -174,23 +175,27 @@ the cost and solves again until none is left), and prints the KPIs overall, by
 region and the unassigned tasks by reason. The time of each stage goes to
 stderr.
 
-With --out, the plan is written as Parquet files and a manifest into that
-directory. With --json, stdout holds exactly one JSON object instead of the
+With --out ROOT, the plan is written as Parquet files and a manifest into
+ROOT/date=YYYY-MM-DD/run=RUN_ID (the layout of paidan export), with the
+planned input (tasks, workers, rules) under input/, so that
+"paidan explain --plan DIR" answers from it without planning again. With --json, stdout holds exactly one JSON object instead of the
 tables. Exit status 3 means the optimality certificate failed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
 			var stages stageTimes
-			_, p, err := loadAndPlan(cmd.Context(), f, stderr, &stages)
+			ds, p, err := loadAndPlan(cmd.Context(), f, stderr, &stages)
 			if err != nil {
 				return err
 			}
 			if out != "" {
 				start := time.Now()
-				if _, err := parquet.Write(cmd.Context(), out, p, parquet.Options{Version: buildVersion()}); err != nil {
+				dir, err := savePlan(cmd.Context(), out, ds, p)
+				if err != nil {
 					return err
 				}
 				stages.add("write", time.Since(start))
+				fmt.Fprintf(stderr, "paidan: plan written to %s (paidan explain --plan %s --task ID)\n", dir, dir)
 			}
 			fmt.Fprintf(stderr, "stages: %v\n", &stages)
 			if asJSON {
@@ -200,9 +205,56 @@ tables. Exit status 3 means the optimality certificate failed.`,
 		},
 	}
 	f.register(cmd)
-	cmd.Flags().StringVar(&out, "out", "", "directory to write the plan into as Parquet")
+	cmd.Flags().StringVar(&out, "out", "", "export root: the plan goes to ROOT/date=YYYY-MM-DD/run=RUN_ID as Parquet, with its input")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
 	return cmd
+}
+
+// inputDir is the subdirectory of a saved plan that holds the input it
+// was made from.
+const inputDir = "input"
+
+// runDir returns the directory of plan p under an export root:
+// ROOT/date=YYYY-MM-DD/run=RUN_ID, by the date of p's AsOf in UTC.
+func runDir(root string, p *paidan.Plan) string {
+	return filepath.Join(root, "date="+p.AsOf.UTC().Format("2006-01-02"), "run="+p.RunID)
+}
+
+// savePlan writes the plan and what explaining it needs under root: the
+// input dataset (tasks and workers as Parquet, the rules as rules.yaml) in
+// input/, then the Parquet export with its dual potentials, whose
+// manifest, written last, marks the directory complete. It returns the
+// run directory.
+func savePlan(ctx context.Context, root string, ds *file.Dataset, p *paidan.Plan) (string, error) {
+	dir := runDir(root, p)
+	if err := file.Write(ctx, filepath.Join(dir, inputDir), ds.Batch, file.WriteOptions{Format: file.Parquet, Rules: &ds.Rules}); err != nil {
+		return "", err
+	}
+	if _, err := parquet.Write(ctx, dir, p, parquet.Options{Version: buildVersion()}); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// loadSavedPlan reads a plan that plan --out saved in dir, with the batch
+// and rules it was made from, and checks that they are the ones the plan
+// names (input and rules hashes).
+func loadSavedPlan(ctx context.Context, dir string) (*file.Dataset, *paidan.Plan, error) {
+	p, m, err := parquet.ReadPlan(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := file.Load(ctx, filepath.Join(dir, inputDir), file.Options{AsOf: p.AsOf})
+	if err != nil {
+		return nil, nil, err
+	}
+	ds.Batch.Partition = m.Partition
+	// model.Explain checks the input hash against the plan's (from the
+	// manifest); the rules hash is checked here.
+	if h := model.RulesHash(ds.Rules); h != m.RulesHash {
+		return nil, nil, fmt.Errorf("saved plan %s: its rules hash to %s, the plan was made under %s", dir, h, m.RulesHash)
+	}
+	return ds, p, nil
 }
 
 // planJSON is the --json output of plan.

@@ -101,14 +101,19 @@ func TestPlanCommand(t *testing.T) {
 		if !strings.Contains(stderr, "write ") {
 			t.Errorf("stderr lacks the write stage: %s", stderr)
 		}
-		rows, err := parquetgo.ReadFile[parquet.AssignmentRow](filepath.Join(out, parquet.AssignmentsFile))
+		runs, err := filepath.Glob(filepath.Join(out, "date=*", "run=*"))
+		if err != nil || len(runs) != 1 {
+			t.Fatalf("run directories %v, %v; want one, date=/run= as export writes", runs, err)
+		}
+		run := runs[0]
+		rows, err := parquetgo.ReadFile[parquet.AssignmentRow](filepath.Join(run, parquet.AssignmentsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(rows) != want.Assigned {
 			t.Errorf("%d assignment rows; want %d", len(rows), want.Assigned)
 		}
-		if _, err := os.Stat(filepath.Join(out, parquet.ManifestFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(run, parquet.ManifestFile)); err != nil {
 			t.Errorf("no manifest: %v", err)
 		}
 	})
