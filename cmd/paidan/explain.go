@@ -70,6 +70,7 @@ With --dataset DIR it plans the dataset first, as "paidan plan" does.`,
 			return writeExplanation(cmd.OutOrStdout(), e, p, workers)
 		},
 	}
+	cmd.RunE = personRunE(cmd.RunE)
 	f.register(cmd)
 	cmd.Flags().StringVar(&saved, "plan", "", "run directory of a plan saved by plan --out: explain from it without planning again")
 	cmd.Flags().StringVar(&id, "task", "", "id of the task to explain (required)")

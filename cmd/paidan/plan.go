@@ -117,6 +117,43 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// sentinels are the errors whose text only programs need: a person reads
+// the cause before them ("rules.yaml:1: max_distance_km: \"ten\" is not a
+// number"), so forPerson leaves them out.
+var sentinels = []error{
+	paidan.ErrDuplicateID, paidan.ErrNotFinite, paidan.ErrNegative, paidan.ErrOutOfRange,
+	paidan.ErrUnknownRef, paidan.ErrInvalidUTF8, paidan.ErrTooLong, paidan.ErrMissingColumn,
+	paidan.ErrMissingValue, paidan.ErrSyntax, paidan.ErrUnknownKey, parquet.ErrIncomplete,
+}
+
+// personError presents an error of the plan, explain and regress commands
+// to a person: its text without the sentinel texts at the end of its
+// causes. errors.Is and errors.As still see the whole chain.
+type personError struct{ err error }
+
+func (e personError) Error() string {
+	text := e.err.Error()
+	for _, s := range sentinels {
+		text = strings.ReplaceAll(text, ": "+s.Error(), "")
+	}
+	return text
+}
+
+func (e personError) Unwrap() error { return e.err }
+
+// personRunE makes a command's errors read for a person (forPerson).
+func personRunE(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error { return forPerson(run(cmd, args)) }
+}
+
+// forPerson wraps err in personError; nil stays nil.
+func forPerson(err error) error {
+	if err == nil {
+		return nil
+	}
+	return personError{err}
+}
+
 // loadAndPlan loads the dataset and plans it. Skipped rows and, on a
 // terminal, the stage being run are reported on stderr. A failed
 // certificate is an answerNo error.
@@ -204,6 +241,7 @@ tables. Exit status 3 means the optimality certificate failed.`,
 			return writeKPIs(cmd.OutOrStdout(), p)
 		},
 	}
+	cmd.RunE = personRunE(cmd.RunE)
 	f.register(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "export root: the plan goes to ROOT/date=YYYY-MM-DD/run=RUN_ID as Parquet, with its input")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")

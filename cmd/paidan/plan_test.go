@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	parquetgo "github.com/parquet-go/parquet-go"
 
+	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/export/parquet"
 	"github.com/paidan/paidan/ingest/file"
 	"github.com/paidan/paidan/model"
@@ -224,5 +226,38 @@ func copyDataset(tb testing.TB, src, dst string) {
 		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
 			tb.Fatal(err)
 		}
+	}
+}
+
+// TestPlanErrorsForPeople checks the text a person reads for bad input:
+// the file, line and key, wrapped once per layer, without sentinel text at
+// the end; the sentinels stay in the error chain for programs.
+func TestPlanErrorsForPeople(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, rules string
+		want        string // after "paidan: load dataset DIR: "
+		sentinel    error
+	}{
+		{"wrong type", "max_distance_km: ten\n", `rules.yaml:1: max_distance_km: "ten" is not a number`, paidan.ErrSyntax},
+		{"out of range", "\nresolution: 0\n", `rules.yaml:2: resolution: 0 is below 1e-09`, paidan.ErrOutOfRange},
+		{"unknown key", "speed: 3\n", `rules.yaml:1: speed: not a rules key`, paidan.ErrUnknownKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			copyDataset(t, filepath.Join(datasetsDir, "tiny"), dir)
+			if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(tc.rules), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			_, stderr, code := runCLI(t, "plan", "--dataset", dir)
+			if want := "paidan: load dataset " + dir + ": " + tc.want + "\n"; code != exitError || stderr != want {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+			}
+			err := run(t.Context(), []string{"plan", "--dataset", dir}, io.Discard, io.Discard)
+			if !errors.Is(err, tc.sentinel) {
+				t.Errorf("error %v does not wrap %v", err, tc.sentinel)
+			}
+		})
 	}
 }

@@ -104,6 +104,7 @@ new results instead (review the diff before committing it).`,
 			return regress(cmd, dirs, update, asOf)
 		},
 	}
+	cmd.RunE = personRunE(cmd.RunE)
 	cmd.Flags().StringVar(&root, "root", "datasets", "directory whose subdirectories are the default datasets")
 	cmd.Flags().BoolVar(&update, "update", false, "rewrite each dataset's expected.json from the new result")
 	registerAsOf(cmd, &asOf)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -41,6 +42,9 @@ func ReadPlan(ctx context.Context, dir string) (*paidan.Plan, *Manifest, error) 
 
 func readPlan(ctx context.Context, dir string) (*paidan.Plan, *Manifest, error) {
 	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("no %s: not a saved plan, or its write did not finish: %w", ManifestFile, ErrIncomplete)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", ErrIncomplete, err)
 	}
