@@ -137,13 +137,14 @@ type File struct {
 	SHA256 string `json:"sha256"` // hex SHA-256 of the file's bytes
 }
 
-// Write exports plan as four Parquet files and a manifest into dir. It
-// creates dir and its parents if needed, and syncs dir's parent. dir is any
+// Write exports plan as five Parquet files and a manifest into dir. It
+// creates dir and its parents if needed (Options.DirMode), and syncs the
+// parent of every directory it creates. dir is any
 // path the caller chooses, e.g. a Hive-style "date=2026-11-26/run=<id>"
 // under an export root.
 //
-// The files are AssignmentsFile, UnassignedFile, WorkersFile and
-// SummaryFile (see the row types for their columns), with rows in plan
+// The files are AssignmentsFile, UnassignedFile, WorkersFile, SummaryFile
+// and PotentialsFile (see the row types for their columns), with rows in plan
 // order, zstd compression, data pages of version 1, row groups of at most
 // Options.RowGroupSize rows, and the Meta* key-value metadata. Their bytes
 // depend only on the plan, Options.RowGroupSize and Options.Version.
