@@ -17,6 +17,7 @@ import (
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/export/parquet"
 	"github.com/paidan/paidan/ingest/file"
+	jobsparquet "github.com/paidan/paidan/jobs/parquet"
 	"github.com/paidan/paidan/model"
 )
 
@@ -252,26 +253,19 @@ tables. Exit status 3 means the optimality certificate failed.`,
 // was made from.
 const inputDir = "input"
 
-// runDir returns the directory of plan p under an export root:
-// ROOT/date=YYYY-MM-DD/run=RUN_ID, by the date of p's AsOf in UTC.
-func runDir(root string, p *paidan.Plan) string {
-	return filepath.Join(root, "date="+p.AsOf.UTC().Format("2006-01-02"), "run="+p.RunID)
-}
-
-// savePlan writes the plan and what explaining it needs under root: the
-// input dataset (tasks and workers as Parquet, the rules as rules.yaml) in
-// input/, then the Parquet export with its dual potentials, whose
-// manifest, written last, marks the directory complete. It returns the
-// run directory.
+// savePlan writes the plan and what explaining it needs into its run
+// directory under root (jobs/parquet.Dir: ROOT/date=YYYY-MM-DD/run=RUN_ID,
+// the layout of every export): the input dataset (tasks and workers as
+// Parquet, the rules as rules.yaml) in input/, then the Parquet export with
+// its dual potentials, whose manifest, written last, marks the directory
+// complete. It returns the run directory.
 func savePlan(ctx context.Context, root string, ds *file.Dataset, p *paidan.Plan) (string, error) {
-	dir := runDir(root, p)
+	dir := jobsparquet.Dir(root, p)
 	if err := file.Write(ctx, filepath.Join(dir, inputDir), ds.Batch, file.WriteOptions{Format: file.Parquet, Rules: &ds.Rules}); err != nil {
 		return "", err
 	}
-	if _, err := parquet.Write(ctx, dir, p, parquet.Options{Version: buildVersion()}); err != nil {
-		return "", err
-	}
-	return dir, nil
+	h := &jobsparquet.Hive{Root: root, Options: parquet.Options{Version: buildVersion()}}
+	return h.Export(ctx, p)
 }
 
 // loadSavedPlan reads a plan that plan --out saved in dir, with the batch
