@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/internal/atomicdir"
 )
 
 // expectedFile is the name of a regression dataset's expected result.
@@ -208,5 +210,9 @@ func writeExpected(path string, e expected) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	// Checked in: readable by everyone, as the other files of a dataset.
+	return atomicdir.WriteFile(filepath.Dir(path), filepath.Base(path), func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	}, atomicdir.Options{FileMode: 0o644})
 }
