@@ -450,3 +450,42 @@ func checkPlan(tb testing.TB, b *paidan.Batch, r paidan.Rules, p *paidan.Plan) {
 		tb.Fatalf("plan costs add up to %d units; objective %d", total, p.ObjectiveUnits)
 	}
 }
+
+// TestPlanBruteForceDecimals runs the exhaustive check on rules written
+// with few decimals at coarse resolutions, where exact halves are common:
+// every rational cost must round half away from zero from its exact value,
+// as the oracle computes with math/big.
+func TestPlanBruteForceDecimals(t *testing.T) {
+	t.Parallel()
+	halves := 0
+	for seed := range uint64(1500) {
+		b, r := tinyBatch(seed)
+		rng := rand.New(rand.NewPCG(seed, 3))
+		r.Resolution = []float64{0.001, 0.01, 0.1, 1}[rng.IntN(4)]
+		r.StabilityPenalty = float64(rng.IntN(40))/8 + []float64{0, 0.0005, 0.005, 0.05}[rng.IntN(4)]
+		r.Unassigned = paidan.UnassignedPenalty{
+			Base: float64(rng.IntN(60)) / 4, PerPriority: float64(rng.IntN(10)) / 2,
+			PerWaitingHour: float64(rng.IntN(5)) / 2, MaxWaitingHours: float64(rng.IntN(3)) * 1.5,
+		}
+		if r.Balance != nil {
+			r.Balance = []paidan.BalanceTier{{Above: 0.25, CostPerTask: 1.0005}, {Above: 0.5, CostPerTask: 2.5}}
+		}
+		for i := range b.Tasks {
+			// Whole seconds of waiting, as timestamps usually are.
+			b.Tasks[i].CreatedAt = asOf.Add(-time.Duration(rng.IntN(20000)) * time.Second)
+		}
+		for _, v := range []float64{r.StabilityPenalty, r.Unassigned.Base} {
+			if q := new(big.Rat).Quo(bfExact(v), bfExact(r.Resolution)); new(big.Rat).Sub(q, new(big.Rat).SetInt(new(big.Int).Quo(q.Num(), q.Denom()))).Cmp(big.NewRat(1, 2)) == 0 {
+				halves++
+			}
+		}
+		p := mustPlan(t, b, r)
+		if want := bruteForce(b, r); p.ObjectiveUnits != want {
+			t.Fatalf("seed %d: objective %d units; brute force %d (rules %+v)", seed, p.ObjectiveUnits, want, r)
+		}
+		checkPlan(t, b, r, p)
+	}
+	if halves < 100 {
+		t.Errorf("only %d rule values landed on an exact half; the test exercises little", halves)
+	}
+}
