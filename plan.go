@@ -79,15 +79,25 @@ func (c Certificate) String() string {
 	}
 }
 
-// Cost is the cost of one assignment, split by component, in cost units.
+// Cost is the cost of one assignment, split by component. The Units
+// fields are the exact integer multiples of Plan.Resolution the solver
+// minimized (see the README's "Cost model"); the float fields are the same
+// in cost units, each the float64 nearest to its units × Resolution
+// (UnitsValue).
 type Cost struct {
 	Travel    float64 // TravelCostPerKm × distance
 	Balance   float64 // marginal load-balancing tier cost of this task
 	Stability float64 // penalty for moving away from the previous worker
+
+	TravelUnits, BalanceUnits, StabilityUnits int64
 }
 
-// Total returns the sum of the components.
+// Total returns the sum of the float components. For an exact figure use
+// TotalUnits.
 func (c Cost) Total() float64 { return c.Travel + c.Balance + c.Stability }
+
+// TotalUnits returns the sum of the components in integer units.
+func (c Cost) TotalUnits() int64 { return c.TravelUnits + c.BalanceUnits + c.StabilityUnits }
 
 // Assignment puts one task on one worker.
 type Assignment struct {
@@ -108,12 +118,16 @@ type Unassigned struct {
 	Reason   Reason
 	Detail   string  // "region north: no worker with skill forklift"
 	Penalty  float64 // the unassigned penalty the plan paid, in cost units
+	// PenaltyUnits is Penalty in exact integer multiples of
+	// Plan.Resolution, as the solver saw it.
+	PenaltyUnits int64
 }
 
 // WorkerUsage is one worker's capacity use in a plan.
 type WorkerUsage struct {
 	Worker   WorkerID
-	Region   string // the worker's first region; "" if it serves every region
+	Region   string   // the worker's first region; "" if it serves every region
+	Regions  []string // every region the worker serves; empty means every region
 	Capacity int
 	Load     int // tasks held before the plan
 	Assigned int // tasks the plan adds
@@ -202,8 +216,9 @@ type KPIs struct {
 	ByRegion []RegionSummary // sorted by region
 }
 
-// RegionSummary is a Summary restricted to the tasks of one region.
-// Utilisation figures count workers whose first region is Region.
+// RegionSummary is a Summary restricted to one region: its tasks, and the
+// workers that serve it (those listing it, and those serving every region;
+// a worker serving several regions counts in each).
 type RegionSummary struct {
 	Region string
 	Summary
@@ -212,19 +227,25 @@ type RegionSummary struct {
 // Summary holds plan figures over a set of tasks and workers.
 type Summary struct {
 	Tasks      int
-	Workers    int
+	Workers    int // overall: every worker; per region: those serving it
 	Assigned   int
 	Unassigned int
 	// UnassignedByReason counts unassigned tasks per reason; reasons with no
 	// task are absent.
 	UnassignedByReason map[Reason]int
 
-	TotalCost   float64 // assignment costs plus unassigned penalties
-	MeanCost    float64 // mean assignment cost over assigned tasks
+	// TotalCost is the cost of the scope's tasks: their assignment costs
+	// plus the penalties of those left out; overall it is the objective.
+	// TotalCostUnits is the same in exact multiples of Plan.Resolution.
+	TotalCost      float64
+	TotalCostUnits int64
+	// MeanCost is the mean assignment cost (travel + balance + stability,
+	// no penalties) over the scope's assigned tasks; 0 when none is.
+	MeanCost    float64
 	DistanceP50 float64 // km, over assigned tasks
 	DistanceP90 float64
-	// UtilizationP50 and P90 are over workers with capacity: (load +
-	// assigned) / capacity.
+	// UtilizationP50 and P90 are over the scope's workers with capacity:
+	// (load + assigned) / capacity, empirical quantiles.
 	UtilizationP50 float64
 	UtilizationP90 float64
 }

@@ -3,8 +3,10 @@ package model_test
 import (
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -16,7 +18,37 @@ import (
 // definitions, pair by pair, with no index, pruning or network, so that the
 // model can be checked against them.
 
-func bfUnits(r paidan.Rules, v float64) int64 { return int64(math.Round(v / r.Resolution)) }
+// bfExact is a rule number's exact value: the shortest decimal that reads
+// back as v, as the README's cost model states.
+func bfExact(v float64) *big.Rat {
+	q, ok := new(big.Rat).SetString(strconv.FormatFloat(v, 'g', -1, 64))
+	if !ok {
+		panic(v)
+	}
+	return q
+}
+
+// bfRound rounds a non-negative rational half away from zero.
+func bfRound(q *big.Rat) int64 {
+	f := new(big.Int).Quo(q.Num(), q.Denom())
+	frac := new(big.Rat).Sub(q, new(big.Rat).SetInt(f))
+	if frac.Cmp(big.NewRat(1, 2)) >= 0 {
+		f.Add(f, big.NewInt(1))
+	}
+	return f.Int64()
+}
+
+// bfUnits is a rule number v in units of the resolution, exactly.
+func bfUnits(r paidan.Rules, v float64) int64 {
+	return bfRound(new(big.Rat).Quo(bfExact(v), bfExact(r.Resolution)))
+}
+
+// bfTravel is the travel cost of dist km in units: the one float component,
+// round(dist × (travel_cost_per_km / resolution as the nearest float64)).
+func bfTravel(r paidan.Rules, dist float64) int64 {
+	perKm, _ := new(big.Rat).Quo(bfExact(r.TravelCostPerKm), bfExact(r.Resolution)).Float64()
+	return int64(math.Round(dist * perKm))
+}
 
 // bfRules reports which hard rules worker w breaks for task t, in reason
 // order: skill, region, range, shift, capacity.
@@ -53,7 +85,7 @@ func bfEligible(b *paidan.Batch, r paidan.Rules, t *paidan.Task, w *paidan.Worke
 
 // bfArc is the travel plus stability cost of t on w, in units.
 func bfArc(r paidan.Rules, t *paidan.Task, w *paidan.Worker, dist float64) int64 {
-	c := bfUnits(r, r.TravelCostPerKm*dist)
+	c := bfTravel(r, dist)
 	if t.PreviousWorker != "" && t.PreviousWorker != w.ID {
 		c += bfUnits(r, r.StabilityPenalty)
 	}
@@ -62,26 +94,32 @@ func bfArc(r paidan.Rules, t *paidan.Task, w *paidan.Worker, dist float64) int64
 
 // bfUnit is the balance cost in units of worker w's j-th new task.
 func bfUnit(r paidan.Rules, w *paidan.Worker, j int) int64 {
-	u := float64(w.Load+j) / float64(w.Capacity)
+	u := big.NewRat(int64(w.Load+j), int64(w.Capacity))
 	var c float64
 	for _, tier := range r.Balance {
-		if u > tier.Above {
+		if u.Cmp(bfExact(tier.Above)) > 0 {
 			c = tier.CostPerTask
 		}
 	}
 	return bfUnits(r, c)
 }
 
+// bfPenalty is (base + per_priority·priority + per_waiting_hour·hours) /
+// resolution, exactly, with hours = waited ns / 3.6e12 capped at
+// max_waiting_hours, rounded half away from zero.
 func bfPenalty(b *paidan.Batch, r paidan.Rules, t *paidan.Task) int64 {
-	h := b.AsOf.Sub(t.CreatedAt).Hours()
-	if t.CreatedAt.IsZero() || h < 0 {
-		h = 0
+	h := new(big.Rat)
+	if !t.CreatedAt.IsZero() && b.AsOf.After(t.CreatedAt) {
+		h.SetFrac64(b.AsOf.Sub(t.CreatedAt).Nanoseconds(), 3600e9)
 	}
-	if r.Unassigned.MaxWaitingHours > 0 {
-		h = min(h, r.Unassigned.MaxWaitingHours)
+	if m := bfExact(r.Unassigned.MaxWaitingHours); m.Sign() > 0 && h.Cmp(m) > 0 {
+		h = m
 	}
 	u := r.Unassigned
-	return bfUnits(r, u.Base+u.PerPriority*float64(t.Priority)+u.PerWaitingHour*h)
+	v := new(big.Rat).Mul(bfExact(u.PerPriority), big.NewRat(int64(t.Priority), 1))
+	v.Add(v, bfExact(u.Base))
+	v.Add(v, new(big.Rat).Mul(bfExact(u.PerWaitingHour), h))
+	return bfRound(v.Quo(v, bfExact(r.Resolution)))
 }
 
 // bfPins returns, per task, the worker index a pin forces (-1 none) and
@@ -371,7 +409,7 @@ func checkPlan(tb testing.TB, b *paidan.Batch, r paidan.Rules, p *paidan.Plan) {
 			tb.Fatalf("task %s distance %g; want %g", a.Task, a.DistanceKm, d)
 		}
 		arc := bfArc(r, t, w, d)
-		if got := bfUnits(r, a.Cost.Travel+a.Cost.Stability); got != arc {
+		if got := a.Cost.TravelUnits + a.Cost.StabilityUnits; got != arc {
 			tb.Fatalf("task %s travel+stability %d units; want %d", a.Task, got, arc)
 		}
 		total += arc
@@ -389,22 +427,65 @@ func checkPlan(tb testing.TB, b *paidan.Batch, r paidan.Rules, p *paidan.Plan) {
 	}
 	var balanceAttributed int64
 	for _, a := range p.Assignments {
-		balanceAttributed += bfUnits(r, a.Cost.Balance)
+		balanceAttributed += a.Cost.BalanceUnits
+		if a.Cost.Travel != paidan.UnitsValue(a.Cost.TravelUnits, r.Resolution) || a.Cost.Balance != paidan.UnitsValue(a.Cost.BalanceUnits, r.Resolution) ||
+			a.Cost.Stability != paidan.UnitsValue(a.Cost.StabilityUnits, r.Resolution) {
+			tb.Fatalf("task %s cost %+v: the values are not the units at resolution %g", a.Task, a.Cost, r.Resolution)
+		}
 	}
 	if balanceAttributed != totalBalance {
 		tb.Fatalf("assignments carry %d balance units; workers' tiers give %d", balanceAttributed, totalBalance)
 	}
 	for _, u := range p.Unassigned {
 		ti := tasks[u.Task]
-		if got, want := bfUnits(r, u.Penalty), bfPenalty(b, r, &b.Tasks[ti]); got != want {
+		if got, want := u.PenaltyUnits, bfPenalty(b, r, &b.Tasks[ti]); got != want || u.Penalty != paidan.UnitsValue(got, r.Resolution) {
 			tb.Fatalf("task %s penalty %d units; want %d", u.Task, got, want)
 		}
 		if u.Detail == "" {
 			tb.Fatalf("task %s (%v) has no detail", u.Task, u.Reason)
 		}
-		total += bfUnits(r, u.Penalty)
+		total += u.PenaltyUnits
 	}
 	if total != p.ObjectiveUnits {
 		tb.Fatalf("plan costs add up to %d units; objective %d", total, p.ObjectiveUnits)
+	}
+}
+
+// TestPlanBruteForceDecimals runs the exhaustive check on rules written
+// with few decimals at coarse resolutions, where exact halves are common:
+// every rational cost must round half away from zero from its exact value,
+// as the oracle computes with math/big.
+func TestPlanBruteForceDecimals(t *testing.T) {
+	t.Parallel()
+	halves := 0
+	for seed := range uint64(1500) {
+		b, r := tinyBatch(seed)
+		rng := rand.New(rand.NewPCG(seed, 3))
+		r.Resolution = []float64{0.001, 0.01, 0.1, 1}[rng.IntN(4)]
+		r.StabilityPenalty = float64(rng.IntN(40))/8 + []float64{0, 0.0005, 0.005, 0.05}[rng.IntN(4)]
+		r.Unassigned = paidan.UnassignedPenalty{
+			Base: float64(rng.IntN(60)) / 4, PerPriority: float64(rng.IntN(10)) / 2,
+			PerWaitingHour: float64(rng.IntN(5)) / 2, MaxWaitingHours: float64(rng.IntN(3)) * 1.5,
+		}
+		if r.Balance != nil {
+			r.Balance = []paidan.BalanceTier{{Above: 0.25, CostPerTask: 1.0005}, {Above: 0.5, CostPerTask: 2.5}}
+		}
+		for i := range b.Tasks {
+			// Whole seconds of waiting, as timestamps usually are.
+			b.Tasks[i].CreatedAt = asOf.Add(-time.Duration(rng.IntN(20000)) * time.Second)
+		}
+		for _, v := range []float64{r.StabilityPenalty, r.Unassigned.Base} {
+			if q := new(big.Rat).Quo(bfExact(v), bfExact(r.Resolution)); new(big.Rat).Sub(q, new(big.Rat).SetInt(new(big.Int).Quo(q.Num(), q.Denom()))).Cmp(big.NewRat(1, 2)) == 0 {
+				halves++
+			}
+		}
+		p := mustPlan(t, b, r)
+		if want := bruteForce(b, r); p.ObjectiveUnits != want {
+			t.Fatalf("seed %d: objective %d units; brute force %d (rules %+v)", seed, p.ObjectiveUnits, want, r)
+		}
+		checkPlan(t, b, r, p)
+	}
+	if halves < 100 {
+		t.Errorf("only %d rule values landed on an exact half; the test exercises little", halves)
 	}
 }

@@ -32,6 +32,22 @@
 // the candidates. Reasons for unassigned tasks are found against every
 // worker through the same tree.
 //
+// Where each rule and stage lives:
+//
+//	rule or stage                                     file
+//	hard rules: skill, region, range, shift, capacity eligibility.go (instance.check, ruleDetail)
+//	batch checks the model needs (coordinates, ids)   eligibility.go (validateBatch)
+//	distance (haversine), k-d trees, nearest workers  geo.go
+//	soft costs in exact units: travel, stability,     costs.go (costModel, penaltyRule, tiers,
+//	  balance tiers, unassigned penalty, overflow       firstAbove, checkTotal)
+//	candidates, spill, the solver network, pins       network.go
+//	pricing (column generation)                       pricing.go
+//	unassigned reasons and their details              reasons.go
+//	the stages in order, reading the solution back    model.go (Plan)
+//	KPIs overall and by region                        kpis.go
+//	explanations of one task                          explain.go
+//	rules and input hashes, run ids                   hash.go
+//
 // A typical use:
 //
 //	plan, stats, err := model.Plan(ctx, batch, rules, model.Options{})

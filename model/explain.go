@@ -139,8 +139,7 @@ func Explain(b *paidan.Batch, rules paidan.Rules, plan *paidan.Plan, id paidan.T
 			c.Full = !ok
 			if ok {
 				travel := in.cost.travel(v.distKm)
-				c.Cost = paidan.Cost{Travel: in.cost.value(travel), Balance: in.cost.value(bal),
-					Stability: in.cost.value(in.arcUnits(ti, wi, v.distKm) - travel)}
+				c.Cost = in.cost.breakdown(travel, bal, in.arcUnits(ti, wi, v.distKm)-travel)
 			}
 		}
 		e.Workers = append(e.Workers, c)

@@ -75,7 +75,7 @@ func TestExplain(t *testing.T) {
 		"noskill": "skill: lacks forklift",
 		"south":   "region: serves south, not north",
 		"far":     "range: 70.0 km > limit 50.0 km",
-		"late":    "shift: arrives 2026-03-02 09:20, after its shift end 2026-03-02 09:05",
+		"late":    "shift: arrives 2026-03-02 09:20 UTC, after its shift end 2026-03-02 09:05 UTC",
 		"full":    "capacity: no capacity left (capacity 2, load 2)",
 	} {
 		if broken[id] != want {
@@ -101,43 +101,67 @@ func TestExplain(t *testing.T) {
 	}
 }
 
+// TestKPIs checks every KPI on a hand-built plan with several regions: a
+// worker serving two regions counts in both, workers serving every region
+// count in every region (so region e, served by no worker listing it,
+// still shows the worker that took its task), total cost includes the
+// penalties and mean cost does not.
 func TestKPIs(t *testing.T) {
 	t.Parallel()
+	cost := func(travel, balance, stability int64) paidan.Cost {
+		return paidan.Cost{TravelUnits: travel, BalanceUnits: balance, StabilityUnits: stability}
+	}
 	p := &paidan.Plan{
+		Resolution: 0.001,
 		Assignments: []paidan.Assignment{
-			{Task: "a", Region: "n", DistanceKm: 1, Cost: paidan.Cost{Travel: 1}},
-			{Task: "b", Region: "n", DistanceKm: 3, Cost: paidan.Cost{Travel: 3, Balance: 2}},
-			{Task: "c", Region: "s", DistanceKm: 10, Cost: paidan.Cost{Travel: 10, Stability: 5}},
+			{Task: "a", Region: "n", DistanceKm: 1, Cost: cost(1000, 0, 0)},
+			{Task: "b", Region: "n", DistanceKm: 3, Cost: cost(3000, 2000, 0)},
+			{Task: "c", Region: "s", DistanceKm: 10, Cost: cost(10000, 0, 5000)},
+			{Task: "f", Region: "e", DistanceKm: 2, Cost: cost(2000, 0, 0)},
 		},
 		Unassigned: []paidan.Unassigned{
-			{Task: "d", Region: "s", Reason: paidan.NoCapacity, Penalty: 100},
-			{Task: "e", Region: "s", Reason: paidan.NoCapacity, Penalty: 50},
+			{Task: "d", Region: "s", Reason: paidan.NoCapacity, PenaltyUnits: 100000},
+			{Task: "e", Region: "s", Reason: paidan.NoCapacity, PenaltyUnits: 50000},
 		},
 		Workers: []paidan.WorkerUsage{
-			{Worker: "w0", Region: "n", Capacity: 4, Load: 0, Assigned: 2},
-			{Worker: "w1", Region: "s", Capacity: 2, Load: 1, Assigned: 1},
+			{Worker: "w0", Region: "n", Regions: []string{"n"}, Capacity: 4, Load: 0, Assigned: 2},      // 0.5
+			{Worker: "w1", Region: "s", Regions: []string{"s", "n"}, Capacity: 2, Load: 1, Assigned: 1}, // 1
 			{Worker: "w2", Capacity: 0},
+			{Worker: "w3", Capacity: 4, Assigned: 1}, // 0.25
 		},
 	}
 	k := model.KPIs(p)
 	o := k.Overall
-	if o.Tasks != 5 || o.Assigned != 3 || o.Unassigned != 2 || o.Workers != 3 || o.UnassignedByReason[paidan.NoCapacity] != 2 {
+	if o.Tasks != 6 || o.Assigned != 4 || o.Unassigned != 2 || o.Workers != 4 || o.UnassignedByReason[paidan.NoCapacity] != 2 {
 		t.Errorf("overall counts %+v", o)
 	}
-	if o.TotalCost != 171 || o.MeanCost != 7 {
-		t.Errorf("total %g, mean %g; want 171 and 7", o.TotalCost, o.MeanCost)
+	// 1 + 5 + 15 + 2 assignment costs + 150 penalties; mean (1+5+15+2)/4.
+	if o.TotalCostUnits != 173000 || o.TotalCost != 173 || o.MeanCost != 5.75 {
+		t.Errorf("total %d units (%g), mean %g; want 173000 (173) and 5.75", o.TotalCostUnits, o.TotalCost, o.MeanCost)
 	}
-	// Empirical quantiles of {1, 3, 10}: p50 = 3, p90 = 10; of {0.5, 1}:
-	// p50 = 0.5, p90 = 1.
-	if o.DistanceP50 != 3 || o.DistanceP90 != 10 || o.UtilizationP50 != 0.5 || o.UtilizationP90 != 1 {
-		t.Errorf("quantiles %g %g %g %g; want 3 10 0.5 1", o.DistanceP50, o.DistanceP90, o.UtilizationP50, o.UtilizationP90)
+	// Empirical quantiles of {0.25, 0.5, 1}: p50 = 0.5, p90 = 1; of {1,
+	// 2, 3, 10}: p50 = 2, p90 = 10.
+	if o.DistanceP50 != 2 || o.DistanceP90 != 10 || o.UtilizationP50 != 0.5 || o.UtilizationP90 != 1 {
+		t.Errorf("quantiles %g %g %g %g; want 2 10 0.5 1", o.DistanceP50, o.DistanceP90, o.UtilizationP50, o.UtilizationP90)
 	}
-	if len(k.ByRegion) != 2 || k.ByRegion[0].Region != "n" || k.ByRegion[1].Region != "s" {
-		t.Fatalf("regions %+v; want n, s", k.ByRegion)
+	if len(k.ByRegion) != 3 || k.ByRegion[0].Region != "e" || k.ByRegion[1].Region != "n" || k.ByRegion[2].Region != "s" {
+		t.Fatalf("regions %+v; want e, n, s", k.ByRegion)
 	}
-	n, s := k.ByRegion[0].Summary, k.ByRegion[1].Summary
-	if n.Tasks != 2 || n.Workers != 1 || n.UnassignedByReason != nil || s.Tasks != 3 || s.TotalCost != 165 || s.UtilizationP50 != 1 {
-		t.Errorf("by region n %+v, s %+v", n, s)
+	type row struct {
+		tasks, assigned, workers int
+		units                    int64
+		total, mean, u50, u90    float64
+	}
+	for i, want := range []row{
+		{tasks: 1, assigned: 1, workers: 2, units: 2000, total: 2, mean: 2, u50: 0.25, u90: 0.25},   // e: w2, w3
+		{tasks: 2, assigned: 2, workers: 4, units: 6000, total: 6, mean: 3, u50: 0.5, u90: 1},       // n: w0, w1, w2, w3
+		{tasks: 3, assigned: 1, workers: 3, units: 165000, total: 165, mean: 15, u50: 0.25, u90: 1}, // s: w1, w2, w3
+	} {
+		s := k.ByRegion[i].Summary
+		got := row{s.Tasks, s.Assigned, s.Workers, s.TotalCostUnits, s.TotalCost, s.MeanCost, s.UtilizationP50, s.UtilizationP90}
+		if got != want {
+			t.Errorf("region %s: %+v; want %+v", k.ByRegion[i].Region, got, want)
+		}
 	}
 }
 

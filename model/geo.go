@@ -34,10 +34,15 @@ func geoOf(p paidan.Point) geo {
 	}
 }
 
+// haversine is the distance in km between a and b, computed exactly as
+// the README's cost model states, operation by operation: the float64()
+// conversions forbid the compiler to fuse a multiplication and an addition
+// (which the Go spec otherwise allows, e.g. on arm64), so the result is the
+// same on every platform.
 func haversine(a, b geo) float64 {
 	sLat := math.Sin((b.lat - a.lat) / 2)
 	sLon := math.Sin((b.lon - a.lon) / 2)
-	h := sLat*sLat + a.cosLat*b.cosLat*sLon*sLon
+	h := float64(sLat*sLat) + float64(float64(float64(a.cosLat*b.cosLat)*sLon)*sLon)
 	return 2 * EarthRadiusKm * math.Asin(math.Sqrt(min(h, 1)))
 }
 

@@ -240,7 +240,8 @@ func (in *instance) plan(net *network, res *solver.DispatchResult, outcomes map[
 			p.Unassigned = append(p.Unassigned, paidan.Unassigned{
 				Task: t.ID, Region: t.Region, Priority: t.Priority,
 				Reason: o.reason, Detail: o.detail,
-				Penalty: in.cost.value(in.tasks[ti].penalty),
+				Penalty:      in.cost.value(in.tasks[ti].penalty),
+				PenaltyUnits: in.tasks[ti].penalty,
 			})
 			continue
 		}
@@ -253,12 +254,8 @@ func (in *instance) plan(net *network, res *solver.DispatchResult, outcomes map[
 		p.Assignments = append(p.Assignments, paidan.Assignment{
 			Task: t.ID, Worker: b.Workers[w].ID, Region: t.Region, Priority: t.Priority,
 			DistanceKm: dist,
-			Cost: paidan.Cost{
-				Travel:    in.cost.value(travel),
-				Balance:   in.cost.value(bal),
-				Stability: in.cost.value(net.d.ArcCost[a] - travel),
-			},
-			Pinned: pinned[a],
+			Cost:       in.cost.breakdown(travel, bal, net.d.ArcCost[a]-travel),
+			Pinned:     pinned[a],
 		})
 	}
 	if total != res.Objective {
@@ -268,7 +265,7 @@ func (in *instance) plan(net *network, res *solver.DispatchResult, outcomes map[
 		wk := &b.Workers[w]
 		u := paidan.WorkerUsage{Worker: wk.ID, Capacity: wk.Capacity, Load: wk.Load, Assigned: used[w]}
 		if len(wk.Regions) > 0 {
-			u.Region = wk.Regions[0]
+			u.Region, u.Regions = wk.Regions[0], wk.Regions
 		}
 		p.Workers[w] = u
 	}

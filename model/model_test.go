@@ -105,14 +105,14 @@ func TestPlanHandChecked(t *testing.T) {
 			tasks: []paidan.Task{task("t0", 0)},
 			work:  []paidan.Worker{func() paidan.Worker { w := worker("w0", 10, 5); w.ShiftEnd = asOf.Add(10 * time.Minute); return w }()},
 			want: want{objective: 1000, reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.OutsideShift},
-				detail: map[paidan.TaskID]string{"t0": "arrives 2026-03-02 09:20, after its shift end 2026-03-02 09:10"}},
+				detail: map[paidan.TaskID]string{"t0": "arrives 2026-03-02 09:20 UTC, after its shift end 2026-03-02 09:10 UTC"}},
 		},
 		{
 			name:  "past the deadline",
 			tasks: []paidan.Task{func() paidan.Task { t := task("t0", 0); t.DueAt = asOf.Add(15 * time.Minute); return t }()},
 			work:  []paidan.Worker{worker("w0", 10, 5)},
 			want: want{objective: 1000, reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.OutsideShift},
-				detail: map[paidan.TaskID]string{"t0": "after the task's due time 2026-03-02 09:15"}},
+				detail: map[paidan.TaskID]string{"t0": "after the task's due time 2026-03-02 09:15 UTC"}},
 		},
 		{
 			// The shift starts at the due time and travel is zero: arrival
@@ -175,6 +175,21 @@ func TestPlanHandChecked(t *testing.T) {
 					"t0": "pinned to worker w0, which cannot take it: lacks forklift",
 					"t1": "pinned to worker w9, which is not in the batch",
 					"t3": "pinned to worker w1, whose 1 remaining units go to 1 earlier tasks pinned to it",
+				}},
+		},
+		{
+			// A failed pin reports pinned_infeasible ahead of every other
+			// reason (no worker has forklift: no_skill otherwise), and its
+			// detail names every broken rule in rule order: skill, region,
+			// range, shift, capacity.
+			name: "pinned infeasible: every broken rule, ahead of every other reason",
+			tasks: []paidan.Task{
+				func() paidan.Task { t := needs(task("t0", 0), "", "forklift"); t.PinnedWorker = "w0"; return t }(),
+			},
+			work: []paidan.Worker{func() paidan.Worker { w := worker("w0", 60, 1); w.Load = 1; return w }()},
+			want: want{objective: 1000, reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.PinnedInfeasible},
+				detail: map[paidan.TaskID]string{
+					"t0": "pinned to worker w0, which cannot take it: lacks forklift; 60.0 km > limit 50.0 km; no capacity left (capacity 1, load 1)",
 				}},
 		},
 		{

@@ -10,52 +10,75 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/ingest/file"
 	"github.com/paidan/paidan/model"
 )
 
 func newExplainCmd() *cobra.Command {
 	var (
 		f       planFlags
+		saved   string
 		id      string
 		workers int
 	)
 	cmd := &cobra.Command{
-		Use:   "explain --dataset DIR --task ID",
+		Use:   "explain (--plan DIR | --dataset DIR) --task ID",
 		Short: "Explain why a task got its worker, or why it is unassigned",
-		Long: `Explain plans the dataset as "paidan plan" does, then prints for one task its
-facts, its outcome and why, and every worker considered: the verdict of each
-hard rule (skill, region, range, shift, capacity) and, for eligible workers,
-what the task would cost on them. The dual view gives each eligible worker
-not chosen its reduced cost under the plan's dual potentials: the least by
-which the plan's total cost would rise were the task given to that worker,
-never negative (why no other worker is better). Pinned tasks have none.`,
+		Long: `Explain prints for one task its facts, its outcome and why, and every worker
+considered: the verdict of each hard rule (skill, region, range, shift,
+capacity) and, for eligible workers, what the task would cost on them. The
+dual view gives each eligible worker not chosen its reduced cost under the
+plan's dual potentials: the least by which the plan's total cost would rise
+were the task given to that worker, never negative (why no other worker is
+better). Pinned tasks have none.
+
+With --plan DIR (a run directory that "paidan plan --out" wrote) it answers
+from the saved plan, its potentials and its input, without planning again.
+With --dataset DIR it plans the dataset first, as "paidan plan" does.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if id == "" {
 				return usageErrorf("--task is required")
 			}
-			var stages stageTimes
-			ds, p, err := loadAndPlan(cmd.Context(), f, cmd.ErrOrStderr(), &stages)
+			var (
+				ds    *file.Dataset
+				p     *paidan.Plan
+				err   error
+				where string
+			)
+			switch {
+			case saved != "" && (f.dataset != "" || f.rules != "" || f.asOf != ""):
+				return usageErrorf("--plan explains a saved plan: it takes no --dataset, --rules or --as-of")
+			case saved != "":
+				ds, p, err = loadSavedPlan(cmd.Context(), saved)
+				where = saved
+			default:
+				var stages stageTimes
+				ds, p, err = loadAndPlan(cmd.Context(), f, cmd.ErrOrStderr(), &stages)
+				where = f.dataset
+			}
 			if err != nil {
 				return err
 			}
 			e, err := model.Explain(ds.Batch, ds.Rules, p, paidan.TaskID(id))
 			if errors.Is(err, model.ErrNoTask) {
-				return usageErrorf("--task %s: no such task in %s", id, f.dataset)
+				return usageErrorf("--task %s: no such task in %s", id, where)
 			}
 			if err != nil {
 				return err
 			}
-			return writeExplanation(cmd.OutOrStdout(), e, workers)
+			return writeExplanation(cmd.OutOrStdout(), e, p, workers)
 		},
 	}
+	cmd.RunE = personRunE(cmd.RunE)
 	f.register(cmd)
+	cmd.Flags().StringVar(&saved, "plan", "", "run directory of a plan saved by plan --out: explain from it without planning again")
 	cmd.Flags().StringVar(&id, "task", "", "id of the task to explain (required)")
 	cmd.Flags().IntVar(&workers, "workers", 20, "how many workers to list, best first; 0 lists all")
 	return cmd
 }
 
-func writeExplanation(w io.Writer, e *model.Explanation, limit int) error {
+func writeExplanation(w io.Writer, e *model.Explanation, p *paidan.Plan, limit int) error {
 	t := &e.Task
 	orNone := func(s string) string {
 		if s == "" {
@@ -65,8 +88,9 @@ func writeExplanation(w io.Writer, e *model.Explanation, limit int) error {
 	}
 	due := "-"
 	if !t.DueAt.IsZero() {
-		due = t.DueAt.UTC().Format("2006-01-02 15:04")
+		due = t.DueAt.UTC().Format("2006-01-02 15:04 MST")
 	}
+	fmt.Fprintf(w, "plan %s as of %s\n", p.RunID, p.AsOf.UTC().Format("2006-01-02 15:04:05 MST"))
 	fmt.Fprintf(w, "task %s: region %s, skills %s, priority %d, at %.6f,%.6f, due %s, pinned %s, previous %s\n",
 		t.ID, orNone(t.Region), orNone(strings.Join(t.Skills, ";")), t.Priority, t.Location.Lat, t.Location.Lon,
 		due, orNone(string(t.PinnedWorker)), orNone(string(t.PreviousWorker)))
@@ -105,7 +129,7 @@ func writeExplanation(w io.Writer, e *model.Explanation, limit int) error {
 		}
 		arrival := "-"
 		if !c.Arrival.IsZero() {
-			arrival = c.Arrival.Format("15:04")
+			arrival = c.Arrival.UTC().Format("15:04 MST")
 		}
 		fmt.Fprintf(tw, "%s\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, c.DistanceKm, arrival,
 			verdict(c.Skill), verdict(c.Region), verdict(c.Range), verdict(c.Shift), verdict(c.Capacity), cost, reduced)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/export/parquet"
 	"github.com/paidan/paidan/ingest/file"
+	jobsparquet "github.com/paidan/paidan/jobs/parquet"
 	"github.com/paidan/paidan/model"
 )
 
@@ -24,6 +26,7 @@ type planFlags struct {
 	dataset     string
 	rules       string
 	skipInvalid bool
+	asOf        string
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -31,6 +34,25 @@ func (f *planFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.dataset, "dataset", "", "dataset directory: tasks and workers as CSV or Parquet, optional rules.yaml (required)")
 	fl.StringVar(&f.rules, "rules", "", "rules file overriding the dataset's rules.yaml")
 	fl.BoolVar(&f.skipInvalid, "skip-invalid", false, "drop invalid rows (reported on stderr) instead of failing")
+	registerAsOf(cmd, &f.asOf)
+}
+
+// registerAsOf adds the --as-of flag.
+func registerAsOf(cmd *cobra.Command, asOf *string) {
+	cmd.Flags().StringVar(asOf, "as-of", "", "planning instant, RFC 3339 (e.g. 2026-01-05T09:00:00Z); default the dataset's latest created_at")
+}
+
+// parseAsOf reads an --as-of value; "" is the zero time (the dataset's
+// latest created_at).
+func parseAsOf(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, usageErrorf("--as-of %q: want an RFC 3339 time such as 2026-01-05T09:00:00Z", s)
+	}
+	return t, nil
 }
 
 // stageTimes records how long each stage of a command took, in order.
@@ -96,6 +118,43 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// sentinels are the errors whose text only programs need: a person reads
+// the cause before them ("rules.yaml:1: max_distance_km: \"ten\" is not a
+// number"), so forPerson leaves them out.
+var sentinels = []error{
+	paidan.ErrDuplicateID, paidan.ErrNotFinite, paidan.ErrNegative, paidan.ErrOutOfRange,
+	paidan.ErrUnknownRef, paidan.ErrInvalidUTF8, paidan.ErrTooLong, paidan.ErrMissingColumn,
+	paidan.ErrMissingValue, paidan.ErrSyntax, paidan.ErrUnknownKey, parquet.ErrIncomplete,
+}
+
+// personError presents an error of the plan, explain and regress commands
+// to a person: its text without the sentinel texts at the end of its
+// causes. errors.Is and errors.As still see the whole chain.
+type personError struct{ err error }
+
+func (e personError) Error() string {
+	text := e.err.Error()
+	for _, s := range sentinels {
+		text = strings.ReplaceAll(text, ": "+s.Error(), "")
+	}
+	return text
+}
+
+func (e personError) Unwrap() error { return e.err }
+
+// personRunE makes a command's errors read for a person (forPerson).
+func personRunE(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error { return forPerson(run(cmd, args)) }
+}
+
+// forPerson wraps err in personError; nil stays nil.
+func forPerson(err error) error {
+	if err == nil {
+		return nil
+	}
+	return personError{err}
+}
+
 // loadAndPlan loads the dataset and plans it. Skipped rows and, on a
 // terminal, the stage being run are reported on stderr. A failed
 // certificate is an answerNo error.
@@ -107,18 +166,22 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 	if isTerminal(stderr) {
 		progress = func(stage string) { fmt.Fprintf(stderr, "paidan: %s…\n", stage) }
 	}
+	asOf, err := parseAsOf(f.asOf)
+	if err != nil {
+		return nil, nil, err
+	}
 	progress("load")
 	start := time.Now()
-	ds, err := file.Load(ctx, f.dataset, file.Options{SkipInvalid: f.skipInvalid})
+	ds, err := file.Load(ctx, f.dataset, file.Options{SkipInvalid: f.skipInvalid, AsOf: asOf})
 	if err != nil {
-		return nil, nil, fmt.Errorf("load %s: %w", f.dataset, err)
+		return nil, nil, err // file.Load names the dataset
 	}
 	for _, e := range ds.Skipped {
 		fmt.Fprintf(stderr, "paidan: skipped %v\n", e)
 	}
 	if f.rules != "" {
 		if ds.Rules, err = file.LoadRules(f.rules); err != nil {
-			return nil, nil, fmt.Errorf("load rules: %w", err)
+			return nil, nil, err // an *InputError naming the file
 		}
 	}
 	stages.add("load", time.Since(start))
@@ -150,23 +213,27 @@ the cost and solves again until none is left), and prints the KPIs overall, by
 region and the unassigned tasks by reason. The time of each stage goes to
 stderr.
 
-With --out, the plan is written as Parquet files and a manifest into that
-directory. With --json, stdout holds exactly one JSON object instead of the
+With --out ROOT, the plan is written as Parquet files and a manifest into
+ROOT/date=YYYY-MM-DD/run=RUN_ID (the layout of paidan export), with the
+planned input (tasks, workers, rules) under input/, so that
+"paidan explain --plan DIR" answers from it without planning again. With --json, stdout holds exactly one JSON object instead of the
 tables. Exit status 3 means the optimality certificate failed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stderr := cmd.ErrOrStderr()
 			var stages stageTimes
-			_, p, err := loadAndPlan(cmd.Context(), f, stderr, &stages)
+			ds, p, err := loadAndPlan(cmd.Context(), f, stderr, &stages)
 			if err != nil {
 				return err
 			}
 			if out != "" {
 				start := time.Now()
-				if _, err := parquet.Write(cmd.Context(), out, p, parquet.Options{Version: buildVersion()}); err != nil {
+				dir, err := savePlan(cmd.Context(), out, ds, p)
+				if err != nil {
 					return err
 				}
 				stages.add("write", time.Since(start))
+				fmt.Fprintf(stderr, "paidan: plan written to %s (paidan explain --plan %s --task ID)\n", dir, dir)
 			}
 			fmt.Fprintf(stderr, "stages: %v\n", &stages)
 			if asJSON {
@@ -175,10 +242,51 @@ tables. Exit status 3 means the optimality certificate failed.`,
 			return writeKPIs(cmd.OutOrStdout(), p)
 		},
 	}
+	cmd.RunE = personRunE(cmd.RunE)
 	f.register(cmd)
-	cmd.Flags().StringVar(&out, "out", "", "directory to write the plan into as Parquet")
+	cmd.Flags().StringVar(&out, "out", "", "export root: the plan goes to ROOT/date=YYYY-MM-DD/run=RUN_ID as Parquet, with its input")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
 	return cmd
+}
+
+// inputDir is the subdirectory of a saved plan that holds the input it
+// was made from.
+const inputDir = "input"
+
+// savePlan writes the plan and what explaining it needs into its run
+// directory under root (jobs/parquet.Dir: ROOT/date=YYYY-MM-DD/run=RUN_ID,
+// the layout of every export): the input dataset (tasks and workers as
+// Parquet, the rules as rules.yaml) in input/, then the Parquet export with
+// its dual potentials, whose manifest, written last, marks the directory
+// complete. It returns the run directory.
+func savePlan(ctx context.Context, root string, ds *file.Dataset, p *paidan.Plan) (string, error) {
+	dir := jobsparquet.Dir(root, p)
+	if err := file.Write(ctx, filepath.Join(dir, inputDir), ds.Batch, file.WriteOptions{Format: file.Parquet, Rules: &ds.Rules}); err != nil {
+		return "", err
+	}
+	h := &jobsparquet.Hive{Root: root, Options: parquet.Options{Version: buildVersion()}}
+	return h.Export(ctx, p)
+}
+
+// loadSavedPlan reads a plan that plan --out saved in dir, with the batch
+// and rules it was made from, and checks that they are the ones the plan
+// names (input and rules hashes).
+func loadSavedPlan(ctx context.Context, dir string) (*file.Dataset, *paidan.Plan, error) {
+	p, m, err := parquet.ReadPlan(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := file.Load(ctx, filepath.Join(dir, inputDir), file.Options{AsOf: p.AsOf})
+	if err != nil {
+		return nil, nil, err
+	}
+	ds.Batch.Partition = m.Partition
+	// model.Explain checks the input hash against the plan's (from the
+	// manifest); the rules hash is checked here.
+	if h := model.RulesHash(ds.Rules); h != m.RulesHash {
+		return nil, nil, fmt.Errorf("saved plan %s: its rules hash to %s, the plan was made under %s", dir, h, m.RulesHash)
+	}
+	return ds, p, nil
 }
 
 // planJSON is the --json output of plan.

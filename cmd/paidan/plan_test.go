@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,7 +11,10 @@ import (
 
 	parquetgo "github.com/parquet-go/parquet-go"
 
+	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/export/parquet"
+	"github.com/paidan/paidan/ingest/file"
+	"github.com/paidan/paidan/model"
 )
 
 // datasetsDir is the checked-in regression datasets, seen from this package.
@@ -67,8 +71,20 @@ func TestPlanCommand(t *testing.T) {
 			got.Certificate != "verified" || got.Unassigned["no_skill"] != 1 || got.Rounds < 1 {
 			t.Errorf("got %+v; want objective %d, assigned %d, one no_skill, verified, rounds ≥ 1", got, want.ObjectiveUnits, want.Assigned)
 		}
-		if got.CandidateArcs < 1 || got.PricedPairs < 0 || got.AddedArcs != 0 {
-			t.Errorf("got %d candidate arcs, %d priced pairs, %d added arcs; want arcs, no pair added on tiny", got.CandidateArcs, got.PricedPairs, got.AddedArcs)
+		// The counts are the model's own, passed through: plan tiny the
+		// same way through the model and compare.
+		ds, err := file.Load(t.Context(), tiny, file.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, st, err := model.Plan(t.Context(), ds.Batch, ds.Rules, model.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.CandidateArcs != st.Candidates || got.PricedPairs != p.Pricing.PricedPairs || got.AddedArcs != p.Pricing.AddedArcs ||
+			got.Rounds != p.Pricing.Rounds || got.CandidateArcs < 1 || got.AddedArcs != 0 {
+			t.Errorf("got %d candidate arcs, %d priced pairs, %d added arcs, %d rounds; the model planned %d, %d, %d, %d (no arc added on tiny)",
+				got.CandidateArcs, got.PricedPairs, got.AddedArcs, got.Rounds, st.Candidates, p.Pricing.PricedPairs, p.Pricing.AddedArcs, p.Pricing.Rounds)
 		}
 		for _, stage := range []string{"load", "prune", "build", "solve", "verify", "price", "classify", "finish"} {
 			if _, ok := got.StageSeconds[stage]; !ok {
@@ -87,15 +103,43 @@ func TestPlanCommand(t *testing.T) {
 		if !strings.Contains(stderr, "write ") {
 			t.Errorf("stderr lacks the write stage: %s", stderr)
 		}
-		rows, err := parquetgo.ReadFile[parquet.AssignmentRow](filepath.Join(out, parquet.AssignmentsFile))
+		runs, err := filepath.Glob(filepath.Join(out, "date=*", "run=*"))
+		if err != nil || len(runs) != 1 {
+			t.Fatalf("run directories %v, %v; want one, date=/run= as export writes", runs, err)
+		}
+		run := runs[0]
+		rows, err := parquetgo.ReadFile[parquet.AssignmentRow](filepath.Join(run, parquet.AssignmentsFile))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(rows) != want.Assigned {
 			t.Errorf("%d assignment rows; want %d", len(rows), want.Assigned)
 		}
-		if _, err := os.Stat(filepath.Join(out, parquet.ManifestFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(run, parquet.ManifestFile)); err != nil {
 			t.Errorf("no manifest: %v", err)
+		}
+	})
+
+	t.Run("as of", func(t *testing.T) {
+		t.Parallel()
+		// tiny's latest created_at is 09:00:00; 36 s later its one
+		// unassigned task (no_skill, never assignable) has waited 0.01 h
+		// more: 10 per hour × 0.01 h = 0.1 = 100 units. No deadline or
+		// shift binds within 36 s, so nothing else moves.
+		stdout, stderr, code := runCLI(t, "plan", "--dataset", tiny, "--json", "--as-of", "2026-01-05T17:00:36+08:00")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var got planJSON
+		if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.ObjectiveUnits != want.ObjectiveUnits+100 || got.Assigned != want.Assigned {
+			t.Errorf("objective %d units, %d assigned; want %d + 100, %d", got.ObjectiveUnits, got.Assigned, want.ObjectiveUnits, want.Assigned)
+		}
+		_, stderr, code = runCLI(t, "plan", "--dataset", tiny, "--as-of", "yesterday")
+		if code != exitUsage || !strings.Contains(stderr, "RFC 3339") {
+			t.Errorf("--as-of yesterday: exit %d, %q; want usage error naming RFC 3339", code, stderr)
 		}
 	})
 
@@ -182,5 +226,38 @@ func copyDataset(tb testing.TB, src, dst string) {
 		if err := os.WriteFile(filepath.Join(dst, e.Name()), data, 0o644); err != nil {
 			tb.Fatal(err)
 		}
+	}
+}
+
+// TestPlanErrorsForPeople checks the text a person reads for bad input:
+// the file, line and key, wrapped once per layer, without sentinel text at
+// the end; the sentinels stay in the error chain for programs.
+func TestPlanErrorsForPeople(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, rules string
+		want        string // after "paidan: load dataset DIR: "
+		sentinel    error
+	}{
+		{"wrong type", "max_distance_km: ten\n", `rules.yaml:1: max_distance_km: "ten" is not a number`, paidan.ErrSyntax},
+		{"out of range", "\nresolution: 0\n", `rules.yaml:2: resolution: 0 is below 1e-09`, paidan.ErrOutOfRange},
+		{"unknown key", "speed: 3\n", `rules.yaml:1: speed: not a rules key`, paidan.ErrUnknownKey},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			copyDataset(t, filepath.Join(datasetsDir, "tiny"), dir)
+			if err := os.WriteFile(filepath.Join(dir, "rules.yaml"), []byte(tc.rules), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			_, stderr, code := runCLI(t, "plan", "--dataset", dir)
+			if want := "paidan: load dataset " + dir + ": " + tc.want + "\n"; code != exitError || stderr != want {
+				t.Errorf("exit %d, stderr %q; want 1 and %q", code, stderr, want)
+			}
+			err := run(t.Context(), []string{"plan", "--dataset", dir}, io.Discard, io.Discard)
+			if !errors.Is(err, tc.sentinel) {
+				t.Errorf("error %v does not wrap %v", err, tc.sentinel)
+			}
+		})
 	}
 }

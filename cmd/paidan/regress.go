@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/internal/atomicdir"
 )
 
 // expectedFile is the name of a regression dataset's expected result.
@@ -77,6 +79,7 @@ func newRegressCmd() *cobra.Command {
 	var (
 		root   string
 		update bool
+		asOf   string
 	)
 	cmd := &cobra.Command{
 		Use:   "regress [DIR...]",
@@ -100,11 +103,13 @@ new results instead (review the diff before committing it).`,
 					return fmt.Errorf("no dataset with %s under %s", expectedFile, root)
 				}
 			}
-			return regress(cmd, dirs, update)
+			return regress(cmd, dirs, update, asOf)
 		},
 	}
+	cmd.RunE = personRunE(cmd.RunE)
 	cmd.Flags().StringVar(&root, "root", "datasets", "directory whose subdirectories are the default datasets")
 	cmd.Flags().BoolVar(&update, "update", false, "rewrite each dataset's expected.json from the new result")
+	registerAsOf(cmd, &asOf)
 	return cmd
 }
 
@@ -127,7 +132,7 @@ func regressionDirs(root string, update bool) ([]string, error) {
 	return dirs, nil
 }
 
-func regress(cmd *cobra.Command, dirs []string, update bool) error {
+func regress(cmd *cobra.Command, dirs []string, update bool, asOf string) error {
 	stdout := cmd.OutOrStdout()
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "dataset\tstatus\tobjective units\texpected\tassigned\tunassigned\tseconds\t")
@@ -136,7 +141,7 @@ func regress(cmd *cobra.Command, dirs []string, update bool) error {
 	for _, dir := range dirs {
 		start := time.Now()
 		var stages stageTimes
-		_, p, err := loadAndPlan(cmd.Context(), planFlags{dataset: dir}, cmd.ErrOrStderr(), &stages)
+		_, p, err := loadAndPlan(cmd.Context(), planFlags{dataset: dir, asOf: asOf}, cmd.ErrOrStderr(), &stages)
 		if ce, ok := errors.AsType[*codeError](err); ok && ce.code == exitNo {
 			failed++
 			fmt.Fprintf(tw, "%s\tFAIL\t-\t-\t-\t-\t%.2f\t\n", dir, time.Since(start).Seconds())
@@ -205,5 +210,9 @@ func writeExpected(path string, e expected) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	// Checked in: readable by everyone, as the other files of a dataset.
+	return atomicdir.WriteFile(filepath.Dir(path), filepath.Base(path), func(w io.Writer) error {
+		_, err := w.Write(append(data, '\n'))
+		return err
+	}, atomicdir.Options{FileMode: 0o644})
 }

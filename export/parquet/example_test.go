@@ -42,9 +42,10 @@ func ExampleWrite() {
 		fmt.Println(f.Name, f.Rows)
 	}
 	// Output:
-	// run-42 schema 1
+	// run-42 schema 2
 	// assignments.parquet 1
 	// unassigned.parquet 1
 	// workers.parquet 1
 	// summary.parquet 2
+	// potentials.parquet 0
 }

@@ -7,19 +7,25 @@ import (
 )
 
 // AssignmentRow is one row of assignments.parquet: one task put on one
-// worker. Costs are in the plan's cost units.
+// worker. Costs are in the plan's cost units (the float64 nearest to the
+// exact units × resolution) and, in the _units columns, in exact integer
+// multiples of the resolution as the solver summed them.
 type AssignmentRow struct {
-	RunID         string  `parquet:"run_id,dict"`
-	TaskID        string  `parquet:"task_id"`
-	WorkerID      string  `parquet:"worker_id,dict"`
-	Region        string  `parquet:"region,dict"` // the task's region
-	Priority      int64   `parquet:"priority"`    // the task's priority
-	DistanceKm    float64 `parquet:"distance_km"`
-	CostTravel    float64 `parquet:"cost_travel"`
-	CostBalance   float64 `parquet:"cost_balance"`
-	CostStability float64 `parquet:"cost_stability"`
-	CostTotal     float64 `parquet:"cost_total"` // travel + balance + stability
-	Pinned        bool    `parquet:"pinned"`     // forced by the task's pinned worker
+	RunID              string  `parquet:"run_id,dict"`
+	TaskID             string  `parquet:"task_id"`
+	WorkerID           string  `parquet:"worker_id,dict"`
+	Region             string  `parquet:"region,dict"` // the task's region
+	Priority           int64   `parquet:"priority"`    // the task's priority
+	DistanceKm         float64 `parquet:"distance_km"`
+	CostTravel         float64 `parquet:"cost_travel"`
+	CostBalance        float64 `parquet:"cost_balance"`
+	CostStability      float64 `parquet:"cost_stability"`
+	CostTotal          float64 `parquet:"cost_total"` // travel + balance + stability
+	CostTravelUnits    int64   `parquet:"cost_travel_units"`
+	CostBalanceUnits   int64   `parquet:"cost_balance_units"`
+	CostStabilityUnits int64   `parquet:"cost_stability_units"`
+	CostTotalUnits     int64   `parquet:"cost_total_units"` // the sum of the three
+	Pinned             bool    `parquet:"pinned"`           // forced by the task's pinned worker
 }
 
 // UnassignedRow is one row of unassigned.parquet: a task left out of the
@@ -33,6 +39,8 @@ type UnassignedRow struct {
 	ReasonCode int64   `parquet:"reason_code"` // numeric paidan.Reason
 	Detail     string  `parquet:"detail,dict"` // explanation for planners
 	Penalty    float64 `parquet:"penalty"`     // unassigned penalty paid, in cost units
+	// PenaltyUnits is the penalty in exact multiples of the resolution.
+	PenaltyUnits int64 `parquet:"penalty_units"`
 }
 
 // WorkerRow is one row of workers.parquet: one worker's capacity use.
@@ -43,9 +51,9 @@ type WorkerRow struct {
 	// worker serves every region.
 	Region      string  `parquet:"region,optional,dict"`
 	Capacity    int64   `parquet:"capacity"`
-	Load        int64   `parquet:"load"`        // tasks held before the plan
-	Assigned    int64   `parquet:"assigned"`    // tasks the plan adds
-	Utilization float64 `parquet:"utilization"` // (load+assigned)/capacity; 0 without capacity
+	CurrentLoad int64   `parquet:"current_load"` // tasks held before the plan
+	Assigned    int64   `parquet:"assigned"`     // tasks the plan adds
+	Utilization float64 `parquet:"utilization"`  // (load+assigned)/capacity; 0 without capacity
 }
 
 // Summary scopes, the values of SummaryRow.Scope.
@@ -82,8 +90,9 @@ type SummaryRow struct {
 	UnassignedCheaperUnassigned int64 `parquet:"unassigned_cheaper_unassigned"`
 	UnassignedPinnedInfeasible  int64 `parquet:"unassigned_pinned_infeasible"`
 
-	TotalCost      float64 `parquet:"total_cost"` // assignment costs plus penalties
-	MeanCost       float64 `parquet:"mean_cost"`  // per assigned task
+	TotalCost      float64 `parquet:"total_cost"`       // assignment costs plus penalties
+	TotalCostUnits int64   `parquet:"total_cost_units"` // the same in multiples of Resolution
+	MeanCost       float64 `parquet:"mean_cost"`        // assignment costs (no penalties) per assigned task
 	DistanceP50    float64 `parquet:"distance_p50"`
 	DistanceP90    float64 `parquet:"distance_p90"`
 	UtilizationP50 float64 `parquet:"utilization_p50"`
@@ -127,30 +136,35 @@ func (s *SummaryRow) reasonCount(r paidan.Reason) *int64 {
 
 func assignmentRow(p *paidan.Plan, a *paidan.Assignment) AssignmentRow {
 	return AssignmentRow{
-		RunID:         p.RunID,
-		TaskID:        string(a.Task),
-		WorkerID:      string(a.Worker),
-		Region:        a.Region,
-		Priority:      int64(a.Priority),
-		DistanceKm:    a.DistanceKm,
-		CostTravel:    a.Cost.Travel,
-		CostBalance:   a.Cost.Balance,
-		CostStability: a.Cost.Stability,
-		CostTotal:     a.Cost.Total(),
-		Pinned:        a.Pinned,
+		RunID:              p.RunID,
+		TaskID:             string(a.Task),
+		WorkerID:           string(a.Worker),
+		Region:             a.Region,
+		Priority:           int64(a.Priority),
+		DistanceKm:         a.DistanceKm,
+		CostTravel:         a.Cost.Travel,
+		CostBalance:        a.Cost.Balance,
+		CostStability:      a.Cost.Stability,
+		CostTotal:          paidan.UnitsValue(a.Cost.TotalUnits(), p.Resolution),
+		CostTravelUnits:    a.Cost.TravelUnits,
+		CostBalanceUnits:   a.Cost.BalanceUnits,
+		CostStabilityUnits: a.Cost.StabilityUnits,
+		CostTotalUnits:     a.Cost.TotalUnits(),
+		Pinned:             a.Pinned,
 	}
 }
 
 func unassignedRow(p *paidan.Plan, u *paidan.Unassigned) UnassignedRow {
 	return UnassignedRow{
-		RunID:      p.RunID,
-		TaskID:     string(u.Task),
-		Region:     u.Region,
-		Priority:   int64(u.Priority),
-		Reason:     u.Reason.String(),
-		ReasonCode: int64(u.Reason),
-		Detail:     u.Detail,
-		Penalty:    u.Penalty,
+		RunID:        p.RunID,
+		TaskID:       string(u.Task),
+		Region:       u.Region,
+		Priority:     int64(u.Priority),
+		Reason:       u.Reason.String(),
+		ReasonCode:   int64(u.Reason),
+		Detail:       u.Detail,
+		Penalty:      u.Penalty,
+		PenaltyUnits: u.PenaltyUnits,
 	}
 }
 
@@ -160,7 +174,7 @@ func workerRow(p *paidan.Plan, w *paidan.WorkerUsage) WorkerRow {
 		WorkerID:    string(w.Worker),
 		Region:      w.Region,
 		Capacity:    int64(w.Capacity),
-		Load:        int64(w.Load),
+		CurrentLoad: int64(w.Load),
 		Assigned:    int64(w.Assigned),
 		Utilization: w.Utilization(),
 	}
@@ -192,6 +206,7 @@ func summaryRow(p *paidan.Plan, scope, region string, s *paidan.Summary) Summary
 		Unassigned: int64(s.Unassigned),
 
 		TotalCost:      s.TotalCost,
+		TotalCostUnits: s.TotalCostUnits,
 		MeanCost:       s.MeanCost,
 		DistanceP50:    s.DistanceP50,
 		DistanceP90:    s.DistanceP90,
@@ -215,4 +230,25 @@ func summaryRow(p *paidan.Plan, scope, region string, s *paidan.Summary) Summary
 		*row.reasonCount(r) = int64(n)
 	}
 	return row
+}
+
+// PotentialRow is one row of potentials.parquet: the verified dual
+// potential of one node of the plan's network, in integer units of the
+// resolution. Nodes are numbered as paidan.Plan.Potentials: the batch's
+// tasks in batch order, then its workers in batch order, then the sink.
+// The reduced cost of giving task t to worker w is cost(t, w) −
+// potential[t] + potential[tasks + w]; it is what `paidan explain --plan`
+// shows, without solving again.
+type PotentialRow struct {
+	RunID     string `parquet:"run_id,dict"`
+	Node      int64  `parquet:"node"`
+	Potential int64  `parquet:"potential"`
+}
+
+func potentialRows(p *paidan.Plan) []PotentialRow {
+	rows := make([]PotentialRow, len(p.Potentials))
+	for i, v := range p.Potentials {
+		rows[i] = PotentialRow{RunID: p.RunID, Node: int64(i), Potential: v}
+	}
+	return rows
 }

@@ -11,8 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -21,12 +19,13 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/internal/atomicdir"
 )
 
 // SchemaVersion is the version of the file layout this package writes. It
 // grows by one whenever a column is added, removed or changes meaning; it is
 // recorded in every file's metadata and in the manifest.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // DefaultRowGroupSize is the row-group bound used when
 // Options.RowGroupSize is zero.
@@ -38,6 +37,7 @@ const (
 	UnassignedFile  = "unassigned.parquet"
 	WorkersFile     = "workers.parquet"
 	SummaryFile     = "summary.parquet"
+	PotentialsFile  = "potentials.parquet"
 	ManifestFile    = "manifest.json"
 )
 
@@ -73,6 +73,14 @@ type Options struct {
 	// Now returns the time recorded as the manifest's WrittenAt. Nil means
 	// time.Now.
 	Now func() time.Time
+	// FileMode and DirMode are the permissions of the files and
+	// directories Write creates; zero means atomicdir.DefaultFileMode
+	// (0640) and atomicdir.DefaultDirMode (0750).
+	FileMode, DirMode fs.FileMode
+}
+
+func (o Options) atomic() atomicdir.Options {
+	return atomicdir.Options{FileMode: o.FileMode, DirMode: o.DirMode}
 }
 
 // Validate reports whether o is usable, wrapping ErrInvalidOptions if not.
@@ -113,9 +121,12 @@ type Manifest struct {
 	PaidanVersion string    `json:"paidan_version"`
 	RulesHash     string    `json:"rules_hash"`
 	InputHash     string    `json:"input_hash"`
-	AsOf          time.Time `json:"as_of"`      // the plan's AsOf in UTC, truncated to microseconds
-	WrittenAt     time.Time `json:"written_at"` // Options.Now at the end of the write, in UTC
-	Files         []File    `json:"files"`      // the data files, in the order written
+	AsOf          time.Time `json:"as_of"` // the plan's AsOf in UTC, truncated to microseconds
+	// AsOfUnixNano is the plan's AsOf to the nanosecond, as the input hash
+	// counts it.
+	AsOfUnixNano int64     `json:"as_of_unix_nano"`
+	WrittenAt    time.Time `json:"written_at"` // Options.Now at the end of the write, in UTC
+	Files        []File    `json:"files"`      // the data files, in the order written
 }
 
 // File describes one data file of an export.
@@ -126,13 +137,14 @@ type File struct {
 	SHA256 string `json:"sha256"` // hex SHA-256 of the file's bytes
 }
 
-// Write exports plan as four Parquet files and a manifest into dir. It
-// creates dir and its parents if needed, and syncs dir's parent. dir is any
+// Write exports plan as five Parquet files and a manifest into dir. It
+// creates dir and its parents if needed (Options.DirMode), and syncs the
+// parent of every directory it creates. dir is any
 // path the caller chooses, e.g. a Hive-style "date=2026-11-26/run=<id>"
 // under an export root.
 //
-// The files are AssignmentsFile, UnassignedFile, WorkersFile and
-// SummaryFile (see the row types for their columns), with rows in plan
+// The files are AssignmentsFile, UnassignedFile, WorkersFile, SummaryFile
+// and PotentialsFile (see the row types for their columns), with rows in plan
 // order, zstd compression, data pages of version 1, row groups of at most
 // Options.RowGroupSize rows, and the Meta* key-value metadata. Their bytes
 // depend only on the plan, Options.RowGroupSize and Options.Version.
@@ -169,10 +181,8 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	if err := syncDir(filepath.Dir(dir)); err != nil {
+	ao := opts.atomic()
+	if err := atomicdir.MkdirAll(dir, ao); err != nil {
 		return nil, err
 	}
 
@@ -191,27 +201,30 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 	defer func() {
 		if err != nil {
 			for _, s := range staged {
-				err = errors.Join(err, removeIfExists(s.temp))
+				err = errors.Join(err, s.staged.Abort())
 			}
 		}
 	}()
 	stage := func(s stagedFile, err error) error {
-		if s.temp != "" {
+		if s.staged != nil {
 			staged = append(staged, s)
 		}
 		return err
 	}
-	if err := stage(writeTemp(ctx, dir, AssignmentsFile, plan.Assignments, assignmentRow, plan, config)); err != nil {
+	if err := stage(writeTemp(ctx, dir, AssignmentsFile, plan.Assignments, assignmentRow, plan, config, ao)); err != nil {
 		return nil, err
 	}
-	if err := stage(writeTemp(ctx, dir, UnassignedFile, plan.Unassigned, unassignedRow, plan, config)); err != nil {
+	if err := stage(writeTemp(ctx, dir, UnassignedFile, plan.Unassigned, unassignedRow, plan, config, ao)); err != nil {
 		return nil, err
 	}
-	if err := stage(writeTemp(ctx, dir, WorkersFile, plan.Workers, workerRow, plan, config)); err != nil {
+	if err := stage(writeTemp(ctx, dir, WorkersFile, plan.Workers, workerRow, plan, config, ao)); err != nil {
 		return nil, err
 	}
 	summary := summaryRows(plan)
-	if err := stage(writeTemp(ctx, dir, SummaryFile, summary, identity, plan, config)); err != nil {
+	if err := stage(writeTemp(ctx, dir, SummaryFile, summary, identity, plan, config, ao)); err != nil {
+		return nil, err
+	}
+	if err := stage(writeTemp(ctx, dir, PotentialsFile, potentialRows(plan), identity, plan, config, ao)); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -219,10 +232,7 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 	}
 
 	// Commit: from here on ctx is not consulted.
-	if err := removeIfExists(filepath.Join(dir, ManifestFile)); err != nil {
-		return nil, err
-	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicdir.Remove(dir, ManifestFile); err != nil {
 		return nil, err
 	}
 	m := &Manifest{
@@ -233,14 +243,15 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 		RulesHash:     plan.RulesHash,
 		InputHash:     plan.InputHash,
 		AsOf:          asOf(plan),
+		AsOfUnixNano:  asOfNano(plan),
 	}
 	for _, s := range staged {
-		if err := os.Rename(s.temp, filepath.Join(dir, s.file.Name)); err != nil {
+		if err := s.staged.Commit(); err != nil {
 			return nil, err
 		}
 		m.Files = append(m.Files, s.file)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := atomicdir.SyncDir(dir); err != nil {
 		return nil, err
 	}
 	m.WrittenAt = opts.now().UTC()
@@ -248,20 +259,21 @@ func write(ctx context.Context, dir string, plan *paidan.Plan, opts Options) (_ 
 	if err != nil {
 		return nil, err
 	}
-	s, err := writeTempFile(dir, ManifestFile, func(w io.Writer) error {
+	if err := atomicdir.WriteFile(dir, ManifestFile, func(w io.Writer) error {
 		_, err := w.Write(append(manifest, '\n'))
 		return err
-	})
-	if err := stage(s, err); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(s.temp, filepath.Join(dir, ManifestFile)); err != nil {
-		return nil, err
-	}
-	if err := syncDir(dir); err != nil {
+	}, ao); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// asOfNano returns the plan's AsOf in Unix nanoseconds, 0 for a zero AsOf.
+func asOfNano(p *paidan.Plan) int64 {
+	if p.AsOf.IsZero() {
+		return 0
+	}
+	return p.AsOf.UnixNano()
 }
 
 // asOf returns the plan's AsOf as the files store it.
@@ -338,18 +350,14 @@ func validatePlan(p *paidan.Plan) error {
 
 // stagedFile is a complete data file waiting under its temporary name.
 type stagedFile struct {
-	temp string // path of the temporary file; "" if none was created
-	file File
+	staged *atomicdir.Staged // nil if none was created
+	file   File
 }
 
 // dictionaryMaxBytes bounds each dictionary-encoded column's dictionary
 // per row group, as parquet-mr's default dictionary page size does; past
 // it, the column continues in PLAIN encoding.
 const dictionaryMaxBytes = 1 << 20
-
-// fileMode is the permission of every file Write creates: readable by the
-// BI tools of other users.
-const fileMode = 0o644
 
 // batchRows is the number of rows converted and handed to the Parquet
 // writer at a time; ctx is checked once per batch.
@@ -360,7 +368,7 @@ func identity[T any](_ *paidan.Plan, row *T) T { return *row }
 // writeTemp writes one Parquet file of the rows toRow makes from items to a
 // temporary file in dir.
 func writeTemp[In, Row any](ctx context.Context, dir, name string, items []In,
-	toRow func(*paidan.Plan, *In) Row, plan *paidan.Plan, config []parquetgo.WriterOption) (stagedFile, error) {
+	toRow func(*paidan.Plan, *In) Row, plan *paidan.Plan, config []parquetgo.WriterOption, ao atomicdir.Options) (stagedFile, error) {
 	s, err := writeTempFile(dir, name, func(out io.Writer) error {
 		w := parquetgo.NewGenericWriter[Row](out, config...)
 		batch := make([]Row, 0, min(batchRows, len(items)))
@@ -377,38 +385,23 @@ func writeTemp[In, Row any](ctx context.Context, dir, name string, items []In,
 			}
 		}
 		return w.Close()
-	})
+	}, ao)
 	s.file.Rows = int64(len(items))
 	return s, err
 }
 
-// writeTempFile creates a temporary file in dir, lets fill write its
-// content, and syncs and closes it. The returned stagedFile describes the
-// content under the final name; its temp is set whenever a file was
-// created, even on error, so that the caller can remove it.
-func writeTempFile(dir, name string, fill func(io.Writer) error) (stagedFile, error) {
-	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
+// writeTempFile stages the file name in dir (atomicdir.Stage), filled by
+// fill, and describes its content: size and SHA-256.
+func writeTempFile(dir, name string, fill func(io.Writer) error, ao atomicdir.Options) (stagedFile, error) {
+	h := &hashWriter{h: sha256.New()}
+	st, err := atomicdir.Stage(dir, name, func(w io.Writer) error {
+		h.w = w
+		return fill(h)
+	}, ao)
 	if err != nil {
 		return stagedFile{}, err
 	}
-	s := stagedFile{temp: f.Name(), file: File{Name: name}}
-	h := &hashWriter{w: f, h: sha256.New()}
-	err = f.Chmod(fileMode)
-	if err == nil {
-		err = fill(h)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return s, fmt.Errorf("write %s: %w", name, err)
-	}
-	s.file.Bytes = h.n
-	s.file.SHA256 = hex.EncodeToString(h.h.Sum(nil))
-	return s, nil
+	return stagedFile{staged: st, file: File{Name: name, Bytes: h.n, SHA256: hex.EncodeToString(h.h.Sum(nil))}}, nil
 }
 
 // hashWriter passes writes on to w, hashing and counting the bytes.
@@ -423,27 +416,4 @@ func (hw *hashWriter) Write(p []byte) (int, error) {
 	hw.h.Write(p[:n])
 	hw.n += int64(n)
 	return n, err
-}
-
-func removeIfExists(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	return nil
-}
-
-// syncDir makes the directory entries of dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	return nil
 }

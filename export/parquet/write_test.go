@@ -27,7 +27,7 @@ import (
 	"github.com/paidan/paidan/export/parquet/internal/fixture"
 )
 
-var dataFiles = []string{parquet.AssignmentsFile, parquet.UnassignedFile, parquet.WorkersFile, parquet.SummaryFile}
+var dataFiles = []string{parquet.AssignmentsFile, parquet.UnassignedFile, parquet.WorkersFile, parquet.SummaryFile, parquet.PotentialsFile}
 
 // writtenAt is the clock the tests give Write.
 func writtenAt() time.Time { return time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC) }
@@ -100,11 +100,14 @@ func TestWriteFixture(t *testing.T) {
 		const run = "run-20261126-0001"
 		want := []parquet.AssignmentRow{
 			{RunID: run, TaskID: "t1", WorkerID: "w1", Region: "north", Priority: 2, DistanceKm: 3.5,
-				CostTravel: 7, CostBalance: 0.5, CostStability: 0, CostTotal: 7.5, Pinned: false},
+				CostTravel: 7, CostBalance: 0.5, CostStability: 0, CostTotal: 7.5,
+				CostTravelUnits: 7000, CostBalanceUnits: 500, CostTotalUnits: 7500, Pinned: false},
 			{RunID: run, TaskID: "t2", WorkerID: "w2", Region: "north", Priority: 0, DistanceKm: 1.25,
-				CostTravel: 2.5, CostBalance: 0, CostStability: 0, CostTotal: 2.5, Pinned: true},
+				CostTravel: 2.5, CostBalance: 0, CostStability: 0, CostTotal: 2.5,
+				CostTravelUnits: 2500, CostTotalUnits: 2500, Pinned: true},
 			{RunID: run, TaskID: "t5", WorkerID: "w3", Region: "south", Priority: 1, DistanceKm: 10,
-				CostTravel: 20, CostBalance: 1, CostStability: 3.5, CostTotal: 24.5, Pinned: false},
+				CostTravel: 20, CostBalance: 1, CostStability: 3.5, CostTotal: 24.5,
+				CostTravelUnits: 20000, CostBalanceUnits: 1000, CostStabilityUnits: 3500, CostTotalUnits: 24500, Pinned: false},
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("rows:\n got %+v\nwant %+v", got, want)
@@ -117,15 +120,15 @@ func TestWriteFixture(t *testing.T) {
 		const run = "run-20261126-0001"
 		want := []parquet.UnassignedRow{
 			{RunID: run, TaskID: "t3", Region: "north", Priority: 3, Reason: "no_skill", ReasonCode: 1,
-				Detail: "region north: no worker with skill forklift", Penalty: 100},
+				Detail: "region north: no worker with skill forklift", Penalty: 100, PenaltyUnits: 100000},
 			{RunID: run, TaskID: "t4", Region: "north", Priority: 1, Reason: "no_capacity", ReasonCode: 5,
-				Detail: "region north: workers w1, w2 are full", Penalty: 40},
+				Detail: "region north: workers w1, w2 are full", Penalty: 40, PenaltyUnits: 40000},
 			{RunID: run, TaskID: "t6", Region: "south", Priority: 0, Reason: "out_of_range", ReasonCode: 3,
-				Detail: "region south: nearest worker 80.5 km away, limit 50 km", Penalty: 10},
+				Detail: "region south: nearest worker 80.5 km away, limit 50 km", Penalty: 10, PenaltyUnits: 10000},
 			{RunID: run, TaskID: "t7", Region: "south", Priority: 0, Reason: "no_capacity", ReasonCode: 5,
-				Detail: "region south: worker w3 is full", Penalty: 10},
+				Detail: "region south: worker w3 is full", Penalty: 10, PenaltyUnits: 10000},
 			{RunID: run, TaskID: "t8", Region: "south", Priority: 5, Reason: "pinned_infeasible", ReasonCode: 7,
-				Detail: "pinned to w9, which does not serve south", Penalty: 250},
+				Detail: "pinned to w9, which does not serve south", Penalty: 250, PenaltyUnits: 250000},
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("rows:\n got %+v\nwant %+v", got, want)
@@ -137,10 +140,10 @@ func TestWriteFixture(t *testing.T) {
 		got := readRows[parquet.WorkerRow](t, dir, parquet.WorkersFile)
 		const run = "run-20261126-0001"
 		want := []parquet.WorkerRow{
-			{RunID: run, WorkerID: "w1", Region: "north", Capacity: 4, Load: 1, Assigned: 1, Utilization: 0.5},
-			{RunID: run, WorkerID: "w2", Region: "north", Capacity: 2, Load: 1, Assigned: 1, Utilization: 1},
-			{RunID: run, WorkerID: "w3", Region: "south", Capacity: 4, Load: 0, Assigned: 1, Utilization: 0.25},
-			{RunID: run, WorkerID: "w4", Region: "", Capacity: 0, Load: 0, Assigned: 0, Utilization: 0},
+			{RunID: run, WorkerID: "w1", Region: "north", Capacity: 4, CurrentLoad: 1, Assigned: 1, Utilization: 0.5},
+			{RunID: run, WorkerID: "w2", Region: "north", Capacity: 2, CurrentLoad: 1, Assigned: 1, Utilization: 1},
+			{RunID: run, WorkerID: "w3", Region: "south", Capacity: 4, CurrentLoad: 0, Assigned: 1, Utilization: 0.25},
+			{RunID: run, WorkerID: "w4", Region: "", Capacity: 0, CurrentLoad: 0, Assigned: 0, Utilization: 0},
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("rows:\n got %+v\nwant %+v", got, want)
@@ -168,21 +171,21 @@ func TestWriteFixture(t *testing.T) {
 		overall.Tasks, overall.Workers, overall.Assigned, overall.Unassigned = 8, 4, 3, 5
 		overall.UnassignedNoSkill, overall.UnassignedOutOfRange = 1, 1
 		overall.UnassignedNoCapacity, overall.UnassignedPinnedInfeasible = 2, 1
-		overall.TotalCost, overall.MeanCost = 444.5, 11.5
+		overall.TotalCost, overall.TotalCostUnits, overall.MeanCost = 444.5, 444500, 11.5
 		overall.DistanceP50, overall.DistanceP90 = 3.5, 10
 		overall.UtilizationP50, overall.UtilizationP90 = 0.5, 1
 
 		north.Scope, north.Region = "region", "north"
-		north.Tasks, north.Workers, north.Assigned, north.Unassigned = 4, 2, 2, 2
+		north.Tasks, north.Workers, north.Assigned, north.Unassigned = 4, 3, 2, 2
 		north.UnassignedNoSkill, north.UnassignedNoCapacity = 1, 1
-		north.TotalCost, north.MeanCost = 150, 5
+		north.TotalCost, north.TotalCostUnits, north.MeanCost = 150, 150000, 5
 		north.DistanceP50, north.DistanceP90 = 2.375, 3.25
 		north.UtilizationP50, north.UtilizationP90 = 0.75, 1
 
 		south.Scope, south.Region = "region", "south"
-		south.Tasks, south.Workers, south.Assigned, south.Unassigned = 4, 1, 1, 3
+		south.Tasks, south.Workers, south.Assigned, south.Unassigned = 4, 2, 1, 3
 		south.UnassignedOutOfRange, south.UnassignedNoCapacity, south.UnassignedPinnedInfeasible = 1, 1, 1
-		south.TotalCost, south.MeanCost = 294.5, 24.5
+		south.TotalCost, south.TotalCostUnits, south.MeanCost = 294.5, 294500, 24.5
 		south.DistanceP50, south.DistanceP90 = 10, 10
 		south.UtilizationP50, south.UtilizationP90 = 0.25, 0.25
 
@@ -219,6 +222,10 @@ func TestWriteFixture(t *testing.T) {
 	required double cost_balance;
 	required double cost_stability;
 	required double cost_total;
+	required int64 cost_travel_units (INT(64,true));
+	required int64 cost_balance_units (INT(64,true));
+	required int64 cost_stability_units (INT(64,true));
+	required int64 cost_total_units (INT(64,true));
 	required boolean pinned;
 }`,
 			parquet.UnassignedFile: `message UnassignedRow {
@@ -230,13 +237,14 @@ func TestWriteFixture(t *testing.T) {
 	required int64 reason_code (INT(64,true));
 	required binary detail (STRING);
 	required double penalty;
+	required int64 penalty_units (INT(64,true));
 }`,
 			parquet.WorkersFile: `message WorkerRow {
 	required binary run_id (STRING);
 	required binary worker_id (STRING);
 	optional binary region (STRING);
 	required int64 capacity (INT(64,true));
-	required int64 load (INT(64,true));
+	required int64 current_load (INT(64,true));
 	required int64 assigned (INT(64,true));
 	required double utilization;
 }`,
@@ -258,6 +266,7 @@ func TestWriteFixture(t *testing.T) {
 	required int64 unassigned_cheaper_unassigned (INT(64,true));
 	required int64 unassigned_pinned_infeasible (INT(64,true));
 	required double total_cost;
+	required int64 total_cost_units (INT(64,true));
 	required double mean_cost;
 	required double distance_p50;
 	required double distance_p90;
@@ -276,6 +285,11 @@ func TestWriteFixture(t *testing.T) {
 	required binary rules_hash (STRING);
 	required binary input_hash (STRING);
 }`,
+			parquet.PotentialsFile: `message PotentialRow {
+	required binary run_id (STRING);
+	required int64 node (INT(64,true));
+	required int64 potential (INT(64,true));
+}`,
 		}
 		for _, name := range dataFiles {
 			got := openFile(t, filepath.Join(dir, name)).Schema().String()
@@ -292,7 +306,7 @@ func TestWriteFixture(t *testing.T) {
 			"paidan.partition":      "metro",
 			"paidan.rules_hash":     "5f1c0a9e3b7d2c4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e",
 			"paidan.version":        "v1.2.3-test",
-			"paidan.schema_version": "1",
+			"paidan.schema_version": "2",
 		}
 		for _, name := range dataFiles {
 			f := openFile(t, filepath.Join(dir, name))
@@ -321,7 +335,7 @@ func TestWriteFixture(t *testing.T) {
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatalf("decode manifest: %v", err)
 		}
-		if got.SchemaVersion != 1 || got.RunID != "run-20261126-0001" || got.Partition != "metro" ||
+		if got.SchemaVersion != 2 || got.RunID != "run-20261126-0001" || got.Partition != "metro" ||
 			got.PaidanVersion != "v1.2.3-test" || !got.WrittenAt.Equal(writtenAt()) ||
 			!got.AsOf.Equal(time.Date(2026, 11, 26, 1, 30, 0, 123456000, time.UTC)) ||
 			got.RulesHash != fixture.Plan().RulesHash || got.InputHash != fixture.Plan().InputHash {
@@ -349,7 +363,7 @@ func TestWriteFixture(t *testing.T) {
 		if !slices.Equal(names, dataFiles) {
 			t.Errorf("manifest files = %v, want %v", names, dataFiles)
 		}
-		wantRows := []int64{3, 5, 4, 3}
+		wantRows := []int64{3, 5, 4, 3, 13}
 		for i, f := range got.Files {
 			if f.Rows != wantRows[i] {
 				t.Errorf("%s: rows = %d, want %d", f.Name, f.Rows, wantRows[i])
@@ -360,7 +374,7 @@ func TestWriteFixture(t *testing.T) {
 	t.Run("directory", func(t *testing.T) {
 		t.Parallel()
 		got := entries(t, dir)
-		want := []string{"assignments.parquet", "manifest.json", "summary.parquet", "unassigned.parquet", "workers.parquet"}
+		want := []string{"assignments.parquet", "manifest.json", "potentials.parquet", "summary.parquet", "unassigned.parquet", "workers.parquet"}
 		if !slices.Equal(got, want) {
 			t.Errorf("directory holds %v, want %v", got, want)
 		}
@@ -369,9 +383,18 @@ func TestWriteFixture(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Mode().Perm() != 0o644 {
-				t.Errorf("%s: mode %v, want 0644", name, st.Mode().Perm())
+			if st.Mode().Perm() != 0o640 {
+				t.Errorf("%s: mode %v, want 0640 (the default)", name, st.Mode().Perm())
 			}
+		}
+		opts := testOptions()
+		opts.FileMode = 0o644
+		open := filepath.Join(t.TempDir(), "open")
+		if _, err := parquet.Write(context.Background(), open, fixture.Plan(), opts); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := os.Stat(filepath.Join(open, parquet.AssignmentsFile)); err != nil || st.Mode().Perm() != 0o644 {
+			t.Errorf("with FileMode 0644: mode %v, %v", st.Mode().Perm(), err)
 		}
 	})
 
@@ -618,7 +641,7 @@ func TestWriteRenameFailure(t *testing.T) {
 		t.Errorf("error %q does not name %s", err, parquet.WorkersFile)
 	}
 	got := entries(t, dir)
-	want := []string{"assignments.parquet", "summary.parquet", "unassigned.parquet", "workers.parquet"}
+	want := []string{"assignments.parquet", "potentials.parquet", "summary.parquet", "unassigned.parquet", "workers.parquet"}
 	if !slices.Equal(got, want) {
 		t.Errorf("directory holds %v, want %v: no manifest, no temporary files", got, want)
 	}

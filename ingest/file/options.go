@@ -1,6 +1,7 @@
 package file
 
 import (
+	"io/fs"
 	"time"
 
 	"github.com/paidan/paidan"
@@ -91,4 +92,8 @@ type WriteOptions struct {
 	Format Format // CSV (the zero value) or Parquet
 	// Rules, when not nil, is written as rules.yaml.
 	Rules *paidan.Rules
+	// FileMode and DirMode are the permissions of the files and
+	// directories written; zero means 0640 and 0750
+	// (atomicdir.DefaultFileMode, DefaultDirMode).
+	FileMode, DirMode fs.FileMode
 }

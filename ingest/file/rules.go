@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,26 +23,67 @@ const MaxRulesBytes = 1 << 20
 // rulesDoc is the YAML form of paidan.Rules. Keys are the snake_case names
 // that paidan.Rules.Validate uses in its errors.
 type rulesDoc struct {
-	Resolution        float64       `yaml:"resolution"`
+	Resolution        numValue      `yaml:"resolution"`
 	CandidatesPerTask intValue      `yaml:"candidates_per_task"`
-	MaxDistanceKm     float64       `yaml:"max_distance_km"`
-	SpeedKmh          float64       `yaml:"speed_kmh"`
-	TravelCostPerKm   float64       `yaml:"travel_cost_per_km"`
+	MaxDistanceKm     numValue      `yaml:"max_distance_km"`
+	SpeedKmh          numValue      `yaml:"speed_kmh"`
+	TravelCostPerKm   numValue      `yaml:"travel_cost_per_km"`
 	Unassigned        unassignedDoc `yaml:"unassigned"`
 	Balance           []balanceDoc  `yaml:"balance"`
-	StabilityPenalty  float64       `yaml:"stability_penalty"`
+	StabilityPenalty  numValue      `yaml:"stability_penalty"`
 }
 
 type unassignedDoc struct {
-	Base            float64 `yaml:"base"`
-	PerPriority     float64 `yaml:"per_priority"`
-	PerWaitingHour  float64 `yaml:"per_waiting_hour"`
-	MaxWaitingHours float64 `yaml:"max_waiting_hours"`
+	Base            numValue `yaml:"base"`
+	PerPriority     numValue `yaml:"per_priority"`
+	PerWaitingHour  numValue `yaml:"per_waiting_hour"`
+	MaxWaitingHours numValue `yaml:"max_waiting_hours"`
 }
 
 type balanceDoc struct {
-	Above       float64 `yaml:"above"`
-	CostPerTask float64 `yaml:"cost_per_task"`
+	Above       numValue `yaml:"above"`
+	CostPerTask numValue `yaml:"cost_per_task"`
+}
+
+// typeError reports a value of the wrong type at node n, in the form
+// yamlError reads back: "line L: column C: message".
+func typeError(n *yaml.Node, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: column %d: ", n.Line, n.Column) + fmt.Sprintf(format, args...)}}
+}
+
+// describe names a YAML value for an error: its text, or its kind.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	return strconv.Quote(clip(n.Value))
+}
+
+// numValue is a rule number: a YAML integer or float whose decimal, as
+// written, float64 keeps exactly (its exact value is
+// paidan.ExactValue of the float64, the shortest decimal that reads back
+// as it). A number with more significant digits than that is refused
+// rather than silently changed.
+type numValue float64
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (v *numValue) UnmarshalYAML(n *yaml.Node) error {
+	var f float64
+	if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") || n.Decode(&f) != nil {
+		return typeError(n, "%s is not a number", describe(n))
+	}
+	if !math.IsNaN(f) && !math.IsInf(f, 0) {
+		// Validate reports NaN and infinities; a finite decimal must be
+		// kept exactly.
+		if written, ok := new(big.Rat).SetString(n.Value); ok && written.Cmp(paidan.ExactValue(f)) != 0 {
+			return typeError(n, "%s has more significant digits than a rule number keeps exactly (15 always fit)", clip(n.Value))
+		}
+	}
+	*v = numValue(f)
+	return nil
 }
 
 // intValue is an int that accepts only YAML integers: go-yaml would
@@ -51,7 +94,7 @@ type intValue int
 func (v *intValue) UnmarshalYAML(n *yaml.Node) error {
 	var i int
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %q is not an integer", n.Line, clip(n.Value))}}
+		return typeError(n, "%s is not an integer", describe(n))
 	}
 	*v = intValue(i)
 	return nil
@@ -59,33 +102,43 @@ func (v *intValue) UnmarshalYAML(n *yaml.Node) error {
 
 func toDoc(r *paidan.Rules) rulesDoc {
 	d := rulesDoc{
-		Resolution:        r.Resolution,
+		Resolution:        numValue(r.Resolution),
 		CandidatesPerTask: intValue(r.CandidatesPerTask),
-		MaxDistanceKm:     r.MaxDistanceKm,
-		SpeedKmh:          r.SpeedKmh,
-		TravelCostPerKm:   r.TravelCostPerKm,
-		Unassigned:        unassignedDoc(r.Unassigned),
-		Balance:           make([]balanceDoc, len(r.Balance)),
-		StabilityPenalty:  r.StabilityPenalty,
+		MaxDistanceKm:     numValue(r.MaxDistanceKm),
+		SpeedKmh:          numValue(r.SpeedKmh),
+		TravelCostPerKm:   numValue(r.TravelCostPerKm),
+		Unassigned: unassignedDoc{
+			Base:            numValue(r.Unassigned.Base),
+			PerPriority:     numValue(r.Unassigned.PerPriority),
+			PerWaitingHour:  numValue(r.Unassigned.PerWaitingHour),
+			MaxWaitingHours: numValue(r.Unassigned.MaxWaitingHours),
+		},
+		Balance:          make([]balanceDoc, len(r.Balance)),
+		StabilityPenalty: numValue(r.StabilityPenalty),
 	}
 	for i, t := range r.Balance {
-		d.Balance[i] = balanceDoc(t)
+		d.Balance[i] = balanceDoc{Above: numValue(t.Above), CostPerTask: numValue(t.CostPerTask)}
 	}
 	return d
 }
 
 func (d *rulesDoc) rules() paidan.Rules {
 	r := paidan.Rules{
-		Resolution:        d.Resolution,
+		Resolution:        float64(d.Resolution),
 		CandidatesPerTask: int(d.CandidatesPerTask),
-		MaxDistanceKm:     d.MaxDistanceKm,
-		SpeedKmh:          d.SpeedKmh,
-		TravelCostPerKm:   d.TravelCostPerKm,
-		Unassigned:        paidan.UnassignedPenalty(d.Unassigned),
-		StabilityPenalty:  d.StabilityPenalty,
+		MaxDistanceKm:     float64(d.MaxDistanceKm),
+		SpeedKmh:          float64(d.SpeedKmh),
+		TravelCostPerKm:   float64(d.TravelCostPerKm),
+		Unassigned: paidan.UnassignedPenalty{
+			Base:            float64(d.Unassigned.Base),
+			PerPriority:     float64(d.Unassigned.PerPriority),
+			PerWaitingHour:  float64(d.Unassigned.PerWaitingHour),
+			MaxWaitingHours: float64(d.Unassigned.MaxWaitingHours),
+		},
+		StabilityPenalty: float64(d.StabilityPenalty),
 	}
 	for _, t := range d.Balance {
-		r.Balance = append(r.Balance, paidan.BalanceTier(t))
+		r.Balance = append(r.Balance, paidan.BalanceTier{Above: float64(t.Above), CostPerTask: float64(t.CostPerTask)})
 	}
 	return r
 }
@@ -128,14 +181,14 @@ func ReadRules(r io.Reader, source string) (paidan.Rules, error) {
 	case err == io.EOF:
 		return paidan.DefaultRules(), nil
 	case err != nil:
-		return paidan.Rules{}, yamlError(source, err)
+		return paidan.Rules{}, yamlError(source, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err != io.EOF {
 		return paidan.Rules{}, &paidan.InputError{Source: source, Line: extra.Line,
 			Err: fmt.Errorf("more than one YAML document: %w", paidan.ErrSyntax)}
 	}
-	lines, null := ruleKeys(data)
+	lines, _, null := ruleKeys(data)
 	if null != "" {
 		return paidan.Rules{}, &paidan.InputError{Source: source, Line: lines[null], Key: null,
 			Err: fmt.Errorf("no value: %w", paidan.ErrMissingValue)}
@@ -160,18 +213,23 @@ func WriteRules(w io.Writer, rules *paidan.Rules) error {
 	return enc.Close()
 }
 
-// yamlLine matches the position in a go-yaml error message.
-const yamlLine = `line (\d+): (.*)`
+// yamlLine matches the position in a go-yaml error message, and the
+// column numValue and intValue add.
+const yamlLine = `line (\d+): (?:column (\d+): )?(.*)`
 
 // yamlError converts a go-yaml error into *paidan.InputError values, one per
-// problem, joined. go-yaml reports positions only inside its messages.
-func yamlError(source string, err error) error {
+// problem, joined. go-yaml reports positions only inside its messages; a
+// value of the wrong type is named by its key, found in data.
+func yamlError(source string, data []byte, err error) error {
 	re := regexp.MustCompile(yamlLine)
+	_, values, _ := ruleKeys(data)
 	toInput := func(msg string, sentinel error) *paidan.InputError {
 		e := &paidan.InputError{Source: source}
 		if m := re.FindStringSubmatch(msg); m != nil {
 			e.Line, _ = strconv.Atoi(m[1])
-			msg = m[2]
+			col, _ := strconv.Atoi(m[2])
+			e.Key = values[[2]int{e.Line, col}]
+			msg = m[3]
 		}
 		msg = strings.TrimPrefix(msg, "yaml: ")
 		if key, ok := strings.CutPrefix(msg, "field "); ok && strings.Contains(key, " not found in type ") {
@@ -193,14 +251,15 @@ func yamlError(source string, err error) error {
 	return errors.Join(errs...)
 }
 
-// ruleKeys returns the line of every key of a rules document that decoded
-// without error, by path ("unassigned.base", "balance[1].above"), and the
-// path of the first key whose value is null ("" if none is).
-func ruleKeys(data []byte) (lines map[string]int, null string) {
-	lines = make(map[string]int)
+// ruleKeys returns the line of every key of a rules document, by path
+// ("unassigned.base", "balance[1].above"), the path of every scalar value
+// by its line and column, and the path of the first key whose value is
+// null ("" if none is).
+func ruleKeys(data []byte) (lines map[string]int, values map[[2]int]string, null string) {
+	lines, values = make(map[string]int), make(map[[2]int]string)
 	var root yaml.Node
 	if yaml.Unmarshal(data, &root) != nil || len(root.Content) == 0 {
-		return lines, ""
+		return lines, values, ""
 	}
 	var walk func(n *yaml.Node, path string)
 	walk = func(n *yaml.Node, path string) {
@@ -224,9 +283,12 @@ func ruleKeys(data []byte) (lines map[string]int, null string) {
 				walk(c, p)
 			}
 		}
+		if path != "" {
+			values[[2]int{n.Line, n.Column}] = path
+		}
 	}
 	walk(root.Content[0], "")
-	return lines, null
+	return lines, values, null
 }
 
 // keyLine returns the line of key, or of its nearest enclosing key present

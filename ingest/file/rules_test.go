@@ -35,6 +35,9 @@ func TestReadRules(t *testing.T) {
 		{"flow style", "{speed_kmh: 20, unassigned: {per_priority: 100}}", func(r *paidan.Rules) {
 			r.SpeedKmh, r.Unassigned.PerPriority = 20, 100
 		}},
+		{"decimals kept exactly", "resolution: 1e-3\nstability_penalty: 1.0005\ntravel_cost_per_km: 1.50\nunassigned:\n  base: 123456789012345\n", func(r *paidan.Rules) {
+			r.Resolution, r.StabilityPenalty, r.TravelCostPerKm, r.Unassigned.Base = 0.001, 1.0005, 1.5, 123456789012345
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,10 +67,17 @@ func TestReadRulesErrors(t *testing.T) {
 		{"unknown key", "speed_kmh: 20\nspeed: 30\n", 2, "speed", paidan.ErrUnknownKey},
 		{"unknown nested key", "unassigned:\n  base: 1\n  bias: 2\n", 3, "bias", paidan.ErrUnknownKey},
 		{"unknown balance key", "balance:\n  - above: 0.5\n    cost: 2\n", 3, "cost", paidan.ErrUnknownKey},
-		{"wrong type", "\ncandidates_per_task: many\n", 2, "", paidan.ErrSyntax},
-		{"float for int", "candidates_per_task: 2.5\n", 1, "", paidan.ErrSyntax},
-		{"string for int", "candidates_per_task: \"3\"\n", 1, "", paidan.ErrSyntax},
-		{"list for int", "candidates_per_task: [3]\n", 1, "", paidan.ErrSyntax},
+		{"wrong type", "\ncandidates_per_task: many\n", 2, "candidates_per_task", paidan.ErrSyntax},
+		{"float for int", "candidates_per_task: 2.5\n", 1, "candidates_per_task", paidan.ErrSyntax},
+		{"string for int", "candidates_per_task: \"3\"\n", 1, "candidates_per_task", paidan.ErrSyntax},
+		{"list for int", "candidates_per_task: [3]\n", 1, "candidates_per_task", paidan.ErrSyntax},
+		{"word for number", "max_distance_km: ten\n", 1, "max_distance_km", paidan.ErrSyntax},
+		{"string for number", "speed_kmh: \"30\"\n", 1, "speed_kmh", paidan.ErrSyntax},
+		{"wrong type nested", "unassigned:\n  base: 1\n  per_priority: lots\n", 3, "unassigned.per_priority", paidan.ErrSyntax},
+		{"wrong type in flow tier", "balance:\n  - {above: 0.5, cost_per_task: x}\n", 2, "balance[0].cost_per_task", paidan.ErrSyntax},
+		{"mapping for number", "stability_penalty: {a: 1}\n", 1, "stability_penalty", paidan.ErrSyntax},
+		{"more digits than float64 keeps", "stability_penalty: 1.00000000000000001\n", 1, "stability_penalty", paidan.ErrSyntax},
+		{"17 digits that do not round-trip", "resolution: 0.12345678901234567\n", 1, "resolution", paidan.ErrSyntax},
 		{"bad YAML", "speed_kmh: 20\n  max_distance_km: [\n", 2, "", paidan.ErrSyntax},
 		{"duplicate key", "speed_kmh: 20\nspeed_kmh: 30\n", 2, "", paidan.ErrSyntax},
 		{"not a mapping", "- 1\n- 2\n", 1, "", paidan.ErrSyntax},

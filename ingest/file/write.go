@@ -1,7 +1,6 @@
 package file
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/internal/atomicdir"
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -23,9 +23,10 @@ import (
 // rules.yaml. Load reads the result back equal to b, except that Load sets
 // AsOf from the tasks unless told otherwise, and Partition is not stored.
 //
-// Each file is written to a temporary file in dir and renamed into place,
-// so a reader never sees a half-written file; a failure between two renames
-// can leave an older file beside a newer one. Write fails, writing nothing,
+// Each file is written to a temporary file in dir, fsynced, renamed into
+// place and the directory fsynced (package internal/atomicdir), so a reader
+// never sees a half-written file; a failure between two renames can leave
+// an older file beside a newer one. Write fails, writing nothing,
 // if dir holds a table in the other format (it would make the dataset
 // ambiguous). Write does not validate b: Load reports whatever it rejects.
 // Concurrent Writes to the same directory leave one of them in place per
@@ -38,7 +39,7 @@ func Write(ctx context.Context, dir string, b *paidan.Batch, opts WriteOptions) 
 }
 
 func write(ctx context.Context, dir string, b *paidan.Batch, opts WriteOptions) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := atomicdir.MkdirAll(dir, atomicdir.Options{DirMode: opts.DirMode}); err != nil {
 		return err
 	}
 	other := CSV
@@ -62,48 +63,23 @@ func write(ctx context.Context, dir string, b *paidan.Batch, opts WriteOptions) 
 		tasks = func(w io.Writer) error { return writeCSV(ctx, w, tasksTable(), b.Tasks, taskFields) }
 		workers = func(w io.Writer) error { return writeCSV(ctx, w, workersTable(), b.Workers, workerFields) }
 	}
-	if err := writeAtomic(dir, "tasks"+opts.Format.ext(), tasks); err != nil {
+	if err := writeAtomic(dir, "tasks"+opts.Format.ext(), tasks, opts); err != nil {
 		return err
 	}
-	if err := writeAtomic(dir, "workers"+opts.Format.ext(), workers); err != nil {
+	if err := writeAtomic(dir, "workers"+opts.Format.ext(), workers, opts); err != nil {
 		return err
 	}
 	if opts.Rules != nil {
-		return writeAtomic(dir, RulesFileName, func(w io.Writer) error { return WriteRules(w, opts.Rules) })
+		return writeAtomic(dir, RulesFileName, func(w io.Writer) error { return WriteRules(w, opts.Rules) }, opts)
 	}
 	return nil
 }
 
-// writeAtomic writes file name in dir through fill, via a temporary file
-// that is synced and renamed into place.
-func writeAtomic(dir, name string, fill func(io.Writer) error) (err error) {
-	f, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<16)
-	if err := fill(bw); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), filepath.Join(dir, name))
+// writeAtomic writes file name in dir through fill atomically
+// (atomicdir.WriteFile: temporary file, fsync, rename, directory fsync),
+// with the permissions of opts.
+func writeAtomic(dir, name string, fill func(io.Writer) error, opts WriteOptions) error {
+	return atomicdir.WriteFile(dir, name, fill, atomicdir.Options{FileMode: opts.FileMode, DirMode: opts.DirMode})
 }
 
 // writeCSV writes a header of t's columns and one record per row, filled

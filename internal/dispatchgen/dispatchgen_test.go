@@ -1,10 +1,12 @@
 package dispatchgen_test
 
 import (
+	"math"
 	"reflect"
 	"slices"
 	"testing"
 
+	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/internal/dispatchgen"
 	"github.com/paidan/paidan/solver"
 )
@@ -119,4 +121,15 @@ func TestGenerateMetro(t *testing.T) {
 			t.Errorf("%d tasks with fewer than 20 arcs, %d with a previous worker; want some of each", short, moved)
 		}
 	})
+}
+
+// TestMetroFollowsDefaultRules keeps the metro shape's exported stability
+// cost equal to paidan.DefaultRules' in units (the tiers read the rules
+// directly).
+func TestMetroFollowsDefaultRules(t *testing.T) {
+	t.Parallel()
+	r := paidan.DefaultRules()
+	if want := int64(math.Round(r.StabilityPenalty / r.Resolution)); dispatchgen.StabilityCost != want {
+		t.Errorf("StabilityCost %d; the default rules give %d units", dispatchgen.StabilityCost, want)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/solver"
 )
 
@@ -32,13 +33,11 @@ type MetroConfig struct {
 	Seed    uint64
 }
 
-// Balance tier costs and thresholds of the metro shape, as in model's
-// default rules.
-const (
-	StabilityCost = 5_000  // moving a task away from its previous worker
-	tierMidCost   = 2_000  // per task above 50 % utilisation
-	tierHighCost  = 10_000 // per task above 80 % utilisation
-)
+// StabilityCost is the cost of moving a task away from its previous
+// worker in the metro shape: paidan.DefaultRules' stability penalty in its
+// units (5 at 0.001). The balance tiers come from the same rules
+// (balanceTiers), so the shape follows the defaults from one source.
+const StabilityCost = 5_000
 
 // metroSkills is the number of skills; skill 0 is the common one.
 // metroSectors is the number of regions of a metro: the centre and four
@@ -212,20 +211,23 @@ func sortArcs(d *solver.Dispatch, first int) {
 }
 
 // balanceTiers returns the remaining capacity of a worker with capacity
-// capa and current load as tiers: the unit that brings utilisation above
-// 50 % costs tierMidCost, above 80 % tierHighCost, below nothing.
+// capa and current load as tiers, under paidan.DefaultRules' balance tiers
+// in units of its resolution: the unit that brings utilisation above a
+// tier's threshold costs that tier's cost (by default 2 000 above 50 % and
+// 10 000 above 80 %), below every tier nothing.
 func balanceTiers(capa, load int) []solver.Tier {
+	rules := paidan.DefaultRules()
 	var out []solver.Tier
 	// Units n (1-based, counted from zero load) cost by n/capa.
 	cost := func(n int) int64 {
 		u := float64(n) / float64(capa)
-		switch {
-		case u > 0.8:
-			return tierHighCost
-		case u > 0.5:
-			return tierMidCost
+		var c int64
+		for _, t := range rules.Balance {
+			if u > t.Above {
+				c = int64(math.Round(t.CostPerTask / rules.Resolution))
+			}
 		}
-		return 0
+		return c
 	}
 	for n := load + 1; n <= capa; n++ {
 		c := cost(n)

@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -48,7 +47,7 @@ func main() {
 var errMismatch = errors.New("DuckDB does not read the export as documented")
 
 // schemaVersion is the export schema version this check knows.
-const schemaVersion = 1
+const schemaVersion = 2
 
 type column struct{ name, duckType string }
 
@@ -66,16 +65,17 @@ func expectedSchema() []fileSchema {
 			{"run_id", "VARCHAR"}, {"task_id", "VARCHAR"}, {"worker_id", "VARCHAR"},
 			{"region", "VARCHAR"}, {"priority", "BIGINT"}, {"distance_km", "DOUBLE"},
 			{"cost_travel", "DOUBLE"}, {"cost_balance", "DOUBLE"}, {"cost_stability", "DOUBLE"},
-			{"cost_total", "DOUBLE"}, {"pinned", "BOOLEAN"},
+			{"cost_total", "DOUBLE"}, {"cost_travel_units", "BIGINT"}, {"cost_balance_units", "BIGINT"},
+			{"cost_stability_units", "BIGINT"}, {"cost_total_units", "BIGINT"}, {"pinned", "BOOLEAN"},
 		}},
 		{"unassigned.parquet", []column{
 			{"run_id", "VARCHAR"}, {"task_id", "VARCHAR"}, {"region", "VARCHAR"},
 			{"priority", "BIGINT"}, {"reason", "VARCHAR"}, {"reason_code", "BIGINT"},
-			{"detail", "VARCHAR"}, {"penalty", "DOUBLE"},
+			{"detail", "VARCHAR"}, {"penalty", "DOUBLE"}, {"penalty_units", "BIGINT"},
 		}},
 		{"workers.parquet", []column{
 			{"run_id", "VARCHAR"}, {"worker_id", "VARCHAR"}, {"region", "VARCHAR"},
-			{"capacity", "BIGINT"}, {"load", "BIGINT"}, {"assigned", "BIGINT"},
+			{"capacity", "BIGINT"}, {"current_load", "BIGINT"}, {"assigned", "BIGINT"},
 			{"utilization", "DOUBLE"},
 		}},
 		{"summary.parquet", []column{
@@ -86,13 +86,16 @@ func expectedSchema() []fileSchema {
 			{"unassigned_out_of_range", "BIGINT"}, {"unassigned_outside_shift", "BIGINT"},
 			{"unassigned_no_capacity", "BIGINT"}, {"unassigned_cheaper_unassigned", "BIGINT"},
 			{"unassigned_pinned_infeasible", "BIGINT"},
-			{"total_cost", "DOUBLE"}, {"mean_cost", "DOUBLE"},
+			{"total_cost", "DOUBLE"}, {"total_cost_units", "BIGINT"}, {"mean_cost", "DOUBLE"},
 			{"distance_p50", "DOUBLE"}, {"distance_p90", "DOUBLE"},
 			{"utilization_p50", "DOUBLE"}, {"utilization_p90", "DOUBLE"},
 			{"objective", "DOUBLE"}, {"objective_units", "BIGINT"}, {"dual_bound", "BIGINT"},
 			{"resolution", "DOUBLE"}, {"certificate", "VARCHAR"}, {"solver_algorithm", "VARCHAR"},
 			{"solver_nodes", "BIGINT"}, {"solver_arcs", "BIGINT"}, {"solver_iterations", "BIGINT"},
 			{"solve_seconds", "DOUBLE"}, {"rules_hash", "VARCHAR"}, {"input_hash", "VARCHAR"},
+		}},
+		{"potentials.parquet", []column{
+			{"run_id", "VARCHAR"}, {"node", "BIGINT"}, {"potential", "BIGINT"},
 		}},
 	}
 }
@@ -339,17 +342,21 @@ func (c *checker) checkAggregates(ctx context.Context) error {
 		}
 	}
 
-	var total, costs, penalties float64
+	// In exact units the objective is the sum of the components written
+	// beside each row, to the unit.
+	var objective, totalUnits, costUnits, parts, penaltyUnits int64
 	err = c.db.QueryRowContext(ctx, `
-		SELECT (SELECT total_cost FROM `+file("summary.parquet")+` WHERE scope = 'overall'),
-		       (SELECT coalesce(sum(cost_total), 0) FROM `+file("assignments.parquet")+`),
-		       (SELECT coalesce(sum(penalty), 0) FROM `+file("unassigned.parquet")+`)`).Scan(&total, &costs, &penalties)
+		SELECT (SELECT objective_units FROM `+file("summary.parquet")+` WHERE scope = 'overall'),
+		       (SELECT total_cost_units FROM `+file("summary.parquet")+` WHERE scope = 'overall'),
+		       (SELECT coalesce(sum(cost_total_units), 0) FROM `+file("assignments.parquet")+`),
+		       (SELECT coalesce(sum(cost_travel_units + cost_balance_units + cost_stability_units), 0) FROM `+file("assignments.parquet")+`),
+		       (SELECT coalesce(sum(penalty_units), 0) FROM `+file("unassigned.parquet")+`)`).Scan(&objective, &totalUnits, &costUnits, &parts, &penaltyUnits)
 	if err != nil {
 		return err
 	}
-	c.logf("  total cost: summary %g, assignments %g + penalties %g", total, costs, penalties)
-	if math.Abs(total-(costs+penalties)) > 1e-9*math.Max(1, math.Abs(total)) {
-		c.failf("summary total_cost %g, files add up to %g", total, costs+penalties)
+	c.logf("  total cost units: objective %d, summary %d, assignments %d (components %d) + penalties %d", objective, totalUnits, costUnits, parts, penaltyUnits)
+	if objective != costUnits+penaltyUnits || totalUnits != objective || parts != costUnits {
+		c.failf("objective_units %d, total_cost_units %d; files add up to %d + %d (components %d)", objective, totalUnits, costUnits, penaltyUnits, parts)
 	}
 	return nil
 }

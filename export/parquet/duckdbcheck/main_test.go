@@ -50,7 +50,8 @@ func TestRunFixture(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"DESCRIBE: 11 columns", "DESCRIBE: 34 columns",
+		"DESCRIBE: 15 columns", "DESCRIBE: 35 columns", "DESCRIBE: 3 columns",
+		"total cost units: objective 444500, summary 444500, assignments 34500 (components 34500) + penalties 410000",
 		"unassigned by reason: [[no_capacity 2] [no_skill 1] [out_of_range 1] [pinned_infeasible 1]]",
 		"ok: every file and column reads as documented",
 	} {
@@ -235,6 +236,8 @@ func TestDuckDBDictionaryFallback(t *testing.T) {
 	plan.KPIs.Overall.Unassigned = n
 	plan.KPIs.Overall.UnassignedByReason = map[paidan.Reason]int{paidan.NoSkill: n}
 	plan.KPIs.Overall.TotalCost = 34.5 + n*base.Penalty
+	plan.KPIs.Overall.TotalCostUnits = 34500 + int64(n)*base.PenaltyUnits
+	plan.ObjectiveUnits = plan.KPIs.Overall.TotalCostUnits
 	plan.KPIs.ByRegion[0].Unassigned = n
 	plan.KPIs.ByRegion[1].Unassigned = 0
 	dir := writeExport(t, plan, 0)

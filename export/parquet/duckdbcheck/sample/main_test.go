@@ -32,7 +32,7 @@ func TestRun(t *testing.T) {
 		if err := json.Unmarshal(b, &written); err != nil {
 			t.Fatal(err)
 		}
-		if printed.RunID != "run-20261126-0001" || printed.PaidanVersion != "sample" || len(printed.Files) != 4 ||
+		if printed.RunID != "run-20261126-0001" || printed.PaidanVersion != "sample" || len(printed.Files) != 5 ||
 			printed.Files[1] != written.Files[1] {
 			t.Errorf("printed manifest %+v, written %+v", printed, written)
 		}

@@ -145,7 +145,7 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 		ti.region = intern(t.Region)
 		ti.due = unixOr(t.DueAt, noTime)
 		setSkills(in.skillsOf(i), t.Skills)
-		if ti.penalty, err = cm.penalty(t, b.AsOf); err != nil {
+		if ti.penalty, err = cm.penaltyOf(t, b.AsOf); err != nil {
 			return nil, fmt.Errorf("task %s: %w", t.ID, err)
 		}
 		ti.pinned, ti.previous = -1, -1
@@ -430,5 +430,5 @@ func (in *instance) ruleDetail(ti, wi int, r rule, v verdict) string {
 }
 
 func fmtTime(ns int64) string {
-	return time.Unix(0, ns).UTC().Format("2006-01-02 15:04")
+	return time.Unix(0, ns).UTC().Format("2006-01-02 15:04 MST")
 }
