@@ -531,7 +531,7 @@ func (r *Runner) plan(rc *runContext, batch *paidan.Batch) (*paidan.Plan, bool) 
 		"solve", res.Model.Solve, "verify", res.Model.Verify, "price", res.Model.Price, "classify", res.Model.Classify,
 		"finish", res.Model.Finish, "rounds", res.Model.Rounds, "candidates", res.Model.Candidates)
 	if err != nil {
-		r.fail(rc, fmt.Errorf("plan: %w", err))
+		r.fail(rc, err) // model.Plan's errors already say "plan: …"
 		return nil, false
 	}
 	rc.record.SetPlan(plan)
