@@ -17,6 +17,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/internal/atomicdir"
 )
 
 // The files of a snapshot directory (CreateSnapshot), one per table, and
@@ -238,13 +239,13 @@ func (w *SnapshotWriter) Commit(at time.Time, version string, problems []string)
 	if err = errors.Join(err, mf.Close()); err != nil {
 		return nil, fmt.Errorf("snapshot %s: manifest: %w", w.out, err)
 	}
-	if err := syncDirectory(w.tmp); err != nil {
+	if err := atomicdir.SyncDir(w.tmp); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", w.out, err)
 	}
 	if err := os.Rename(w.tmp, w.out); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", w.out, err)
 	}
-	return m, syncDirectory(filepath.Dir(w.out))
+	return m, atomicdir.SyncDir(filepath.Dir(w.out))
 }
 
 // SnapshotTable streams the rows of one table into its Parquet file; Rec is
@@ -323,19 +324,6 @@ func (c *snapshotCounter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-// syncDirectory syncs a directory so that the entries made in it last.
-func syncDirectory(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if errors.Is(err, fs.ErrInvalid) {
-		err = nil // some file systems cannot sync directories
-	}
-	return errors.Join(err, d.Close())
 }
 
 // optTime and optString map a missing value (zero, empty) to NULL.
