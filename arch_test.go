@@ -71,7 +71,7 @@ var importRules = []importRule{
 	{pkg: "console/internal/consoletest", allowed: []string{"", "console", "console/postgres", "internal/pgtest", sqlx}},
 	// The operations report: tables and plots in report, its queries in
 	// report/postgres, PDF printing in report/chromium.
-	{pkg: "report", allowed: []string{plot, parquet}, forbidden: []string{"net", "net/http", "database/sql"}},
+	{pkg: "report", allowed: []string{"internal/atomicdir", plot, parquet}, forbidden: []string{"net", "net/http", "database/sql"}},
 	{pkg: "report/postgres", allowed: []string{"report", sqlx}},
 	{pkg: "report/chromium", allowed: []string{chromedp}},
 	{pkg: "cmd/paidan", allowed: []string{"...", sqlx, pq, parquet, prom, cron, cobra}},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/paidan/paidan/internal/atomicdir"
 )
 
 // Format is one kind of file a report is written as.
@@ -56,23 +59,23 @@ type Printer func(ctx context.Context, htmlPath, pdfPath string) error
 // even when HTML is not asked for, and removed again). It returns the names
 // of the files written, in order.
 func (r *Report) WriteDir(ctx context.Context, dir string, formats []Format, generated time.Time, printPDF Printer) (files []string, err error) {
-	if _, err := os.Lstat(dir); err == nil {
-		return nil, fmt.Errorf("report: %s exists; write into a new directory", dir)
-	}
 	if slices.Contains(formats, PDF) && printPDF == nil {
 		return nil, errors.New("report: PDF asked for without a printer")
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".tmp-")
-	if err != nil {
+	out, err := atomicdir.CreateDir(dir, atomicdir.Options{})
+	if errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("report: %s exists; write into a new directory", dir)
+	} else if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(tmp)
+			out.Abort()
 		}
 	}()
+	tmp := out.Path()
 	write := func(name string, fn func(io.Writer) error) error {
-		f, err := os.Create(filepath.Join(tmp, name))
+		f, err := out.Create(name)
 		if err != nil {
 			return err
 		}
@@ -117,7 +120,7 @@ func (r *Report) WriteDir(ctx context.Context, dir string, formats []Format, gen
 			}
 		}
 	}
-	if err := os.Rename(tmp, dir); err != nil {
+	if err := out.Commit(); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	return files, nil

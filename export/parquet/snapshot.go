@@ -143,7 +143,8 @@ type SnapshotFile struct {
 // directory beside the target that Commit renames into place. It is not
 // safe for concurrent use.
 type SnapshotWriter struct {
-	out, tmp   string
+	out        string
+	dir        *atomicdir.Dir
 	Task       *SnapshotTable[paidan.TaskRecord, SnapshotTaskRow]
 	Worker     *SnapshotTable[paidan.WorkerRecord, SnapshotWorkerRow]
 	Run        *SnapshotTable[paidan.RunRecord, SnapshotRunRow]
@@ -161,23 +162,17 @@ func CreateSnapshot(out string, perm fs.FileMode) (_ *SnapshotWriter, err error)
 	if perm == 0 {
 		perm = 0o640
 	}
-	if _, err := os.Lstat(out); err == nil {
-		return nil, fmt.Errorf("snapshot %s: %w", out, fs.ErrExist)
-	}
-	out = filepath.Clean(out)
-	tmp, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-")
+	dir, err := atomicdir.CreateDir(out, atomicdir.Options{FileMode: perm, DirMode: perm | (perm&0o444)>>2})
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", out, err)
 	}
-	w := &SnapshotWriter{out: out, tmp: tmp}
+	w := &SnapshotWriter{out: filepath.Clean(out), dir: dir}
 	defer func() {
 		if err != nil {
 			w.Abort()
 		}
 	}()
-	if err := os.Chmod(tmp, perm|(perm&0o444)>>2); err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", out, err)
-	}
+	tmp := dir.Path()
 	if w.Task, err = newSnapshotTable(tmp, SnapshotTaskFile, perm, snapshotTaskRow); err != nil {
 		return nil, err
 	}
@@ -203,7 +198,7 @@ func (w *SnapshotWriter) Abort() {
 			t.abort()
 		}
 	}
-	os.RemoveAll(w.tmp)
+	w.dir.Abort()
 }
 
 // Commit finishes every file, writes the manifest (with at, version and
@@ -228,7 +223,7 @@ func (w *SnapshotWriter) Commit(at time.Time, version string, problems []string)
 	if err != nil {
 		return nil, err
 	}
-	mf, err := os.OpenFile(filepath.Join(w.tmp, ManifestFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	mf, err := w.dir.Create(ManifestFile)
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", w.out, err)
 	}
@@ -239,13 +234,10 @@ func (w *SnapshotWriter) Commit(at time.Time, version string, problems []string)
 	if err = errors.Join(err, mf.Close()); err != nil {
 		return nil, fmt.Errorf("snapshot %s: manifest: %w", w.out, err)
 	}
-	if err := atomicdir.SyncDir(w.tmp); err != nil {
+	if err := w.dir.Commit(); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", w.out, err)
 	}
-	if err := os.Rename(w.tmp, w.out); err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", w.out, err)
-	}
-	return m, atomicdir.SyncDir(filepath.Dir(w.out))
+	return m, nil
 }
 
 // SnapshotTable streams the rows of one table into its Parquet file; Rec is
