@@ -347,7 +347,7 @@ func TestApplyCancelledMidwayLeavesNothing(t *testing.T) {
 	}()
 	wait, stop := context.WithTimeout(context.Background(), time.Minute)
 	defer stop()
-	pgtest.WaitForLockWait(t, wait, db, "%lock_workers%")
+	pgtest.WaitForLockWait(t, wait, db, "%apply_run%")
 	cancel()
 	if err := <-done; err == nil {
 		t.Fatal("Apply succeeded although its context was cancelled")
