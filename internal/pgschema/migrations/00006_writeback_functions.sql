@@ -140,7 +140,8 @@ RETURNS TABLE (refused_task text, refused_worker text, refused_kind text)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET work_mem = '64MB'
-SET plan_cache_mode = force_custom_plan AS $$
+SET plan_cache_mode = force_custom_plan
+SET enable_nestloop = off AS $$
 DECLARE
     v_planned  integer := coalesce(cardinality(p_task), 0);
     v_left     integer := coalesce(cardinality(p_left_task), 0);
@@ -157,11 +158,24 @@ BEGIN
     PERFORM paidan.take_partition_lock(p_partition);
     PERFORM paidan.claim_run(p_run, p_partition, p_started_at);
 
+    -- The plan's rows, with statistics for the joins below. The table is
+    -- the schema owner's, in this session's temporary schema; a caller's
+    -- table of the same name makes the CREATE fail, never read.
+    DROP TABLE IF EXISTS pg_temp.paidan_plan;
+    CREATE TEMPORARY TABLE paidan_plan ON COMMIT DROP AS
+    SELECT u.task_id, u.worker_id, u.version, u.priority, u.distance_km,
+           u.cost_travel, u.cost_balance, u.cost_stability, u.pinned
+    FROM unnest(p_task, p_worker, p_version, p_priority, p_distance, p_travel, p_balance,
+                p_stability, p_pinned)
+         AS u(task_id, worker_id, version, priority, distance_km, cost_travel, cost_balance,
+              cost_stability, pinned);
+    ANALYZE pg_temp.paidan_plan;
+
     -- Row-lock every worker of the plan in id order (concurrent write-backs
     -- never deadlock on each other): no other transaction changes their
     -- load, capacity or active flag until this one ends.
     PERFORM FROM paidan.worker w
-    WHERE w.id = ANY (p_worker)
+    WHERE w.id IN (SELECT p.worker_id FROM pg_temp.paidan_plan p)
     ORDER BY w.id
     FOR NO KEY UPDATE;
 
@@ -169,24 +183,18 @@ BEGIN
     -- planned version (rechecked on the row the UPDATE locks), within its
     -- worker's remaining capacity: an active worker of the partition has
     -- capacity - load left; when the plan asks for more, tasks of higher
-    -- priority, then lower cost, then lower id win. The UPDATE's RETURNING
-    -- rows feed the INSERT of the assignments.
-    WITH plan AS MATERIALIZED (
-        SELECT u.task_id, u.worker_id, u.version, u.priority, u.distance_km,
-               u.cost_travel, u.cost_balance, u.cost_stability, u.pinned
-        FROM unnest(p_task, p_worker, p_version, p_priority, p_distance, p_travel, p_balance,
-                    p_stability, p_pinned)
-             AS u(task_id, worker_id, version, priority, distance_km, cost_travel, cost_balance,
-                  cost_stability, pinned)
-    ), room AS (
+    -- priority, then lower cost, then lower id win (only the tasks of those
+    -- workers are ranked, a sort; the others all fit). The UPDATE's
+    -- RETURNING rows feed the INSERT of the assignments.
+    WITH room AS (
         SELECT w.id,
                CASE WHEN w.active AND w.partition = p_partition THEN greatest(w.capacity - w.load, 0) ELSE -1 END AS free
         FROM paidan.worker w
-        WHERE w.id = ANY (p_worker)
+        WHERE w.id IN (SELECT p.worker_id FROM pg_temp.paidan_plan p)
     ), candidate AS (
         SELECT p.task_id, p.worker_id, p.version, p.priority,
                p.cost_travel + p.cost_balance + p.cost_stability AS cost
-        FROM plan p
+        FROM pg_temp.paidan_plan p
         JOIN paidan.task t ON t.id = p.task_id
         WHERE t.partition = p_partition AND t.status = 'pending' AND t.version = p.version
     ), short AS (
@@ -201,7 +209,8 @@ BEGIN
         WHERE c.worker_id IN (SELECT s.id FROM short s)
     ), assigned AS (
         UPDATE paidan.task t
-        SET status = 'assigned', assigned_worker = c.worker_id, assigned_run = p_run
+        SET status = 'assigned', assigned_worker = c.worker_id, assigned_run = p_run,
+            version = t.version + 1, updated_at = now()
         FROM candidate c
         JOIN room r ON r.id = c.worker_id
         LEFT JOIN ranked k ON k.task_id = c.task_id
@@ -214,7 +223,7 @@ BEGIN
     SELECT p_run, p.task_id, p.worker_id, p.distance_km, p.cost_travel, p.cost_balance,
            p.cost_stability, p.pinned, true
     FROM assigned a
-    JOIN plan p ON p.task_id = a.id;
+    JOIN pg_temp.paidan_plan p ON p.task_id = a.id;
     GET DIAGNOSTICS v_assigned = ROW_COUNT;
 
     INSERT INTO paidan.unassigned (run_id, task_id, reason, detail)
@@ -233,7 +242,7 @@ BEGIN
                        WHEN w.id IS NULL OR NOT w.active OR w.partition <> p_partition THEN 'worker_unavailable'
                        ELSE 'worker_full'
                    END AS kind
-            FROM unnest(p_task, p_worker, p_version) AS p(task_id, worker_id, version)
+            FROM pg_temp.paidan_plan p
             LEFT JOIN paidan.task t ON t.id = p.task_id
             LEFT JOIN paidan.worker w ON w.id = p.worker_id
             WHERE t.assigned_run IS DISTINCT FROM p_run
