@@ -119,7 +119,7 @@ func checkNoDoubleWork(t testing.TB, db *sqlx.DB) {
 	}
 }
 
-func execSQL(t testing.TB, db *sqlx.DB, query string, args ...any) {
+func execSQL(t testing.TB, db sqlx.Execer, query string, args ...any) {
 	t.Helper()
 	if _, err := db.Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
