@@ -86,6 +86,7 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
+    v_me      xid;
     v_want    bigint;
     v_found   bigint;
     v_missing text;
@@ -112,11 +113,19 @@ BEGIN
         RAISE EXCEPTION 'paidan.assignment.worker_id: worker "%" is not present in table paidan.worker', v_missing
             USING ERRCODE = 'foreign_key_violation';
     END IF;
+    -- A task row this transaction wrote (the write-back updates every task
+    -- it assigns) needs no lock: no other transaction can delete or
+    -- rename it before this one ends. Only the others are locked.
+    v_me := (pg_current_xact_id()::text::bigint % 4294967296)::text::xid;
     SELECT count(DISTINCT n.task_id) INTO v_want FROM new_assignment n;
-    SELECT count(*) INTO v_found FROM (
-        SELECT FROM paidan.task t
-        JOIN (SELECT DISTINCT n.task_id AS id FROM new_assignment n) k ON t.id = k.id
-        FOR KEY SHARE OF t) x;
+    WITH refs AS MATERIALIZED (
+        SELECT t.id, t.xmin = v_me AS mine
+        FROM paidan.task t JOIN (SELECT DISTINCT n.task_id AS id FROM new_assignment n) k ON t.id = k.id
+    ), locked AS (
+        SELECT FROM paidan.task t JOIN refs r ON t.id = r.id AND NOT r.mine
+        FOR KEY SHARE OF t
+    )
+    SELECT (SELECT count(*) FROM refs r WHERE r.mine) + (SELECT count(*) FROM locked) INTO v_found;
     IF v_found < v_want THEN
         SELECT n.task_id INTO v_missing FROM new_assignment n
         WHERE NOT EXISTS (SELECT FROM paidan.task t WHERE t.id = n.task_id) LIMIT 1;
