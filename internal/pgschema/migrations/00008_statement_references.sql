@@ -49,7 +49,7 @@ DECLARE
     v_found   bigint;
     v_missing text;
 BEGIN
-    SELECT count(DISTINCT n.assigned_worker) INTO v_want FROM new_task n;
+    SELECT count(*) INTO v_want FROM (SELECT DISTINCT n.assigned_worker FROM new_task n WHERE n.assigned_worker IS NOT NULL) k;
     IF v_want > 0 THEN
         SELECT count(*) INTO v_found FROM (
             SELECT FROM paidan.worker w
@@ -62,7 +62,7 @@ BEGIN
                 USING ERRCODE = 'foreign_key_violation';
         END IF;
     END IF;
-    SELECT count(DISTINCT n.assigned_run) INTO v_want FROM new_task n;
+    SELECT count(*) INTO v_want FROM (SELECT DISTINCT n.assigned_run FROM new_task n WHERE n.assigned_run IS NOT NULL) k;
     IF v_want > 0 THEN
         SELECT count(*) INTO v_found FROM (
             SELECT FROM paidan.run r
@@ -91,7 +91,7 @@ DECLARE
     v_found   bigint;
     v_missing text;
 BEGIN
-    SELECT count(DISTINCT n.run_id) INTO v_want FROM new_assignment n;
+    SELECT count(*) INTO v_want FROM (SELECT DISTINCT n.run_id FROM new_assignment n WHERE n.run_id IS NOT NULL) k;
     SELECT count(*) INTO v_found FROM (
         SELECT FROM paidan.run r
         JOIN (SELECT DISTINCT n.run_id AS id FROM new_assignment n) k ON r.id = k.id
@@ -102,7 +102,7 @@ BEGIN
         RAISE EXCEPTION 'paidan.assignment.run_id: run "%" is not present in table paidan.run', v_missing
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    SELECT count(DISTINCT n.worker_id) INTO v_want FROM new_assignment n;
+    SELECT count(*) INTO v_want FROM (SELECT DISTINCT n.worker_id FROM new_assignment n WHERE n.worker_id IS NOT NULL) k;
     SELECT count(*) INTO v_found FROM (
         SELECT FROM paidan.worker w
         JOIN (SELECT DISTINCT n.worker_id AS id FROM new_assignment n) k ON w.id = k.id
@@ -117,7 +117,7 @@ BEGIN
     -- it assigns) needs no lock: no other transaction can delete or
     -- rename it before this one ends. Only the others are locked.
     v_me := (pg_current_xact_id()::text::bigint % 4294967296)::text::xid;
-    SELECT count(DISTINCT n.task_id) INTO v_want FROM new_assignment n;
+    SELECT count(*) INTO v_want FROM (SELECT DISTINCT n.task_id FROM new_assignment n WHERE n.task_id IS NOT NULL) k;
     WITH refs AS MATERIALIZED (
         SELECT t.id, t.xmin = v_me AS mine
         FROM paidan.task t JOIN (SELECT DISTINCT n.task_id AS id FROM new_assignment n) k ON t.id = k.id
@@ -147,7 +147,7 @@ DECLARE
     v_found   bigint;
     v_missing text;
 BEGIN
-    SELECT count(DISTINCT n.run_id) INTO v_want FROM new_unassigned n;
+    SELECT count(*) INTO v_want FROM (SELECT DISTINCT n.run_id FROM new_unassigned n WHERE n.run_id IS NOT NULL) k;
     SELECT count(*) INTO v_found FROM (
         SELECT FROM paidan.run r
         JOIN (SELECT DISTINCT n.run_id AS id FROM new_unassigned n) k ON r.id = k.id
