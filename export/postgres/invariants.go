@@ -23,9 +23,9 @@ var invariantsSQL string
 //   - every assigned task has exactly one active assignment, of the run and
 //     worker the task names, and every active assignment's task is assigned
 //     to it;
-//   - every assigned or done task and every assignment belongs to an
-//     applied run, and every applied run's
-//     assigned count equals its number of assignments;
+//   - every task that names a run (assigned, done, or cancelled after
+//     assignment) and every assignment belongs to an applied run, and
+//     every applied run's assigned count equals its number of assignments;
 //   - every paidan.unassigned row belongs to an applied run, and no run
 //     both assigned a task and left it out.
 //

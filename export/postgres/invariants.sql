@@ -37,9 +37,9 @@ WITH held AS (
     LEFT JOIN (SELECT run_id, count(*) AS n FROM paidan.assignment GROUP BY run_id) a ON a.run_id = r.id
     WHERE r.status = 'applied' AND r.assigned <> coalesce(a.n, 0)
     UNION ALL
-    SELECT 'assigned or done task whose run is not applied', t.id
+    SELECT 'task assigned by a run that is not applied', t.id
     FROM paidan.task t LEFT JOIN paidan.run r ON r.id = t.assigned_run
-    WHERE t.status IN ('assigned', 'done') AND (r.id IS NULL OR r.status <> 'applied')
+    WHERE t.assigned_run IS NOT NULL AND (r.id IS NULL OR r.status <> 'applied')
     UNION ALL
     SELECT 'unassigned row of a run that is not applied', u.run_id || '/' || u.task_id
     FROM paidan.unassigned u JOIN paidan.run r ON r.id = u.run_id
