@@ -358,3 +358,34 @@ func TestSeedCancelledInsertsNothing(t *testing.T) {
 		t.Errorf("Seed = %d workers, %d tasks, %v; want %d, 5000, nil", workers, tasks, err, len(b.Workers))
 	}
 }
+
+// TestWritesNeedThePartitionLock: the database takes a run's writes only
+// from the session that holds its partition's lock. A Writer wired without
+// the runner's Locker writes on another connection of the pool, waits for
+// the lock its own run holds, and gives up at the write and record
+// timeouts with nothing written; wired with it, the same partition applies.
+func TestWritesNeedThePartitionLock(t *testing.T) {
+	t.Parallel()
+	db := open(t, newDB(t))
+	seed(t, db, "city", 50, 3)
+
+	r := newRunner(db, discard)
+	r.Writer = &jobspg.Writer{DB: db}
+	r.WriteTimeout, r.RecordTimeout = 3*time.Second, time.Second
+	done := make(chan *jobs.Result, 1)
+	go func() { done <- r.Run(t.Context(), "city") }()
+	wait, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	pgtest.WaitForLockWait(t, wait, db, "%paidan.apply_run%")
+	res := <-done
+	if res.Status != paidan.RunFailed || !errors.Is(res.Err, jobs.ErrOutcomeUnknown) {
+		t.Fatalf("run with a Writer off the lock's connection: %s, %v; want failed, outcome unknown", res.Status, res.Err)
+	}
+	if n := count(t, db, `SELECT (SELECT count(*) FROM paidan.run) + (SELECT count(*) FROM paidan.assignment)`); n != 0 {
+		t.Errorf("%d runs and assignments written without the partition lock, want 0", n)
+	}
+
+	if res := newRunner(db, discard).Run(t.Context(), "city"); res.Status != paidan.RunApplied {
+		t.Fatalf("run with the Writer on the lock's connection: %s, %v; want applied", res.Status, res.Err)
+	}
+}
