@@ -153,7 +153,11 @@ func TestKillDuringWriteBack(t *testing.T) {
 		}
 
 		status, assigned, rows, left := runOutcome(t, db, runID)
-		t.Logf("kill %d (%s, %d ms after planning): run %s is %q with %d assignments", i, mode.name, delay.Milliseconds(), runID, status, rows)
+		when := "while it waited inside paidan.apply_run"
+		if !mode.inside {
+			when = fmt.Sprintf("%d ms after planning", delay.Milliseconds())
+		}
+		t.Logf("kill %d (%s, %s): run %s is %q with %d assignments", i, mode.name, when, runID, status, rows)
 		switch {
 		case status == "applied" && (assigned != rows || rows == 0):
 			t.Errorf("kill %d: run %s applied with %d assignments recorded and %d written", i, runID, assigned, rows)
