@@ -140,8 +140,7 @@ RETURNS TABLE (refused_task text, refused_worker text, refused_kind text)
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 SET work_mem = '64MB'
-SET plan_cache_mode = force_custom_plan
-SET enable_nestloop = off AS $$
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
     v_planned  integer := coalesce(cardinality(p_task), 0);
     v_left     integer := coalesce(cardinality(p_left_task), 0);
@@ -179,24 +178,33 @@ BEGIN
     ORDER BY w.id
     FOR NO KEY UPDATE;
 
-    -- Assign each task that is still a pending task of the partition at the
-    -- planned version (rechecked on the row the UPDATE locks), within its
-    -- worker's remaining capacity: an active worker of the partition has
-    -- capacity - load left; when the plan asks for more, tasks of higher
-    -- priority, then lower cost, then lower id win (only the tasks of those
-    -- workers are ranked, a sort; the others all fit). The UPDATE's
-    -- RETURNING rows feed the INSERT of the assignments.
+    -- The candidates: the planned tasks still pending in the partition at
+    -- the planned version. A table with statistics of its own, so that
+    -- the statement below is planned for its real size whatever the
+    -- statistics of paidan.task say (stale ones once made the ranking a
+    -- nested loop rescanned per task, quadratic).
+    DROP TABLE IF EXISTS pg_temp.paidan_candidate;
+    CREATE TEMPORARY TABLE paidan_candidate ON COMMIT DROP AS
+    SELECT p.task_id, p.worker_id, p.version, p.priority,
+           p.cost_travel + p.cost_balance + p.cost_stability AS cost
+    FROM pg_temp.paidan_plan p
+    JOIN paidan.task t ON t.id = p.task_id
+    WHERE t.partition = p_partition AND t.status = 'pending' AND t.version = p.version;
+    ANALYZE pg_temp.paidan_candidate;
+
+    -- Assign each candidate (its version rechecked on the row the UPDATE
+    -- locks) within its worker's remaining capacity: an active worker of
+    -- the partition has capacity - load left; when the plan asks for more,
+    -- tasks of higher priority, then lower cost, then lower id win (only
+    -- the tasks of those workers are ranked, a sort; the others all fit).
+    -- The UPDATE's RETURNING rows feed the INSERT of the assignments.
     WITH room AS (
         SELECT w.id,
                CASE WHEN w.active AND w.partition = p_partition THEN greatest(w.capacity - w.load, 0) ELSE -1 END AS free
         FROM paidan.worker w
         WHERE w.id IN (SELECT p.worker_id FROM pg_temp.paidan_plan p)
     ), candidate AS (
-        SELECT p.task_id, p.worker_id, p.version, p.priority,
-               p.cost_travel + p.cost_balance + p.cost_stability AS cost
-        FROM pg_temp.paidan_plan p
-        JOIN paidan.task t ON t.id = p.task_id
-        WHERE t.partition = p_partition AND t.status = 'pending' AND t.version = p.version
+        SELECT c.task_id, c.worker_id, c.version, c.priority, c.cost FROM pg_temp.paidan_candidate c
     ), short AS (
         SELECT r.id
         FROM room r
