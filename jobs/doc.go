@@ -38,6 +38,13 @@
 //     writing back finishes its write-back and export on a detached context
 //     (Runner.WriteTimeout bounds them). A write-back that fails rolls back:
 //     the database holds the whole run or none of it.
+//   - A skipped run is recorded once per change of its partition's state,
+//     not once per tick; a partition that does not exist
+//     (PartitionChecker) fails the run, unrecorded.
+//
+// jobs/jobstest holds the conformance suite that every implementation of
+// these interfaces passes, the in-memory jobstest.Memory and the
+// PostgreSQL adapters alike.
 //
 // Every run logs with log/slog (run_id, partition, stage, duration) and
 // updates the Prometheus Metrics, registered on a registry the caller

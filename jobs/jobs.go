@@ -9,6 +9,9 @@ import (
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/paidan/paidan"
@@ -37,6 +40,10 @@ var (
 	// transaction, a serialization failure). Nothing was written; the
 	// runner retries the write-back.
 	ErrRetryable = errors.New("jobs: write-back rolled back, retryable")
+	// ErrUnknownPartition: a partition named to the runner has no task and
+	// no worker at all (a typing mistake, most often). The run fails and
+	// is not recorded.
+	ErrUnknownPartition = errors.New("jobs: unknown partition")
 )
 
 // Source loads what a run plans.
@@ -47,6 +54,14 @@ type Source interface {
 	// and the rows it left out as poisoned (each a *paidan.InputError
 	// naming table and key). An error means nothing usable was loaded.
 	Load(ctx context.Context, partition string) (*paidan.Batch, []*paidan.InputError, error)
+}
+
+// PartitionChecker is implemented by a Source that can tell whether a
+// partition exists at all (has any task or worker, in any state). The
+// runner asks it when a partition yields nothing to plan, to tell a
+// partition with nothing pending from a name that matches nothing.
+type PartitionChecker interface {
+	HasPartition(ctx context.Context, partition string) (bool, error)
 }
 
 // WriteResult is what a write-back did.
@@ -165,6 +180,9 @@ type Runner struct {
 	// unknown commit outcome, which use a context detached from the run's
 	// (context.WithoutCancel). Zero means 10 seconds.
 	RecordTimeout time.Duration
+
+	skipMu   sync.Mutex
+	lastSkip map[string]string // partition → state of its last recorded skipped run
 }
 
 // Validate reports a Runner missing a required field or with invalid rules.
@@ -195,6 +213,12 @@ type Result struct {
 	// Err is why the run failed; nil otherwise. It may also be set on an
 	// applied run whose export failed (the write-back stands).
 	Err error
+	// Recorded reports whether the run has a row in the run record: an
+	// applied run always; a failed run unless recording it failed or its
+	// partition is unknown; a skipped run only when the partition's state
+	// changed since the last skipped run this Runner recorded for it (see
+	// Run). A run skipped as locked is never recorded.
+	Recorded bool
 
 	Tasks     int // pending tasks planned
 	Workers   int // workers planned with
@@ -305,7 +329,13 @@ func (r *Runner) RunEach(ctx context.Context, partitions []string) ([]*Result, e
 //
 // A partition locked by another run is skipped (SkipLocked), as is one with
 // nothing pending (SkipNothingPending) or whose plan assigns nothing
-// (SkipNothingToAssign). A failed run is recorded as failed with a context
+// (SkipNothingToAssign). A skipped run is recorded once per change of
+// the partition's state: a run skipped for the same reason over the same
+// tasks, workers and unassigned counts as the last skipped run this Runner
+// recorded for the partition (with no applied or failed run between) is
+// not recorded again. A partition with no task and no worker that the
+// Source reports unknown (PartitionChecker) fails with
+// ErrUnknownPartition, unrecorded. A failed run is recorded as failed with a context
 // detached from ctx, so a cancelled run is recorded too. Cancelling ctx
 // stops a run before its write-back (nothing is written); once the
 // write-back has started, it and the export finish on a detached context
@@ -316,6 +346,7 @@ func (r *Runner) RunEach(ctx context.Context, partitions []string) ([]*Result, e
 // applied before deciding; a run id is applied at most once.
 func (r *Runner) Run(ctx context.Context, partition string) *Result {
 	res := &Result{RunID: r.newRunID(partition), Partition: partition, Stages: map[string]time.Duration{}}
+	defer r.Metrics.meterRun(ctx, res)()
 	start := r.now()
 	log := r.logger().With("run_id", res.RunID, "partition", partition)
 	r.run(ctx, res, log)
@@ -358,30 +389,18 @@ func (r *Runner) stage(res *Result, log *slog.Logger, name string, fn func() err
 	return err
 }
 
+// run is Run's body: lock → load → plan → write back → export, each
+// stage a method below. It fills res.
 func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
-	record := paidan.Run{ID: res.RunID, Partition: res.Partition, StartedAt: r.now()}
-	fail := func(err error) {
-		res.Status, res.Err = paidan.RunFailed, err
-		record.Status, record.Error = paidan.RunFailed, err.Error()
-		r.record(ctx, res, log, record)
-	}
 	if err := r.Validate(); err != nil {
 		res.Status, res.Err = paidan.RunFailed, err
 		return
 	}
+	rc := &runContext{ctx: ctx, res: res, log: log,
+		record: paidan.Run{ID: res.RunID, Partition: res.Partition, StartedAt: r.now()}}
 
-	var lock Lock
-	err := r.stage(res, log, StageLock, func() (err error) {
-		lock, err = r.Locker.TryLock(ctx, res.Partition)
-		return err
-	})
-	if errors.Is(err, ErrLocked) {
-		// Another run holds the partition and records its own outcome.
-		res.Status, res.Reason = paidan.RunSkipped, SkipLocked
-		return
-	}
-	if err != nil {
-		fail(fmt.Errorf("lock partition %q: %w", res.Partition, err))
+	lock, ok := r.lock(rc)
+	if !ok {
 		return
 	}
 	defer func() {
@@ -389,118 +408,271 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 			log.Warn("release partition lock", "err", err)
 		}
 	}()
-
-	var batch *paidan.Batch
-	err = r.stage(res, log, StageLoad, func() (err error) {
-		batch, res.Poisoned, err = r.Source.Load(ctx, res.Partition)
-		return err
-	})
-	if err != nil {
-		fail(fmt.Errorf("load: %w", err))
+	batch, ok := r.load(rc)
+	if !ok {
 		return
 	}
-	for _, bad := range res.Poisoned {
-		log.Warn("poisoned row skipped", "table", bad.Source, "key", bad.Key, "err", bad.Err)
-	}
-	res.Tasks, res.Workers = len(batch.Tasks), len(batch.Workers)
-	if len(batch.Tasks) == 0 {
-		res.Status, res.Reason = paidan.RunSkipped, SkipNothingPending
-		record.Status, record.Error = paidan.RunSkipped, res.Reason
-		r.record(ctx, res, log, record)
+	plan, ok := r.plan(rc, batch)
+	if !ok {
 		return
 	}
-
-	var plan *paidan.Plan
-	err = r.stage(res, log, StagePlan, func() (err error) {
-		opts := r.Model
-		opts.RunID = res.RunID
-		plan, res.Model, err = model.Plan(ctx, batch, r.Rules, opts)
-		return err
-	})
-	log.Debug("plan stages", "stage", StagePlan, "prune", res.Model.Prune, "build", res.Model.Build,
-		"solve", res.Model.Solve, "verify", res.Model.Verify, "price", res.Model.Price, "classify", res.Model.Classify,
-		"finish", res.Model.Finish, "rounds", res.Model.Rounds, "candidates", res.Model.Candidates)
-	if err != nil {
-		// A plan whose certificate failed is never written back.
-		fail(fmt.Errorf("plan: %w", err))
-		return
-	}
-	record.SetPlan(plan)
-	res.Unassigned = make(map[paidan.Reason]int)
-	for _, u := range plan.Unassigned {
-		res.Unassigned[u.Reason]++
-	}
-	if len(plan.Assignments) == 0 {
-		res.Status, res.Reason = paidan.RunSkipped, SkipNothingToAssign
-		record.Status, record.Error = paidan.RunSkipped, SkipNothingToAssign
-		r.record(ctx, res, log, record)
-		return
-	}
-
 	if err := ctx.Err(); err != nil {
-		fail(fmt.Errorf("cancelled before write-back: %w", err))
+		r.fail(rc, fmt.Errorf("cancelled before write-back: %w", err))
 		return
 	}
 	if err := lock.Check(ctx); err != nil {
-		fail(fmt.Errorf("before write-back: %w", err))
+		r.fail(rc, fmt.Errorf("before write-back: %w", err))
 		return
 	}
 	// From here on the run finishes even when ctx is cancelled.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.writeTimeout())
 	defer cancel()
-	var wr *WriteResult
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			// A retry must still hold the partition: another run may have
-			// taken it while this one backed off.
-			if err = lock.Check(wctx); err != nil {
-				err = fmt.Errorf("before write-back retry: %w", err)
-				break
-			}
-		}
-		err = r.stage(res, log, StageWrite, func() (err error) {
-			wr, err = r.Writer.Apply(wctx, record, plan, batch)
-			return err
-		})
-		if !errors.Is(err, ErrRetryable) || attempt >= r.writeRetries() {
-			break
-		}
-		// A random pause, growing with each attempt, so that the
-		// transactions that collided do not collide again at once.
-		pause := time.Duration(attempt+1)*50*time.Millisecond + mrand.N(100*time.Millisecond)
-		log.Warn("write-back rolled back; retrying", "stage", StageWrite, "attempt", attempt+1, "pause", pause, "err", err)
-		select {
-		case <-ctx.Done(): // stopping: no more attempts
-		case <-wctx.Done():
-		case <-time.After(pause):
-			continue
-		}
-		break
+	wr, ok := r.writeBack(rc, wctx, lock, plan, batch)
+	if !ok {
+		return
 	}
+	r.export(rc, wctx, plan, wr)
+}
+
+// runContext is what the stages of one run share.
+type runContext struct {
+	ctx    context.Context // the run's; the write-back and export detach from it
+	res    *Result
+	log    *slog.Logger
+	record paidan.Run // the run record, filled in as the run goes
+}
+
+// fail ends the run as failed and records it.
+func (r *Runner) fail(rc *runContext, err error) {
+	rc.res.Status, rc.res.Err = paidan.RunFailed, err
+	rc.record.Status, rc.record.Error = paidan.RunFailed, err.Error()
+	r.forgetSkip(rc.res.Partition)
+	r.record(rc.ctx, rc.res, rc.log, rc.record)
+}
+
+// lock takes the partition's lock. A partition another run holds is
+// skipped and not recorded (that run records its own outcome).
+func (r *Runner) lock(rc *runContext) (Lock, bool) {
+	var lock Lock
+	err := r.stage(rc.res, rc.log, StageLock, func() (err error) {
+		lock, err = r.Locker.TryLock(rc.ctx, rc.res.Partition)
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrLocked):
+		rc.res.Status, rc.res.Reason = paidan.RunSkipped, SkipLocked
+		return nil, false
+	case err != nil:
+		r.fail(rc, fmt.Errorf("lock partition %q: %w", rc.res.Partition, err))
+		return nil, false
+	}
+	return lock, true
+}
+
+// load loads the partition. An empty batch of a partition the Source does
+// not know fails the run unrecorded; one with nothing pending is skipped.
+func (r *Runner) load(rc *runContext) (*paidan.Batch, bool) {
+	res := rc.res
+	var batch *paidan.Batch
+	err := r.stage(res, rc.log, StageLoad, func() (err error) {
+		batch, res.Poisoned, err = r.Source.Load(rc.ctx, res.Partition)
+		return err
+	})
 	if err != nil {
-		applied, why := r.resolve(ctx, res, log, record, err)
+		r.fail(rc, fmt.Errorf("load: %w", err))
+		return nil, false
+	}
+	for _, bad := range res.Poisoned {
+		rc.log.Warn("poisoned row skipped", "table", bad.Source, "key", bad.Key, "err", bad.Err)
+	}
+	res.Tasks, res.Workers = len(batch.Tasks), len(batch.Workers)
+	if len(batch.Tasks) > 0 {
+		return batch, true
+	}
+	if known, err := r.knownPartition(rc.ctx, res.Partition, batch); err != nil || !known {
+		if err == nil {
+			err = fmt.Errorf("partition %q: %w", res.Partition, ErrUnknownPartition)
+		}
+		// Nothing to record: a run row for a partition that does not exist
+		// would only mislead.
+		res.Status, res.Err = paidan.RunFailed, err
+		return nil, false
+	}
+	r.skip(rc, SkipNothingPending)
+	return nil, false
+}
+
+// knownPartition reports whether partition exists: it has workers, or the
+// Source says so when it can tell (PartitionChecker); a Source that
+// cannot is trusted.
+func (r *Runner) knownPartition(ctx context.Context, partition string, batch *paidan.Batch) (bool, error) {
+	if len(batch.Workers) > 0 {
+		return true, nil
+	}
+	pc, ok := r.Source.(PartitionChecker)
+	if !ok {
+		return true, nil
+	}
+	return pc.HasPartition(ctx, partition)
+}
+
+// plan plans the batch. A plan that fails its certificate is never
+// written back; one that assigns nothing is skipped.
+func (r *Runner) plan(rc *runContext, batch *paidan.Batch) (*paidan.Plan, bool) {
+	res := rc.res
+	var plan *paidan.Plan
+	err := r.stage(res, rc.log, StagePlan, func() (err error) {
+		opts := r.Model
+		opts.RunID = res.RunID
+		plan, res.Model, err = model.Plan(rc.ctx, batch, r.Rules, opts)
+		return err
+	})
+	rc.log.Debug("plan stages", "stage", StagePlan, "prune", res.Model.Prune, "build", res.Model.Build,
+		"solve", res.Model.Solve, "verify", res.Model.Verify, "price", res.Model.Price, "classify", res.Model.Classify,
+		"finish", res.Model.Finish, "rounds", res.Model.Rounds, "candidates", res.Model.Candidates)
+	if err != nil {
+		r.fail(rc, fmt.Errorf("plan: %w", err))
+		return nil, false
+	}
+	rc.record.SetPlan(plan)
+	res.Unassigned = make(map[paidan.Reason]int)
+	for _, u := range plan.Unassigned {
+		res.Unassigned[u.Reason]++
+	}
+	if len(plan.Assignments) == 0 {
+		r.skip(rc, SkipNothingToAssign)
+		return nil, false
+	}
+	return plan, true
+}
+
+// skip ends the run as skipped for reason. It is recorded only when the
+// partition's state (the reason, the tasks and workers planned, the
+// unassigned counts) differs from that of the last skipped run this
+// Runner recorded for it, so that an idle scheduler adds one row per
+// change, not one per tick.
+func (r *Runner) skip(rc *runContext, reason string) {
+	res := rc.res
+	res.Status, res.Reason = paidan.RunSkipped, reason
+	rc.record.Status, rc.record.Error = paidan.RunSkipped, reason
+	state := skipState(res)
+	r.skipMu.Lock()
+	same := r.lastSkip[res.Partition] == state
+	r.skipMu.Unlock()
+	if same {
+		rc.log.Debug("skipped run not recorded: nothing changed since the last one", "reason", reason)
+		return
+	}
+	if r.record(rc.ctx, res, rc.log, rc.record) {
+		r.skipMu.Lock()
+		if r.lastSkip == nil {
+			r.lastSkip = make(map[string]string)
+		}
+		r.lastSkip[res.Partition] = state
+		r.skipMu.Unlock()
+	}
+}
+
+// forgetSkip clears the partition's last recorded skip, so that the next
+// skipped run is recorded again.
+func (r *Runner) forgetSkip(partition string) {
+	r.skipMu.Lock()
+	delete(r.lastSkip, partition)
+	r.skipMu.Unlock()
+}
+
+// skipState is what makes two skipped runs of a partition the same.
+func skipState(res *Result) string {
+	reasons := make([]paidan.Reason, 0, len(res.Unassigned))
+	for reason := range res.Unassigned {
+		reasons = append(reasons, reason)
+	}
+	slices.Sort(reasons)
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s|tasks=%d|workers=%d", res.Reason, res.Tasks, res.Workers)
+	for _, reason := range reasons {
+		fmt.Fprintf(&b, "|%d=%d", reason, res.Unassigned[reason])
+	}
+	return b.String()
+}
+
+// writeBack writes the plan back, retrying a write-back the database
+// rolled back (applyWithRetry), and settles a failure's outcome. It
+// reports whether the run goes on to its export: only when this
+// write-back applied (not when an earlier commit of the run id is found
+// to have applied, whose refused assignments are unknown).
+func (r *Runner) writeBack(rc *runContext, wctx context.Context, lock Lock, plan *paidan.Plan, batch *paidan.Batch) (*WriteResult, bool) {
+	res := rc.res
+	r.forgetSkip(res.Partition)
+	wr, err := r.applyWithRetry(rc, wctx, lock, plan, batch)
+	if err != nil {
+		applied, why := r.resolve(rc.ctx, res, rc.log, rc.record, err)
 		if !applied {
 			res.Status, res.Err = paidan.RunFailed, why
-			return
+			return nil, false
 		}
 		// An earlier commit of this run id stands: nothing more to write,
 		// and its figures are in the database, not here. Which of the
 		// plan's assignments it refused is unknown, so it is not exported.
-		res.Status = paidan.RunApplied
-		log.Warn("write-back outcome was unknown; the run was applied", "err", err)
-		return
+		res.Status, res.Recorded = paidan.RunApplied, true
+		rc.log.Warn("write-back outcome was unknown; the run was applied", "err", err)
+		return nil, false
 	}
-	res.Status, res.Assigned, res.Conflicts = paidan.RunApplied, wr.Assigned, wr.Conflicts
+	res.Status, res.Recorded, res.Assigned, res.Conflicts = paidan.RunApplied, true, wr.Assigned, wr.Conflicts
+	return wr, true
+}
 
-	if r.Exporter != nil {
-		applied := appliedPlan(plan, wr.Conflicts)
-		err = r.stage(res, log, StageExport, func() (err error) {
-			res.ExportDir, err = r.Exporter.Export(wctx, applied)
+// applyWithRetry calls Writer.Apply, and again up to WriteRetries times
+// after a random pause while it fails with ErrRetryable, checking before
+// each retry that the partition lock is still held. It stops retrying
+// when ctx (the run's) or wctx (the write-back's) ends.
+func (r *Runner) applyWithRetry(rc *runContext, wctx context.Context, lock Lock, plan *paidan.Plan, batch *paidan.Batch) (*WriteResult, error) {
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			// A retry must still hold the partition: another run may have
+			// taken it while this one backed off.
+			if err := lock.Check(wctx); err != nil {
+				return nil, fmt.Errorf("before write-back retry: %w", err)
+			}
+		}
+		var wr *WriteResult
+		err := r.stage(rc.res, rc.log, StageWrite, func() (err error) {
+			wr, err = r.Writer.Apply(wctx, rc.record, plan, batch)
 			return err
 		})
-		if err != nil {
-			res.Err = fmt.Errorf("export applied run %s: %w", res.RunID, err)
+		if !errors.Is(err, ErrRetryable) || attempt >= r.writeRetries() {
+			return wr, err
 		}
+		// A random pause, growing with each attempt, so that the
+		// transactions that collided do not collide again at once.
+		pause := time.Duration(attempt+1)*50*time.Millisecond + mrand.N(100*time.Millisecond)
+		rc.log.Warn("write-back rolled back; retrying", "stage", StageWrite, "attempt", attempt+1, "pause", pause, "err", err)
+		t := time.NewTimer(pause)
+		select {
+		case <-rc.ctx.Done(): // stopping: no more attempts
+		case <-wctx.Done():
+		case <-t.C:
+			continue
+		}
+		t.Stop()
+		return wr, err
+	}
+}
+
+// export exports what the write-back applied. A failed export leaves the
+// run applied, with Err set.
+func (r *Runner) export(rc *runContext, wctx context.Context, plan *paidan.Plan, wr *WriteResult) {
+	if r.Exporter == nil {
+		return
+	}
+	res := rc.res
+	applied := appliedPlan(plan, wr.Conflicts)
+	err := r.stage(res, rc.log, StageExport, func() (err error) {
+		res.ExportDir, err = r.Exporter.Export(wctx, applied)
+		return err
+	})
+	if err != nil {
+		res.Err = fmt.Errorf("export applied run %s: %w", res.RunID, err)
 	}
 }
 
@@ -553,13 +725,16 @@ func (r *Runner) resolve(ctx context.Context, res *Result, log *slog.Logger, rec
 }
 
 // record records a failed or skipped run with a context that outlives
-// ctx's cancellation.
-func (r *Runner) record(ctx context.Context, res *Result, log *slog.Logger, run paidan.Run) {
+// ctx's cancellation, and reports whether it was recorded.
+func (r *Runner) record(ctx context.Context, res *Result, log *slog.Logger, run paidan.Run) bool {
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.recordTimeout())
 	defer cancel()
 	if err := r.stage(res, log, StageRecord, func() error { return r.Writer.Record(dctx, run) }); err != nil {
 		log.Error("record run", "status", run.Status.String(), "err", err)
+		return false
 	}
+	res.Recorded = true
+	return true
 }
 
 // appliedPlan returns plan without the assignments the write-back

@@ -457,3 +457,77 @@ func TestRunNothingToAssign(t *testing.T) {
 		t.Errorf("recorded %+v, want one skipped run with the plan's verified certificate", w.recorded)
 	}
 }
+
+// TestSkippedRunRecordedOncePerState is the regression for a skipped row
+// added to the run record every idle tick: the same skip is recorded once,
+// a change of state records again.
+func TestSkippedRunRecordedOncePerState(t *testing.T) {
+	t.Parallel()
+	w := &fakeWriter{}
+	r, _, _ := newRunner(t, w)
+	b := datasets.Generate(datasets.GenOptions{Tasks: 30, Seed: 3})
+	b.Workers = nil
+	src := &fakeSource{batches: map[string]*paidan.Batch{"north": b, "empty": {}}}
+	r.Source = src
+	for tick := range 5 {
+		for _, p := range []string{"north", "empty"} {
+			res := r.Run(t.Context(), p)
+			if res.Status != paidan.RunSkipped || res.Recorded != (tick == 0) {
+				t.Errorf("tick %d %s: status %s recorded %v, want skipped, recorded only at the first tick", tick, p, res.Status, res.Recorded)
+			}
+		}
+	}
+	if len(w.recorded) != 2 {
+		t.Fatalf("%d skipped runs recorded over 5 idle ticks of 2 partitions, want 2", len(w.recorded))
+	}
+	// One more unassignable task is a new state: recorded once more.
+	more := *b
+	more.Tasks = append(append([]paidan.Task(nil), b.Tasks...), b.Tasks[0])
+	more.Tasks[len(more.Tasks)-1].ID = "extra"
+	src.batches["north"] = &more
+	r.Run(t.Context(), "north")
+	r.Run(t.Context(), "north")
+	if len(w.recorded) != 3 {
+		t.Errorf("%d runs recorded after the state changed, want 3", len(w.recorded))
+	}
+	// An applied run in between makes the next skip news again.
+	src.batches["north"] = datasets.Generate(datasets.GenOptions{Tasks: 20, Seed: 4})
+	if res := r.Run(t.Context(), "north"); res.Status != paidan.RunApplied {
+		t.Fatalf("status %s, want applied", res.Status)
+	}
+	src.batches["north"] = &more
+	if res := r.Run(t.Context(), "north"); !res.Recorded {
+		t.Error("the first skip after an applied run was not recorded")
+	}
+}
+
+// checkingSource is a fakeSource that knows which partitions exist.
+type checkingSource struct {
+	fakeSource
+	known map[string]bool
+}
+
+func (s *checkingSource) HasPartition(_ context.Context, p string) (bool, error) {
+	return s.known[p], nil
+}
+
+// TestRunUnknownPartition is the regression for a partition name that
+// matches nothing being recorded as a skipped run: it fails, unrecorded.
+func TestRunUnknownPartition(t *testing.T) {
+	t.Parallel()
+	w := &fakeWriter{}
+	r, _, _ := newRunner(t, w)
+	src := &checkingSource{fakeSource: fakeSource{batches: map[string]*paidan.Batch{"nosuch": {}, "idle": {}}},
+		known: map[string]bool{"idle": true}}
+	r.Source = src
+	res := r.Run(t.Context(), "nosuch")
+	if res.Status != paidan.RunFailed || !errors.Is(res.Err, jobs.ErrUnknownPartition) || res.Recorded {
+		t.Errorf("unknown partition: status %s err %v recorded %v; want failed with ErrUnknownPartition, unrecorded", res.Status, res.Err, res.Recorded)
+	}
+	if res := r.Run(t.Context(), "idle"); res.Status != paidan.RunSkipped || res.Reason != jobs.SkipNothingPending {
+		t.Errorf("known partition without pending tasks: status %s reason %q, want skipped, nothing pending", res.Status, res.Reason)
+	}
+	if len(w.recorded) != 1 || w.recorded[0].Partition != "idle" {
+		t.Errorf("recorded %+v, want only the known partition's skipped run", w.recorded)
+	}
+}

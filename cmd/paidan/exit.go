@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Exit codes of the paidan command.
@@ -39,4 +40,42 @@ func exitCode(err error) int {
 		return ce.code
 	}
 	return exitError
+}
+
+// isSentinelPrefix reports whether s is the package name that a sentinel
+// error of the project's plumbing starts with ("jobs: unknown partition",
+// "paidan: syntax error"). Within a chain of wrapped errors it says which
+// package spoke, which tells a person nothing they can act on. The
+// solver's and the instance formats' names stay: "solver: infeasible" and
+// "dimacs: line 3: …" say whose verdict it is and which format was read.
+func isSentinelPrefix(s string) bool {
+	switch s {
+	case "paidan", "jobs", "model", "parquet", "pq",
+		"export/postgres", "ingest/postgres", "ingest/file":
+		return true
+	}
+	return false
+}
+
+// humanize returns an error message for a person: the chain of wrapped
+// errors with the package names of sentinels dropped and an operation
+// repeated by two layers said once ("plan: plan: prune: context
+// canceled" → "plan: prune: context canceled"). Quoted text is left as it
+// is.
+func humanize(msg string) string {
+	parts := strings.Split(msg, ": ")
+	out := parts[:0:0]
+	for _, p := range parts {
+		if isSentinelPrefix(p) {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1] == p {
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return msg
+	}
+	return strings.Join(out, ": ")
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/paidan/paidan/datasets"
@@ -27,13 +30,16 @@ func newGenDispatchCmd() *cobra.Command {
 		out    string
 		format string
 		asOf   string
+		force  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "dispatch --tasks N --out DIR",
 		Short: "Generate a seeded, metro-like dispatch dataset",
 		Long: `Generate a dispatch dataset (tasks, workers) in directory --out, in the
 format that "paidan" reads. The same --seed and sizes always give the same
-files. Progress goes to stderr.`,
+files. A directory that is not empty is refused, so that an existing
+dataset is never overwritten by mistake; --force writes its tasks and
+workers files anyway (other files in it stay). Progress goes to stderr.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Tasks < 0 || opts.Workers < 0 {
@@ -57,6 +63,9 @@ files. Progress goes to stderr.`,
 				}
 				opts.AsOf = t
 			}
+			if err := checkOutDir(out, force); err != nil {
+				return err
+			}
 			stderr := cmd.ErrOrStderr()
 			start := time.Now()
 			b := datasets.Generate(opts)
@@ -74,8 +83,25 @@ files. Progress goes to stderr.`,
 	f.IntVar(&opts.Tasks, "tasks", 1000, "number of tasks")
 	f.IntVar(&opts.Workers, "workers", 0, "number of workers (0: tasks/20)")
 	f.Uint64Var(&opts.Seed, "seed", 1, "random seed")
-	f.StringVar(&out, "out", "", "directory to write the dataset into (created if needed)")
+	f.StringVar(&out, "out", "", "directory to write the dataset into (created if needed; must be empty unless --force)")
+	f.BoolVar(&force, "force", false, "write into --out even when it is not empty, replacing its tasks and workers files")
 	f.StringVar(&format, "format", "csv", "table format: csv or parquet")
 	f.StringVar(&asOf, "as-of", "", "planning instant, RFC 3339 (default "+datasets.DefaultAsOf+")")
 	return cmd
+}
+
+// checkOutDir refuses an --out that is a file, or a directory with entries
+// unless force.
+func checkOutDir(out string, force bool) error {
+	entries, err := os.ReadDir(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--out %s: %w", out, err)
+	case len(entries) > 0 && !force:
+		return usageErrorf("--out %s is not empty (%d entries, e.g. %s); pass --force to write the dataset into it anyway",
+			out, len(entries), entries[0].Name())
+	}
+	return nil
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -62,5 +64,37 @@ func TestGenDispatchUsage(t *testing.T) {
 				t.Errorf("exit code %d (stderr %q), want %d", code, stderr, exitUsage)
 			}
 		})
+	}
+}
+
+// TestGenDispatchRefusesNonEmptyDir is the regression for gen dispatch
+// silently overwriting an existing dataset: a non-empty --out is refused
+// and left as it was, unless --force.
+func TestGenDispatchRefusesNonEmptyDir(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "ds")
+	if _, stderr, code := runCLI(t, "gen", "dispatch", "--tasks", "30", "--seed", "1", "--out", dir); code != exitOK {
+		t.Fatalf("first gen: exit %d, %s", code, stderr)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "tasks.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runCLI(t, "gen", "dispatch", "--tasks", "40", "--seed", "2", "--out", dir)
+	if code != exitUsage || !strings.Contains(stderr, "not empty") || !strings.Contains(stderr, "--force") {
+		t.Errorf("gen into a dataset: exit %d, stderr %q; want a usage error suggesting --force", code, stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "tasks.csv")); !bytes.Equal(after, before) {
+		t.Error("the refused gen changed tasks.csv")
+	}
+	if _, stderr, code := runCLI(t, "gen", "dispatch", "--tasks", "40", "--seed", "2", "--out", dir, "--force"); code != exitOK {
+		t.Fatalf("gen --force: exit %d, %s", code, stderr)
+	}
+	ds, err := file.Load(context.Background(), dir, file.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds.Batch.Tasks) != 40 {
+		t.Errorf("after --force the dataset has %d tasks, want 40", len(ds.Batch.Tasks))
 	}
 }

@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
-	"os"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -22,11 +23,15 @@ import (
 
 // runnerFlags are the flags shared by run and schedule.
 type runnerFlags struct {
-	db         *string
-	partitions []string
-	rules      string
-	exportDir  string
-	logLevel   string
+	db          *string
+	partitions  []string
+	rules       string
+	exportDir   string
+	exportMode  string // octal file mode of exports
+	exportDMode string // octal directory mode of exports
+	keepExports int
+	exportAge   time.Duration
+	logLevel    string
 }
 
 func (f *runnerFlags) register(cmd *cobra.Command) {
@@ -35,6 +40,10 @@ func (f *runnerFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.partitions, "partition", nil, "partition to run (repeatable; default: every partition with pending tasks)")
 	fl.StringVar(&f.rules, "rules", "", "rules file (default: the built-in rules)")
 	fl.StringVar(&f.exportDir, "export-dir", "", "export every applied run as Parquet under DIR/date=YYYY-MM-DD/run=ID/")
+	fl.StringVar(&f.exportMode, "export-file-mode", "0640", "permission of exported files (octal)")
+	fl.StringVar(&f.exportDMode, "export-dir-mode", "0750", "permission of the export's date= and run= directories (octal)")
+	fl.IntVar(&f.keepExports, "keep-exports", 0, "after each export keep only the newest N runs under --export-dir (0: all)")
+	fl.DurationVar(&f.exportAge, "export-max-age", 0, "after each export remove runs exported longer ago than D, e.g. 720h (0: never)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug (every stage), info, warn or error")
 }
 
@@ -43,18 +52,11 @@ func (f *runnerFlags) dsn() string {
 	return dsnOf(*f.db)
 }
 
-// dsnOf returns flag, or $PAIDAN_DATABASE_URL when flag is empty.
-func dsnOf(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	return os.Getenv(envDatabaseURL)
-}
-
-// newRunner connects to the database and wires a jobs.Runner over it, with
-// its metrics registered in reg (nil: none) and its logs, as text with any
-// DSN password removed, on stderr.
-func (f *runnerFlags) newRunner(ctx context.Context, stderr io.Writer, reg prometheus.Registerer) (*jobs.Runner, *sqlx.DB, error) {
+// newRunner wires a jobs.Runner over a database pool that has not
+// connected yet (the caller pings it: run once, schedule until it
+// answers), with its metrics registered in reg (nil: none) and its logs,
+// as text with any DSN password removed, on stderr.
+func (f *runnerFlags) newRunner(stderr io.Writer, reg prometheus.Registerer) (*jobs.Runner, *sqlx.DB, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return nil, nil, usageErrorf("--log-level %q: want debug, info, warn or error", f.logLevel)
@@ -70,7 +72,11 @@ func (f *runnerFlags) newRunner(ctx context.Context, stderr io.Writer, reg prome
 		h:       slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}),
 		secrets: dsnSecrets(f.dsn()),
 	})
-	db, err := openDB(ctx, *f.db)
+	hive, err := f.exporter()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := prepareDB(*f.db)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -87,16 +93,51 @@ func (f *runnerFlags) newRunner(ctx context.Context, stderr io.Writer, reg prome
 		Rules:  rules,
 		Logger: logger,
 	}
-	if f.exportDir != "" {
-		r.Exporter = &jobsparquet.Hive{Root: f.exportDir, Options: parquet.Options{Version: buildVersion()}}
+	if hive != nil {
+		r.Exporter = hive
 	}
 	if reg != nil {
-		if r.Metrics, err = jobs.NewMetrics(reg); err != nil {
+		if r.Metrics, err = jobs.NewMetrics(reg, jobs.WithBacklog(backlogSource(db)), jobs.WithUsageRecorder(usageRecorder(db))); err != nil {
 			db.Close()
 			return nil, nil, err
 		}
 	}
 	return r, db, nil
+}
+
+// exporter returns the Parquet exporter the flags describe, nil without
+// --export-dir.
+func (f *runnerFlags) exporter() (*jobsparquet.Hive, error) {
+	fileMode, err := parseMode("--export-file-mode", f.exportMode)
+	if err != nil {
+		return nil, err
+	}
+	dirMode, err := parseMode("--export-dir-mode", f.exportDMode)
+	if err != nil {
+		return nil, err
+	}
+	if f.keepExports < 0 || f.exportAge < 0 {
+		return nil, usageErrorf("--keep-exports and --export-max-age must not be negative")
+	}
+	if f.exportDir == "" {
+		if f.keepExports > 0 || f.exportAge > 0 {
+			return nil, usageErrorf("--keep-exports and --export-max-age need --export-dir")
+		}
+		return nil, nil
+	}
+	return &jobsparquet.Hive{Root: f.exportDir, Options: parquet.Options{Version: buildVersion()},
+		FileMode: fileMode, DirMode: dirMode, Keep: f.keepExports, MaxAge: f.exportAge}, nil
+}
+
+// parseMode parses an octal permission such as 0640: owner bits must
+// allow what paidan needs (rw for files, rwx for directories are checked
+// by the write itself), and nothing beyond the permission bits.
+func parseMode(flag, s string) (fs.FileMode, error) {
+	m, err := strconv.ParseUint(s, 8, 32)
+	if err != nil || m == 0 || m > 0o777 {
+		return 0, usageErrorf("%s %q: want an octal permission such as 0640", flag, s)
+	}
+	return fs.FileMode(m), nil
 }
 
 // printResults writes one line per run to w.

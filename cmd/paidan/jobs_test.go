@@ -23,6 +23,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	parquetgo "github.com/parquet-go/parquet-go"
 
+	"github.com/paidan/paidan/export/parquet"
 	exportpg "github.com/paidan/paidan/export/postgres"
 	"github.com/paidan/paidan/internal/pgtest"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
@@ -80,12 +81,6 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 	dsn := pgtest.NewURL(t)
 	db := openTest(t, dsn)
 	seedCLI(t, dsn, "city", 400)
-	// Seeding again inserts nothing.
-	dir := filepath.Join(t.TempDir(), "again")
-	runCLI(t, "gen", "dispatch", "--tasks", "400", "--out", dir)
-	if out, _, _ := runCLI(t, "seed", "--db", dsn, "--dataset", dir, "--partition", "city"); !strings.Contains(out, ": 0 of 20 workers and 0 of 400 tasks inserted") {
-		t.Errorf("second seed: %q, want nothing inserted", out)
-	}
 
 	exportDir := t.TempDir()
 	out, stderr, code := runCLI(t, "run", "--once", "--db", dsn, "--export-dir", exportDir)
@@ -114,6 +109,13 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(runDir, "manifest.json")); err != nil {
 		t.Error(err)
 	}
+	// Exports are for the owner and its group only (they were 0644/0755).
+	for path, want := range map[string]os.FileMode{runDir: 0o750, filepath.Dir(runDir): 0o750,
+		filepath.Join(runDir, "assignments.parquet"): 0o640, filepath.Join(runDir, "manifest.json"): 0o640} {
+		if st, err := os.Stat(path); err != nil || st.Mode().Perm() != want {
+			t.Errorf("%s: mode %v (err %v), want %v", path, st.Mode().Perm(), err, want)
+		}
+	}
 	if !strings.Contains(stderr, "run_id="+runID) || !strings.Contains(stderr, "partition=city") {
 		t.Errorf("stderr lacks the structured run log:\n%s", stderr)
 	}
@@ -133,10 +135,10 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("export: exit %d\n%s", code, stderr)
 	}
-	if lines := strings.Count(out, "\n"); lines != 4 {
+	if lines := strings.Count(out, "\n"); lines != 5 {
 		t.Errorf("export printed %d lines, want one per file:\n%s", lines, out)
 	}
-	var man exportManifest
+	var man parquet.SnapshotManifest
 	data, err := os.ReadFile(filepath.Join(full, "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -145,16 +147,16 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	tables := map[string]string{"task.parquet": "paidan.task", "worker.parquet": "paidan.worker",
-		"run.parquet": "paidan.run", "assignment.parquet": "paidan.assignment"}
+		"run.parquet": "paidan.run", "assignment.parquet": "paidan.assignment", "unassigned.parquet": "paidan.unassigned"}
 	if len(man.Files) != len(tables) {
 		t.Fatalf("manifest lists %d files, want %d", len(man.Files), len(tables))
 	}
 	for _, f := range man.Files {
-		var rows int
+		var rows int64
 		if err := db.Get(&rows, `SELECT count(*) FROM `+tables[f.Name]); err != nil {
 			t.Fatal(err)
 		}
-		if f.Rows != rows || parquetRows(t, filepath.Join(full, f.Name)) != int64(rows) {
+		if f.Rows != rows || parquetRows(t, filepath.Join(full, f.Name)) != rows {
 			t.Errorf("%s: manifest %d rows, table %d", f.Name, f.Rows, rows)
 		}
 		b, err := os.ReadFile(filepath.Join(full, f.Name))
@@ -245,13 +247,6 @@ func TestPasswordNeverLeaks(t *testing.T) {
 			t.Errorf("exit %d, output %q %q: want exit 1 naming the role, without the password", code, out, stderr)
 		}
 	})
-	t.Run("key-value DSN", func(t *testing.T) {
-		t.Parallel()
-		out, stderr, code := runCLI(t, "schedule", "--every", "1m", "--db", "host=127.0.0.1 port=1 user=x password="+canary+" sslmode=disable")
-		if code != exitError || strings.Contains(out+stderr, canary) {
-			t.Errorf("exit %d, output %q %q: want exit 1 without the password", code, out, stderr)
-		}
-	})
 	t.Run("server goes away during schedule", func(t *testing.T) {
 		t.Parallel()
 		cl := pgtest.NewCluster(t)
@@ -292,8 +287,11 @@ func TestPasswordNeverLeaks(t *testing.T) {
 				t.Errorf("/metrics lacks %s", want)
 			}
 		}
-		if !strings.HasPrefix(health, "last cycle failed") {
-			t.Errorf("/healthz = %q while the server is down, want a failure", health)
+		if health != "unhealthy\n" {
+			t.Errorf("/healthz = %q while the server is down, want \"unhealthy\" and no detail", health)
+		}
+		if !strings.Contains(stderr.String(), `health: unhealthy" reason="last cycle failed"`) {
+			t.Errorf("the log does not give the reason of the unhealthy state:\n%s", stderr.String())
 		}
 	})
 }
@@ -392,5 +390,71 @@ func TestRunOnceSkipsLockedPartition(t *testing.T) {
 	}
 	if runs != 0 {
 		t.Errorf("%d runs recorded, want none: a locked partition is not touched", runs)
+	}
+}
+
+// TestScheduleBacksOffAtStart is the regression for schedule exiting 1 when
+// the database is down at start: it retries with a backoff, logging each
+// attempt, /healthz says unhealthy without the error, and SIGTERM ends it
+// with exit 0. The DSN's password appears nowhere.
+func TestScheduleBacksOffAtStart(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"schedule", "--every", "1m", "--max-backoff", "50ms", "--metrics-addr", "127.0.0.1:0",
+			"--db", "host=127.0.0.1 port=1 user=x password=" + canary + " sslmode=disable connect_timeout=2"}, &stdout, &stderr)
+	}()
+	addr := waitLog(t, &stderr, regexp.MustCompile(`serving metrics" addr=(\S+)`))
+	waitLog(t, &stderr, regexp.MustCompile(`(?s)database unreachable at start; retrying" attempt=1 .*attempt=3 `))
+	health := get(t, "http://"+addr+"/healthz")
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("schedule returned %v after cancel, want nil", err)
+	}
+	if health != "unhealthy\n" {
+		t.Errorf("/healthz = %q while the database is unreachable, want \"unhealthy\"", health)
+	}
+	if !strings.Contains(stderr.String(), `reason="database unreachable"`) {
+		t.Errorf("the log does not give the reason of the unhealthy state:\n%s", stderr.String())
+	}
+	if strings.Contains(stdout.String()+stderr.String()+health, canary) {
+		t.Errorf("the password leaked:\n%s", stderr.String())
+	}
+}
+
+// TestScheduleMetricsOnLoopback is the regression for /metrics and /healthz
+// listening on every interface: the default address is loopback.
+func TestScheduleMetricsOnLoopback(t *testing.T) {
+	t.Parallel()
+	def := newScheduleCmd().Flags().Lookup("metrics-addr").DefValue
+	if !isLoopback(def) {
+		t.Errorf("--metrics-addr defaults to %q, want a loopback address", def)
+	}
+	for addr, want := range map[string]bool{"127.0.0.1:9090": true, "[::1]:9090": true, ":9090": false, "0.0.0.0:9090": false, "10.0.0.1:9090": false} {
+		if got := isLoopback(addr); got != want {
+			t.Errorf("isLoopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// TestRunUnknownPartition is the regression for --partition nosuch
+// recording a run and exiting 0: it is an error, and nothing is recorded.
+func TestRunUnknownPartition(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	seedCLI(t, dsn, "city", 20)
+	out, stderr, code := runCLI(t, "run", "--once", "--db", dsn, "--partition", "nosuch")
+	if code != exitError || !strings.Contains(stderr, `partition "nosuch"`) || !strings.Contains(stderr, "unknown partition") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 naming the unknown partition", code, out, stderr)
+	}
+	var runs int
+	if err := openTest(t, dsn).Get(&runs, `SELECT count(*) FROM paidan.run WHERE partition = 'nosuch'`); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 0 {
+		t.Errorf("%d runs recorded for the unknown partition, want none", runs)
 	}
 }

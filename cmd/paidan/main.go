@@ -34,6 +34,6 @@ func report(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "paidan: %v\n", err)
+	fmt.Fprintf(stderr, "paidan: %s\n", humanize(err.Error()))
 	return exitCode(err)
 }

@@ -23,7 +23,8 @@ active workers, plans them at minimum cost with a verified certificate,
 writes the plan back in one transaction, exports it as Parquet under
 --export-dir, and records the run.
 
-A partition that another run holds is skipped. stdout gets one line per
+A partition that another run holds is skipped; a --partition that has no
+task and no worker at all is an error. stdout gets one line per
 run: partition, run id, status, then the figures of an applied run or the
 reason of a skipped one. Logs go to stderr, with the time of each stage
 of every applied run. Exit status 1 when any run
@@ -34,11 +35,14 @@ failed. The DSN comes from --db or $` + envDatabaseURL + `.`,
 				return usageErrorf("run needs --once; use 'paidan schedule' to run repeatedly")
 			}
 			ctx := cmd.Context()
-			r, db, err := f.newRunner(ctx, cmd.ErrOrStderr(), nil)
+			r, db, err := f.newRunner(cmd.ErrOrStderr(), nil)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
+			if err := pingDB(ctx, db, f.dsn()); err != nil {
+				return err
+			}
 			var results []*jobs.Result
 			if len(f.partitions) == 0 {
 				results, err = r.RunAll(ctx)

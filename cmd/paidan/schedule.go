@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/robfig/cron/v3"
@@ -27,7 +28,7 @@ func newScheduleCmd() *cobra.Command {
 		maxBackoff  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "schedule (--every D | --cron SPEC) [--metrics-addr :9090]",
+		Use:   "schedule (--every D | --cron SPEC) [--metrics-addr 127.0.0.1:9090]",
 		Short: "Plan and write back on a schedule until stopped (PostgreSQL)",
 		Long: `Schedule runs a cycle of runs (see 'paidan run') on a fixed interval
 (--every 2m, the first cycle at once) or a cron schedule (--cron "*/5 * * * *",
@@ -38,14 +39,19 @@ Cycles never overlap: a cycle longer than the interval delays the next one
 and missed ticks are dropped. On SIGTERM a run that is loading or planning
 stops (recorded failed, nothing written); a run that is writing back
 finishes its one-transaction write-back and export first; nothing is ever
-half-written. The command then exits 0. When the database goes away, the failed cycle is
-logged and retried with a backoff (1s doubling up to --max-backoff), and the
-scheduler carries on by itself once the server is back. Any number of
-schedulers may run against one database: the partition lock lets one run a
-partition at a time and the others skip it.
+half-written. The command then exits 0. When the database cannot be reached
+at start, or goes away later, each attempt is logged and retried with a
+backoff (1s doubling up to --max-backoff), and the scheduler carries on by
+itself once the server is back; a refused login or a missing database stops
+it at start. Any number of schedulers may run against one database: the
+partition lock lets one run a partition at a time and the others skip it.
 
-With --metrics-addr, /metrics serves the Prometheus metrics and /healthz
-answers 200 while the last cycle succeeded, 503 after a failed one.`,
+/metrics serves the Prometheus metrics and /healthz answers 200 "healthy"
+while the database answered and the last cycle succeeded, 503 "unhealthy"
+otherwise (the reason is logged, never served). They listen on
+--metrics-addr, loopback by default: they have no authentication, so put
+them on another interface only behind a proxy that has; --metrics-addr ""
+serves neither.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var sched jobs.Schedule
@@ -63,22 +69,38 @@ answers 200 while the last cycle succeeded, 503 after a failed one.`,
 			}
 			ctx := cmd.Context()
 			reg := prometheus.NewRegistry()
-			r, db, err := f.newRunner(ctx, cmd.ErrOrStderr(), reg)
+			r, db, err := f.newRunner(cmd.ErrOrStderr(), reg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			var health healthState
+			health := &healthState{log: r.Logger}
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
 				RunAtStart: every > 0,
-				OnCycle:    func(_ []*jobs.Result, err error) { health.set(scrub(err, f.dsn())) }}
+				OnCycle: func(_ []*jobs.Result, err error) {
+					if err != nil {
+						health.set("last cycle failed", scrub(err, f.dsn()))
+					} else {
+						health.set("", nil)
+					}
+				}}
 			if metricsAddr != "" {
-				srv, err := serveMetrics(metricsAddr, reg, &health, r.Logger)
+				srv, err := serveMetrics(metricsAddr, reg, health, r.Logger)
 				if err != nil {
 					return err
 				}
 				r.Logger.Info("serving metrics", "addr", srv.addr)
+				if !isLoopback(srv.addr) {
+					r.Logger.Warn("/metrics and /healthz are served without authentication on a non-loopback address", "addr", srv.addr)
+				}
 				defer srv.shutdown()
+			}
+			if err := waitForDB(ctx, db, f.dsn(), r.Logger, time.Second, maxBackoff, health); err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				r.Logger.Info("scheduler stopped before the database answered", "err", context.Cause(ctx))
+				return nil
 			}
 			return s.Run(ctx)
 		},
@@ -87,32 +109,84 @@ answers 200 while the last cycle succeeded, 503 after a failed one.`,
 	fl := cmd.Flags()
 	fl.DurationVar(&every, "every", 0, "run a cycle every D (e.g. 2m)")
 	fl.StringVar(&cronSpec, "cron", "", `run a cycle on a cron schedule (e.g. "*/5 * * * *")`)
-	fl.StringVar(&metricsAddr, "metrics-addr", "", "serve /metrics and /healthz on this address (e.g. :9090)")
-	fl.DurationVar(&maxBackoff, "max-backoff", time.Minute, "longest wait between retries after a failed cycle")
+	fl.StringVar(&metricsAddr, "metrics-addr", "127.0.0.1:9090", `serve /metrics and /healthz on this address; "" for neither (they have no authentication: keep them on loopback or behind a proxy)`)
+	fl.DurationVar(&maxBackoff, "max-backoff", time.Minute, "longest wait between retries while the database is unreachable or after a failed cycle")
 	return cmd
 }
 
-// healthState is the outcome of the last cycle, for /healthz.
-type healthState struct {
-	mu  sync.Mutex
-	err error
+// waitForDB pings db until it answers, ctx ends (then it returns nil and
+// the caller sees ctx.Err()), or the error is one that waiting will not
+// mend (a refused login, a missing database). Each failed attempt is
+// logged with the next delay, from minB doubling up to maxB, and makes
+// health unhealthy.
+func waitForDB(ctx context.Context, db *sqlx.DB, dsn string, log *slog.Logger, minB, maxB time.Duration, health *healthState) error {
+	backoff := time.Duration(0)
+	for attempt := 1; ; attempt++ {
+		err := pingDB(ctx, db, dsn)
+		if err == nil {
+			if attempt > 1 {
+				log.Info("database reachable", "attempt", attempt)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if ce, ok := errors.AsType[*connectError](err); !ok || !ce.retryable() {
+			return err
+		}
+		backoff = min(max(2*backoff, minB), max(maxB, minB))
+		health.set("database unreachable", err)
+		log.Warn("database unreachable at start; retrying", "attempt", attempt, "backoff", backoff, "err", err)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
-func (h *healthState) set(err error) {
+// healthState is whether the scheduler is healthy, for /healthz: it is
+// unless the database could not be reached at start or the last cycle
+// failed. The reason goes to the log when the state changes, never into
+// the response.
+type healthState struct {
+	log    *slog.Logger
+	mu     sync.Mutex
+	reason string // "" while healthy
+}
+
+// set records the state: healthy when reason is "", otherwise unhealthy
+// for reason, with err its detail for the log.
+func (h *healthState) set(reason string, err error) {
 	h.mu.Lock()
-	h.err = err
+	changed := h.reason != reason
+	h.reason = reason
 	h.mu.Unlock()
+	if !changed {
+		return
+	}
+	if reason == "" {
+		h.log.Info("health: healthy")
+	} else {
+		h.log.Warn("health: unhealthy", "reason", reason, "err", err)
+	}
 }
 
 func (h *healthState) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	h.mu.Lock()
-	err := h.err
+	reason := h.reason
 	h.mu.Unlock()
-	if err != nil {
-		http.Error(w, "last cycle failed: "+err.Error(), http.StatusServiceUnavailable)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if reason != "" {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "unhealthy")
 		return
 	}
-	fmt.Fprintln(w, "ok")
+	fmt.Fprintln(w, "healthy")
 }
 
 // metricsServer serves /metrics and /healthz.

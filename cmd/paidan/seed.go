@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paidan/paidan/ingest/file"
-	jobspg "github.com/paidan/paidan/jobs/postgres"
+	ingestpg "github.com/paidan/paidan/ingest/postgres"
 )
 
 func newSeedCmd() *cobra.Command {
@@ -17,15 +17,24 @@ func newSeedCmd() *cobra.Command {
 		dataset   string
 		partition string
 		keepTimes bool
+		onConfl   string
 	)
 	cmd := &cobra.Command{
-		Use:   "seed --dataset DIR [--partition P]",
+		Use:   "seed --dataset DIR [--partition P] [--on-conflict refuse|skip|update]",
 		Short: "Load a dataset's tasks and workers into the database (demos, benchmarks)",
 		Long: `Seed loads a dataset directory (see 'paidan gen dispatch') into the paidan
 schema as pending tasks and active workers of one partition (default: the
-directory's name), with COPY, in one transaction. Rows whose id exists
-already are left alone and counted. A worker's capacity becomes its
-remaining capacity (capacity − load), since the database counts load itself.
+directory's name), with COPY, in one transaction. A worker's capacity
+becomes its remaining capacity (capacity − load), since the database counts
+load itself.
+
+Task and worker ids are unique across all partitions. By default a row whose
+id is taken (in any partition) fails the seed: the error names each such row
+and the partition holding it, nothing is written, and the exit status is 1.
+--on-conflict skip leaves the existing rows alone and inserts the rest;
+--on-conflict update overwrites the existing rows (moving them into this
+partition; a task that is no longer pending is left alone). Both report
+what they inserted, updated and skipped.
 
 Every time (created_at, due_at, shifts) is moved by the same amount so that
 the dataset's planning instant becomes now: a run right after seeding plans
@@ -34,6 +43,10 @@ what the dataset describes. --keep-times stores them as they are.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dataset == "" {
 				return usageErrorf("--dataset is required")
+			}
+			policy, err := ingestpg.ParseOnConflict(onConfl)
+			if err != nil {
+				return usageErrorf("--%v", err)
 			}
 			if partition == "" {
 				partition = filepath.Base(filepath.Clean(dataset))
@@ -52,17 +65,24 @@ what the dataset describes. --keep-times stores them as they are.`,
 			defer conn.Close()
 			b := ds.Batch
 			b.Partition = partition
-			var shift time.Duration
+			opts := ingestpg.SeedOptions{OnConflict: policy}
 			if !keepTimes {
-				shift = time.Since(b.AsOf).Round(time.Second)
+				opts.Shift = time.Since(b.AsOf).Round(time.Second)
 			}
 			start = time.Now()
-			workers, tasks, err := jobspg.Seed(ctx, conn, b, shift)
+			res, err := ingestpg.Seed(ctx, conn, b, opts)
 			if err != nil {
-				return fmt.Errorf("seed partition %q: %w", partition, scrub(err, dsnOf(*db)))
+				return scrub(err, dsnOf(*db))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "partition %s: %d of %d workers and %d of %d tasks inserted\n",
-				partition, workers, len(b.Workers), tasks, len(b.Tasks))
+			count := func(c ingestpg.SeedCounts, n int) string {
+				s := fmt.Sprintf("%d of %d inserted", c.Inserted, n)
+				if policy != ingestpg.ConflictRefuse {
+					s += fmt.Sprintf(", %d updated, %d skipped", c.Updated, c.Skipped)
+				}
+				return s
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "partition %s: workers %s; tasks %s\n",
+				partition, count(res.Workers, len(b.Workers)), count(res.Tasks, len(b.Tasks)))
 			fmt.Fprintf(cmd.ErrOrStderr(), "paidan: read %s in %.3fs, copied in %.3fs\n",
 				dataset, loaded.Seconds(), time.Since(start).Seconds())
 			return nil
@@ -73,5 +93,6 @@ what the dataset describes. --keep-times stores them as they are.`,
 	fl.StringVar(&dataset, "dataset", "", "dataset directory (required)")
 	fl.StringVar(&partition, "partition", "", "partition to seed (default: the dataset directory's name)")
 	fl.BoolVar(&keepTimes, "keep-times", false, "store the dataset's times unchanged")
+	fl.StringVar(&onConfl, "on-conflict", "refuse", "what to do with a row whose id is taken: refuse (fail, write nothing), skip, or update")
 	return cmd
 }

@@ -27,7 +27,7 @@
 //	id               name, required, unique
 //	region           name, required
 //	skills           list of names; empty: no skill needed
-//	priority         integer 0..MaxPriority; empty: 0
+//	priority         integer 0..paidan.MaxPriority; empty: 0
 //	lat, lon         degrees, required, in [-90, 90] and [-180, 180]
 //	created_at       RFC 3339 time, required
 //	due_at           RFC 3339 time, not before created_at; empty: no deadline
@@ -39,20 +39,24 @@
 //	id               name, required, unique
 //	regions          list of names; empty: serves every region
 //	skills           list of names; empty: none
-//	capacity         integer 0..MaxCapacity, required
-//	load             integer 0..MaxCapacity, tasks already held; empty: 0
+//	capacity         integer 0..paidan.MaxCapacity, required
+//	load             integer 0..paidan.MaxCapacity, tasks already held; empty: 0
 //	lat, lon         degrees, required
 //	shift_start      RFC 3339 time; empty: available now
-//	shift_end        RFC 3339 time, not before shift_start; empty: no end
-//	max_distance_km  number 0..MaxDistanceKm; empty or 0: the rules' limit
+//	shift_end        RFC 3339 time, after shift_start; empty: no end
+//	max_distance_km  number 0..paidan.MaxDistanceKm; empty or 0: the rules' limit
 //
-// A name (an id, a region, a skill) is 1 to MaxNameBytes bytes of Unicode
-// letters and digits and the characters _ - . : @ / # +. Numbers are
-// written as Go's strconv reads them, without spaces; NaN and infinities
-// are rejected. Times are RFC 3339 with any offset, read as UTC, within
-// 1970-01-01 and 2262-04-11 (Parquet nanoseconds). Every field is valid
-// UTF-8 of at most MaxFieldBytes bytes, every list at most MaxListItems
-// names, every CSV line at most MaxLineBytes.
+// The rules on values are the domain's: Load calls paidan.ValidateTask and
+// paidan.ValidateWorker on every row, whose limits (paidan.MaxIDBytes,
+// paidan.MaxNameBytes, paidan.MaxNames, the time range MinUnixMicro to
+// MaxUnixMicro, ...) are the ones the PostgreSQL schema checks too. The
+// format adds its own: a name (an id, a region, a skill) is Unicode letters
+// and digits and the characters _ - . : @ / # +, so that lists need no
+// quoting. Numbers are written as Go's strconv reads them, without spaces;
+// NaN and infinities are rejected. Times are RFC 3339 with any offset, read
+// as UTC. Every field is valid UTF-8 of at most MaxFieldBytes bytes, every
+// CSV line at most MaxLineBytes. A dataset directory that does not exist,
+// or holds a table as both CSV and Parquet (ErrAmbiguousTable), says so.
 //
 // # Errors
 //

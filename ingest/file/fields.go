@@ -1,8 +1,8 @@
 package file
 
 import (
+	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,7 +89,9 @@ func (r *row) name(c int, required bool) string {
 }
 
 // names returns the ';'-separated list of names in column c, nil when it
-// is empty. Equal lists share one interned slice.
+// is empty. Equal lists share one interned slice. The list's length and
+// repeats are the domain's rules, which paidan.ValidateTask and
+// paidan.ValidateWorker check.
 func (r *row) names(c int) []string {
 	s := r.text(c)
 	if s == "" {
@@ -99,8 +101,8 @@ func (r *row) names(c int) []string {
 		return l
 	}
 	n := strings.Count(s, ";") + 1
-	if n > MaxListItems {
-		r.fail(c, fmt.Errorf("%d names, want at most %d: %w", n, MaxListItems, paidan.ErrTooLong))
+	if n > paidan.MaxNames {
+		r.fail(c, fmt.Errorf("%d names, want at most %d: %w", n, paidan.MaxNames, paidan.ErrTooLong))
 		return nil
 	}
 	l := make([]string, 0, n)
@@ -109,19 +111,15 @@ func (r *row) names(c int) []string {
 			r.fail(c, fmt.Errorf("item %d: %w", len(l)+1, err))
 			return nil
 		}
-		if slices.Contains(l, part) {
-			r.fail(c, fmt.Errorf("%q listed twice: %w", part, paidan.ErrDuplicateID))
-			return nil
-		}
 		l = append(l, r.in.name(part))
 	}
 	r.in.lists[strings.Clone(s)] = l
 	return l
 }
 
-// float returns the number in column c, which must lie in [lo, hi]; an
-// empty optional field is 0.
-func (r *row) float(c int, lo, hi float64, required bool) float64 {
+// float returns the number in column c; an empty optional field is 0. Its
+// range is the domain's rule (paidan.ValidateTask, paidan.ValidateWorker).
+func (r *row) float(c int, required bool) float64 {
 	s := r.present(c, required)
 	if s == "" {
 		return 0
@@ -129,20 +127,16 @@ func (r *row) float(c int, lo, hi float64, required bool) float64 {
 	v, err := strconv.ParseFloat(s, 64)
 	switch {
 	case err != nil && isRange(err):
-		r.fail(c, fmt.Errorf("%q, want a value in [%g, %g]: %w", clip(s), lo, hi, paidan.ErrOutOfRange))
+		r.fail(c, fmt.Errorf("%q is beyond a float64: %w", clip(s), paidan.ErrOutOfRange))
 	case err != nil:
 		r.fail(c, fmt.Errorf("%q is not a number: %w", clip(s), paidan.ErrSyntax))
-	case math.IsNaN(v) || math.IsInf(v, 0):
-		r.fail(c, fmt.Errorf("%q: %w", clip(s), paidan.ErrNotFinite))
-	default:
-		r.check(c, v, lo, hi)
 	}
 	return v
 }
 
-// int returns the integer in column c, which must lie in [lo, hi]; an
-// empty optional field is 0.
-func (r *row) int(c int, lo, hi int, required bool) int {
+// int returns the integer in column c; an empty optional field is 0. Its
+// range is the domain's rule.
+func (r *row) int(c int, required bool) int {
 	s := r.present(c, required)
 	if s == "" {
 		return 0
@@ -150,27 +144,15 @@ func (r *row) int(c int, lo, hi int, required bool) int {
 	v, err := strconv.Atoi(s)
 	switch {
 	case err != nil && isRange(err):
-		r.fail(c, fmt.Errorf("%q, want at most %d: %w", clip(s), hi, paidan.ErrOutOfRange))
+		r.fail(c, fmt.Errorf("%q is beyond an integer: %w", clip(s), paidan.ErrOutOfRange))
 	case err != nil:
 		r.fail(c, fmt.Errorf("%q is not an integer: %w", clip(s), paidan.ErrSyntax))
-	default:
-		r.check(c, float64(v), float64(lo), float64(hi))
 	}
 	return v
 }
 
-// check fails column c unless lo ≤ v ≤ hi.
-func (r *row) check(c int, v, lo, hi float64) {
-	switch {
-	case v < lo && lo == 0:
-		r.fail(c, fmt.Errorf("%g: %w", v, paidan.ErrNegative))
-	case v < lo || v > hi:
-		r.fail(c, fmt.Errorf("%g, want a value in [%g, %g]: %w", v, lo, hi, paidan.ErrOutOfRange))
-	}
-}
-
 // time returns the RFC 3339 timestamp in column c, in UTC; an empty
-// optional field is the zero time.
+// optional field is the zero time. Its range is the domain's rule.
 func (r *row) time(c int, required bool) time.Time {
 	s := r.present(c, required)
 	if s == "" {
@@ -181,11 +163,26 @@ func (r *row) time(c int, required bool) time.Time {
 		r.fail(c, fmt.Errorf("%q, want an RFC 3339 time like 2026-01-02T15:04:05Z: %w", clip(s), paidan.ErrSyntax))
 		return time.Time{}
 	}
-	if t.Before(time.Unix(0, MinUnixNano)) || t.After(time.Unix(0, MaxUnixNano)) {
-		r.fail(c, fmt.Errorf("%s, want a time from 1970 to 2262: %w", s, paidan.ErrOutOfRange))
-		return time.Time{}
-	}
 	return t.UTC()
+}
+
+// validate applies a domain rule's verdict to the row: a *paidan.FieldError
+// fails the column it names.
+func (r *row) validate(err error) {
+	if err == nil || r.err != nil {
+		return
+	}
+	fe, ok := errors.AsType[*paidan.FieldError](err)
+	if !ok {
+		r.fail(0, err)
+		return
+	}
+	c := slices.IndexFunc(r.t.columns, func(col column) bool { return col.name == fe.Field })
+	if c < 0 {
+		r.fail(0, err)
+		return
+	}
+	r.fail(c, fe.Err)
 }
 
 func isRange(err error) bool {
@@ -207,15 +204,13 @@ func clip(s string) string {
 	return s[:n] + "…"
 }
 
-// checkName reports whether s is a valid identifier, region or skill: 1 to
-// MaxNameBytes bytes of Unicode letters and digits and the ASCII characters
-// _ - . : @ / # +.
+// checkName reports whether s is a valid identifier, region or skill in a
+// dataset: Unicode letters and digits and the ASCII characters
+// _ - . : @ / # +, so that lists (';'-separated) and CSV need no quoting.
+// Its length is the domain's rule (paidan.MaxIDBytes, paidan.MaxNameBytes).
 func checkName(s string) error {
 	if s == "" {
 		return fmt.Errorf("empty name: %w", paidan.ErrMissingValue)
-	}
-	if len(s) > MaxNameBytes {
-		return fmt.Errorf("name of %d bytes, want at most %d: %w", len(s), MaxNameBytes, paidan.ErrTooLong)
 	}
 	for _, c := range s {
 		if !nameRune(c) {

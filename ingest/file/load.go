@@ -10,13 +10,16 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/paidan/paidan"
 )
 
 // RulesFileName is the name of the optional rules file of a dataset.
 const RulesFileName = "rules.yaml"
+
+// ErrAmbiguousTable reports a dataset holding a table twice, as CSV and as
+// Parquet (tasks.csv and tasks.parquet).
+var ErrAmbiguousTable = errors.New("ingest/file: table present as both CSV and Parquet")
 
 // Load reads the dataset in directory dir: tasks and workers (each as CSV
 // or Parquet) and the optional rules.yaml. Everything is validated before
@@ -69,6 +72,14 @@ func (l *loader) reject(e *paidan.InputError) {
 func (l *loader) full() bool { return len(l.errs) >= l.opts.MaxErrors }
 
 func (l *loader) load(dir string) (*Dataset, error) {
+	switch st, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("no such dataset directory: %w", fs.ErrNotExist)
+	case err != nil:
+		return nil, err
+	case !st.IsDir():
+		return nil, fmt.Errorf("not a directory; a dataset is a directory holding tasks and workers tables: %w", fs.ErrInvalid)
+	}
 	ds := &Dataset{Rules: paidan.DefaultRules()}
 	rulesPath := filepath.Join(dir, RulesFileName)
 	switch _, err := os.Stat(rulesPath); {
@@ -131,18 +142,18 @@ func (l *loader) loadWorkers(dir string) (*workerSet, error) {
 	ws.source, err = l.scan(dir, workersTable(), size, func(r *row) {
 		id := r.name(workerID, true)
 		w := paidan.Worker{
+			ID:            paidan.WorkerID(id),
 			Regions:       r.names(workerRegions),
 			Skills:        r.names(workerSkills),
-			Capacity:      r.int(workerCapacity, 0, MaxCapacity, true),
-			Load:          r.int(workerLoad, 0, MaxCapacity, false),
-			Location:      paidan.Point{Lat: r.float(workerLat, -90, 90, true), Lon: r.float(workerLon, -180, 180, true)},
+			Capacity:      r.int(workerCapacity, true),
+			Load:          r.int(workerLoad, false),
+			Location:      paidan.Point{Lat: r.float(workerLat, true), Lon: r.float(workerLon, true)},
 			ShiftStart:    r.time(workerShiftStart, false),
 			ShiftEnd:      r.time(workerShiftEnd, false),
-			MaxDistanceKm: r.float(workerMaxDistanceKm, 0, MaxDistanceKm, false),
+			MaxDistanceKm: r.float(workerMaxDistanceKm, false),
 		}
-		if r.err == nil && !w.ShiftStart.IsZero() && !w.ShiftEnd.IsZero() && w.ShiftEnd.Before(w.ShiftStart) {
-			r.fail(workerShiftEnd, fmt.Errorf("shift ends before it starts at %s: %w",
-				w.ShiftStart.Format(time.RFC3339), paidan.ErrOutOfRange))
+		if r.err == nil {
+			r.validate(paidan.ValidateWorker(&w))
 		}
 		dup := id != "" && ws.ids.find(id) >= 0
 		if r.err == nil && dup {
@@ -199,18 +210,18 @@ func (l *loader) loadTasks(dir string, ws *workerSet) ([]paidan.Task, error) {
 	_, err := l.scan(dir, tasksTable(), size, func(r *row) {
 		id := r.name(taskID, true)
 		t := paidan.Task{
+			ID:             paidan.TaskID(id),
 			Region:         r.in.name(r.name(taskRegion, true)),
 			Skills:         r.names(taskSkills),
-			Priority:       r.int(taskPriority, 0, MaxPriority, false),
-			Location:       paidan.Point{Lat: r.float(taskLat, -90, 90, true), Lon: r.float(taskLon, -180, 180, true)},
+			Priority:       r.int(taskPriority, false),
+			Location:       paidan.Point{Lat: r.float(taskLat, true), Lon: r.float(taskLon, true)},
 			CreatedAt:      r.time(taskCreatedAt, true),
 			DueAt:          r.time(taskDueAt, false),
 			PinnedWorker:   ws.ref(r, taskPinnedWorker, true),
 			PreviousWorker: ws.ref(r, taskPreviousWorker, false),
 		}
-		if r.err == nil && !t.DueAt.IsZero() && t.DueAt.Before(t.CreatedAt) {
-			r.fail(taskDueAt, fmt.Errorf("due before the task was created at %s: %w",
-				t.CreatedAt.Format(time.RFC3339), paidan.ErrOutOfRange))
+		if r.err == nil {
+			r.validate(paidan.ValidateTask(&t))
 		}
 		if r.err == nil && ids.find(id) >= 0 {
 			r.fail(taskID, duplicate(id, ids))
@@ -284,7 +295,7 @@ func open(dir string, t table) (string, *records, error) {
 			Err: fmt.Errorf("no %s.csv or %s.parquet in the dataset: %w", t.name, t.name, fs.ErrNotExist)}
 	case 2:
 		return t.name + CSV.ext(), nil, &paidan.InputError{Source: t.name + CSV.ext(),
-			Err: fmt.Errorf("both %s.csv and %s.parquet present, want one: %w", t.name, t.name, paidan.ErrDuplicateID)}
+			Err: fmt.Errorf("both %s.csv and %s.parquet are in the dataset; keep one: %w", t.name, t.name, ErrAmbiguousTable)}
 	}
 	source := t.name + found[0].ext()
 	f, err := os.Open(filepath.Join(dir, source))

@@ -181,7 +181,7 @@ func TestLoadErrors(t *testing.T) {
 		{"task id with space", task("T 1,north,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 1, "id", paidan.ErrSyntax},
 		{"task id too long", task(strings.Repeat("x", 257) + ",north,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 1, "id", paidan.ErrTooLong},
 		{"task field too long", task("T1,north," + strings.Repeat("a;", 2100) + "b,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrTooLong},
-		{"task too many skills", task("T1,north," + strings.Repeat("s;", file.MaxListItems) + "s,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrTooLong},
+		{"task too many skills", task("T1,north," + strings.Repeat("s;", paidan.MaxNames) + "s,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrTooLong},
 		{"task region empty", task("T1,,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 2, "region", paidan.ErrMissingValue},
 		{"task region invalid UTF-8", task("T1,nor\xffth,,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 2, "region", paidan.ErrInvalidUTF8},
 		{"task skills empty item", task("T1,north,a;;b,0,31,121,2026-01-05T08:00:00Z,,,"), "", "tasks.csv", 2, 3, "skills", paidan.ErrMissingValue},
@@ -215,6 +215,11 @@ func TestLoadErrors(t *testing.T) {
 		{"worker load absurd", "", worker("W1,north,,5,2000000,31,121,,,"), "workers.csv", 2, 5, "load", paidan.ErrOutOfRange},
 		{"worker regions bad character", "", worker("W1,north;so uth,,5,0,31,121,,,"), "workers.csv", 2, 2, "regions", paidan.ErrSyntax},
 		{"worker duplicate id", "", worker(okWorker, okWorker), "workers.csv", 3, 1, "id", paidan.ErrDuplicateID},
+		{"worker shift ends at its start", "", worker("W1,north,,5,0,31,121,2026-01-05T10:00:00Z,2026-01-05T10:00:00Z,"), "workers.csv", 2, 9, "shift_end", paidan.ErrOutOfRange},
+		{"worker id with a control character", "", worker("\"W\x1b1\",north,,5,0,31,121,,,"), "workers.csv", 2, 1, "id", paidan.ErrSyntax},
+		{"worker id too long", "", worker(strings.Repeat("w", paidan.MaxIDBytes+1) + ",north,,5,0,31,121,,,"), "workers.csv", 2, 1, "id", paidan.ErrTooLong},
+		{"worker capacity too high", "", worker("W1,north,,1000001,0,31,121,,,"), "workers.csv", 2, 4, "capacity", paidan.ErrOutOfRange},
+		{"task created after 2262", task("T1,north,,0,31,121,2262-04-11T23:47:16.854776Z,,,"), "", "tasks.csv", 2, 7, "created_at", paidan.ErrOutOfRange},
 		{"worker shift ends before start", "", worker("W1,north,,5,0,31,121,2026-01-05T10:00:00Z,2026-01-05T09:00:00Z,"), "workers.csv", 2, 9, "shift_end", paidan.ErrOutOfRange},
 		{"worker shift after 2262", "", worker("W1,north,,5,0,31,121,2300-01-01T00:00:00Z,,"), "workers.csv", 2, 8, "shift_start", paidan.ErrOutOfRange},
 		{"worker max distance infinite", "", worker("W1,north,,5,0,31,121,,,+Inf"), "workers.csv", 2, 10, "max_distance_km", paidan.ErrNotFinite},
@@ -293,8 +298,29 @@ func TestLoadBothFormats(t *testing.T) {
 	t.Parallel()
 	dir := writeDataset(t, map[string]string{"workers.csv": goodWorkers, "tasks.csv": goodTasks, "workers.parquet": ""})
 	_, err := file.Load(context.Background(), dir, file.Options{})
-	if !errors.Is(err, paidan.ErrDuplicateID) {
-		t.Fatalf("Load = %v, want paidan.ErrDuplicateID", err)
+	if !errors.Is(err, file.ErrAmbiguousTable) || errors.Is(err, paidan.ErrDuplicateID) {
+		t.Fatalf("Load = %v, want file.ErrAmbiguousTable", err)
+	}
+	if !strings.Contains(err.Error(), "both workers.csv and workers.parquet") {
+		t.Errorf("message %q does not name both files", err)
+	}
+}
+
+func TestLoadMissingDirectory(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "nosuch")
+	_, err := file.Load(context.Background(), dir, file.Options{})
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "no such dataset directory") ||
+		!strings.Contains(err.Error(), dir) || strings.Contains(err.Error(), "workers.csv") {
+		t.Fatalf("Load = %v, want an error saying the directory %s does not exist", err, dir)
+	}
+	notDir := filepath.Join(t.TempDir(), "tasks.csv")
+	if err := os.WriteFile(notDir, []byte(tasksHeader), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := file.Load(context.Background(), notDir, file.Options{}); !errors.Is(err, fs.ErrInvalid) ||
+		!strings.Contains(err.Error(), "not a directory") {
+		t.Fatalf("Load of a file = %v, want an error saying it is not a directory", err)
 	}
 }
 

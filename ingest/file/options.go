@@ -6,30 +6,21 @@ import (
 	"github.com/paidan/paidan"
 )
 
-// Limits on dataset values. A value beyond a limit is rejected with an
-// *paidan.InputError wrapping paidan.ErrTooLong or paidan.ErrOutOfRange.
+// Limits of the dataset format. The limits on values (names, capacities,
+// coordinates, times) are the domain's, defined in package paidan
+// (paidan.MaxIDBytes, paidan.MaxCapacity, ...) and applied by
+// paidan.ValidateTask and paidan.ValidateWorker, which Load calls on every
+// row. A value beyond a limit is rejected with an *paidan.InputError
+// wrapping paidan.ErrTooLong or paidan.ErrOutOfRange.
 const (
-	// MaxNameBytes bounds an identifier, a region name and a skill name.
-	MaxNameBytes = 256
 	// MaxFieldBytes bounds any one field, lists included.
 	MaxFieldBytes = 4096
-	// MaxListItems bounds the names in a list (skills, regions).
-	MaxListItems = 64
 	// MaxLineBytes bounds one physical line of a CSV file. It stops a file
 	// without line breaks from being read whole into memory.
 	MaxLineBytes = 1 << 20
-	// MaxCapacity bounds a worker's capacity and load.
-	MaxCapacity = 1_000_000
-	// MaxPriority bounds a task's priority; 0 is the lowest.
-	MaxPriority = 1000
-	// MaxDistanceKm bounds a worker's max_distance_km: Earth's circumference.
-	MaxDistanceKm = 40_000
-	// MinUnixNano and MaxUnixNano bound every timestamp, in nanoseconds
-	// since the Unix epoch: from 1970-01-01T00:00:00Z to
-	// 2262-04-11T23:47:16.854775807Z, the instants a Parquet nanosecond
-	// timestamp can hold.
-	MinUnixNano = 0
-	MaxUnixNano = 1<<63 - 1
+	// MaxCapacity is paidan.MaxCapacity, the bound of a worker's capacity
+	// and load, for generators that write datasets.
+	MaxCapacity = paidan.MaxCapacity
 	// DefaultMaxErrors is how many errors Load collects when
 	// Options.MaxErrors is zero.
 	DefaultMaxErrors = 20

@@ -22,19 +22,19 @@ func edgeBatch(tb testing.TB) *paidan.Batch {
 	tb.Helper()
 	shared := []string{"forklift", "cold_chain"}
 	return &paidan.Batch{
-		AsOf: mustTime(tb, "2262-04-11T23:47:16.854775807Z"),
+		AsOf: paidan.MaxTime(),
 		Workers: []paidan.Worker{
 			{ID: "W-1", Regions: []string{"浦东", "north"}, Skills: shared, Capacity: file.MaxCapacity, Load: file.MaxCapacity,
 				Location:   paidan.Point{Lat: -90, Lon: 180},
-				ShiftStart: mustTime(tb, "1970-01-01T00:00:00Z"), ShiftEnd: mustTime(tb, "1970-01-01T00:00:00Z"),
+				ShiftStart: mustTime(tb, "1970-01-01T00:00:00Z"), ShiftEnd: mustTime(tb, "1970-01-01T00:00:00.000000001Z"),
 				MaxDistanceKm: 0.1},
 			{ID: "worker:2@x/y#z+1", Skills: []string{"a"}, Location: paidan.Point{Lat: 90, Lon: -180},
-				ShiftEnd: mustTime(tb, "2026-01-05T17:59:59.123456789Z"), MaxDistanceKm: file.MaxDistanceKm},
+				ShiftEnd: mustTime(tb, "2026-01-05T17:59:59.123456789Z"), MaxDistanceKm: paidan.MaxDistanceKm},
 		},
 		Tasks: []paidan.Task{
-			{ID: "T.1", Region: "浦东", Skills: shared, Priority: file.MaxPriority,
+			{ID: "T.1", Region: "浦东", Skills: shared, Priority: paidan.MaxPriority,
 				Location:  paidan.Point{Lat: 31.230000000000004, Lon: 121.47},
-				CreatedAt: mustTime(tb, "2262-04-11T23:47:16.854775807Z"), DueAt: mustTime(tb, "2262-04-11T23:47:16.854775807Z"),
+				CreatedAt: paidan.MaxTime(), DueAt: paidan.MaxTime(),
 				PinnedWorker: "W-1", PreviousWorker: "gone_1"},
 			{ID: "T_2", Region: "north", Location: paidan.Point{Lat: 1e-300, Lon: -0.5},
 				CreatedAt: mustTime(tb, "1970-01-01T00:00:00.000000001Z")},
@@ -162,16 +162,16 @@ func TestWriteParquetReadBack(t *testing.T) {
 	str := func(s string) *string { return &s }
 	tm := func(s string) *time.Time { return new(mustTime(t, s)) }
 	wantTasks := []taskRow{
-		{ID: "T.1", Region: "浦东", Skills: str("forklift;cold_chain"), Priority: file.MaxPriority, Lat: 31.230000000000004, Lon: 121.47,
-			CreatedAt: mustTime(t, "2262-04-11T23:47:16.854775807Z"), DueAt: tm("2262-04-11T23:47:16.854775807Z"),
+		{ID: "T.1", Region: "浦东", Skills: str("forklift;cold_chain"), Priority: paidan.MaxPriority, Lat: 31.230000000000004, Lon: 121.47,
+			CreatedAt: mustTime(t, "2262-04-11T23:47:16.854775Z"), DueAt: tm("2262-04-11T23:47:16.854775Z"),
 			PinnedWorker: str("W-1"), PreviousWorker: str("gone_1")},
 		{ID: "T_2", Region: "north", Lat: 1e-300, Lon: -0.5, CreatedAt: mustTime(t, "1970-01-01T00:00:00.000000001Z")},
 	}
 	wantWorkers := []workerRow{
 		{ID: "W-1", Regions: str("浦东;north"), Skills: str("forklift;cold_chain"), Capacity: file.MaxCapacity, Load: file.MaxCapacity,
-			Lat: -90, Lon: 180, ShiftStart: tm("1970-01-01T00:00:00Z"), ShiftEnd: tm("1970-01-01T00:00:00Z"), MaxDistanceKm: new(0.1)},
+			Lat: -90, Lon: 180, ShiftStart: tm("1970-01-01T00:00:00Z"), ShiftEnd: tm("1970-01-01T00:00:00.000000001Z"), MaxDistanceKm: new(0.1)},
 		{ID: "worker:2@x/y#z+1", Skills: str("a"), Lat: 90, Lon: -180, ShiftEnd: tm("2026-01-05T17:59:59.123456789Z"),
-			MaxDistanceKm: new(float64(file.MaxDistanceKm))},
+			MaxDistanceKm: new(float64(paidan.MaxDistanceKm))},
 	}
 	for i := range tasks {
 		normalizeTimes(&tasks[i].CreatedAt, tasks[i].DueAt)

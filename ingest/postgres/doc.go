@@ -8,10 +8,16 @@
 // REPEATABLE READ, READ ONLY transaction, validates every row and returns a
 // *paidan.Batch, whose tasks carry the row versions that the write-back
 // (export/postgres) checks. Partitions lists the partitions with work.
+// Seed writes a batch into a partition (demos, benchmarks, migrations),
+// refusing ids that are taken unless told to skip or update them; Snapshot
+// streams every table for a full export.
 //
-// Poisoned rows never stop a run: a row paidan cannot plan with is left out
-// and reported, as a *paidan.InputError naming the table and the row's id,
-// in LoadReport.Skipped. A scheduler logs them and plans the rest:
+// Poisoned rows never stop a run: a row paidan cannot plan with (one that
+// breaks paidan.ValidateTask or paidan.ValidateWorker, which the schema's
+// CHECK constraints mirror) is left out and reported, as a
+// *paidan.InputError naming the table and the row's id and wrapping a
+// *paidan.FieldError, in LoadReport.Skipped. A scheduler logs them and plans
+// the rest:
 //
 //	batch, report, err := postgres.Load(ctx, db, "north", postgres.LoadOptions{})
 //	if err != nil {
@@ -23,5 +29,6 @@
 //
 // The queries are the .sql files beside this file, one statement each. The
 // connecting role needs SELECT on paidan.task and paidan.worker, which the
-// paidan_runtime role holds.
+// paidan_runtime role holds; Seed needs INSERT (and UPDATE for
+// ConflictUpdate) on them.
 package postgres

@@ -43,20 +43,33 @@ const (
 // schema that is not listed (add a table, view, sequence or function and
 // this test fails until its row says who may do what with it).
 var basePrivileges = []privilege{
-	{"schema paidan", map[string][]string{runtime: {"USAGE"}, business: {"USAGE"}, reader: {"USAGE"}}},
+	{"schema paidan", map[string][]string{runtime: {"USAGE"}, business: {"USAGE"}, reader: {"USAGE"}, console: {"USAGE"}}},
 	{"table task", map[string][]string{
 		runtime:  {"SELECT"},
 		business: {"SELECT", "DELETE", "INSERT(" + taskInsert + ")", "UPDATE(" + taskUpdate + ")"},
 		reader:   {"SELECT"},
+		console:  {"SELECT", "UPDATE(pinned_worker)"},
 	}},
 	{"table worker", map[string][]string{
 		runtime:  {"SELECT"},
 		business: {"SELECT", "DELETE", "INSERT(" + workerInsert + ")", "UPDATE(" + workerUpdate + ")"},
 		reader:   {"SELECT"},
+		console:  {"SELECT"},
 	}},
-	{"table run", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}}},
-	{"table assignment", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}}},
-	{"table unassigned", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}}},
+	{"table run", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table assignment", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table unassigned", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	// The console's tables (00015).
+	{"table account", map[string][]string{console: {"SELECT", "INSERT", "UPDATE", "DELETE"}}},
+	{"table console_session", map[string][]string{console: {"SELECT", "INSERT", "UPDATE", "DELETE"}}},
+	{"table api_token", map[string][]string{console: {"SELECT", "INSERT", "UPDATE", "DELETE"}}},
+	{"table partition_pause", map[string][]string{runtime: {"SELECT"}, console: {"SELECT", "INSERT", "UPDATE", "DELETE"}}},
+	{"table audit", map[string][]string{console: {"SELECT", "INSERT"}}},
+	// Each run's resource usage (00030), which the runtime role appends.
+	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}}},
+	{"sequence account_id_seq", nil},
+	{"sequence api_token_id_seq", nil},
+	{"sequence audit_id_seq", nil},
 	{"function apply_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function start_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function finish_run", map[string][]string{runtime: {"EXECUTE"}}},
@@ -72,6 +85,7 @@ var triggerFunctions = []string{
 	"task_guard", "worker_guard", "run_guard", "task_after_update", "task_after_delete",
 	"task_check_references", "assignment_check_references", "unassigned_check_references",
 	"task_delete_assignments", "worker_check_referenced", "run_check_referenced",
+	"audit_append_only",
 }
 
 // privilege is one row of the privilege matrix.
@@ -89,9 +103,34 @@ func privileges() []privilege {
 	return all
 }
 
+// consoleObjects are the console's tables and sequences (00015), which
+// only paidan_console may use (and paidan_runtime read, for pauses).
+var consoleObjects = []struct{ object, query string }{
+	{"table account", `SELECT count(*) FROM paidan.account`},
+	{"table console_session", `SELECT count(*) FROM paidan.console_session`},
+	{"table api_token", `SELECT count(*) FROM paidan.api_token`},
+	{"table audit", `SELECT count(*) FROM paidan.audit`},
+	{"table partition_pause", `INSERT INTO paidan.partition_pause (partition, paused_by) VALUES ('north', 'x')`},
+	{"sequence account_id_seq", `SELECT nextval('paidan.account_id_seq')`},
+	{"sequence api_token_id_seq", `SELECT nextval('paidan.api_token_id_seq')`},
+	{"sequence audit_id_seq", `SELECT nextval('paidan.audit_id_seq')`},
+}
+
 // operations returns the whole role × operation matrix.
 func operations() []operation {
 	all := slices.Clone(baseOperations)
+	for _, o := range consoleObjects {
+		for _, role := range []string{runtime, business, reader} {
+			all = append(all, operation{role, o.object, "use " + o.object, o.query, "42501"})
+		}
+	}
+	all = append(all, operation{runtime, "table partition_pause", "read pauses", `SELECT count(*) FROM paidan.partition_pause`, ""})
+	all = append(all,
+		operation{runtime, "table run_usage", "record a run's usage", `INSERT INTO paidan.run_usage (run_id, cpu_seconds, peak_memory_bytes) VALUES ('r-applied', 1.5, 1024)`, ""},
+		operation{runtime, "table run_usage", "change a run's usage", `UPDATE paidan.run_usage SET cpu_seconds = 0`, "42501"},
+		operation{business, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
+		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
+		operation{console, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"})
 	for _, f := range triggerFunctions {
 		for _, role := range roles {
 			all = append(all, operation{role, "function " + f, "call " + f, "SELECT paidan." + f + "()", "42501"})
@@ -346,11 +385,25 @@ var baseOperations = []operation{
 
 	// The console role holds nothing on the dispatch schema (the
 	// console's own migrations grant it its tables).
-	{console, "table task", "read tasks", `SELECT count(*) FROM paidan.task`, "42501"},
-	{console, "table worker", "read workers", `SELECT count(*) FROM paidan.worker`, "42501"},
-	{console, "table run", "read runs", `SELECT count(*) FROM paidan.run`, "42501"},
-	{console, "table assignment", "read assignments", `SELECT count(*) FROM paidan.assignment`, "42501"},
-	{console, "table unassigned", "read unassigned rows", `SELECT count(*) FROM paidan.unassigned`, "42501"},
+	{console, "table task", "read tasks", `SELECT count(*) FROM paidan.task`, ""},
+	{console, "table task", "pin a task to a worker", `UPDATE paidan.task SET pinned_worker = 'w2' WHERE id = 't-pend'`, ""},
+	{console, "table task", "cancel a task", `UPDATE paidan.task SET status = 'cancelled' WHERE id = 't-pend'`, "42501"},
+	{console, "table worker", "read workers", `SELECT count(*) FROM paidan.worker`, ""},
+	{console, "table worker", "raise a capacity", `UPDATE paidan.worker SET capacity = 100`, "42501"},
+	{console, "table run", "read runs", `SELECT count(*) FROM paidan.run`, ""},
+	{console, "table run", "fail a run", `UPDATE paidan.run SET status = 'failed', finished_at = now() WHERE id = 'r-running'`, "42501"},
+	{console, "table assignment", "read assignments", `SELECT count(*) FROM paidan.assignment`, ""},
+	{console, "table unassigned", "read unassigned rows", `SELECT count(*) FROM paidan.unassigned`, ""},
+	{console, "table account", "create an account", `INSERT INTO paidan.account (login, role, password_hash) VALUES ('ann', 'viewer', '$argon2id$v=19$m=65536,t=1,p=1$c2FsdA$aGFzaA')`, ""},
+	{console, "table console_session", "read sessions", `SELECT count(*) FROM paidan.console_session`, ""},
+	{console, "table api_token", "read tokens", `SELECT count(*) FROM paidan.api_token`, ""},
+	{console, "table partition_pause", "pause a partition", `INSERT INTO paidan.partition_pause (partition, paused_by) VALUES ('north', 'account:ann')`, ""},
+	{console, "table audit", "append to the audit trail", `INSERT INTO paidan.audit (actor, action) VALUES ('account:ann', 'run.view')`, ""},
+	{console, "table audit", "rewrite the audit trail", `UPDATE paidan.audit SET actor = 'x'`, "42501"},
+	{console, "table audit", "delete the audit trail", `DELETE FROM paidan.audit`, "42501"},
+	{console, "sequence account_id_seq", "draw an account id", `SELECT nextval('paidan.account_id_seq')`, "42501"},
+	{console, "sequence api_token_id_seq", "draw a token id", `SELECT nextval('paidan.api_token_id_seq')`, "42501"},
+	{console, "sequence audit_id_seq", "draw an audit id", `SELECT nextval('paidan.audit_id_seq')`, "42501"},
 	{console, "function apply_run", "write back a plan", applyPend, "42501"},
 	{console, "function start_run", "start a run", `SELECT paidan.start_run('r-x', 'north', NULL)`, "42501"},
 	{console, "function finish_run", "fail a run", finishRunning, "42501"},

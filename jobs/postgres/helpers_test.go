@@ -13,6 +13,7 @@ import (
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/datasets"
 	exportpg "github.com/paidan/paidan/export/postgres"
+	ingestpg "github.com/paidan/paidan/ingest/postgres"
 	"github.com/paidan/paidan/internal/pgtest"
 	"github.com/paidan/paidan/jobs"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
@@ -70,7 +71,7 @@ func seed(t testing.TB, db *sqlx.DB, p string, n int, seed uint64) *paidan.Batch
 			tk.PreviousWorker = paidan.WorkerID(p) + "-" + tk.PreviousWorker
 		}
 	}
-	if _, _, err := jobspg.Seed(context.Background(), db, b, time.Since(b.AsOf)); err != nil {
+	if _, err := ingestpg.Seed(context.Background(), db, b, ingestpg.SeedOptions{Shift: time.Since(b.AsOf)}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
 	return b

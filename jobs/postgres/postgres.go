@@ -44,13 +44,18 @@ func (s *Source) Load(ctx context.Context, partition string) (*paidan.Batch, []*
 	return b, rep.Skipped, nil
 }
 
+// ErrNotLocked: a Writer has no Locker. The database takes a run's writes
+// only from the session holding the partition's lock, so a Writer must be
+// wired with the Locker of the Runner it serves; without it every write
+// would wait for the lock its own run holds.
+var ErrNotLocked = errors.New("jobs/postgres: Writer without Locker")
+
 // Writer writes plans back and records runs with export/postgres. Both go
-// through functions of the schema that take the partition's advisory lock
-// for their transaction, so Writer writes on the connection that holds the
-// run's partition lock when Locker holds it (the one a Runner took for the
-// run), and on DB otherwise. Locker nil means always on DB: then a
-// partition that a lock of this process holds makes the write wait for
-// that lock, and the write fails when its context ends.
+// through functions of the schema that take the run's partition lock for
+// their transaction, so Writer writes on the connection of Locker that
+// holds that lock: Locker must be the Locker of the Runner it serves (nil
+// fails every write with ErrNotLocked). A partition Locker does not hold is
+// written on DB, which waits until no session holds the partition.
 type Writer struct {
 	DB     *sqlx.DB
 	Locker *Locker
@@ -58,7 +63,11 @@ type Writer struct {
 
 // Apply writes the plan back in one transaction (export/postgres.Apply).
 func (w *Writer) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*jobs.WriteResult, error) {
-	res, err := exportpg.Apply(ctx, w.session(batch.Partition), run, plan, batch)
+	conn, _, err := w.session(batch.Partition)
+	if err != nil {
+		return nil, err
+	}
+	res, err := exportpg.Apply(ctx, conn, run, plan, batch)
 	if err != nil {
 		return nil, mapApplied(err)
 	}
@@ -74,28 +83,32 @@ func (w *Writer) WasApplied(ctx context.Context, runID string) (bool, error) {
 	return exportpg.WasApplied(ctx, w.DB, runID)
 }
 
-// Record records a failed or skipped run, on the partition lock's
-// connection while it works; when that connection has broken (a lost lock
-// is one reason a run fails), on DB, where it waits for the partition to
-// be free.
+// Record records a failed or skipped run on the partition lock's
+// connection; when that connection has broken (a lost lock is one reason a
+// run fails), on DB, where it waits until no session holds the partition.
 func (w *Writer) Record(ctx context.Context, run paidan.Run) error {
-	s := w.session(run.Partition)
-	err := exportpg.RecordRun(ctx, s, run)
+	conn, locked, err := w.session(run.Partition)
+	if err != nil {
+		return err
+	}
+	err = exportpg.RecordRun(ctx, conn, run)
 	var pqErr *pq.Error
-	if err != nil && s != sqlx.QueryerContext(w.DB) && !errors.As(err, &pqErr) && ctx.Err() == nil {
+	if err != nil && locked && !errors.As(err, &pqErr) && ctx.Err() == nil {
 		err = exportpg.RecordRun(ctx, w.DB, run)
 	}
 	return mapApplied(err)
 }
 
-// session returns the connection holding partition's lock, or DB.
-func (w *Writer) session(partition string) sqlx.QueryerContext {
-	if w.Locker != nil {
-		if conn := w.Locker.holder(partition); conn != nil {
-			return conn
-		}
+// session returns the connection of Locker holding partition's lock
+// (locked true), or DB when Locker does not hold it.
+func (w *Writer) session(partition string) (db sqlx.QueryerContext, locked bool, err error) {
+	if w.Locker == nil {
+		return nil, false, fmt.Errorf("partition %q: %w", partition, ErrNotLocked)
 	}
-	return w.DB
+	if conn := w.Locker.holder(partition); conn != nil {
+		return conn, true, nil
+	}
+	return w.DB, false, nil
 }
 
 // mapApplied makes export/postgres.ErrAlreadyApplied match

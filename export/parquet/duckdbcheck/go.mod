@@ -1,8 +1,6 @@
 module github.com/paidan/paidan/export/parquet/duckdbcheck
 
-go 1.26.0
-
-require github.com/duckdb/duckdb-go/v2 v2.10506.0
+go 1.27.0
 
 require (
 	github.com/andybalholm/brotli v1.3.0 // indirect
@@ -35,7 +33,10 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-require github.com/paidan/paidan v0.0.0
+require (
+	github.com/duckdb/duckdb-go/v2 v2.10506.0
+	github.com/paidan/paidan v0.0.0
+)
 
 // The tests write the fixture with the export/parquet of this checkout.
 replace github.com/paidan/paidan => ../../..

@@ -291,6 +291,10 @@ ALTER TABLE paidan.unassigned ADD CONSTRAINT unassigned_reason_check CHECK (reas
 
 -- Functions are executable by PUBLIC unless revoked; none of paidan's is.
 -- (Triggers fire whatever the privilege: it is checked at CREATE TRIGGER.)
+-- The default for the functions the migrating role creates later is
+-- revoked too; only a database-wide default can take back PUBLIC's
+-- EXECUTE (a per-schema one only adds to it), so it covers every function
+-- this role creates in this database.
 REVOKE ALL ON FUNCTION paidan.take_partition_lock(text), paidan.claim_run(text, text, timestamptz),
     paidan.start_run(text, text, timestamptz),
     paidan.finish_run(text, text, text, timestamptz, timestamptz, text, text, double precision, bigint, bigint, text, jsonb, text),
@@ -300,7 +304,7 @@ REVOKE ALL ON FUNCTION paidan.take_partition_lock(text), paidan.claim_run(text, 
     paidan.task_guard(), paidan.worker_guard(), paidan.task_after_update(), paidan.task_after_delete(),
     paidan.run_guard()
     FROM PUBLIC;
-ALTER DEFAULT PRIVILEGES IN SCHEMA paidan REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
 REVOKE ALL ON paidan.task, paidan.worker, paidan.run, paidan.assignment, paidan.unassigned FROM paidan_runtime;
 REVOKE ALL ON FUNCTION paidan.lock_workers(text[]) FROM paidan_runtime;
@@ -327,7 +331,7 @@ GRANT UPDATE (finished_at, status, rules_hash, input_hash, objective, objective_
               dual_bound, certificate, kpis, assigned, conflicts, error) ON paidan.run TO paidan_runtime;
 GRANT EXECUTE ON FUNCTION paidan.lock_workers(text[]) TO paidan_runtime;
 GRANT SELECT, INSERT ON paidan.unassigned TO paidan_runtime;
-ALTER DEFAULT PRIVILEGES IN SCHEMA paidan GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
+ALTER DEFAULT PRIVILEGES GRANT EXECUTE ON FUNCTIONS TO PUBLIC;
 GRANT EXECUTE ON FUNCTION paidan.task_guard(), paidan.worker_guard(), paidan.task_after_update(),
     paidan.task_after_delete(), paidan.run_guard() TO PUBLIC;
 DELETE FROM paidan.unassigned WHERE reason IN ('task_gone', 'task_cancelled', 'task_changed', 'worker_unavailable', 'worker_full');

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/console"
+	consolepg "github.com/paidan/paidan/console/postgres"
+	"github.com/paidan/paidan/datasets"
+	ingestpg "github.com/paidan/paidan/ingest/postgres"
+	"github.com/paidan/paidan/internal/pgschema"
+	"github.com/paidan/paidan/internal/pgtest"
+	"github.com/paidan/paidan/jobs"
+)
+
+func newDemoCmd() *cobra.Command {
+	var (
+		f       serveFlags
+		every   time.Duration
+		tasks   int
+		arrive  int
+		seed    uint64
+		cycles  int
+		adminID string
+	)
+	cmd := &cobra.Command{
+		Use:   "demo [--addr 127.0.0.1:8080] [--every 5s] [--tasks 2000]",
+		Short: "Run the whole product on this machine against a simulated business",
+		Long: `Demo shows the whole product with nothing but PostgreSQL's server
+binaries installed: it starts a throwaway PostgreSQL cluster (in a
+temporary directory; as the postgres or nobody user when run as root),
+migrates it, seeds a generated city (two partitions, metro and harbour),
+creates the admin account (login --admin, default admin) with a one-time
+password printed once on stdout, serves the console on --addr (loopback
+only), and every --every runs the scheduler against a simulated business:
+new tasks arrive, assigned ones are completed, some pending ones are
+cancelled, workers' shifts start and end. Partitions paused in the console
+are skipped. Ctrl-C stops everything and removes the cluster's files.
+
+--cycles N stops after N scheduler cycles (0: until interrupted).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			if every <= 0 || tasks < 0 || arrive < 0 || cycles < 0 {
+				return usageErrorf("--every must be positive; --tasks, --arrive and --cycles must not be negative")
+			}
+			if !isLoopback(f.addr) {
+				return usageErrorf("--addr %s: the demo serves on a loopback address only", f.addr)
+			}
+			return runDemo(cmd.Context(), demoOptions{serve: f, every: every, tasks: tasks, arrive: arrive, seed: seed,
+				cycles: cycles, admin: adminID}, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f.register(cmd)
+	fl := cmd.Flags()
+	fl.DurationVar(&every, "every", 5*time.Second, "run the scheduler every D")
+	fl.IntVar(&tasks, "tasks", 2000, "tasks of the generated city at the start")
+	fl.IntVar(&arrive, "arrive", 60, "new tasks arriving per cycle")
+	fl.Uint64Var(&seed, "seed", 1, "random seed of the generated city")
+	fl.IntVar(&cycles, "cycles", 0, "stop after this many cycles (0: until interrupted)")
+	fl.StringVar(&adminID, "admin", "admin", "login of the admin account")
+	return cmd
+}
+
+type demoOptions struct {
+	serve  serveFlags
+	every  time.Duration
+	tasks  int
+	arrive int
+	seed   uint64
+	cycles int
+	admin  string
+}
+
+// demoPartitions are the partitions of the generated city and the share
+// of its tasks each gets.
+var demoPartitions = map[string]int{"metro": 4, "harbour": 1}
+
+func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err error) {
+	// The scheduler loop, the console and their loggers all write to
+	// stderr at once.
+	stderr := &syncWriter{w: stderrw}
+	fmt.Fprintln(stderr, "paidan demo: starting a throwaway PostgreSQL")
+	pg, err := pgtest.StartServer()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if stopErr := pg.Stop(); stopErr != nil && err == nil {
+			err = stopErr
+		}
+		fmt.Fprintf(stderr, "paidan demo: stopped PostgreSQL and removed %s\n", pg.Dir())
+	}()
+	dsn := pg.URL()
+	db, err := openDB(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := pgschema.New(db.DB)
+	if err != nil {
+		return err
+	}
+	if _, err := m.Up(ctx); err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	names := slices.Sorted(maps.Keys(demoPartitions))
+	for i, part := range names {
+		b := datasets.Generate(datasets.GenOptions{Tasks: o.tasks * demoPartitions[part] / 5, Seed: o.seed + uint64(i), AsOf: now})
+		prefixIDs(b, part+"-")
+		b.Partition = part
+		if _, err := ingestpg.Seed(ctx, db, b, ingestpg.SeedOptions{}); err != nil {
+			return fmt.Errorf("seed partition %s: %w", part, err)
+		}
+		fmt.Fprintf(stderr, "paidan demo: partition %s: %d tasks, %d workers\n", part, len(b.Tasks), len(b.Workers))
+	}
+	store := &consolepg.Store{DB: db}
+	pw := console.GeneratePassword()
+	if _, err := console.CreateAccount(ctx, store, shellActor(), console.NewAccount{Login: o.admin, DisplayName: "Demo admin",
+		Role: console.RoleAdmin, Password: pw}, console.DefaultArgon2()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "login: %s\npassword: %s\n", o.admin, pw)
+	fmt.Fprintln(stderr, "paidan demo: the password above is shown once; more accounts: paidan account create --db "+redactDSN(dsn))
+
+	rf := runnerFlags{db: &dsn, logLevel: "warn", exportMode: "0640", exportDMode: "0750"}
+	r, rdb, err := rf.newRunner(stderr, nil)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	logger, err := newLogger(stderr, o.serve.logLevel, dsn)
+	if err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- serveConsole(ctx, o.serve, store, logger, stderr, nil) }()
+
+	biz := &pgtest.Business{DB: db, DoneFraction: 0.25, CancelFraction: 0.01, ShiftFraction: 0.03}
+	tick := time.NewTicker(o.every)
+	defer tick.Stop()
+	for cycle := 1; ; cycle++ {
+		if err := demoCycle(ctx, cycle, o, r, store, biz, stderr); err != nil && ctx.Err() == nil {
+			fmt.Fprintf(stderr, "paidan demo: cycle %d: %v\n", cycle, err)
+		}
+		if o.cycles > 0 && cycle >= o.cycles {
+			stop()
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(stderr, "paidan demo: stopping")
+			return <-served
+		case err := <-served:
+			return err
+		case <-tick.C:
+		}
+	}
+}
+
+// demoCycle is one round of the simulated business and the scheduler:
+// tasks arrive, the business moves tasks and shifts on, and every
+// partition with pending tasks that is not paused is planned.
+func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, store *consolepg.Store, biz *pgtest.Business,
+	stderr io.Writer) error {
+	if cycle > 1 {
+		changes, err := biz.Step(ctx)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		for i, part := range slices.Sorted(maps.Keys(demoPartitions)) {
+			n := o.arrive * demoPartitions[part] / 5
+			b := datasets.Generate(datasets.GenOptions{Tasks: n, Workers: 1, Seed: o.seed + uint64(1000*cycle+i), AsOf: now})
+			prefixIDs(b, fmt.Sprintf("%s-c%d-", part, cycle))
+			b.Partition, b.Workers = part, nil
+			for j := range b.Tasks {
+				b.Tasks[j].PinnedWorker, b.Tasks[j].PreviousWorker = "", ""
+			}
+			if _, err := ingestpg.Seed(ctx, biz.DB, b, ingestpg.SeedOptions{}); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stderr, "paidan demo: cycle %d: %d done, %d cancelled, %d shifts ended, %d started, new tasks arrived\n",
+			cycle, changes.Done, changes.Cancelled, changes.ShiftsEnded, changes.ShiftsStarted)
+	}
+	parts, err := store.Partitions(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	var run []string
+	for _, p := range parts {
+		if p.Paused {
+			fmt.Fprintf(stderr, "paidan demo: cycle %d: partition %s is paused; skipped\n", cycle, p.Name)
+			continue
+		}
+		if p.Pending > 0 {
+			run = append(run, p.Name)
+		}
+	}
+	results, err := r.RunEach(ctx, run)
+	for _, res := range results {
+		if res.Status == paidan.RunApplied {
+			fmt.Fprintf(stderr, "paidan demo: cycle %d: %s: run %s assigned %d\n", cycle, res.Partition, res.RunID, res.Assigned)
+		}
+	}
+	return err
+}
+
+// prefixIDs prefixes every task and worker id of b (and the references to
+// them), so that generated batches never collide.
+func prefixIDs(b *paidan.Batch, prefix string) {
+	for i := range b.Tasks {
+		t := &b.Tasks[i]
+		t.ID = paidan.TaskID(prefix + string(t.ID))
+		if t.PinnedWorker != "" {
+			t.PinnedWorker = paidan.WorkerID(prefix + string(t.PinnedWorker))
+		}
+		if t.PreviousWorker != "" {
+			t.PreviousWorker = paidan.WorkerID(prefix + string(t.PreviousWorker))
+		}
+	}
+	for i := range b.Workers {
+		b.Workers[i].ID = paidan.WorkerID(prefix + string(b.Workers[i].ID))
+	}
+}
+
+// syncWriter serializes writes to w from several goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}

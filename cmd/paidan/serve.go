@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/paidan/paidan/console"
+	consolepg "github.com/paidan/paidan/console/postgres"
+)
+
+// serveFlags are the flags of serve (and the console part of demo).
+type serveFlags struct {
+	addr           string
+	tlsCert        string
+	tlsKey         string
+	insecureListen bool
+	secureCookies  bool
+	sessionTTL     time.Duration
+	logLevel       string
+}
+
+func newServeCmd() *cobra.Command {
+	var f serveFlags
+	var db *string
+	cmd := &cobra.Command{
+		Use:   "serve [--db DSN] [--addr 127.0.0.1:8080] [--tls-cert FILE --tls-key FILE]",
+		Short: "Serve the operations console and the JSON API (PostgreSQL)",
+		Long: `Serve runs the operations console (HTML pages that work without
+JavaScript) and its JSON API under /api/v1 (reference: /api/v1/openapi.json)
+over the paidan schema, until SIGINT or SIGTERM, then shuts down
+gracefully: requests in flight get 10 seconds to finish.
+
+Log in with an account made by 'paidan account create'; the API also takes
+tokens from 'paidan token create'. /healthz answers while the process runs
+(liveness), /readyz while the database answers (readiness), /metrics serves
+Prometheus metrics.
+
+Without --tls-cert and --tls-key the server listens only on a loopback
+address (127.0.0.1, ::1, localhost) unless --insecure-listen is given (for
+a TLS-terminating proxy on the same host). With them, session cookies are
+Secure. The database role needs the privileges of paidan_console.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			conn, err := openDB(ctx, *db)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			logger, err := newLogger(cmd.ErrOrStderr(), f.logLevel, dsnOf(*db))
+			if err != nil {
+				return err
+			}
+			return serveConsole(ctx, f, &consolepg.Store{DB: conn}, logger, cmd.ErrOrStderr(), nil)
+		},
+	}
+	db = addDBFlag(cmd)
+	f.register(cmd)
+	return cmd
+}
+
+func (f *serveFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fl.BoolVar(&f.insecureListen, "insecure-listen", false, "allow listening beyond loopback without TLS")
+	fl.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the session cookie Secure without --tls-cert (behind a TLS-terminating proxy)")
+	fl.DurationVar(&f.sessionTTL, "session-ttl", 12*time.Hour, "how long a console login lasts")
+	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+}
+
+// validate checks the TLS pair and refuses a plaintext listener beyond
+// loopback.
+func (f *serveFlags) validate() error {
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return usageErrorf("give both --tls-cert and --tls-key, or neither")
+	}
+	if f.sessionTTL <= 0 {
+		return usageErrorf("--session-ttl must be positive")
+	}
+	if f.tlsCert == "" && !f.insecureListen && !isLoopback(f.addr) {
+		return usageErrorf("--addr %s is not a loopback address: serve it with --tls-cert and --tls-key, "+
+			"or pass --insecure-listen when a TLS proxy on this host fronts it", f.addr)
+	}
+	return nil
+}
+
+// isLoopback reports whether addr (host:port) listens on a loopback
+// address only: its host is a loopback address or "localhost"; an empty
+// host (all interfaces) is not.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func newLogger(stderr io.Writer, level, dsn string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErrorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(redactHandler{h: slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: l}), secrets: dsnSecrets(dsn)}), nil
+}
+
+// serveConsole serves the console over store on f.addr until ctx ends,
+// then shuts down gracefully. ready, when not nil, receives the URL the
+// server listens on.
+func serveConsole(ctx context.Context, f serveFlags, store console.Store, logger *slog.Logger, stderr io.Writer, ready chan<- string) error {
+	srv, err := console.New(console.Options{Store: store, Logger: logger, SessionTTL: f.sessionTTL,
+		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion()})
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("/", srv.Handler())
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	scheme := "http"
+	if f.tlsCert != "" {
+		scheme = "https"
+	}
+	url := scheme + "://" + ln.Addr().String()
+	fmt.Fprintf(stderr, "paidan: console at %s/ (API reference %s/api/v1/openapi.json)\n", url, url)
+	if ready != nil {
+		ready <- url
+	}
+	done := make(chan error, 1)
+	go func() {
+		if f.tlsCert != "" {
+			done <- hs.ServeTLS(ln, f.tlsCert, f.tlsKey)
+		} else {
+			done <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stderr, "paidan: shutting down the console")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+package console_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/paidan/paidan/console"
+	"github.com/paidan/paidan/console/internal/consoletest"
+)
+
+// EnvScreenshots names a directory that TestBrowser also writes its
+// screenshots to (the README's images: docs/console-*.png).
+const EnvScreenshots = "PAIDAN_SCREENSHOTS"
+
+// TestBrowser drives headless Chromium (Debian's chromium package) through
+// the console as a planner would: log in, the runs, a run, a task left
+// out and why, log out. It saves a screenshot of each page in the test's
+// temporary directory. Without Chromium it fails: browser tests never
+// skip.
+func TestBrowser(t *testing.T) {
+	t.Parallel()
+	chromium, err := findChromium()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, console.Options{Version: "test"})
+	shots := t.TempDir()
+	extra := os.Getenv(EnvScreenshots)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 900), chromedp.DisableGPU)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelTimeout()
+
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+			png, err := chromedp.FullScreenshot(100)(ctx, tg)
+			if err != nil {
+				return chromedp.Void{}, err
+			}
+			for _, dir := range []string{shots, extra} {
+				if dir == "" {
+					continue
+				}
+				if err := os.WriteFile(filepath.Join(dir, "console-"+name+".png"), png, 0o644); err != nil {
+					return chromedp.Void{}, err
+				}
+			}
+			return chromedp.Void{}, nil
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+
+	step("log in",
+		chromedp.Navigate(e.ts.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		shot("login"),
+		chromedp.SendKeys(chromedp.CSS("#login"), e.f.Accounts["planner"]),
+		chromedp.SendKeys(chromedp.CSS("#password"), consoletest.Password),
+		chromedp.Click(chromedp.CSS("#submit")),
+		chromedp.WaitVisible(chromedp.CSS("table#runs")),
+		shot("runs"),
+	)
+	if runs := text("table#runs"); !strings.Contains(runs, e.f.Run) || !strings.Contains(runs, "no_skill 3") {
+		t.Fatalf("the runs page does not list run %s with its tasks left out:\n%s", e.f.Run, runs)
+	}
+	step("open the run",
+		chromedp.Click(chromedp.CSS(`a[href="/runs/`+e.f.Run+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table#assignments")),
+		shot("run"),
+	)
+	if left := text("table#left-out"); !strings.Contains(left, "has skill welding") {
+		t.Fatalf("the run page does not say why tasks were left out:\n%s", left)
+	}
+	step("search the assignments",
+		chromedp.SendKeys(chromedp.CSS("#q"), "t00024"),
+		chromedp.Submit(chromedp.CSS("#q")),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/tasks/t000249"]`)),
+	)
+	if rows := text("table#assignments tbody"); strings.Count(rows, "t00024") != 10 {
+		t.Errorf("search t00024 shows:\n%s\nwant 10 tasks", rows)
+	}
+	step("open a task left out",
+		chromedp.Navigate(e.ts.URL+"/runs/"+e.f.Run),
+		chromedp.WaitVisible(chromedp.CSS("table#left-out")),
+		chromedp.Click(chromedp.CSS(`#left-out a[href="/tasks/`+e.f.LeftOutTask+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table#history")),
+		shot("task"),
+	)
+	if h := text("table#history"); !strings.Contains(h, "left out") || !strings.Contains(h, "no active worker in partition north has skill welding") {
+		t.Fatalf("the task page does not explain the decision:\n%s", h)
+	}
+	step("log out",
+		chromedp.Click(chromedp.CSS("#logout")),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.HasSuffix(loc, "/login") {
+		t.Fatalf("after logging out the browser is at %q (%v), want /login", loc, err)
+	}
+	step("the runs need a login again",
+		chromedp.Navigate(e.ts.URL+"/runs"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+	)
+	for _, n := range []string{"login", "runs", "run", "task"} {
+		if st, err := os.Stat(filepath.Join(shots, "console-"+n+".png")); err != nil || st.Size() < 1000 {
+			t.Errorf("screenshot %s: %v", n, err)
+		}
+	}
+}
+
+// findChromium returns the path of Debian's chromium, or an error saying
+// how to install it.
+func findChromium() (string, error) {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errNoChromium
+}
+
+var errNoChromium = errorString("no Chromium on PATH: the browser test needs Debian's chromium package (apt-get install -y chromium)")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }

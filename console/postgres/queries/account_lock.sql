@@ -1,0 +1,4 @@
+-- The account with login $1, locked for a change.
+SELECT id, login, display_name, role, disabled, created_at, updated_at, password_hash
+FROM paidan.account WHERE login = $1
+FOR UPDATE

@@ -1,0 +1,2 @@
+-- Worker $1's partition.
+SELECT partition FROM paidan.worker WHERE id = $1

@@ -1,0 +1,32 @@
+-- Every applied run in the range with its objective, components, certificate
+-- and, where recorded, the engine's CPU time and peak memory. penalty is the
+-- objective's part not in assignment costs (unassigned-task penalties).
+WITH p AS (SELECT $1::timestamptz AS t0, $2::timestamptz AS t1, $3::text AS part, $4::text AS period,
+                  $5::float8 AS target_s, $6::float8 AS pending_s),
+r AS (
+    SELECT r.* FROM paidan.run r, p
+    WHERE r.status = 'applied' AND r.started_at >= p.t0 AND r.started_at < p.t1
+      AND (p.part = '' OR r.partition = p.part)
+),
+c AS (
+    SELECT a.run_id, sum(a.cost_travel) AS travel, sum(a.cost_balance) AS balance,
+           sum(a.cost_stability) AS stability, sum(a.cost_total) AS total
+    FROM p, paidan.assignment a
+    JOIN paidan.run ar ON ar.id = a.run_id
+    WHERE ar.status = 'applied' AND ar.started_at >= p.t0 AND ar.started_at < p.t1
+      AND (p.part = '' OR ar.partition = p.part)
+    GROUP BY a.run_id
+)
+SELECT r.id AS run_id, r.partition, r.started_at, r.finished_at,
+       extract(epoch FROM r.finished_at - r.started_at)::float8 AS duration_s,
+       r.certificate, r.objective, r.objective_units, r.dual_bound,
+       r.objective_units - r.dual_bound AS gap_units, r.assigned::bigint AS assigned, r.conflicts::bigint AS conflicts,
+       coalesce(c.travel, 0) AS cost_travel, coalesce(c.balance, 0) AS cost_balance,
+       coalesce(c.stability, 0) AS cost_stability, r.objective - coalesce(c.total, 0) AS penalty,
+       (r.kpis -> 'overall' ->> 'utilization_p50')::float8 AS utilization_p50,
+       (r.kpis -> 'overall' ->> 'utilization_p90')::float8 AS utilization_p90,
+       u.cpu_seconds, u.peak_memory_bytes
+FROM r
+LEFT JOIN c ON c.run_id = r.id
+LEFT JOIN paidan.run_usage u ON u.run_id = r.id
+ORDER BY r.started_at, r.id

@@ -1,0 +1,89 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paidan/paidan/internal/pgtest"
+	"github.com/paidan/paidan/report"
+	"github.com/paidan/paidan/report/postgres"
+)
+
+// BenchmarkReportMonth reports a generated month (testdata/month.sql) of
+// 30,000 runs with 2 assignments per task: the whole command's work but the
+// PDF (load every table, build, write the HTML, Parquet and CSV). It
+// reports the Go heap's peak during an operation as peak-heap-MiB. The
+// sizes are assignment rows.
+func BenchmarkReportMonth(b *testing.B) {
+	for _, assignments := range []int{250_000, 1_000_000} {
+		b.Run(fmt.Sprintf("runs=30000/assignments=%d", assignments), func(b *testing.B) {
+			db := pgtest.New(b)
+			text, err := os.ReadFile("testdata/month.sql")
+			if err != nil {
+				b.Fatal(err)
+			}
+			sql := strings.NewReplacer(":runs", "30000", ":tasks", strconv.Itoa(assignments/2)).Replace(string(text))
+			start := time.Now()
+			if _, err := db.Exec(sql); err != nil {
+				b.Fatalf("generate month: %v", err)
+			}
+			b.Logf("generated %d assignment rows in %v", assignments, time.Since(start).Round(time.Second))
+			q := report.Query{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
+				Period: report.Day, Schedule: everyMinutes(2), Fixed: 2 * time.Minute, ScheduleText: "every 2m"}
+			dir := b.TempDir()
+			b.ReportAllocs()
+			var peak uint64
+			i := 0
+			for b.Loop() {
+				stop := samplePeak(&peak)
+				data, err := postgres.Load(context.Background(), db, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				rep, err := report.Build(data, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				i++
+				if _, err := rep.WriteDir(context.Background(), fmt.Sprintf("%s/r%d", dir, i),
+					[]report.Format{report.HTML, report.Parquet, report.CSV}, time.Now(), nil); err != nil {
+					b.Fatal(err)
+				}
+				stop()
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
+
+type everyMinutes int
+
+func (e everyMinutes) Next(t time.Time) time.Time { return t.Add(time.Duration(e) * time.Minute) }
+
+// samplePeak samples the Go heap every 5 ms into peak until stop is called.
+func samplePeak(peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			*peak = max(*peak, s[0].Value.Uint64())
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
+}
