@@ -50,10 +50,11 @@
 // updates the Prometheus Metrics, registered on a registry the caller
 // passes. A minimal use:
 //
+//	locker := &postgres.Locker{DB: db}
 //	r := &jobs.Runner{
 //		Source:   &postgres.Source{DB: db},
-//		Writer:   &postgres.Writer{DB: db},
-//		Locker:   &postgres.Locker{DB: db},
+//		Writer:   &postgres.Writer{DB: db, Locker: locker},
+//		Locker:   locker,
 //		Exporter: &parquet.Hive{Root: "/var/lib/paidan/exports"},
 //		Rules:    paidan.DefaultRules(),
 //		Logger:   slog.Default(),

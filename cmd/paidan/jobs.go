@@ -84,10 +84,12 @@ func (f *runnerFlags) newRunner(stderr io.Writer, reg prometheus.Registerer) (*j
 	// writes back; a few spare for lookups after a failure.
 	db.SetMaxOpenConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	// The writer writes each run on the connection holding its lock.
+	locker := &jobspg.Locker{DB: db}
 	r := &jobs.Runner{
 		Source: &jobspg.Source{DB: db},
-		Writer: &jobspg.Writer{DB: db},
-		Locker: &jobspg.Locker{DB: db},
+		Writer: &jobspg.Writer{DB: db, Locker: locker},
+		Locker: locker,
 		Rules:  rules,
 		Logger: logger,
 	}

@@ -3,11 +3,13 @@ package postgres
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/paidan/paidan"
 )
@@ -32,26 +34,8 @@ var (
 )
 
 var (
-	//go:embed run_claim.sql
-	runClaimSQL string
-	//go:embed run_lock.sql
-	runLockSQL string
-	//go:embed run_finish.sql
-	runFinishSQL string
-	//go:embed apply_settings.sql
-	applySettingsSQL string
-	//go:embed apply_temp.sql
-	applyTempSQL string
-	//go:embed apply_copy.sql
-	applyCopySQL string
-	//go:embed apply_analyze.sql
-	applyAnalyzeSQL string
-	//go:embed apply_lock_workers.sql
-	applyLockWorkersSQL string
-	//go:embed apply_tasks.sql
-	applyTasksSQL string
-	//go:embed apply_conflicts.sql
-	applyConflictsSQL string
+	//go:embed apply_run.sql
+	applyRunSQL string
 )
 
 // ConflictKind says why the write-back refused one of a plan's assignments.
@@ -84,15 +68,10 @@ type ApplyResult struct {
 	Stats     ApplyStats
 }
 
-// ApplyStats is where a write-back spent its time, by stage, as seen by the
-// client (round trips included). The stages add up to the whole Apply but
-// for the checks before the transaction.
+// ApplyStats is where a write-back spent its time, as seen by the client.
 type ApplyStats struct {
-	Copy   time.Duration // begin, claim the run, COPY into the temporary table, ANALYZE it
-	Lock   time.Duration // lock the plan's workers (includes waiting for them)
-	Assign time.Duration // the statement that updates the tasks and inserts the assignments, with its checks and triggers
-	Record time.Duration // read the conflicts (only when some assignment was refused), finish the run
-	Commit time.Duration
+	Encode time.Duration // checking the plan against its batch and encoding its rows as arrays
+	Write  time.Duration // the one statement that sends them and runs paidan.apply_run, its COMMIT included
 }
 
 // ConflictCounts returns the number of conflicts of each kind; kinds without
@@ -110,123 +89,80 @@ func (r *ApplyResult) ConflictCounts() map[ConflictKind]int {
 // start); plan is the verified plan; batch is what the plan was made from,
 // and supplies the task versions the write-back checks.
 //
-// In that one transaction Apply:
+// Apply sends the plan's assignments and the tasks it left out as arrays
+// to paidan.apply_run, one statement and so one transaction, which runs as
+// the schema owner and:
+//   - takes the partition's advisory lock for the transaction: at once on
+//     the session that holds the partition (a scheduler's lock connection),
+//     otherwise once no other session holds it (lock_timeout applies);
 //   - claims the run id: inserts the run as running, or finds it running; a
 //     run id already applied returns ErrAlreadyApplied and one recorded
 //     failed or skipped ErrRunFinished, with nothing written;
-//   - copies the assignments (COPY FROM STDIN) into a temporary table;
 //   - row-locks the plan's workers in id order;
 //   - assigns each task only if it is still a pending task of the partition
 //     at the version the batch loaded, and only within its worker's
 //     remaining capacity (capacity - load, active workers of the partition
 //     only), in priority order when capacity falls short;
-//   - records the assignments made and finishes the run as applied, with the
-//     plan's figures, the number assigned and the number of conflicts.
+//   - records the assignments made, one paidan.unassigned row per task the
+//     plan left out (its reason and detail) and per assignment refused (its
+//     conflict kind), and finishes the run as applied with the plan's
+//     figures and the numbers assigned and refused.
 //
 // Refused assignments are returned as Conflicts; their tasks stay pending.
 // If anything fails, the context included, nothing is written. A run id is
 // applied at most once: the run's primary key and its final status make a
 // second apply a no-op, and the task version check makes it assign nothing
 // even then. After an error whose outcome is unknown (the connection broke
-// during COMMIT), call WasApplied before retrying.
+// before the reply), call WasApplied before retrying.
 //
 // A plan whose certificate did not verify returns paidan.ErrCertificate;
-// a plan that does not match its batch, ErrPlanMismatch. The database needs
-// the paidan schema; the role needs paidan_runtime's privileges.
-// Apply is safe for concurrent use; concurrent applies to the same workers
+// a plan that does not match its batch, ErrPlanMismatch. db is a pool or
+// one connection (a scheduler passes the connection that holds the
+// partition lock); its role needs paidan_runtime's privileges. Apply is
+// safe for concurrent use; concurrent applies to the same workers
 // serialise on the worker locks.
-func Apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*ApplyResult, error) {
+func Apply(ctx context.Context, db sqlx.QueryerContext, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*ApplyResult, error) {
+	lap := stopwatch()
 	rows, err := planRows(run, plan, batch)
 	if err != nil {
 		return nil, fmt.Errorf("apply run %q: %w", run.ID, err)
 	}
-	res, err := apply(ctx, db, run, plan, batch.Partition, rows)
+	args, err := applyArgs(run, plan, batch.Partition, rows)
 	if err != nil {
 		return nil, fmt.Errorf("apply run %q: %w", run.ID, err)
 	}
-	return res, nil
-}
-
-func apply(ctx context.Context, db *sqlx.DB, run paidan.Run, plan *paidan.Plan, partition string, rows []assignmentRow) (*ApplyResult, error) {
 	res := &ApplyResult{RunID: run.ID}
-	lap := stopwatch()
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return nil, err
+	res.Stats.Encode = lap()
+	var refused []struct {
+		Task   string `db:"refused_task"`
+		Worker string `db:"refused_worker"`
+		Kind   string `db:"refused_kind"`
 	}
-	defer tx.Rollback()
-
-	if err := claimRun(ctx, tx, run.ID, partition, run.StartedAt); err != nil {
-		return nil, err
+	if err := sqlx.SelectContext(ctx, db, &refused, applyRunSQL, args...); err != nil {
+		return nil, fmt.Errorf("apply run %q: %w", run.ID, serverError(err))
 	}
-	if _, err := tx.ExecContext(ctx, applySettingsSQL); err != nil {
-		return nil, fmt.Errorf("settings: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, applyTempSQL); err != nil {
-		return nil, fmt.Errorf("create temporary table: %w", err)
-	}
-	if err := copyRows(ctx, tx, rows); err != nil {
-		return nil, err
-	}
-	if _, err := tx.ExecContext(ctx, applyAnalyzeSQL); err != nil {
-		return nil, fmt.Errorf("analyze: %w", err)
-	}
-	res.Stats.Copy = lap()
-	if _, err := tx.ExecContext(ctx, applyLockWorkersSQL); err != nil {
-		return nil, fmt.Errorf("lock workers: %w", err)
-	}
-	res.Stats.Lock = lap()
-	assigned, err := tx.ExecContext(ctx, applyTasksSQL, run.ID, partition)
-	if err != nil {
-		return nil, fmt.Errorf("assign tasks: %w", err)
-	}
-	n, err := assigned.RowsAffected()
-	if err != nil {
-		return nil, fmt.Errorf("assign tasks: %w", err)
-	}
-	res.Assigned = int(n)
-	res.Stats.Assign = lap()
-	if res.Assigned < len(rows) {
-		if res.Conflicts, err = readConflicts(ctx, tx, run.ID, partition); err != nil {
-			return nil, err
+	res.Stats.Write = lap()
+	res.Assigned = len(rows.task) - len(refused)
+	if len(refused) > 0 {
+		res.Conflicts = make([]Conflict, len(refused))
+		for i, c := range refused {
+			res.Conflicts[i] = Conflict{Task: paidan.TaskID(c.Task), Worker: paidan.WorkerID(c.Worker), Kind: ConflictKind(c.Kind)}
 		}
 	}
-
-	record := run
-	record.Partition = partition
-	record.Status = paidan.RunApplied
-	record.FinishedAt = time.Time{}
-	record.SetPlan(plan)
-	record.Assigned = res.Assigned
-	record.Conflicts = len(res.Conflicts)
-	record.Error = ""
-	if err := finishRun(ctx, tx, record); err != nil {
-		return nil, err
-	}
-	res.Stats.Record = lap()
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	res.Stats.Commit = lap()
 	return res, nil
 }
 
-// readConflicts returns the planned assignments of the temporary table that
-// run runID did not make, in task order, with their kinds.
-func readConflicts(ctx context.Context, tx *sqlx.Tx, runID, partition string) ([]Conflict, error) {
-	var rows []struct {
-		Task   string `db:"task_id"`
-		Worker string `db:"worker_id"`
-		Kind   string `db:"outcome"`
+// applyArgs returns the arguments of apply_run.sql.
+func applyArgs(run paidan.Run, plan *paidan.Plan, partition string, rows *planArrays) ([]any, error) {
+	kpis, err := json.Marshal(kpisToJSON(plan.KPIs))
+	if err != nil {
+		return nil, fmt.Errorf("encode KPIs: %w", err)
 	}
-	if err := tx.SelectContext(ctx, &rows, applyConflictsSQL, runID, partition); err != nil {
-		return nil, fmt.Errorf("read conflicts: %w", err)
-	}
-	conflicts := make([]Conflict, len(rows))
-	for i, c := range rows {
-		conflicts[i] = Conflict{Task: paidan.TaskID(c.Task), Worker: paidan.WorkerID(c.Worker), Kind: ConflictKind(c.Kind)}
-	}
-	return conflicts, nil
+	return []any{run.ID, partition, nullTime(run.StartedAt),
+		rows.task, rows.worker, rows.version, rows.priority, rows.distance, rows.travel,
+		rows.balance, rows.stability, rows.pinned, rows.leftTask, rows.leftReason, rows.leftDetail,
+		plan.RulesHash, plan.InputHash, plan.Objective, plan.ObjectiveUnits, plan.DualBound,
+		plan.Certificate.String(), string(kpis)}, nil
 }
 
 // stopwatch returns a function that returns the time since it was last
@@ -241,81 +177,45 @@ func stopwatch() func() time.Duration {
 	}
 }
 
-// claimRun inserts run id as running, or finds it running, and locks it
-// until the transaction ends. A run in a final status returns
-// ErrAlreadyApplied or ErrRunFinished.
-func claimRun(ctx context.Context, tx *sqlx.Tx, id, partition string, startedAt time.Time) error {
-	if _, err := tx.ExecContext(ctx, runClaimSQL, id, partition, nullTime(startedAt)); err != nil {
-		return fmt.Errorf("claim run: %w", err)
-	}
-	var st struct {
-		Status    string `db:"status"`
-		Partition string `db:"partition"`
-	}
-	if err := tx.GetContext(ctx, &st, runLockSQL, id); err != nil {
-		return fmt.Errorf("claim run: %w", err)
-	}
-	if err := finalStatusError(st.Status); err != nil {
+// Server errors the write-back functions raise, by SQLSTATE (see
+// internal/pgschema/migrations/00006_writeback_functions.sql).
+const (
+	codeApplied  = "PD001"
+	codeFinished = "PD002"
+	codeMismatch = "PD003"
+)
+
+// serverError maps the errors the write-back functions raise to this
+// package's sentinels, keeping the server's message.
+func serverError(err error) error {
+	var e *pq.Error
+	if !errors.As(err, &e) {
 		return err
 	}
-	if st.Partition != partition {
-		return fmt.Errorf("run was started for partition %q, not %q: %w", st.Partition, partition, ErrPlanMismatch)
+	switch e.Code {
+	case codeApplied:
+		return fmt.Errorf("%w: %w", ErrAlreadyApplied, err)
+	case codeFinished:
+		return fmt.Errorf("%w: %w", ErrRunFinished, err)
+	case codeMismatch:
+		return fmt.Errorf("%w: %w", ErrPlanMismatch, err)
 	}
-	return nil
+	return err
 }
 
-// finalStatusError returns the error for claiming a run in status.
-func finalStatusError(status string) error {
-	switch status {
-	case "running":
-		return nil
-	case "applied":
-		return ErrAlreadyApplied
-	default:
-		return fmt.Errorf("run is %s: %w", status, ErrRunFinished)
-	}
-}
-
-// copyRows streams rows into the temporary table with COPY FROM STDIN: a
-// prepared COPY statement, one Exec per row, and a final Exec without
-// arguments that flushes the data (lib/pq's bulk import protocol).
-func copyRows(ctx context.Context, tx *sqlx.Tx, rows []assignmentRow) error {
-	stmt, err := tx.PrepareContext(ctx, applyCopySQL)
-	if err != nil {
-		return fmt.Errorf("copy assignments: %w", err)
-	}
-	defer stmt.Close()
-	for i := range rows {
-		r := &rows[i]
-		if _, err := stmt.ExecContext(ctx, r.Task, r.Worker, r.Version, r.Priority, r.DistanceKm,
-			r.CostTravel, r.CostBalance, r.CostStability, r.Pinned); err != nil {
-			return fmt.Errorf("copy assignments: %w", err)
-		}
-	}
-	if _, err := stmt.ExecContext(ctx); err != nil {
-		return fmt.Errorf("copy assignments: %w", err)
-	}
-	if err := stmt.Close(); err != nil {
-		return fmt.Errorf("copy assignments: %w", err)
-	}
-	return nil
-}
-
-// assignmentRow is one row of the temporary table.
-type assignmentRow struct {
-	Task, Worker  string
-	Version       int64
-	Priority      int
-	DistanceKm    float64
-	CostTravel    float64
-	CostBalance   float64
-	CostStability float64
-	Pinned        bool
+// planArrays is a plan as apply_run takes it: its assignments, then the
+// tasks it left out, each as parallel arrays.
+type planArrays struct {
+	task, worker                         pq.StringArray
+	version, priority                    pq.Int64Array
+	distance, travel, balance, stability pq.Float64Array
+	pinned                               pq.BoolArray
+	leftTask, leftReason, leftDetail     pq.StringArray
 }
 
 // planRows checks that run, plan and batch belong together and returns the
-// rows to copy. It touches no database.
-func planRows(run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) ([]assignmentRow, error) {
+// rows to send. It touches no database.
+func planRows(run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*planArrays, error) {
 	switch {
 	case plan == nil || batch == nil:
 		return nil, fmt.Errorf("nil plan or batch: %w", ErrPlanMismatch)
@@ -338,8 +238,15 @@ func planRows(run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) ([]assignm
 	for i := range batch.Workers {
 		workers[batch.Workers[i].ID] = true
 	}
-	seen := make(map[paidan.TaskID]bool, len(plan.Assignments))
-	rows := make([]assignmentRow, len(plan.Assignments))
+	n := len(plan.Assignments)
+	r := &planArrays{
+		task: make(pq.StringArray, n), worker: make(pq.StringArray, n),
+		version: make(pq.Int64Array, n), priority: make(pq.Int64Array, n),
+		distance: make(pq.Float64Array, n), travel: make(pq.Float64Array, n),
+		balance: make(pq.Float64Array, n), stability: make(pq.Float64Array, n),
+		pinned: make(pq.BoolArray, n),
+	}
+	seen := make(map[paidan.TaskID]bool, len(plan.Assignments)+len(plan.Unassigned))
 	for i, a := range plan.Assignments {
 		version, ok := versions[a.Task]
 		if !ok {
@@ -352,13 +259,26 @@ func planRows(run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) ([]assignm
 		if !workers[a.Worker] {
 			return nil, fmt.Errorf("worker %q is not in the batch: %w", a.Worker, ErrPlanMismatch)
 		}
-		rows[i] = assignmentRow{
-			Task: string(a.Task), Worker: string(a.Worker), Version: version, Priority: a.Priority,
-			DistanceKm: a.DistanceKm, CostTravel: a.Cost.Travel, CostBalance: a.Cost.Balance,
-			CostStability: a.Cost.Stability, Pinned: a.Pinned,
-		}
+		r.task[i], r.worker[i], r.version[i], r.priority[i] = string(a.Task), string(a.Worker), version, int64(a.Priority)
+		r.distance[i], r.travel[i], r.balance[i], r.stability[i] = a.DistanceKm, a.Cost.Travel, a.Cost.Balance, a.Cost.Stability
+		r.pinned[i] = a.Pinned
 	}
-	return rows, nil
+	m := len(plan.Unassigned)
+	r.leftTask, r.leftReason, r.leftDetail = make(pq.StringArray, m), make(pq.StringArray, m), make(pq.StringArray, m)
+	for i, u := range plan.Unassigned {
+		if _, ok := versions[u.Task]; !ok {
+			return nil, fmt.Errorf("unassigned task %q is not in the batch: %w", u.Task, ErrPlanMismatch)
+		}
+		if seen[u.Task] {
+			return nil, fmt.Errorf("task %q both assigned and unassigned, or unassigned twice: %w", u.Task, ErrPlanMismatch)
+		}
+		seen[u.Task] = true
+		if _, err := paidan.ParseReason(u.Reason.String()); err != nil || u.Reason == paidan.ReasonUnknown {
+			return nil, fmt.Errorf("unassigned task %q: reason %s: %w", u.Task, u.Reason, ErrPlanMismatch)
+		}
+		r.leftTask[i], r.leftReason[i], r.leftDetail[i] = string(u.Task), u.Reason.String(), u.Detail
+	}
+	return r, nil
 }
 
 // nullTime maps the zero time to NULL.

@@ -347,7 +347,7 @@ func TestApplyCancelledMidwayLeavesNothing(t *testing.T) {
 	}()
 	wait, stop := context.WithTimeout(context.Background(), time.Minute)
 	defer stop()
-	pgtest.WaitForLockWait(t, wait, db, "%lock_workers%")
+	pgtest.WaitForLockWait(t, wait, db, "%apply_run%")
 	cancel()
 	if err := <-done; err == nil {
 		t.Fatal("Apply succeeded although its context was cancelled")
@@ -456,4 +456,26 @@ func TestRecordRun(t *testing.T) {
 			t.Errorf("LookupRun of a missing run: %v, want ErrRunNotFound", err)
 		}
 	})
+}
+
+// TestApplySmallPlanOnALargeTable: a plan that is a small part of the task
+// table is written with index probes rather than hash joins (apply_run
+// allows nested loops then); the outcome is the same, capacity ranking
+// included.
+func TestApplySmallPlanOnALargeTable(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	addWorkers(t, db, "north", map[string]int{"w1": 1, "w2": 5})
+	addTasks(t, db, "north", ids("t", 300)...)
+	exec(t, db, `UPDATE paidan.task SET priority = 3 WHERE id = 't000002'`)
+	exec(t, db, `ANALYZE paidan.task`)
+	b := load(t, db, "north")
+	res := apply(t, db, "run-1", plan(t, "run-1", b, "t000001=w1", "t000002=w1", "t000003=w2"), b)
+	want := []postgres.Conflict{{Task: "t000001", Worker: "w1", Kind: postgres.WorkerFull}}
+	if res.Assigned != 2 || !reflect.DeepEqual(res.Conflicts, want) {
+		t.Errorf("result %d assigned, conflicts %+v; want 2 (t000002 by priority, t000003) and %+v", res.Assigned, res.Conflicts, want)
+	}
+	if n := count(t, db, `SELECT count(*) FROM paidan.task WHERE assigned_run = 'run-1' AND id IN ('t000002', 't000003')`); n != 2 {
+		t.Errorf("%d of t000002 and t000003 assigned by run-1, want 2", n)
+	}
 }

@@ -72,11 +72,8 @@ func BenchmarkApply(b *testing.B) {
 				if res.Assigned != n {
 					b.Fatalf("assigned %d of %d", res.Assigned, n)
 				}
-				stages.Copy += res.Stats.Copy
-				stages.Lock += res.Stats.Lock
-				stages.Assign += res.Stats.Assign
-				stages.Record += res.Stats.Record
-				stages.Commit += res.Stats.Commit
+				stages.Encode += res.Stats.Encode
+				stages.Write += res.Stats.Write
 				b.StopTimer()
 				exec(b, db, `UPDATE paidan.task SET status = 'pending' WHERE status = 'assigned'`)
 				batch = load(b, db, "bench")
@@ -88,8 +85,7 @@ func BenchmarkApply(b *testing.B) {
 				unit string
 				d    time.Duration
 			}{
-				{"floor-ms/op", floor}, {"copy-ms/op", stages.Copy}, {"lock-ms/op", stages.Lock},
-				{"assign-ms/op", stages.Assign}, {"record-ms/op", stages.Record}, {"commit-ms/op", stages.Commit},
+				{"floor-ms/op", floor}, {"encode-ms/op", stages.Encode}, {"write-ms/op", stages.Write},
 			} {
 				b.ReportMetric(float64(s.d.Milliseconds())/float64(b.N), s.unit)
 			}

@@ -3,19 +3,23 @@
 //
 //	... ──► solver ──► *paidan.Plan ──► export/postgres.Apply ──► PostgreSQL
 //
-// Apply writes one verified plan in one transaction: it claims the run id,
-// copies the assignments into a temporary table with COPY FROM STDIN, locks
-// the plan's workers in id order, then, in one statement, assigns each task
-// with a set-based UPDATE (only if the task is still pending at the version
-// the batch loaded and its worker still has room) whose RETURNING rows feed
-// the INSERT of the assignments, and finishes the run as applied. The
-// database checks every row of that statement (foreign keys, the status
-// machine, worker capacity). What it refuses (a task changed or cancelled, a
-// worker full or inactive) comes back as Conflicts, and those tasks stay
-// pending for the next run. If anything fails nothing is written; a run id is applied at most
-// once (ErrAlreadyApplied), which WasApplied answers after a lost COMMIT.
-// RecordRun records runs that start, fail or are skipped; LookupRun reads a
-// run back; CheckInvariants checks the invariants that span tables.
+// Apply writes one verified plan in one statement, and so one transaction:
+// it encodes the plan's assignments (with the task versions its batch
+// loaded) and the tasks it left out as arrays and calls paidan.apply_run, a
+// function of the schema that runs as its owner. apply_run takes the
+// partition's advisory lock for the transaction, claims the run id, locks
+// the plan's workers in id order, assigns each task with a set-based UPDATE
+// (only if the task is still pending at the loaded version and its worker
+// still has room) whose RETURNING rows feed the INSERT of the assignments,
+// stores one paidan.unassigned row per task left out, and finishes the run
+// as applied with counts taken from the rows it wrote. What it refuses (a
+// task changed or cancelled, a worker full or inactive) comes back as
+// Conflicts, and those tasks stay pending for the next run. If anything
+// fails nothing is written; a run id is applied at most once
+// (ErrAlreadyApplied), which WasApplied answers after a lost reply.
+// RecordRun records runs that start, fail or are skipped (paidan.start_run,
+// paidan.finish_run); LookupRun reads a run back; CheckInvariants checks
+// the invariants that span tables.
 //
 // A scheduler uses it so:
 //
@@ -37,7 +41,12 @@
 // capacity checks still keep every task assigned once and every worker
 // within capacity, and the second write-back reports conflicts.
 //
+// The write-back functions accept a run's writes only from the session that
+// holds its partition's advisory lock, or while no session holds it (they
+// wait): a scheduler passes Apply and RecordRun the connection holding its
+// partition lock.
+//
 // The queries are the .sql files beside this file, one statement each. The
 // connecting role needs the privileges of paidan_runtime (created by the
-// migrations), and TEMPORARY on the database, which PUBLIC holds by default.
+// migrations) and nothing more.
 package postgres

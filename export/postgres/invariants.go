@@ -23,8 +23,11 @@ var invariantsSQL string
 //   - every assigned task has exactly one active assignment, of the run and
 //     worker the task names, and every active assignment's task is assigned
 //     to it;
-//   - every assignment belongs to an applied run, and every applied run's
-//     assigned count equals its number of assignments.
+//   - every task that names a run (assigned, done, or cancelled after
+//     assignment) and every assignment belongs to an applied run, and
+//     every applied run's assigned count equals its number of assignments;
+//   - every paidan.unassigned row belongs to an applied run, and no run
+//     both assigned a task and left it out.
 //
 // It returns nil when they hold, or an error wrapping ErrInvariant that lists
 // up to 50 violations. It is one statement, so it sees one snapshot of the

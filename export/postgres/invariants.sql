@@ -36,6 +36,17 @@ WITH held AS (
     FROM paidan.run r
     LEFT JOIN (SELECT run_id, count(*) AS n FROM paidan.assignment GROUP BY run_id) a ON a.run_id = r.id
     WHERE r.status = 'applied' AND r.assigned <> coalesce(a.n, 0)
+    UNION ALL
+    SELECT 'task assigned by a run that is not applied', t.id
+    FROM paidan.task t LEFT JOIN paidan.run r ON r.id = t.assigned_run
+    WHERE t.assigned_run IS NOT NULL AND (r.id IS NULL OR r.status <> 'applied')
+    UNION ALL
+    SELECT 'unassigned row of a run that is not applied', u.run_id || '/' || u.task_id
+    FROM paidan.unassigned u JOIN paidan.run r ON r.id = u.run_id
+    WHERE r.status <> 'applied'
+    UNION ALL
+    SELECT 'task both assigned and unassigned by one run', u.run_id || '/' || u.task_id
+    FROM paidan.unassigned u JOIN paidan.assignment a ON a.run_id = u.run_id AND a.task_id = u.task_id
 )
 ORDER BY invariant, key
 LIMIT 50

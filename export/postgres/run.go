@@ -16,6 +16,10 @@ import (
 )
 
 var (
+	//go:embed run_start.sql
+	runStartSQL string
+	//go:embed run_finish.sql
+	runFinishSQL string
 	//go:embed run_get.sql
 	runGetSQL string
 	//go:embed run_applied.sql
@@ -25,23 +29,27 @@ var (
 // RecordRun records a run that is not applied: run.Status RunRunning
 // inserts it as started (ErrRunExists if the id is taken), RunFailed or
 // RunSkipped records it finished with run.Error and whatever plan figures
-// it has, inserting it or finishing it from running. A run id already
-// applied returns ErrAlreadyApplied, one already failed or skipped
-// ErrRunFinished; RunApplied is Apply's alone and returns an error.
-// FinishedAt zero means the database's clock; StartedAt zero, now().
+// it has (its assigned and conflict counts are 0: it wrote nothing),
+// inserting it or finishing it from running. A run id already applied
+// returns ErrAlreadyApplied, one already failed or skipped ErrRunFinished;
+// RunApplied is Apply's alone and returns an error. FinishedAt zero means
+// the database's clock; StartedAt zero, now(). Like Apply, it writes
+// through functions of the schema (paidan.start_run, paidan.finish_run)
+// that take the partition's lock first: on a session other than the one
+// holding the partition, it waits until no session does.
 //
 // Recording a failure must outlive the failure: when the run failed because
 // its context was cancelled or timed out, pass
 // context.WithoutCancel(ctx) (with a short timeout of its own). That is the
 // caller's job; RecordRun uses ctx as given. It is safe for concurrent use.
-func RecordRun(ctx context.Context, db *sqlx.DB, run paidan.Run) error {
+func RecordRun(ctx context.Context, db sqlx.QueryerContext, run paidan.Run) error {
 	if err := recordRun(ctx, db, run); err != nil {
 		return fmt.Errorf("record run %q: %w", run.ID, err)
 	}
 	return nil
 }
 
-func recordRun(ctx context.Context, db *sqlx.DB, run paidan.Run) error {
+func recordRun(ctx context.Context, db sqlx.QueryerContext, run paidan.Run) error {
 	if run.ID == "" {
 		return errors.New("empty run id")
 	}
@@ -49,50 +57,32 @@ func recordRun(ctx context.Context, db *sqlx.DB, run paidan.Run) error {
 		return fmt.Errorf("status %s cannot be recorded; Apply records applied runs", run.Status)
 	}
 	if run.Status == paidan.RunRunning {
-		res, err := db.ExecContext(ctx, runClaimSQL, run.ID, run.Partition, nullTime(run.StartedAt))
-		if err != nil {
-			return err
+		var inserted bool
+		if err := sqlx.GetContext(ctx, db, &inserted, runStartSQL, run.ID, run.Partition, nullTime(run.StartedAt)); err != nil {
+			return serverError(err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
+		if !inserted {
 			return ErrRunExists
 		}
 		return nil
 	}
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := claimRun(ctx, tx, run.ID, run.Partition, run.StartedAt); err != nil {
-		return err
-	}
-	if err := finishRun(ctx, tx, run); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// finishRun moves the locked, running run to run.Status with its figures.
-func finishRun(ctx context.Context, tx *sqlx.Tx, run paidan.Run) error {
 	kpis, err := json.Marshal(kpisToJSON(run.KPIs))
 	if err != nil {
 		return fmt.Errorf("encode KPIs: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, runFinishSQL, run.ID, run.Status.String(), nullTime(run.FinishedAt),
-		run.RulesHash, run.InputHash, run.Objective, run.ObjectiveUnits, run.DualBound,
-		run.Certificate.String(), string(kpis), run.Assigned, run.Conflicts, run.Error)
+	rows, err := db.QueryContext(ctx, runFinishSQL, run.ID, run.Partition, run.Status.String(),
+		nullTime(run.StartedAt), nullTime(run.FinishedAt), run.RulesHash, run.InputHash, run.Objective,
+		run.ObjectiveUnits, run.DualBound, run.Certificate.String(), string(kpis), run.Error)
 	if err != nil {
-		return fmt.Errorf("finish run: %w", err)
+		return serverError(err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("finish run: %w", err)
-	} else if n != 1 {
-		// claimRun locked the row as running; only a broken schema gets here.
-		return fmt.Errorf("finish run: %d rows updated, want 1", n)
+	for rows.Next() {
 	}
-	return nil
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return serverError(err)
+	}
+	return rows.Close()
 }
 
 // WasApplied reports whether run id was applied. After Apply returned an

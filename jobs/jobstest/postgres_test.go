@@ -23,10 +23,11 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func TestPostgres(t *testing.T) {
 	jobstest.Exercise(t, func(tb testing.TB) *jobstest.Driver {
 		owner, runtime := pgtest.NewRuntime(tb)
+		locker := &jobspg.Locker{DB: runtime}
 		return &jobstest.Driver{
 			Source: &jobspg.Source{DB: runtime},
-			Writer: &jobspg.Writer{DB: runtime},
-			Locker: &jobspg.Locker{DB: runtime},
+			Writer: &jobspg.Writer{DB: runtime, Locker: locker},
+			Locker: locker,
 			Store:  pgStore{owner},
 		}
 	})

@@ -3,10 +3,11 @@
 // the per-partition advisory lock that keeps runs of a partition apart
 // across processes and machines.
 //
+//	locker := &postgres.Locker{DB: db}
 //	r := &jobs.Runner{
 //		Source: &postgres.Source{DB: db},
-//		Writer: &postgres.Writer{DB: db},
-//		Locker: &postgres.Locker{DB: db},
+//		Writer: &postgres.Writer{DB: db, Locker: locker}, // writes on the lock's connection
+//		Locker: locker,
 //		Rules:  paidan.DefaultRules(),
 //	}
 //	res := r.Run(ctx, "north")

@@ -79,10 +79,11 @@ func seed(t testing.TB, db *sqlx.DB, p string, n int, seed uint64) *paidan.Batch
 
 // newRunner wires a runner over db.
 func newRunner(db *sqlx.DB, log *slog.Logger) *jobs.Runner {
+	locker := &jobspg.Locker{DB: db}
 	return &jobs.Runner{
 		Source: &jobspg.Source{DB: db},
-		Writer: &jobspg.Writer{DB: db},
-		Locker: &jobspg.Locker{DB: db},
+		Writer: &jobspg.Writer{DB: db, Locker: locker},
+		Locker: locker,
 		Rules:  paidan.DefaultRules(),
 		Logger: log,
 	}
@@ -119,7 +120,7 @@ func checkNoDoubleWork(t testing.TB, db *sqlx.DB) {
 	}
 }
 
-func execSQL(t testing.TB, db *sqlx.DB, query string, args ...any) {
+func execSQL(t testing.TB, db sqlx.Execer, query string, args ...any) {
 	t.Helper()
 	if _, err := db.Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)

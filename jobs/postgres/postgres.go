@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -43,14 +44,30 @@ func (s *Source) Load(ctx context.Context, partition string) (*paidan.Batch, []*
 	return b, rep.Skipped, nil
 }
 
-// Writer writes plans back and records runs with export/postgres.
+// ErrNotLocked: a Writer has no Locker. The database takes a run's writes
+// only from the session holding the partition's lock, so a Writer must be
+// wired with the Locker of the Runner it serves; without it every write
+// would wait for the lock its own run holds.
+var ErrNotLocked = errors.New("jobs/postgres: Writer without Locker")
+
+// Writer writes plans back and records runs with export/postgres. Both go
+// through functions of the schema that take the run's partition lock for
+// their transaction, so Writer writes on the connection of Locker that
+// holds that lock: Locker must be the Locker of the Runner it serves (nil
+// fails every write with ErrNotLocked). A partition Locker does not hold is
+// written on DB, which waits until no session holds the partition.
 type Writer struct {
-	DB *sqlx.DB
+	DB     *sqlx.DB
+	Locker *Locker
 }
 
 // Apply writes the plan back in one transaction (export/postgres.Apply).
 func (w *Writer) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*jobs.WriteResult, error) {
-	res, err := exportpg.Apply(ctx, w.DB, run, plan, batch)
+	conn, _, err := w.session(batch.Partition)
+	if err != nil {
+		return nil, err
+	}
+	res, err := exportpg.Apply(ctx, conn, run, plan, batch)
 	if err != nil {
 		return nil, mapApplied(err)
 	}
@@ -66,9 +83,32 @@ func (w *Writer) WasApplied(ctx context.Context, runID string) (bool, error) {
 	return exportpg.WasApplied(ctx, w.DB, runID)
 }
 
-// Record records a failed or skipped run.
+// Record records a failed or skipped run on the partition lock's
+// connection; when that connection has broken (a lost lock is one reason a
+// run fails), on DB, where it waits until no session holds the partition.
 func (w *Writer) Record(ctx context.Context, run paidan.Run) error {
-	return mapApplied(exportpg.RecordRun(ctx, w.DB, run))
+	conn, locked, err := w.session(run.Partition)
+	if err != nil {
+		return err
+	}
+	err = exportpg.RecordRun(ctx, conn, run)
+	var pqErr *pq.Error
+	if err != nil && locked && !errors.As(err, &pqErr) && ctx.Err() == nil {
+		err = exportpg.RecordRun(ctx, w.DB, run)
+	}
+	return mapApplied(err)
+}
+
+// session returns the connection of Locker holding partition's lock
+// (locked true), or DB when Locker does not hold it.
+func (w *Writer) session(partition string) (db sqlx.QueryerContext, locked bool, err error) {
+	if w.Locker == nil {
+		return nil, false, fmt.Errorf("partition %q: %w", partition, ErrNotLocked)
+	}
+	if conn := w.Locker.holder(partition); conn != nil {
+		return conn, true, nil
+	}
+	return w.DB, false, nil
 }
 
 // mapApplied makes export/postgres.ErrAlreadyApplied match
@@ -92,22 +132,27 @@ func mapApplied(err error) error {
 // excluded; the server releases the lock when the connection ends, so a
 // killed scheduler never leaves a partition locked. Two partitions whose
 // names hash alike share a lock: they then never run at once, which is
-// safe. ReleaseTimeout zero means 5 seconds.
+// safe. ReleaseTimeout zero means 5 seconds. A Writer whose Locker field
+// is this Locker writes each run on its partition lock's connection. Use a
+// Locker by pointer; it is safe for concurrent use.
 type Locker struct {
 	DB             *sqlx.DB
 	ReleaseTimeout time.Duration
+
+	mu   sync.Mutex
+	held map[string]*sqlx.Conn // partition → the connection holding its lock
 }
 
 // TryLock takes partition's lock without waiting, or returns an error
 // wrapping jobs.ErrLocked.
 func (l *Locker) TryLock(ctx context.Context, partition string) (jobs.Lock, error) {
-	conn, err := l.DB.Conn(ctx)
+	conn, err := l.DB.Connx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var got bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, LockNamespace, partition).Scan(&got); err != nil {
-		discard(conn)
+		discard(conn.Conn)
 		return nil, err
 	}
 	if !got {
@@ -118,12 +163,33 @@ func (l *Locker) TryLock(ctx context.Context, partition string) (jobs.Lock, erro
 	if timeout == 0 {
 		timeout = 5 * time.Second
 	}
-	return &lock{conn: conn, partition: partition, timeout: timeout}, nil
+	l.mu.Lock()
+	if l.held == nil {
+		l.held = make(map[string]*sqlx.Conn)
+	}
+	l.held[partition] = conn
+	l.mu.Unlock()
+	return &lock{locker: l, conn: conn, partition: partition, timeout: timeout}, nil
+}
+
+// holder returns the connection that holds partition's lock, or nil.
+func (l *Locker) holder(partition string) *sqlx.Conn {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.held[partition]
+}
+
+// forget drops partition's connection once its lock is released.
+func (l *Locker) forget(partition string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.held, partition)
 }
 
 // lock is a held advisory lock and its connection.
 type lock struct {
-	conn      *sql.Conn
+	locker    *Locker
+	conn      *sqlx.Conn
 	partition string
 	timeout   time.Duration
 }
@@ -148,12 +214,13 @@ func (l *lock) Check(ctx context.Context) error {
 // unlock fails, the connection is closed instead, which releases the lock
 // on the server.
 func (l *lock) Release(ctx context.Context) error {
+	l.locker.forget(l.partition)
 	ctx, cancel := context.WithTimeout(ctx, l.timeout)
 	defer cancel()
 	var released bool
 	err := l.conn.QueryRowContext(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, LockNamespace, l.partition).Scan(&released)
 	if err != nil || !released {
-		discard(l.conn)
+		discard(l.conn.Conn)
 		if err == nil {
 			err = fmt.Errorf("partition %q: lock was not held", l.partition)
 		}

@@ -357,3 +357,48 @@ func TestSeedCancelledInsertsNothing(t *testing.T) {
 		t.Errorf("Seed = %+v, %v; want %d workers and 5000 tasks inserted", res, err, len(b.Workers))
 	}
 }
+
+// TestWritesNeedThePartitionLock: the database takes a run's writes only
+// from the session that holds its partition's lock, so a Writer wired
+// without the runner's Locker refuses at once (ErrNotLocked) instead of
+// waiting for the lock its own run holds, and writes nothing; a write on
+// another connection of the pool does wait for that lock (the test sees it
+// blocked inside paidan.apply_run); wired with the Locker, the run applies.
+func TestWritesNeedThePartitionLock(t *testing.T) {
+	t.Parallel()
+	db := open(t, newDB(t))
+	seed(t, db, "city", 50, 3)
+
+	r := newRunner(db, discard)
+	r.Writer = &jobspg.Writer{DB: db}
+	res := r.Run(t.Context(), "city")
+	if res.Status != paidan.RunFailed || !errors.Is(res.Err, jobspg.ErrNotLocked) {
+		t.Fatalf("run with a Writer without Locker: %s, %v; want failed, ErrNotLocked", res.Status, res.Err)
+	}
+	if n := count(t, db, `SELECT (SELECT count(*) FROM paidan.run) + (SELECT count(*) FROM paidan.assignment)`); n != 0 {
+		t.Errorf("%d runs and assignments written without the partition lock, want 0", n)
+	}
+
+	// The lock held elsewhere: a run's write on another session waits.
+	held, err := (&jobspg.Locker{DB: db}).TryLock(t.Context(), "city")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- exportpg.RecordRun(ctx, db, paidan.Run{ID: "r-other", Partition: "city", Status: paidan.RunFailed, Error: "x"})
+	}()
+	pgtest.WaitForLockWait(t, ctx, db, "%paidan.finish_run%")
+	if err := held.Release(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("RecordRun once the partition was free: %v", err)
+	}
+
+	if res := newRunner(db, discard).Run(t.Context(), "city"); res.Status != paidan.RunApplied {
+		t.Fatalf("run with the Writer on the lock's connection: %s, %v; want applied", res.Status, res.Err)
+	}
+}
