@@ -23,6 +23,8 @@ var importRules = []struct {
 	{"ingest/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "gonum.org/", "golang.org/x/"}, nil},
 	{"export/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "golang.org/x/"}, nil},
 	{"jobs$", []string{"", "model", "github.com/prometheus/"}, []string{"os", "net", "database/sql"}},
+	{"ledger$", nil, []string{"os", "net", "database/sql"}},
+	{"ledger/postgres", []string{"ledger", "github.com/jmoiron/sqlx", "github.com/lib/pq"}, nil},
 }
 
 const module = "github.com/paidan/paidan"

@@ -1,0 +1,2 @@
+-- The stored chain head.
+SELECT seq, hash FROM paidan.ledger_head
