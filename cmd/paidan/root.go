@@ -45,6 +45,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newSeedCmd(),
 		newExportCmd(),
 		newSolveCmd(),
+		newLedgerCmd(),
 	)
 	return root
 }
