@@ -23,6 +23,7 @@ var importRules = []struct {
 	{"ingest/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "gonum.org/", "golang.org/x/"}, nil},
 	{"export/", []string{"", "internal/pgschema", "github.com/", "go.yaml.in/", "golang.org/x/"}, nil},
 	{"jobs$", []string{"", "model", "github.com/prometheus/"}, []string{"os", "net", "database/sql"}},
+	{"backup", []string{"github.com/jmoiron/sqlx", "github.com/lib/pq"}, []string{"net/http"}},
 	{"ledger$", nil, []string{"os", "net", "database/sql"}},
 	{"ledger/postgres", []string{"ledger", "github.com/jmoiron/sqlx", "github.com/lib/pq"}, nil},
 }

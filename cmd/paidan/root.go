@@ -46,6 +46,8 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newExportCmd(),
 		newSolveCmd(),
 		newLedgerCmd(),
+		newBackupCmd(),
+		newRestoreCmd(),
 	)
 	return root
 }
