@@ -227,3 +227,14 @@ func TestSignedHeadDetectsARewrittenChain(t *testing.T) {
 		t.Errorf("findings %v, want %v", r.Findings, ledger.SignedHeadMismatch)
 	}
 }
+
+// TestDeletedTaskKeepsTheRunVerified: deleting a task moves its assignment
+// rows to the archive, which the ledger counts with the live ones.
+func TestDeletedTaskKeepsTheRunVerified(t *testing.T) {
+	t.Parallel()
+	owner, runtime := threeRuns(t)
+	exec(t, owner, `DELETE FROM paidan.task WHERE id IN ('a', 't-2')`)
+	if r := verify(t, runtime, postgres.VerifyOptions{}); !r.OK() || r.Entries != 3 {
+		t.Errorf("after deleting tasks: entries %d, findings %v; want 3, none", r.Entries, r.Findings)
+	}
+}
