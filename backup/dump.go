@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -149,9 +151,9 @@ func readState(ctx context.Context, q sqlx.QueryerContext) (map[string]int64, in
 		return nil, 0, nil, fmt.Errorf("schema version: %w", err)
 	}
 	var head *LedgerHead
-	if _, ok := counts["paidan.ledger_head"]; ok {
-		head = new(LedgerHead)
-		if err := sqlx.GetContext(ctx, q, head, ledgerHeadSQL); err != nil {
+	if _, ok := counts["paidan.ledger"]; ok {
+		head = &LedgerHead{Hash: strings.Repeat("00", 32)}
+		if err := sqlx.GetContext(ctx, q, head, ledgerHeadSQL); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, 0, nil, fmt.Errorf("ledger head: %w", err)
 		}
 	}

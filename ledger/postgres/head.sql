@@ -1,2 +1,2 @@
--- The stored chain head.
-SELECT seq, hash FROM paidan.ledger_head
+-- The chain head: the last entry.
+SELECT seq, hash FROM paidan.ledger ORDER BY seq DESC LIMIT 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	_ "embed"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -65,10 +66,6 @@ func Verify(ctx context.Context, db *sqlx.DB, opts VerifyOptions) (*ledger.Repor
 	if err := readEntries(ctx, tx, runs, &chain); err != nil {
 		return nil, fmt.Errorf("verify ledger: read entries: %w", err)
 	}
-	head, err := readHead(ctx, tx)
-	if err != nil {
-		return nil, fmt.Errorf("verify ledger: %w", err)
-	}
 	var without []string
 	for id, r := range runs {
 		if !r.entry {
@@ -76,12 +73,13 @@ func Verify(ctx context.Context, db *sqlx.DB, opts VerifyOptions) (*ledger.Repor
 		}
 	}
 	slices.Sort(without)
-	return chain.Finish(head, without), nil
+	return chain.Finish(without), nil
 }
 
-// StoredHead returns the chain head paidan.ledger_head holds. It is safe
-// for concurrent use.
-func StoredHead(ctx context.Context, db sqlx.QueryerContext) (ledger.Head, error) {
+// Head returns the chain head: the last entry's number and hash, zero when
+// the ledger is empty. It does not verify the chain. It is safe for
+// concurrent use.
+func Head(ctx context.Context, db sqlx.QueryerContext) (ledger.Head, error) {
 	h, err := readHead(ctx, db)
 	if err != nil {
 		return ledger.Head{}, err
@@ -92,10 +90,13 @@ func StoredHead(ctx context.Context, db sqlx.QueryerContext) (ledger.Head, error
 func readHead(ctx context.Context, q sqlx.QueryerContext) (ledger.Head, error) {
 	var h ledger.Head
 	var hash []byte
-	if err := q.QueryRowxContext(ctx, headSQL).Scan(&h.Seq, &hash); err != nil {
+	err := q.QueryRowxContext(ctx, headSQL).Scan(&h.Seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ledger.Head{}, nil
+	} else if err != nil {
 		return h, fmt.Errorf("read ledger head: %w", err)
 	}
-	if err := digest(&h.Hash, hash, "paidan.ledger_head.hash"); err != nil {
+	if err := digest(&h.Hash, hash, "paidan.ledger hash"); err != nil {
 		return h, err
 	}
 	return h, nil

@@ -5,7 +5,7 @@
 -- An entry is appended when a run leaves 'running' (or is inserted final),
 -- by a constraint trigger deferred to COMMIT: it sees every row the run's
 -- transaction wrote, whatever order they were written in, and takes the
--- chain head's row lock, so entries are numbered in commit order. The
+-- ledger_lock row's lock, so entries are numbered in commit order. The
 -- canonical encoding hashed here is specified in the README ("Run ledger")
 -- and implemented again, independently, by package ledger in Go.
 --
@@ -26,14 +26,15 @@ CREATE TABLE paidan.ledger (
     hash              bytea       NOT NULL CHECK (octet_length(hash) = 32)
 );
 
--- The chain head: the last entry's number and hash (0 and 32 zero bytes
--- before the first). Its one row is the lock that orders appends.
-CREATE TABLE paidan.ledger_head (
-    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
-    seq      bigint  NOT NULL,
-    hash     bytea   NOT NULL CHECK (octet_length(hash) = 32)
+-- The row whose lock orders appends: held from the append to COMMIT, so
+-- entries are numbered in commit order. It is only ever locked, never
+-- updated: a transaction that finishes many runs (the backfill below) would
+-- otherwise leave one row version per run to walk past on every lock. The
+-- chain head is the last entry.
+CREATE TABLE paidan.ledger_lock (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row)
 );
-INSERT INTO paidan.ledger_head (seq, hash) VALUES (0, decode(repeat('00', 32), 'hex'));
+INSERT INTO paidan.ledger_lock DEFAULT VALUES;
 
 -- The canonical encoding's fields: a tag byte (0 NULL, 1 a value), then the
 -- value. Text and bytes: uint32 length, then the UTF-8 bytes; integers:
@@ -86,8 +87,19 @@ DECLARE
     rec_at     timestamptz := date_trunc('microseconds', clock_timestamp());
     entry_hash bytea;
 BEGIN
-    -- The head's row lock orders appends by commit: it is held to COMMIT.
-    SELECT h.seq, h.hash INTO head_seq, head_hash FROM paidan.ledger_head h FOR UPDATE;
+    -- The lock orders appends by commit: it is held to COMMIT. Under READ
+    -- COMMITTED the next statement then sees the entry of the transaction
+    -- that held it before.
+    PERFORM FROM paidan.ledger_lock FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'paidan.ledger_lock has lost its row; the ledger cannot be appended in order'
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    SELECT l.seq, l.hash INTO head_seq, head_hash FROM paidan.ledger l ORDER BY l.seq DESC LIMIT 1;
+    IF NOT FOUND THEN
+        head_seq := 0;
+        head_hash := decode(repeat('00', 32), 'hex');
+    END IF;
     IF EXISTS (SELECT FROM paidan.ledger l WHERE l.run_id = rid) THEN
         RETURN;
     END IF;
@@ -139,7 +151,6 @@ BEGIN
     INSERT INTO paidan.ledger (seq, run_id, recorded_at, run_digest, assignment_count, assignment_digest,
         unassigned_count, unassigned_digest, prev_hash, hash)
     VALUES (head_seq + 1, r.id, rec_at, run_d, a_count, a_digest, u_count, u_digest, head_hash, entry_hash);
-    UPDATE paidan.ledger_head SET seq = head_seq + 1, hash = entry_hash;
 END
 $$;
 -- +goose StatementEnd
@@ -180,9 +191,9 @@ END
 $$;
 -- +goose StatementEnd
 
-REVOKE ALL ON paidan.ledger, paidan.ledger_head FROM PUBLIC;
+REVOKE ALL ON paidan.ledger, paidan.ledger_lock FROM PUBLIC;
 REVOKE ALL ON FUNCTION paidan.ledger_record(text), paidan.ledger_append() FROM PUBLIC;
-GRANT SELECT ON paidan.ledger, paidan.ledger_head TO paidan_runtime;
+GRANT SELECT ON paidan.ledger TO paidan_runtime;
 -- +goose StatementBegin
 DO $$
 DECLARE
@@ -190,7 +201,7 @@ DECLARE
 BEGIN
     FOREACH r IN ARRAY ARRAY['paidan_reader', 'paidan_console'] LOOP
         IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r) THEN
-            EXECUTE format('GRANT SELECT ON paidan.ledger, paidan.ledger_head TO %I', r);
+            EXECUTE format('GRANT SELECT ON paidan.ledger TO %I', r);
         END IF;
     END LOOP;
 END
@@ -198,12 +209,12 @@ $$;
 -- +goose StatementEnd
 
 COMMENT ON TABLE paidan.ledger IS 'one SHA-256-chained entry per finished run, in commit order; append-only; checked by paidan ledger verify';
-COMMENT ON TABLE paidan.ledger_head IS 'the last ledger entry''s number and hash; its row lock orders appends';
+COMMENT ON TABLE paidan.ledger_lock IS 'one row, locked (never updated) by each ledger append until COMMIT: entries in commit order';
 
 -- +goose Down
 DROP TRIGGER ledger_on_insert_final ON paidan.run;
 DROP TRIGGER ledger_on_finish ON paidan.run;
-DROP TABLE paidan.ledger_head;
+DROP TABLE paidan.ledger_lock;
 DROP TABLE paidan.ledger;
 DROP FUNCTION paidan.ledger_append();
 DROP FUNCTION paidan.ledger_record(text);
