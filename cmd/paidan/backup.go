@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -101,4 +105,107 @@ func printManifest(w io.Writer, dir string, m *backup.Manifest) {
 	for _, f := range m.Files {
 		fmt.Fprintf(w, "  %-20s %d bytes  sha256 %s\n", f.Name, f.Bytes, f.SHA256)
 	}
+}
+
+// scheduledBackups are schedule's --backup-* flags: a backup every period,
+// in its own goroutine, beside the planning cycles.
+type scheduledBackups struct {
+	every  time.Duration
+	dir    string
+	keep   int
+	db     string
+	binDir string
+}
+
+func (s *scheduledBackups) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.DurationVar(&s.every, "backup-every", 0, "also take a backup (as paidan backup does) every D, e.g. 24h; 0: never")
+	fl.StringVar(&s.dir, "backup-dir", "", "directory of the scheduled backups, each named paidan-<UTC time>")
+	fl.IntVar(&s.keep, "keep-backups", 7, "scheduled backups to keep; older ones are removed after each new one")
+	fl.StringVar(&s.db, "backup-db", "", "DSN for the backups, as a role that may read every table (default: --db)")
+	fl.StringVar(&s.binDir, "pg-bin", "", "directory of pg_dump and pg_dumpall for the backups")
+}
+
+// start checks the flags and, when --backup-every is set, starts taking
+// backups until ctx ends. The first is due one period after the newest
+// scheduled backup in --backup-dir (at once when there is none), so
+// restarting the scheduler neither skips nor repeats one. The returned
+// function stops the backups (cancelling one in progress, which leaves
+// no directory) and waits for them to end.
+func (s *scheduledBackups) start(ctx context.Context, runnerDSN string, logger *slog.Logger) (func(), error) {
+	if s.every == 0 {
+		return func() {}, nil
+	}
+	switch {
+	case s.every < 0:
+		return nil, usageErrorf("--backup-every must be positive")
+	case s.dir == "":
+		return nil, usageErrorf("--backup-every needs --backup-dir")
+	case s.keep < 1:
+		return nil, usageErrorf("--keep-backups must be at least 1")
+	}
+	if err := os.MkdirAll(s.dir, 0o750); err != nil {
+		return nil, err
+	}
+	_, times, err := backup.Scheduled(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	next := time.Now()
+	if len(times) > 0 {
+		next = times[len(times)-1].Add(s.every)
+	}
+	dsn := s.db
+	if dsn == "" {
+		dsn = runnerDSN
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			timer := time.NewTimer(time.Until(next))
+			select {
+			case <-ctx.Done():
+				timer.Stop()
+				return
+			case <-timer.C:
+			}
+			dir, err := s.take(ctx, dsn)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				retry := min(s.every, time.Minute)
+				logger.Error("scheduled backup failed", "err", scrub(err, dsn), "retry_in", retry)
+				next = time.Now().Add(retry)
+				continue
+			}
+			removed, err := backup.Prune(s.dir, s.keep)
+			if err != nil {
+				logger.Error("pruning backups failed", "err", err)
+			}
+			logger.Info("scheduled backup written", "dir", dir, "pruned", len(removed))
+			next = time.Now().Add(s.every)
+		}
+	}()
+	return func() { cancel(); <-done }, nil
+}
+
+// take writes one scheduled backup and returns its directory.
+func (s *scheduledBackups) take(ctx context.Context, dsn string) (string, error) {
+	db, err := openDB(ctx, dsn)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	conn, err := backup.ParseConn(dsn)
+	if err != nil {
+		return "", err
+	}
+	dir := backup.ScheduledDir(s.dir, time.Now())
+	if _, err := backup.Backup(ctx, db, conn, dir, backup.Options{Tools: backup.Tools{BinDir: s.binDir}, PaidanVersion: buildVersion()}); err != nil {
+		return "", err
+	}
+	return dir, nil
 }

@@ -156,3 +156,46 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 		}
 	})
 }
+
+// TestScheduledBackups runs the scheduler with --backup-every: backups
+// appear in --backup-dir, each verifiable, and only --keep-backups remain.
+func TestScheduledBackups(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	seedCLI(t, dsn, "city", 50)
+	root := filepath.Join(t.TempDir(), "backups")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"schedule", "--every", "1h", "--db", dsn,
+			"--backup-every", "1100ms", "--backup-dir", root, "--keep-backups", "2"}, &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for strings.Count(stderr.String(), "scheduled backup written") < 4 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("schedule: %v\n%s", err, stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "scheduled backup written"); n < 4 {
+		t.Fatalf("%d scheduled backups within two minutes, want 4:\n%s", n, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "scheduled backup failed") {
+		t.Errorf("a scheduled backup failed:\n%s", stderr.String())
+	}
+	dirs, _, err := backup.Scheduled(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) != 2 {
+		t.Errorf("%d backups kept, want 2: %v", len(dirs), dirs)
+	}
+	for _, d := range dirs {
+		if _, err := backup.Verify(d); err != nil {
+			t.Error(err)
+		}
+	}
+}

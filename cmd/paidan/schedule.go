@@ -21,6 +21,7 @@ import (
 func newScheduleCmd() *cobra.Command {
 	var (
 		f           runnerFlags
+		bk          scheduledBackups
 		every       time.Duration
 		cronSpec    string
 		metricsAddr string
@@ -68,6 +69,11 @@ answers 200 while the last cycle succeeded, 503 after a failed one.`,
 				return err
 			}
 			defer db.Close()
+			waitBackups, err := bk.start(ctx, f.dsn(), r.Logger)
+			if err != nil {
+				return err
+			}
+			defer waitBackups()
 			var health healthState
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
 				RunAtStart: every > 0,
@@ -84,6 +90,7 @@ answers 200 while the last cycle succeeded, 503 after a failed one.`,
 		},
 	}
 	f.register(cmd)
+	bk.register(cmd)
 	fl := cmd.Flags()
 	fl.DurationVar(&every, "every", 0, "run a cycle every D (e.g. 2m)")
 	fl.StringVar(&cronSpec, "cron", "", `run a cycle on a cron schedule (e.g. "*/5 * * * *")`)
