@@ -48,3 +48,42 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAppend times what the ledger adds to a write-back: the COMMIT of
+// a run's UPDATE to applied, whose deferred trigger digests the run's
+// assignment rows and appends the entry. Each iteration's run and rows are
+// written with the timer stopped.
+func BenchmarkAppend(b *testing.B) {
+	for _, rows := range []int{10000, 100000} {
+		b.Run(fmt.Sprintf("assignments=%d", rows), func(b *testing.B) {
+			db := pgtest.New(b)
+			for _, q := range []string{
+				`INSERT INTO paidan.worker (id, partition, capacity, lat, lon) VALUES ('w1', 'p', 0, 0, 0)`,
+				fmt.Sprintf(`INSERT INTO paidan.task (id, partition, lat, lon) SELECT 't' || i, 'p', 0, 0 FROM generate_series(1, %d) i`, rows),
+			} {
+				if _, err := db.Exec(q); err != nil {
+					b.Fatalf("%s: %v", q, err)
+				}
+			}
+			i := 0
+			for b.Loop() {
+				b.StopTimer()
+				i++
+				run := fmt.Sprintf("run-%d", i)
+				for _, q := range []string{
+					`INSERT INTO paidan.run (id, partition) VALUES ($1, 'p')`,
+					fmt.Sprintf(`INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel, cost_balance, cost_stability)
+						SELECT $1, 't' || i, 'w1', i * 0.001, i * 0.1, 0, 0 FROM generate_series(1, %d) i`, rows),
+				} {
+					if _, err := db.Exec(q, run); err != nil {
+						b.Fatalf("%s: %v", q, err)
+					}
+				}
+				b.StartTimer()
+				if _, err := db.Exec(`UPDATE paidan.run SET status = 'applied', certificate = 'verified', finished_at = now(), assigned = $2 WHERE id = $1`, run, rows); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
