@@ -11,8 +11,8 @@
 // with the password in the environment, never on a command line;
 // conn.go turns a lib/pq DSN into what libpq's tools accept;
 // manifest.go the manifest and Verify; dump.go Backup; restore.go Restore
-// and the checks that follow it; prune.go the retention of scheduled
-// backups.
+// and the checks that follow it; retention.go the names and retention of
+// scheduled backups.
 //
 // A backup directory:
 //

@@ -124,8 +124,12 @@ func restore(ctx context.Context, db *sqlx.DB, conn Conn, dir string, opts Resto
 	report.Outcomes = append(report.Outcomes, o)
 	if m.LedgerHead != nil {
 		o := Outcome{Check: "ledger head"}
-		if head == nil || *head != *m.LedgerHead {
-			o.Problem = fmt.Sprintf("restored %v, the backup recorded %v", head, *m.LedgerHead)
+		switch {
+		case head == nil:
+			o.Problem = fmt.Sprintf("no ledger restored; the backup recorded entry %d", m.LedgerHead.Seq)
+		case *head != *m.LedgerHead:
+			o.Problem = fmt.Sprintf("entry %d (hash %s) restored, the backup recorded entry %d (hash %s)",
+				head.Seq, head.Hash, m.LedgerHead.Seq, m.LedgerHead.Hash)
 		}
 		report.Outcomes = append(report.Outcomes, o)
 	}

@@ -208,6 +208,29 @@ END
 $$;
 -- +goose StatementEnd
 
+-- Append-only by privilege, whatever default privileges earlier migrations
+-- or a DBA set up in this schema: no role but the owner keeps a privilege
+-- to change the ledger or the history tables.
+-- +goose StatementBegin
+DO $$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT DISTINCT c.oid::regclass AS tbl, a.grantee::regrole AS grantee
+        FROM pg_catalog.pg_class c
+        CROSS JOIN LATERAL aclexplode(c.relacl) a
+        WHERE c.oid IN ('paidan.ledger'::regclass, 'paidan.ledger_lock'::regclass,
+                        'paidan.edit_history'::regclass, 'paidan.assignment_archive'::regclass)
+          AND a.grantee <> c.relowner AND a.grantee <> 0
+          AND a.privilege_type NOT IN ('SELECT', 'REFERENCES')
+    LOOP
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE, TRIGGER ON %s FROM %s', g.tbl, g.grantee);
+    END LOOP;
+END
+$$;
+-- +goose StatementEnd
+
 COMMENT ON TABLE paidan.ledger IS 'one SHA-256-chained entry per finished run, in commit order; append-only; checked by paidan ledger verify';
 COMMENT ON TABLE paidan.ledger_lock IS 'one row, locked (never updated) by each ledger append until COMMIT: entries in commit order';
 
