@@ -47,8 +47,8 @@ func TestHistoryKept(t *testing.T) {
 	mustExec(t, owner, `INSERT INTO paidan.worker (id, partition, capacity, lat, lon) VALUES ('w1', 'north', 5, 0, 0)`)
 	mustExec(t, owner, `INSERT INTO paidan.task (id, partition, lat, lon) VALUES ('t1', 'north', 0, 0), ('t2', 'north', 0, 0)`)
 
-	// The write-back, as the runtime role: no history rows.
-	tx := runtime.MustBegin()
+	// A write-back's changes (written directly here): no history rows.
+	tx := owner.MustBegin()
 	mustExec(t, tx, `INSERT INTO paidan.run (id, partition) VALUES ('run-1', 'north')`)
 	mustExec(t, tx, `INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel, cost_balance, cost_stability)
 		VALUES ('run-1', 't1', 'w1', 1, 1, 0, 0)`)

@@ -64,9 +64,9 @@ type row struct {
 	dist, travel float64
 }
 
-// finishRun writes run id of partition north as the runtime role would: the
-// run claimed, its assignment and unassigned rows inserted, the run
-// finished with status, all in one transaction.
+// finishRun writes run id of partition north as a write-back does: the run
+// claimed, its assignment and unassigned rows inserted, the run finished
+// with status, all in one transaction.
 func finishRun(t testing.TB, db *sqlx.DB, id, status string, rows []row, unassigned map[string]string) {
 	t.Helper()
 	ctx := context.Background()

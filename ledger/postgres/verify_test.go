@@ -13,15 +13,18 @@ import (
 	"github.com/paidan/paidan/ledger/postgres"
 )
 
-// threeRuns records two applied runs and a failed one as the runtime role.
+// threeRuns records two applied runs and a failed one. The rows are
+// written as the schema owner: the ledger's trigger does not depend on who
+// writes a run or how (direct statements here, the write-back elsewhere).
+// runtime is the runtime role, for the privilege checks.
 func threeRuns(t *testing.T) (owner, runtime *sqlx.DB) {
 	t.Helper()
 	owner, runtime = pgtest.NewRuntime(t)
 	seed(t, owner)
-	finishRun(t, runtime, "run-1", "applied", []row{{"a", "w1", 1.5, 0.1}, {"B", "w2", 0, 2}, {"é", "w1", 3, 1e10}},
+	finishRun(t, owner, "run-1", "applied", []row{{"a", "w1", 1.5, 0.1}, {"B", "w2", 0, 2}, {"é", "w1", 3, 1e10}},
 		map[string]string{"Z": "no_skill", "t-1": "no_capacity"})
-	finishRun(t, runtime, "run-2", "failed", nil, nil)
-	finishRun(t, runtime, "run-3", "applied", []row{{"t-2", "w2", 0.25, 7}}, map[string]string{"t-3": "out_of_range"})
+	finishRun(t, owner, "run-2", "failed", nil, nil)
+	finishRun(t, owner, "run-3", "applied", []row{{"t-2", "w2", 0.25, 7}}, map[string]string{"t-3": "out_of_range"})
 	return owner, runtime
 }
 
@@ -38,8 +41,8 @@ func verify(t *testing.T, db *sqlx.DB, opts postgres.VerifyOptions) *ledger.Repo
 // trigger computed are the ones Go computes from the rows.
 func TestVerifyRecomputesTheDatabasesHashes(t *testing.T) {
 	t.Parallel()
-	owner, runtime := threeRuns(t)
-	r := verify(t, runtime, postgres.VerifyOptions{})
+	owner, _ := threeRuns(t)
+	r := verify(t, owner, postgres.VerifyOptions{})
 	if !r.OK() || r.Entries != 3 || r.Head.Seq != 3 {
 		t.Fatalf("report: entries %d, head %d, findings %v; want 3 entries, none", r.Entries, r.Head.Seq, r.Findings)
 	}
@@ -102,7 +105,7 @@ func TestOwnerTamperingWithTriggersDisabled(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			owner, runtime := threeRuns(t)
+			owner, _ := threeRuns(t)
 			db := owner
 			if tc.asSuper {
 				db = superuser(t, owner)
@@ -110,7 +113,7 @@ func TestOwnerTamperingWithTriggersDisabled(t *testing.T) {
 			for _, q := range tc.sql {
 				exec(t, db, q)
 			}
-			r := verify(t, runtime, postgres.VerifyOptions{})
+			r := verify(t, owner, postgres.VerifyOptions{})
 			if r.OK() {
 				t.Fatalf("tampering went unnoticed")
 			}
@@ -176,7 +179,7 @@ func TestLedgerIsAppendOnly(t *testing.T) {
 // once; the chain stays one unbroken sequence.
 func TestConcurrentRunsChainInCommitOrder(t *testing.T) {
 	t.Parallel()
-	owner, runtime := pgtest.NewRuntime(t)
+	owner := pgtest.New(t)
 	seed(t, owner)
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -184,12 +187,12 @@ func TestConcurrentRunsChainInCommitOrder(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for j := range 5 {
-				finishRun(t, runtime, "run-"+string(rune('a'+i))+string(rune('0'+j)), "failed", nil, nil)
+				finishRun(t, owner, "run-"+string(rune('a'+i))+string(rune('0'+j)), "failed", nil, nil)
 			}
 		}()
 	}
 	wg.Wait()
-	r := verify(t, runtime, postgres.VerifyOptions{})
+	r := verify(t, owner, postgres.VerifyOptions{})
 	if !r.OK() || r.Entries != 40 {
 		t.Errorf("entries %d, findings %v; want 40, none", r.Entries, r.Findings)
 	}
@@ -199,12 +202,12 @@ func TestConcurrentRunsChainInCommitOrder(t *testing.T) {
 // chain is rebuilt (entries and head rewritten consistently) exposes it.
 func TestSignedHeadDetectsARewrittenChain(t *testing.T) {
 	t.Parallel()
-	owner, runtime := threeRuns(t)
-	head, err := postgres.Head(context.Background(), runtime)
+	owner, _ := threeRuns(t)
+	head, err := postgres.Head(context.Background(), owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := verify(t, runtime, postgres.VerifyOptions{Expect: &head}); !r.OK() {
+	if r := verify(t, owner, postgres.VerifyOptions{Expect: &head}); !r.OK() {
 		t.Fatalf("intact chain against its own head: %v", r.Findings)
 	}
 	// The owner changes run-2, wipes the ledger and has the database
@@ -218,10 +221,10 @@ func TestSignedHeadDetectsARewrittenChain(t *testing.T) {
 	} {
 		exec(t, owner, q)
 	}
-	if r := verify(t, runtime, postgres.VerifyOptions{}); !r.OK() {
+	if r := verify(t, owner, postgres.VerifyOptions{}); !r.OK() {
 		t.Fatalf("the rebuilt chain should be consistent in itself: %v", r.Findings)
 	}
-	r := verify(t, runtime, postgres.VerifyOptions{Expect: &head})
+	r := verify(t, owner, postgres.VerifyOptions{Expect: &head})
 	if r.OK() || r.Findings[0].Kind != ledger.SignedHeadMismatch {
 		t.Errorf("findings %v, want %v", r.Findings, ledger.SignedHeadMismatch)
 	}
@@ -231,9 +234,9 @@ func TestSignedHeadDetectsARewrittenChain(t *testing.T) {
 // rows to the archive, which the ledger counts with the live ones.
 func TestDeletedTaskKeepsTheRunVerified(t *testing.T) {
 	t.Parallel()
-	owner, runtime := threeRuns(t)
+	owner, _ := threeRuns(t)
 	exec(t, owner, `DELETE FROM paidan.task WHERE id IN ('a', 't-2')`)
-	if r := verify(t, runtime, postgres.VerifyOptions{}); !r.OK() || r.Entries != 3 {
+	if r := verify(t, owner, postgres.VerifyOptions{}); !r.OK() || r.Entries != 3 {
 		t.Errorf("after deleting tasks: entries %d, findings %v; want 3, none", r.Entries, r.Findings)
 	}
 }
