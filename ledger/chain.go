@@ -91,12 +91,11 @@ func (r *Report) OK() bool { return r.Total == 0 }
 // give now. Feed it every entry with Add, then call Finish. The zero value
 // is ready to use. It is not safe for concurrent use.
 type Chain struct {
-	report   Report
-	prev     Digest
-	prevRun  string
-	signed   *Head
-	sawSeq   bool
-	lastSeen int64
+	report  Report
+	prev    Digest
+	prevRun string
+	signed  *Head
+	sawSeq  bool
 }
 
 // ExpectHead makes Finish report SignedHeadMismatch unless the chain holds
