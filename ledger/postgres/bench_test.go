@@ -72,8 +72,9 @@ func BenchmarkAppend(b *testing.B) {
 				run := fmt.Sprintf("run-%d", i)
 				for _, q := range []string{
 					`INSERT INTO paidan.run (id, partition) VALUES ($1, 'p')`,
-					fmt.Sprintf(`INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel, cost_balance, cost_stability)
-						SELECT $1, 't' || i, 'w1', i * 0.001, i * 0.1, 0, 0 FROM generate_series(1, %d) i`, rows),
+					// Inactive: every iteration's run assigns the same tasks.
+					fmt.Sprintf(`INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel, cost_balance, cost_stability, active)
+						SELECT $1, 't' || i, 'w1', i * 0.001, i * 0.1, 0, 0, false FROM generate_series(1, %d) i`, rows),
 				} {
 					if _, err := db.Exec(q, run); err != nil {
 						b.Fatalf("%s: %v", q, err)
