@@ -46,9 +46,10 @@ func TestLedgerVerifySignAndTamper(t *testing.T) {
 	dsn := pgtest.NewURL(t)
 	db := openTest(t, dsn)
 	seedCLI(t, dsn, "east", 200)
-	seedCLI(t, dsn, "west", 200) // the same task ids: the west run is skipped
-	for _, p := range []string{"east", "west"} {
-		if _, stderr, code := runCLI(t, "run", "--once", "--db", dsn, "--partition", p); code != exitOK {
+	// An applied run, then a skipped one (nothing left to assign): both
+	// get an entry.
+	for range 2 {
+		if _, stderr, code := runCLI(t, "run", "--once", "--db", dsn, "--partition", "east"); code != exitOK {
 			t.Fatalf("run --once: exit %d\n%s", code, stderr)
 		}
 	}
