@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -19,7 +20,9 @@ var ErrMismatch = errors.New("backup: restored database differs from the backup"
 
 // Check is a check of a restored database beyond row counts and schema
 // version, such as the dispatch invariants or the run ledger. Run returns
-// nil when the database passes; its error says what differs.
+// nil when the database passes; its error says what differs. Checks run
+// concurrently with each other and with the row counts: Run must be safe
+// for that (a read-only check on db's pool is).
 type Check struct {
 	Name string
 	Run  func(ctx context.Context, db *sqlx.DB) error
@@ -65,11 +68,11 @@ func (r *RestoreReport) Problems() []Outcome {
 // Restore verifies the backup in dir against its manifest (refusing a
 // corrupt one before touching the target), refuses a target that already
 // holds paidan's schema unless opts.Replace, runs pg_restore of both dumps
-// (each in one transaction), and then checks the restored database: the
-// row count of every table and the schema version against the manifest,
-// then opts.Checks. It returns the report and, when anything differs, an
-// error wrapping ErrMismatch that lists it. db and conn must reach the
-// target database. The role list (roles.sql) is not applied: roles belong
+// (each in one transaction), gathers planner statistics (ANALYZE), and
+// then checks the restored database: the row count of every table and the
+// schema version against the manifest, and opts.Checks, all at once. It
+// returns the report and, when anything differs, an error wrapping
+// ErrMismatch that lists it. db and conn must reach the target database. The role list (roles.sql) is not applied: roles belong
 // to the cluster; see the README.
 func Restore(ctx context.Context, db *sqlx.DB, conn Conn, dir string, opts RestoreOptions) (*RestoreReport, error) {
 	r, err := restore(ctx, db, conn, dir, opts)
@@ -112,7 +115,27 @@ func restore(ctx context.Context, db *sqlx.DB, conn Conn, dir string, opts Resto
 		}
 	}
 	report := &RestoreReport{Manifest: m}
+	// pg_restore leaves the tables without planner statistics; the checks'
+	// joins, and the schedulers' first queries, need them.
+	if err := analyze(ctx, db); err != nil {
+		return report, err
+	}
+	// The extra checks read the same tables as the counts: they run at the
+	// same time, on connections of their own, and report in order.
+	checked := make([]Outcome, len(opts.Checks))
+	var wg sync.WaitGroup
+	for i, c := range opts.Checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checked[i] = Outcome{Check: c.Name}
+			if err := c.Run(ctx, db); err != nil {
+				checked[i].Problem = err.Error()
+			}
+		}()
+	}
 	counts, version, head, err := readState(ctx, db)
+	wg.Wait()
 	if err != nil {
 		return report, fmt.Errorf("read restored database: %w", err)
 	}
@@ -133,13 +156,7 @@ func restore(ctx context.Context, db *sqlx.DB, conn Conn, dir string, opts Resto
 		}
 		report.Outcomes = append(report.Outcomes, o)
 	}
-	for _, c := range opts.Checks {
-		o := Outcome{Check: c.Name}
-		if err := c.Run(ctx, db); err != nil {
-			o.Problem = err.Error()
-		}
-		report.Outcomes = append(report.Outcomes, o)
-	}
+	report.Outcomes = append(report.Outcomes, checked...)
 	if p := report.Problems(); len(p) > 0 {
 		lines := make([]string, len(p))
 		for i, o := range p {
@@ -206,4 +223,18 @@ func dropTarget(ctx context.Context, db *sqlx.DB) error {
 		}
 	}
 	return tx.Commit()
+}
+
+// analyze gathers planner statistics for every restored table.
+func analyze(ctx context.Context, db *sqlx.DB) error {
+	var tables []string
+	if err := db.SelectContext(ctx, &tables, tablesSQL); err != nil {
+		return fmt.Errorf("list restored tables: %w", err)
+	}
+	for _, t := range tables {
+		if _, err := db.ExecContext(ctx, "ANALYZE "+t); err != nil {
+			return fmt.Errorf("analyze %s: %w", t, err)
+		}
+	}
+	return nil
 }
