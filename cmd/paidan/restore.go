@@ -23,7 +23,7 @@ func newRestoreCmd() *cobra.Command {
 corrupt one before touching the database), refuses a target database that
 already has the schema paidan or its version table (unless --replace, which
 drops both first), runs pg_restore of both dumps, each in one transaction,
-and then checks the restored database:
+runs ANALYZE on the restored tables, and then checks the restored database:
 
   rows       every table's row count equals the manifest's
   version    the schema version equals the manifest's
