@@ -74,6 +74,11 @@ var importRules = []importRule{
 	{pkg: "report", allowed: []string{"internal/atomicdir", plot, parquet}, forbidden: []string{"net", "net/http", "database/sql"}},
 	{pkg: "report/postgres", allowed: []string{"report", sqlx}},
 	{pkg: "report/chromium", allowed: []string{chromedp}},
+	// Operations: backup wraps pg_dump/pg_restore (and reads the database
+	// with sqlx); the ledger's encoding is pure, its adapter ledger/postgres.
+	{pkg: "backup", allowed: []string{"", "export/postgres", "ledger", "ledger/postgres", "internal/pgschema", sqlx, pq}, forbidden: []string{"net/http"}},
+	{pkg: "ledger", forbidden: noIO},
+	{pkg: "ledger/postgres", allowed: []string{"ledger", sqlx, pq}},
 	{pkg: "cmd/paidan", allowed: []string{"...", sqlx, pq, parquet, prom, cron, cobra}},
 }
 

@@ -51,6 +51,9 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newAuditCmd(),
 		newDemoCmd(),
 		newReportCmd(),
+		newLedgerCmd(),
+		newBackupCmd(),
+		newRestoreCmd(),
 	)
 	return root
 }

@@ -22,6 +22,7 @@ import (
 func newScheduleCmd() *cobra.Command {
 	var (
 		f           runnerFlags
+		bk          scheduledBackups
 		every       time.Duration
 		cronSpec    string
 		metricsAddr string
@@ -74,6 +75,11 @@ serves neither.`,
 				return err
 			}
 			defer db.Close()
+			waitBackups, err := bk.start(ctx, f.dsn(), r.Logger)
+			if err != nil {
+				return err
+			}
+			defer waitBackups()
 			health := &healthState{log: r.Logger}
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
 				RunAtStart: every > 0,
@@ -106,6 +112,7 @@ serves neither.`,
 		},
 	}
 	f.register(cmd)
+	bk.register(cmd)
 	fl := cmd.Flags()
 	fl.DurationVar(&every, "every", 0, "run a cycle every D (e.g. 2m)")
 	fl.StringVar(&cronSpec, "cron", "", `run a cycle on a cron schedule (e.g. "*/5 * * * *")`)

@@ -67,6 +67,20 @@ var basePrivileges = []privilege{
 	{"table audit", map[string][]string{console: {"SELECT", "INSERT"}}},
 	// Each run's resource usage (00030), which the runtime role appends.
 	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}}},
+	// History kept (00020) and the run ledger (00021): readable, changed
+	// by triggers running as the owner only.
+	{"table assignment_archive", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table edit_history", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table ledger", map[string][]string{reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table ledger_lock", nil},
+	{"sequence edit_history_id_seq", nil},
+	{"function ledger_text", nil},
+	{"function ledger_bytes", nil},
+	{"function ledger_int", nil},
+	{"function ledger_float", nil},
+	{"function ledger_bool", nil},
+	{"function ledger_time", nil},
+	{"function ledger_record", nil},
 	{"sequence account_id_seq", nil},
 	{"sequence api_token_id_seq", nil},
 	{"sequence audit_id_seq", nil},
@@ -85,7 +99,8 @@ var triggerFunctions = []string{
 	"task_guard", "worker_guard", "run_guard", "task_after_update", "task_after_delete",
 	"task_check_references", "assignment_check_references", "unassigned_check_references",
 	"task_delete_assignments", "worker_check_referenced", "run_check_referenced",
-	"audit_append_only",
+	"audit_append_only", "archive_assignments", "task_history", "worker_history", "deletion_history",
+	"refuse_change", "ledger_append",
 }
 
 // privilege is one row of the privilege matrix.
@@ -116,6 +131,27 @@ var consoleObjects = []struct{ object, query string }{
 	{"sequence audit_id_seq", `SELECT nextval('paidan.audit_id_seq')`},
 }
 
+// historyObjects are the tables, sequence and functions of history kept
+// (00020) and the run ledger (00021): the readers may read, nobody but the
+// owner's triggers may change them or call their functions.
+var historyObjects = []struct {
+	object, read, change string
+	readers              []string
+}{
+	{"table assignment_archive", `SELECT count(*) FROM paidan.assignment_archive`, `DELETE FROM paidan.assignment_archive`, []string{business, reader, console}},
+	{"table edit_history", `SELECT count(*) FROM paidan.edit_history`, `UPDATE paidan.edit_history SET old_value = NULL`, []string{business, reader, console}},
+	{"table ledger", `SELECT count(*) FROM paidan.ledger`, `DELETE FROM paidan.ledger`, []string{reader, console}},
+	{"table ledger_lock", `SELECT count(*) FROM paidan.ledger_lock`, "", nil},
+	{"sequence edit_history_id_seq", `SELECT nextval('paidan.edit_history_id_seq')`, "", nil},
+	{"function ledger_text", `SELECT paidan.ledger_text('x')`, "", nil},
+	{"function ledger_bytes", `SELECT paidan.ledger_bytes('x'::bytea)`, "", nil},
+	{"function ledger_int", `SELECT paidan.ledger_int(1)`, "", nil},
+	{"function ledger_float", `SELECT paidan.ledger_float(1)`, "", nil},
+	{"function ledger_bool", `SELECT paidan.ledger_bool(true)`, "", nil},
+	{"function ledger_time", `SELECT paidan.ledger_time(now())`, "", nil},
+	{"function ledger_record", `SELECT paidan.ledger_record('r')`, "", nil},
+}
+
 // operations returns the whole role × operation matrix.
 func operations() []operation {
 	all := slices.Clone(baseOperations)
@@ -134,6 +170,18 @@ func operations() []operation {
 	for _, f := range triggerFunctions {
 		for _, role := range roles {
 			all = append(all, operation{role, "function " + f, "call " + f, "SELECT paidan." + f + "()", "42501"})
+		}
+	}
+	for _, o := range historyObjects {
+		for _, role := range roles {
+			want := "42501"
+			if slices.Contains(o.readers, role) {
+				want = ""
+			}
+			all = append(all, operation{role, o.object, "read " + o.object, o.read, want})
+			if o.change != "" {
+				all = append(all, operation{role, o.object, "change " + o.object, o.change, "42501"})
+			}
 		}
 	}
 	return all
