@@ -66,6 +66,18 @@ type AccountChange struct {
 	PasswordHash *string
 }
 
+// LoginAttempt is one submitted login form and the rate limit it is
+// checked against.
+type LoginAttempt struct {
+	Login   string
+	Address string // the client's IP address
+	// Window is how far back failed logins count; PerLogin and PerAddress
+	// are how many failures within it refuse further attempts.
+	Window     time.Duration
+	PerLogin   int
+	PerAddress int
+}
+
 // Session is a logged-in browser, by the hash of its cookie value.
 type Session struct {
 	IDHash    []byte
@@ -120,17 +132,27 @@ type Store interface {
 	CreateAccount(ctx context.Context, by Actor, a Account, passwordHash string) (Account, error)
 	UpdateAccount(ctx context.Context, by Actor, login string, c AccountChange) (Account, error)
 	Accounts(ctx context.Context) ([]Account, error)
-	// Credentials returns the account and password hash of login.
-	Credentials(ctx context.Context, login string) (Account, string, error)
-
-	// LoginFailures counts the failed logins since since for login and
-	// from address.
-	LoginFailures(ctx context.Context, login, address string, since time.Time) (byLogin, byAddress int, err error)
-	RecordLoginFailure(ctx context.Context, by Actor, login, why string) error
+	// CheckLogin checks one login attempt atomically per login and per
+	// address: while it holds locks on both, it counts the failed logins
+	// (login.failure audit entries) within a.Window by the database's
+	// clock and, at a.PerLogin for the login or a.PerAddress for the
+	// address, returns an error wrapping ErrLoginRateLimit without calling
+	// verify. Otherwise it calls verify with the account of a.Login and its
+	// password hash (found false, zero values, when there is no such
+	// account); when verify refuses (a non-empty why: "unknown",
+	// "disabled", "password") it audits login.failure by by with why and
+	// returns an error wrapping ErrInvalidPassword. On success it returns
+	// the account. Concurrent attempts for one login or from one address
+	// are checked one at a time, so that no more than the limit are ever
+	// verified within a window.
+	CheckLogin(ctx context.Context, by Actor, a LoginAttempt,
+		verify func(acct Account, hash string, found bool) (why string, err error)) (Account, error)
 	// StartSession stores s and audits the login.
 	StartSession(ctx context.Context, by Actor, s Session) error
 	// SessionPrincipal returns the enabled account of an unexpired session.
 	SessionPrincipal(ctx context.Context, idHash []byte, now time.Time) (Principal, error)
+	// EndSession deletes the session idHash and audits the logout; a
+	// session gone already is not an error.
 	EndSession(ctx context.Context, by Actor, idHash []byte) error
 
 	// CreateToken stores t (by its hash) for account t.Account.
