@@ -48,6 +48,43 @@ func TestAuditIsAppendOnlyByPrivilege(t *testing.T) {
 	}
 }
 
+// TestConsoleRoleHoldsOnlyWhatItUses: the console's role cannot delete an
+// account or a token (which would cascade unaudited), cannot update
+// sessions, pauses or the columns it never sets, and still does what the
+// console does (the other tests exercise every query as that role).
+func TestConsoleRoleHoldsOnlyWhatItUses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, st, f := consoletest.New(t, 10)
+	if err := st.SetPaused(ctx, shell, f.Partition, true, "maintenance"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := console.IssueToken(ctx, st, shell, console.NewTokenSpec{Account: f.Accounts["viewer"], Name: "bi",
+		Role: console.RoleViewer, TTL: time.Hour}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`DELETE FROM paidan.account`,
+		`DELETE FROM paidan.api_token`,
+		`UPDATE paidan.account SET login = 'mallory'`,
+		`UPDATE paidan.account SET created_at = now()`,
+		`UPDATE paidan.api_token SET role = 'admin'`,
+		`UPDATE paidan.api_token SET expires_at = 'infinity'`,
+		`UPDATE paidan.console_session SET expires_at = 'infinity'`,
+		`UPDATE paidan.partition_pause SET paused_by = 'someone else'`,
+		`TRUNCATE paidan.account CASCADE`,
+	} {
+		_, err := st.DB.ExecContext(ctx, stmt)
+		if code := pqCode(err); code != "42501" {
+			t.Errorf("console role: %s: err %v (code %q), want insufficient_privilege 42501", stmt, err, code)
+		}
+	}
+	var n int
+	if err := st.DB.GetContext(ctx, &n, `SELECT count(*) FROM paidan.account`); err != nil || n != len(f.Accounts) {
+		t.Errorf("after the refused statements: %d accounts (err %v), want %d", n, err, len(f.Accounts))
+	}
+}
+
 // TestAuditRuntimeRoleCannotChangeIt checks the scheduler's role on a
 // database of its own (NewRuntime's).
 func TestAuditRuntimeRoleCannotChangeIt(t *testing.T) {
