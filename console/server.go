@@ -223,17 +223,19 @@ func principalOf(r *http.Request) Principal {
 	return p
 }
 
-// guard authenticates the request when the route needs a role, refuses it
-// (401 or a redirect to the login form; 403 for a role too low), and
-// otherwise runs the route's handler.
+// guard authenticates the request when the route needs a role (only
+// then: /healthz, /static/ and the login form cost no query and answer
+// while the database is down), refuses it (401 or a redirect to the login
+// form; 403 for a role too low), and otherwise runs the route's handler.
 func (s *Server) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.authenticate(r)
-		if err != nil {
-			s.fail(w, r, rt.API, err)
-			return
-		}
+		var p Principal
 		if rt.Role != RoleNone {
+			var err error
+			if p, err = s.authenticate(r); err != nil {
+				s.fail(w, r, rt.API, err)
+				return
+			}
 			if p.Role == RoleNone {
 				if rt.API {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="paidan"`)
