@@ -129,8 +129,14 @@ type Store interface {
 	// Ping checks that the database answers, for readiness.
 	Ping(ctx context.Context) error
 
+	// CreateAccount stores a with its argon2id passwordHash and audits
+	// it; ErrExists when the login is taken.
 	CreateAccount(ctx context.Context, by Actor, a Account, passwordHash string) (Account, error)
+	// UpdateAccount applies c to account login and audits the change
+	// (before and after); disabling it or changing its password ends its
+	// sessions. ErrNotFound when there is no such account.
 	UpdateAccount(ctx context.Context, by Actor, login string, c AccountChange) (Account, error)
+	// Accounts lists every account by login.
 	Accounts(ctx context.Context) ([]Account, error)
 	// CheckLogin checks one login attempt atomically per login and per
 	// address: while it holds locks on both, it counts the failed logins
@@ -155,18 +161,28 @@ type Store interface {
 	// session gone already is not an error.
 	EndSession(ctx context.Context, by Actor, idHash []byte) error
 
-	// CreateToken stores t (by its hash) for account t.Account.
+	// CreateToken stores t (by its hash) for account t.Account and
+	// audits it; ErrRoleAboveOwner when t.Role exceeds the account's.
 	CreateToken(ctx context.Context, by Actor, t Token, hash []byte) (Token, error)
+	// RevokeToken revokes token id and audits it; ErrNotFound when there
+	// is no such token, ErrConflict when it is revoked already.
 	RevokeToken(ctx context.Context, by Actor, id int64) (Token, error)
+	// Tokens lists every token (never the token itself).
 	Tokens(ctx context.Context) ([]Token, error)
 	// TokenPrincipal returns the principal of an unrevoked, unexpired
 	// token of an enabled account.
 	TokenPrincipal(ctx context.Context, hash []byte, now time.Time) (Principal, error)
 
+	// Audit returns the audit entries f selects, newest first.
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
+	// Runs returns one page of the runs f selects, newest first.
 	Runs(ctx context.Context, f RunFilter) ([]RunSummary, error)
+	// Run returns run id with its figures; ErrNotFound when there is no
+	// such run.
 	Run(ctx context.Context, id string) (RunDetail, error)
+	// Assignments returns one page of the assignments of f.Run matching
+	// f.Search, in task order.
 	Assignments(ctx context.Context, f AssignmentFilter) ([]AssignmentRow, error)
 	// EachAssignment calls fn for each assignment of f.Run matching
 	// f.Search, in task order, streaming from the database (f.Limit and
@@ -175,8 +191,14 @@ type Store interface {
 	// LeftOut returns the tasks run f.Run left out, by reason then task;
 	// f.Search matches a task id by prefix.
 	LeftOut(ctx context.Context, f AssignmentFilter) ([]LeftOutRow, error)
+	// Task returns task id and what each run decided about it, newest
+	// first; ErrNotFound when there is no such task. A time stored as
+	// ±infinity comes back as missing (zero or nil).
 	Task(ctx context.Context, id string) (TaskDetail, error)
+	// Workers returns one page of the workers f selects, by id.
 	Workers(ctx context.Context, f WorkerFilter) ([]WorkerRow, error)
+	// Partitions returns every partition's backlog, last run and pause,
+	// with the age at now of its oldest pending task.
 	Partitions(ctx context.Context, now time.Time) ([]PartitionRow, error)
 
 	// SetPin pins a pending task to worker (unpins it when worker is "").
