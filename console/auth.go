@@ -64,10 +64,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	attempt := LoginAttempt{Login: login, Address: addr, Window: s.o.LoginWindow,
 		PerLogin: s.o.LoginFailuresPerAccount, PerAddress: s.o.LoginFailuresPerAddress}
+	select {
+	case s.logins <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	acct, err := s.o.Store.CheckLogin(ctx, Actor{Name: "anonymous", Address: addr}, attempt,
 		func(acct Account, hash string, found bool) (string, error) {
 			return s.checkPassword(ctx, acct, hash, found, pw)
 		})
+	<-s.logins
 	switch {
 	case errors.Is(err, ErrLoginRateLimit):
 		s.o.Logger.Warn("login refused: rate limit", "login", login, "address", addr)

@@ -114,6 +114,10 @@ type Server struct {
 	// hashing bounds concurrent password checks: each argon2id call
 	// holds Argon2.MemoryKiB of memory.
 	hashing chan struct{}
+	// logins bounds concurrent login checks: each holds a database
+	// connection, under its locks, for as long as it waits and hashes, so
+	// a burst of logins waits here instead of taking every connection.
+	logins chan struct{}
 }
 
 // New returns a Server over o.Store.
@@ -122,7 +126,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	o.setDefaults()
-	s := &Server{o: o, hashing: make(chan struct{}, 4)}
+	s := &Server{o: o, hashing: make(chan struct{}, 4), logins: make(chan struct{}, 8)}
 	var err error
 	if s.dummyHash, err = HashPassword(GeneratePassword(), o.Argon2); err != nil {
 		return nil, err
