@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -47,41 +48,45 @@ type loginData struct {
 // login checks a login form. Refusals are counted in the audit trail
 // (login.failure); after LoginFailuresPerAccount failures for a login, or
 // LoginFailuresPerAddress from an address, within LoginWindow, further
-// attempts get 429 without a password check. Every refusal says the same,
-// whether the login exists or not, and takes as long.
+// attempts get 429 without a password check. Store.CheckLogin makes the
+// count, the check and the record one step per login and per address, so
+// that parallel attempts cannot check more passwords than the limit. Every
+// refusal says the same, whether the login exists or not, and takes as
+// long.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return invalidInput("login form: %v", err)
 	}
-	login := strings.TrimSpace(r.PostForm.Get("login"))
+	login := printable(strings.TrimSpace(r.PostForm.Get("login")), 63)
 	pw := r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
 	addr := clientAddress(r)
 	ctx := r.Context()
-	login = printable(login, 63)
-	byLogin, byAddr, err := s.o.Store.LoginFailures(ctx, login, addr, s.o.Now().Add(-s.o.LoginWindow))
-	if err != nil {
-		return err
+	attempt := LoginAttempt{Login: login, Address: addr, Window: s.o.LoginWindow,
+		PerLogin: s.o.LoginFailuresPerAccount, PerAddress: s.o.LoginFailuresPerAddress}
+	select {
+	case s.logins <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if byLogin >= s.o.LoginFailuresPerAccount || byAddr >= s.o.LoginFailuresPerAddress {
+	acct, err := s.o.Store.CheckLogin(ctx, Actor{Name: "anonymous", Address: addr}, attempt,
+		func(acct Account, hash string, found bool) (string, error) {
+			return s.checkPassword(ctx, acct, hash, found, pw)
+		})
+	<-s.logins
+	switch {
+	case errors.Is(err, ErrLoginRateLimit):
 		s.o.Logger.Warn("login refused: rate limit", "login", login, "address", addr)
 		w.Header().Set("Retry-After", itoa(int64(s.o.LoginWindow.Seconds())))
 		s.render(w, r, "login", http.StatusTooManyRequests, "Log in",
 			loginData{Next: next, Login: login, Error: "too many failed logins; try again later"})
 		return nil
-	}
-	acct, ok, why, err := s.checkPassword(r, login, pw)
-	if err != nil {
-		return err
-	}
-	anon := Actor{Name: "anonymous", Address: addr}
-	if !ok {
-		if err := s.o.Store.RecordLoginFailure(ctx, anon, login, why); err != nil {
-			return err
-		}
+	case errors.Is(err, ErrInvalidPassword):
 		s.render(w, r, "login", http.StatusUnauthorized, "Log in",
 			loginData{Next: next, Login: login, Error: "wrong login or password"})
 		return nil
+	case err != nil:
+		return err
 	}
 	id := newSecret()
 	expires := s.o.Now().Add(s.o.SessionTTL)
@@ -95,35 +100,32 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkPassword reports whether pw is login's password and the account is
-// enabled; why says which check failed ("unknown", "disabled",
-// "password"). An unknown login is checked against a dummy hash, so that
+// checkPassword says why pw does not log in to acct ("" when it does):
+// "unknown" when there is no such account (found false), "disabled",
+// "password". An unknown login is checked against a dummy hash, so that
 // it takes as long as a known one.
-func (s *Server) checkPassword(r *http.Request, login, pw string) (Account, bool, string, error) {
-	acct, hash, err := s.o.Store.Credentials(r.Context(), login)
+func (s *Server) checkPassword(ctx context.Context, acct Account, hash string, found bool, pw string) (string, error) {
 	why := "password"
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case !found:
 		hash, why = s.dummyHash, "unknown"
-	case err != nil:
-		return Account{}, false, "", err
 	case acct.Disabled:
 		why = "disabled"
 	}
 	select {
 	case s.hashing <- struct{}{}:
-	case <-r.Context().Done():
-		return Account{}, false, "", r.Context().Err()
+	case <-ctx.Done():
+		return "", ctx.Err()
 	}
 	match, err := VerifyPassword(pw, hash)
 	<-s.hashing
 	if err != nil {
-		return Account{}, false, "", err
+		return "", err
 	}
 	if !match || why != "password" {
-		return Account{}, false, why, nil
+		return why, nil
 	}
-	return acct, true, "", nil
+	return "", nil
 }
 
 // logout ends the session and clears its cookie.

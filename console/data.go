@@ -121,7 +121,6 @@ func (s *Server) loadRun(r *http.Request) (runView, error) {
 		return v, err
 	}
 	lq := url.Values{"page": q["lpage"]}
-	delete(q, "page")
 	lf, err := parseAssignmentFilter(id, lq, leftOutPerPage)
 	if err != nil {
 		return v, err

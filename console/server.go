@@ -114,6 +114,10 @@ type Server struct {
 	// hashing bounds concurrent password checks: each argon2id call
 	// holds Argon2.MemoryKiB of memory.
 	hashing chan struct{}
+	// logins bounds concurrent login checks: each holds a database
+	// connection, under its locks, for as long as it waits and hashes, so
+	// a burst of logins waits here instead of taking every connection.
+	logins chan struct{}
 }
 
 // New returns a Server over o.Store.
@@ -122,7 +126,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	o.setDefaults()
-	s := &Server{o: o, hashing: make(chan struct{}, 4)}
+	s := &Server{o: o, hashing: make(chan struct{}, 4), logins: make(chan struct{}, 8)}
 	var err error
 	if s.dummyHash, err = HashPassword(GeneratePassword(), o.Argon2); err != nil {
 		return nil, err
@@ -223,17 +227,19 @@ func principalOf(r *http.Request) Principal {
 	return p
 }
 
-// guard authenticates the request when the route needs a role, refuses it
-// (401 or a redirect to the login form; 403 for a role too low), and
-// otherwise runs the route's handler.
+// guard authenticates the request when the route needs a role (only
+// then: /healthz, /static/ and the login form cost no query and answer
+// while the database is down), refuses it (401 or a redirect to the login
+// form; 403 for a role too low), and otherwise runs the route's handler.
 func (s *Server) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.authenticate(r)
-		if err != nil {
-			s.fail(w, r, rt.API, err)
-			return
-		}
+		var p Principal
 		if rt.Role != RoleNone {
+			var err error
+			if p, err = s.authenticate(r); err != nil {
+				s.fail(w, r, rt.API, err)
+				return
+			}
 			if p.Role == RoleNone {
 				if rt.API {
 					w.Header().Set("WWW-Authenticate", `Bearer realm="paidan"`)

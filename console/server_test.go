@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/paidan/paidan/console"
 	"github.com/paidan/paidan/console/internal/consoletest"
@@ -44,6 +47,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 type env struct {
+	owner *sqlx.DB // the schema owner, to arrange rows
 	srv   *console.Server
 	ts    *httptest.Server
 	st    *postgres.Store
@@ -53,7 +57,7 @@ type env struct {
 
 func newEnv(t *testing.T, o console.Options) *env {
 	t.Helper()
-	_, st, f := consoletest.New(t, 250)
+	owner, st, f := consoletest.New(t, 250)
 	c := &clock{now: time.Now()}
 	o.Store, o.Now, o.Argon2 = st, c.Now, consoletest.Argon2()
 	srv, err := console.New(o)
@@ -62,7 +66,7 @@ func newEnv(t *testing.T, o console.Options) *env {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &env{srv: srv, ts: ts, st: st, f: f, clock: c}
+	return &env{owner: owner, srv: srv, ts: ts, st: st, f: f, clock: c}
 }
 
 // client returns an HTTP client that keeps cookies and does not follow
@@ -155,6 +159,52 @@ var wantRoles = map[string]string{
 	"POST /tokens/{id}/revoke":               "admin",
 }
 
+// wantServed is the status each route answers a caller it serves: a page
+// 200, a form 303 back to its page, the login form with a wrong password
+// 401. Anything else (a 404 or 409 included) means the route was not
+// served as it should be.
+var wantServed = map[string]int{
+	"GET /healthz":                           200,
+	"GET /readyz":                            200,
+	"GET /static/":                           200,
+	"GET /login":                             200,
+	"POST /login":                            401,
+	"GET /api/v1/openapi.json":               200,
+	"POST /logout":                           303,
+	"GET /{$}":                               303,
+	"GET /runs":                              200,
+	"GET /runs/{id}":                         200,
+	"GET /runs/{id}/assignments.csv":         200,
+	"GET /tasks/{id}":                        200,
+	"GET /workers":                           200,
+	"GET /partitions":                        200,
+	"GET /api/v1/me":                         200,
+	"GET /api/v1/runs":                       200,
+	"GET /api/v1/runs/{id}":                  200,
+	"GET /api/v1/runs/{id}/assignments":      200,
+	"GET /api/v1/runs/{id}/assignments.csv":  200,
+	"GET /api/v1/runs/{id}/left-out":         200,
+	"GET /api/v1/tasks/{id}":                 200,
+	"GET /api/v1/workers":                    200,
+	"GET /api/v1/partitions":                 200,
+	"POST /tasks/{id}/pin":                   303,
+	"POST /tasks/{id}/unpin":                 303,
+	"POST /partitions/{name}/pause":          303,
+	"POST /partitions/{name}/resume":         303,
+	"PUT /api/v1/tasks/{id}/pin":             200,
+	"DELETE /api/v1/tasks/{id}/pin":          200,
+	"PUT /api/v1/partitions/{name}/pause":    200,
+	"DELETE /api/v1/partitions/{name}/pause": 200,
+	"GET /audit":                             200,
+	"GET /accounts":                          200,
+	"GET /api/v1/audit":                      200,
+	"GET /api/v1/accounts":                   200,
+	"POST /accounts/{login}/role":            303,
+	"POST /accounts/{login}/disable":         303,
+	"POST /accounts/{login}/enable":          303,
+	"POST /tokens/{id}/revoke":               303,
+}
+
 // TestEveryRouteByRole is the access matrix: every route, called
 // anonymously, with a session of each role and with a token of each role,
 // is served exactly to the roles at or above its own; below, a page
@@ -245,19 +295,50 @@ func TestEveryRouteByRole(t *testing.T) {
 		}
 		return ""
 	}
+	// reset puts back the state a served call of key changes, so that
+	// every caller's call meets the same state and gets the same status.
+	reset := func(key string) {
+		t.Helper()
+		var q string
+		var args []any
+		switch key {
+		case "POST /partitions/{name}/pause", "PUT /api/v1/partitions/{name}/pause":
+			q = `DELETE FROM paidan.partition_pause`
+		case "POST /partitions/{name}/resume", "DELETE /api/v1/partitions/{name}/pause":
+			q, args = `INSERT INTO paidan.partition_pause (partition, paused_by) VALUES ($1, 'shell:test') ON CONFLICT DO NOTHING`, []any{e.f.Partition}
+		case "POST /tokens/{id}/revoke":
+			q, args = `UPDATE paidan.api_token SET revoked_at = NULL WHERE id = $1`, []any{spare.ID}
+		case "POST /login":
+			e.ageLoginFailures(t, time.Hour)
+			return
+		default:
+			return
+		}
+		if _, err := e.owner.Exec(q, args...); err != nil {
+			t.Fatalf("reset for %s: %v", key, err)
+		}
+	}
 	for _, rt := range routes {
+		key := rt.Method + " " + rt.Pattern
+		want, ok := wantServed[key]
+		if !ok {
+			t.Errorf("route %s has no status in wantServed", key)
+		}
 		for _, c := range callers {
 			if rt.Pattern == "/logout" && c.header == nil && c.role != console.RoleNone {
 				continue // logging a session out would end it for the rest of the matrix; TestLogout covers it
 			}
+			allowed := c.role.Allows(rt.Role)
+			if allowed {
+				reset(key)
+			}
 			resp, text := e.do(t, c.client, rt.Method, path(rt.Pattern), body(rt), c.header)
-			name := rt.Method + " " + rt.Pattern + " as " + c.name
+			name := key + " as " + c.name
 			loc := resp.Header.Get("Location")
 			switch {
-			case c.role.Allows(rt.Role):
-				if resp.StatusCode == http.StatusUnauthorized && rt.Pattern != "/login" || resp.StatusCode == http.StatusForbidden ||
-					resp.StatusCode >= 500 || strings.HasPrefix(loc, "/login?") {
-					t.Errorf("%s: %s (Location %q), want it served\n%.300s", name, resp.Status, loc, text)
+			case allowed:
+				if resp.StatusCode != want || strings.HasPrefix(loc, "/login?") {
+					t.Errorf("%s: %s (Location %q), want %d\n%.300s", name, resp.Status, loc, want, text)
 				}
 			case c.role == console.RoleNone && !rt.API:
 				if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?next=") {
@@ -380,13 +461,91 @@ func TestLoginRateLimits(t *testing.T) {
 	if resp := e.login(t, e.client(t), e.f.Accounts["admin"], consoletest.Password); resp.StatusCode != http.StatusTooManyRequests {
 		t.Errorf("after 5 failures from one address: %s, want 429", resp.Status)
 	}
-	e.clock.Advance(16 * time.Minute)
+	// The window is the database's clock: move the failures back past it.
+	e.ageLoginFailures(t, 16*time.Minute)
 	if resp := e.login(t, e.client(t), viewer, consoletest.Password); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("after the window: %s, want 303", resp.Status)
 	}
-	n, _, err := e.st.LoginFailures(context.Background(), "nobodya", "", time.Time{})
-	if err != nil || n != 1 {
-		t.Errorf("login.failure entries for an unknown login: %d, %v; want 1", n, err)
+	if n := e.loginFailures(t, "nobodya"); n != 1 {
+		t.Errorf("login.failure entries for an unknown login: %d, want 1", n)
+	}
+}
+
+// ageLoginFailures moves every login.failure entry d into the past (the
+// owner lifts the append-only trigger for it).
+func (e *env) ageLoginFailures(t *testing.T, d time.Duration) {
+	t.Helper()
+	tx, err := e.owner.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`ALTER TABLE paidan.audit DISABLE TRIGGER audit_append_only`,
+		fmt.Sprintf(`UPDATE paidan.audit SET at = at - interval '%d seconds' WHERE action = 'login.failure'`, int(d.Seconds())),
+		`ALTER TABLE paidan.audit ENABLE TRIGGER audit_append_only`,
+	} {
+		if _, err := tx.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loginFailures counts the login.failure entries for login.
+func (e *env) loginFailures(t *testing.T, login string) int {
+	t.Helper()
+	var n int
+	if err := e.owner.Get(&n, `SELECT count(*) FROM paidan.audit WHERE action = 'login.failure' AND target = $1`, login); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestParallelLoginsCheckAtMostTheLimit: many wrong passwords sent at
+// once for one account, or for many logins from one address, get at most
+// the limit's password checks (401s and login.failure entries); the rest
+// are refused with 429 unchecked.
+func TestParallelLoginsCheckAtMostTheLimit(t *testing.T) {
+	t.Parallel()
+	const perLogin, perAddress, n = 3, 7, 40
+	e := newEnv(t, console.Options{LoginFailuresPerAccount: perLogin, LoginFailuresPerAddress: perAddress})
+	e.st.DB.SetMaxOpenConns(12) // attempts queue for the pool as they would in production
+	burst := func(login func(i int) string) map[int]int {
+		t.Helper()
+		var mu sync.Mutex
+		codes := map[int]int{}
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				resp, err := http.PostForm(e.ts.URL+"/login", url.Values{"login": {login(i)}, "password": {"not the password"}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				mu.Lock()
+				codes[resp.StatusCode]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		return codes
+	}
+	viewer := e.f.Accounts["viewer"]
+	codes := burst(func(int) string { return viewer })
+	if codes[http.StatusUnauthorized] != perLogin || codes[http.StatusTooManyRequests] != n-perLogin {
+		t.Errorf("%d parallel wrong passwords for one login: %v, want %d×401 and %d×429", n, codes, perLogin, n-perLogin)
+	}
+	if got := e.loginFailures(t, viewer); got != perLogin {
+		t.Errorf("login.failure entries for %s: %d, want %d", viewer, got, perLogin)
+	}
+	e.ageLoginFailures(t, time.Hour)
+	codes = burst(func(i int) string { return fmt.Sprintf("nobody%02d", i) })
+	if codes[http.StatusUnauthorized] != perAddress || codes[http.StatusTooManyRequests] != n-perAddress {
+		t.Errorf("%d parallel wrong logins from one address: %v, want %d×401 and %d×429", n, codes, perAddress, n-perAddress)
 	}
 }
 
@@ -589,6 +748,36 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	if resp, _ := e.do(t, c, "GET", "/healthz", "", nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("healthz with the database gone: %s, want 200 (the process is alive)", resp.Status)
+	}
+}
+
+// TestPublicRoutesNeedNoDatabase: the routes anyone may call do not
+// authenticate, so with the database gone they still answer, even to a
+// request carrying a session cookie or a token; a route that needs a role
+// does fail.
+func TestPublicRoutesNeedNoDatabase(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, console.Options{})
+	c := e.client(t)
+	if resp := e.login(t, c, e.f.Accounts["viewer"], consoletest.Password); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %s", resp.Status)
+	}
+	tok, _, err := console.IssueToken(context.Background(), e.st, console.Actor{Name: "shell:test"},
+		console.NewTokenSpec{Account: e.f.Accounts["viewer"], Name: "t", Role: console.RoleViewer, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.st.DB.Close()
+	bearer := map[string]string{"Authorization": "Bearer " + tok}
+	for _, path := range []string{"/healthz", "/static/console.css", "/login", "/api/v1/openapi.json"} {
+		for _, hdr := range []map[string]string{nil, bearer} {
+			if resp, _ := e.do(t, c, "GET", path, "", hdr); resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s (token %v) with the database gone: %s, want 200", path, hdr != nil, resp.Status)
+			}
+		}
+	}
+	if resp, _ := e.do(t, c, "GET", "/runs", "", nil); resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("GET /runs with the database gone: %s, want 500", resp.Status)
 	}
 }
 

@@ -66,6 +66,18 @@ type AccountChange struct {
 	PasswordHash *string
 }
 
+// LoginAttempt is one submitted login form and the rate limit it is
+// checked against.
+type LoginAttempt struct {
+	Login   string
+	Address string // the client's IP address
+	// Window is how far back failed logins count; PerLogin and PerAddress
+	// are how many failures within it refuse further attempts.
+	Window     time.Duration
+	PerLogin   int
+	PerAddress int
+}
+
 // Session is a logged-in browser, by the hash of its cookie value.
 type Session struct {
 	IDHash    []byte
@@ -117,34 +129,60 @@ type Store interface {
 	// Ping checks that the database answers, for readiness.
 	Ping(ctx context.Context) error
 
+	// CreateAccount stores a with its argon2id passwordHash and audits
+	// it; ErrExists when the login is taken.
 	CreateAccount(ctx context.Context, by Actor, a Account, passwordHash string) (Account, error)
+	// UpdateAccount applies c to account login and audits the change
+	// (before and after); disabling it or changing its password ends its
+	// sessions. ErrNotFound when there is no such account.
 	UpdateAccount(ctx context.Context, by Actor, login string, c AccountChange) (Account, error)
+	// Accounts lists every account by login.
 	Accounts(ctx context.Context) ([]Account, error)
-	// Credentials returns the account and password hash of login.
-	Credentials(ctx context.Context, login string) (Account, string, error)
-
-	// LoginFailures counts the failed logins since since for login and
-	// from address.
-	LoginFailures(ctx context.Context, login, address string, since time.Time) (byLogin, byAddress int, err error)
-	RecordLoginFailure(ctx context.Context, by Actor, login, why string) error
+	// CheckLogin checks one login attempt atomically per login and per
+	// address: while it holds locks on both, it counts the failed logins
+	// (login.failure audit entries) within a.Window by the database's
+	// clock and, at a.PerLogin for the login or a.PerAddress for the
+	// address, returns an error wrapping ErrLoginRateLimit without calling
+	// verify. Otherwise it calls verify with the account of a.Login and its
+	// password hash (found false, zero values, when there is no such
+	// account); when verify refuses (a non-empty why: "unknown",
+	// "disabled", "password") it audits login.failure by by with why and
+	// returns an error wrapping ErrInvalidPassword. On success it returns
+	// the account. Concurrent attempts for one login or from one address
+	// are checked one at a time, so that no more than the limit are ever
+	// verified within a window.
+	CheckLogin(ctx context.Context, by Actor, a LoginAttempt,
+		verify func(acct Account, hash string, found bool) (why string, err error)) (Account, error)
 	// StartSession stores s and audits the login.
 	StartSession(ctx context.Context, by Actor, s Session) error
 	// SessionPrincipal returns the enabled account of an unexpired session.
 	SessionPrincipal(ctx context.Context, idHash []byte, now time.Time) (Principal, error)
+	// EndSession deletes the session idHash and audits the logout; a
+	// session gone already is not an error.
 	EndSession(ctx context.Context, by Actor, idHash []byte) error
 
-	// CreateToken stores t (by its hash) for account t.Account.
+	// CreateToken stores t (by its hash) for account t.Account and
+	// audits it; ErrRoleAboveOwner when t.Role exceeds the account's.
 	CreateToken(ctx context.Context, by Actor, t Token, hash []byte) (Token, error)
+	// RevokeToken revokes token id and audits it; ErrNotFound when there
+	// is no such token, ErrConflict when it is revoked already.
 	RevokeToken(ctx context.Context, by Actor, id int64) (Token, error)
+	// Tokens lists every token (never the token itself).
 	Tokens(ctx context.Context) ([]Token, error)
 	// TokenPrincipal returns the principal of an unrevoked, unexpired
 	// token of an enabled account.
 	TokenPrincipal(ctx context.Context, hash []byte, now time.Time) (Principal, error)
 
+	// Audit returns the audit entries f selects, newest first.
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
+	// Runs returns one page of the runs f selects, newest first.
 	Runs(ctx context.Context, f RunFilter) ([]RunSummary, error)
+	// Run returns run id with its figures; ErrNotFound when there is no
+	// such run.
 	Run(ctx context.Context, id string) (RunDetail, error)
+	// Assignments returns one page of the assignments of f.Run matching
+	// f.Search, in task order.
 	Assignments(ctx context.Context, f AssignmentFilter) ([]AssignmentRow, error)
 	// EachAssignment calls fn for each assignment of f.Run matching
 	// f.Search, in task order, streaming from the database (f.Limit and
@@ -153,8 +191,14 @@ type Store interface {
 	// LeftOut returns the tasks run f.Run left out, by reason then task;
 	// f.Search matches a task id by prefix.
 	LeftOut(ctx context.Context, f AssignmentFilter) ([]LeftOutRow, error)
+	// Task returns task id and what each run decided about it, newest
+	// first; ErrNotFound when there is no such task. A time stored as
+	// ±infinity comes back as missing (zero or nil).
 	Task(ctx context.Context, id string) (TaskDetail, error)
+	// Workers returns one page of the workers f selects, by id.
 	Workers(ctx context.Context, f WorkerFilter) ([]WorkerRow, error)
+	// Partitions returns every partition's backlog, last run and pause,
+	// with the age at now of its oldest pending task.
 	Partitions(ctx context.Context, now time.Time) ([]PartitionRow, error)
 
 	// SetPin pins a pending task to worker (unpins it when worker is "").

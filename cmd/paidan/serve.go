@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/paidan/paidan/console"
@@ -28,6 +27,9 @@ type serveFlags struct {
 	secureCookies  bool
 	sessionTTL     time.Duration
 	logLevel       string
+	// metricsAddr is where /metrics and /healthz listen, apart from the
+	// console; "" serves no metrics. Only serve sets it (--metrics-addr).
+	metricsAddr string
 }
 
 func newServeCmd() *cobra.Command {
@@ -43,8 +45,11 @@ gracefully: requests in flight get 10 seconds to finish.
 
 Log in with an account made by 'paidan account create'; the API also takes
 tokens from 'paidan token create'. /healthz answers while the process runs
-(liveness), /readyz while the database answers (readiness), /metrics serves
-Prometheus metrics.
+(liveness), /readyz while the database answers (readiness). /metrics
+(Prometheus) and another /healthz listen apart from the console on
+--metrics-addr, loopback by default: they have no authentication, so put
+them on another interface only behind a proxy that has; --metrics-addr ""
+serves neither.
 
 Without --tls-cert and --tls-key the server listens only on a loopback
 address (127.0.0.1, ::1, localhost) unless --insecure-listen is given (for
@@ -70,6 +75,8 @@ Secure. The database role needs the privileges of paidan_console.`,
 	}
 	db = addDBFlag(cmd)
 	f.register(cmd)
+	cmd.Flags().StringVar(&f.metricsAddr, "metrics-addr", "127.0.0.1:9090",
+		`serve /metrics and /healthz on this address, apart from the console; "" for neither (they have no authentication: keep them on loopback or behind a proxy)`)
 	return cmd
 }
 
@@ -124,24 +131,33 @@ func newLogger(stderr io.Writer, level, dsn string) (*slog.Logger, error) {
 }
 
 // serveConsole serves the console over store on f.addr until ctx ends,
-// then shuts down gracefully. ready, when not nil, receives the URL the
-// server listens on.
+// then shuts down gracefully; with f.metricsAddr, /metrics and /healthz
+// listen there (serveMetrics, as for schedule), never beside the console.
+// ready, when not nil, receives the URL the server listens on.
 func serveConsole(ctx context.Context, f serveFlags, store console.Store, logger *slog.Logger, stderr io.Writer, ready chan<- string) error {
 	srv, err := console.New(console.Options{Store: store, Logger: logger, SessionTTL: f.sessionTTL,
 		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion()})
 	if err != nil {
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.Handle("/", srv.Handler())
+	if f.metricsAddr != "" {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		ms, err := serveMetrics(f.metricsAddr, reg, &healthState{log: logger}, logger)
+		if err != nil {
+			return err
+		}
+		defer ms.shutdown()
+		fmt.Fprintf(stderr, "paidan: metrics at http://%s/metrics\n", ms.addr)
+		if !isLoopback(ms.addr) {
+			logger.Warn("/metrics and /healthz are served without authentication on a non-loopback address", "addr", ms.addr)
+		}
+	}
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	scheme := "http"
 	if f.tlsCert != "" {

@@ -205,17 +205,26 @@ func TestServe(t *testing.T) {
 	defer cancel()
 	var stderr lockedBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, io.Discard, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, io.Discard, &stderr)
+	}()
 	base := waitForURL(t, &stderr, `console at (http://[0-9.:]+)/`)
+	metrics := waitForURL(t, &stderr, `metrics at (http://[0-9.:]+)/metrics`)
+	if metrics == base {
+		t.Fatalf("metrics and console on one address %s", base)
+	}
 	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/metrics": 200, "/runs": 303, "/api/v1/runs": 401} {
-		resp, err := c.Get(base + path)
+	// /metrics has no authentication: it is served only on its own
+	// listener, never beside the console.
+	for u, want := range map[string]int{base + "/healthz": 200, base + "/readyz": 200, base + "/metrics": 404,
+		base + "/runs": 303, base + "/api/v1/runs": 401, metrics + "/metrics": 200, metrics + "/healthz": 200, metrics + "/runs": 404} {
+		resp, err := c.Get(u)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode != want {
-			t.Errorf("GET %s: %s, want %d", path, resp.Status, want)
+			t.Errorf("GET %s: %s, want %d", u, resp.Status, want)
 		}
 	}
 	resp, err := c.PostForm(base+"/login", url.Values{"login": {"ada"}, "password": {pw}})

@@ -156,19 +156,3 @@ func (s *Store) Accounts(ctx context.Context) ([]console.Account, error) {
 	}
 	return out, nil
 }
-
-// Credentials returns the account login and its password hash, or an
-// error wrapping console.ErrNotFound.
-func (s *Store) Credentials(ctx context.Context, login string) (console.Account, string, error) {
-	var r accountRow
-	if err := s.DB.GetContext(ctx, &r, query("account_get"), login); errors.Is(err, sql.ErrNoRows) {
-		return console.Account{}, "", fmt.Errorf("%w: no account %q", console.ErrNotFound, login)
-	} else if err != nil {
-		return console.Account{}, "", fmt.Errorf("look up account %q: %w", login, err)
-	}
-	a, err := r.account()
-	if err != nil {
-		return console.Account{}, "", err
-	}
-	return a, r.PasswordHash, nil
-}

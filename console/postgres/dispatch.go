@@ -18,7 +18,7 @@ type runRow struct {
 	ID          string       `db:"id"`
 	Partition   string       `db:"partition"`
 	Status      string       `db:"status"`
-	StartedAt   time.Time    `db:"started_at"`
+	StartedAt   sql.NullTime `db:"started_at"` // NULL when not finite
 	FinishedAt  sql.NullTime `db:"finished_at"`
 	Objective   float64      `db:"objective"`
 	Certificate string       `db:"certificate"`
@@ -30,12 +30,14 @@ type runRow struct {
 }
 
 func (r runRow) summary() (console.RunSummary, error) {
-	s := console.RunSummary{ID: r.ID, Partition: r.Partition, Status: r.Status, StartedAt: r.StartedAt,
+	s := console.RunSummary{ID: r.ID, Partition: r.Partition, Status: r.Status, StartedAt: r.StartedAt.Time,
 		Objective: r.Objective, Certificate: r.Certificate, Assigned: r.Assigned, LeftOut: r.LeftOut,
 		Conflicts: r.Conflicts, Error: r.Error}
 	if r.FinishedAt.Valid {
 		s.FinishedAt = &r.FinishedAt.Time
-		s.Seconds = r.FinishedAt.Time.Sub(r.StartedAt).Seconds()
+		if r.StartedAt.Valid {
+			s.Seconds = r.FinishedAt.Time.Sub(r.StartedAt.Time).Seconds()
+		}
 	}
 	if len(r.ByReason) > 0 {
 		if err := json.Unmarshal(r.ByReason, &s.ByReason); err != nil {
@@ -177,7 +179,7 @@ type taskRow struct {
 	Priority       int            `db:"priority"`
 	Lat            float64        `db:"lat"`
 	Lon            float64        `db:"lon"`
-	CreatedAt      time.Time      `db:"created_at"`
+	CreatedAt      sql.NullTime   `db:"created_at"` // NULL when not finite
 	DueAt          sql.NullTime   `db:"due_at"`
 	PinnedWorker   string         `db:"pinned_worker"`
 	PreviousWorker string         `db:"previous_worker"`
@@ -185,14 +187,14 @@ type taskRow struct {
 	AssignedWorker string         `db:"assigned_worker"`
 	AssignedRun    string         `db:"assigned_run"`
 	Version        int64          `db:"version"`
-	UpdatedAt      time.Time      `db:"updated_at"`
+	UpdatedAt      sql.NullTime   `db:"updated_at"`
 }
 
 func (r taskRow) facts() console.TaskFacts {
 	f := console.TaskFacts{ID: r.ID, Partition: r.Partition, Region: r.Region, Skills: []string(r.Skills),
-		Priority: r.Priority, Lat: r.Lat, Lon: r.Lon, CreatedAt: r.CreatedAt, PinnedWorker: r.PinnedWorker,
+		Priority: r.Priority, Lat: r.Lat, Lon: r.Lon, CreatedAt: r.CreatedAt.Time, PinnedWorker: r.PinnedWorker,
 		PreviousWorker: r.PreviousWorker, Status: r.Status, AssignedWorker: r.AssignedWorker,
-		AssignedRun: r.AssignedRun, Version: r.Version, UpdatedAt: r.UpdatedAt}
+		AssignedRun: r.AssignedRun, Version: r.Version, UpdatedAt: r.UpdatedAt.Time}
 	if f.Skills == nil {
 		f.Skills = []string{}
 	}
@@ -212,21 +214,22 @@ func (s *Store) Task(ctx context.Context, id string) (console.TaskDetail, error)
 		return console.TaskDetail{}, fmt.Errorf("look up task %q: %w", id, err)
 	}
 	var events []struct {
-		Run       string    `db:"run"`
-		StartedAt time.Time `db:"started_at"`
-		Assigned  bool      `db:"assigned"`
-		Worker    string    `db:"worker"`
-		CostTotal float64   `db:"cost_total"`
-		Active    bool      `db:"active"`
-		Reason    string    `db:"reason"`
-		Detail    string    `db:"detail"`
+		Run       string       `db:"run"`
+		StartedAt sql.NullTime `db:"started_at"`
+		Assigned  bool         `db:"assigned"`
+		Worker    string       `db:"worker"`
+		CostTotal float64      `db:"cost_total"`
+		Active    bool         `db:"active"`
+		Reason    string       `db:"reason"`
+		Detail    string       `db:"detail"`
 	}
 	if err := s.DB.SelectContext(ctx, &events, query("task_history"), id); err != nil {
 		return console.TaskDetail{}, fmt.Errorf("history of task %q: %w", id, err)
 	}
 	d := console.TaskDetail{Task: r.facts(), History: make([]console.TaskEvent, len(events))}
 	for i, e := range events {
-		d.History[i] = console.TaskEvent(e)
+		d.History[i] = console.TaskEvent{Run: e.Run, StartedAt: e.StartedAt.Time, Assigned: e.Assigned, Worker: e.Worker,
+			CostTotal: e.CostTotal, Active: e.Active, Reason: e.Reason, Detail: e.Detail}
 	}
 	return d, nil
 }

@@ -2,9 +2,12 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -12,29 +15,73 @@ import (
 	"github.com/paidan/paidan/console"
 )
 
-// LoginFailures counts the login.failure audit entries since since for
-// login and from address.
-func (s *Store) LoginFailures(ctx context.Context, login, address string, since time.Time) (byLogin, byAddress int, err error) {
-	var n struct {
-		ByLogin   int `db:"by_login"`
-		ByAddress int `db:"by_address"`
+// CheckLogin checks login attempt a in one transaction that holds
+// transaction-scoped advisory locks on a.Login and on a.Address (taken in
+// key order, so that two attempts never wait on each other crosswise):
+// counting the failures, verifying the password and recording a failure
+// are one step for every other attempt on the same login or address. The
+// window is measured with the database's clock, as paidan.audit.at is.
+func (s *Store) CheckLogin(ctx context.Context, by console.Actor, a console.LoginAttempt,
+	verify func(acct console.Account, hash string, found bool) (string, error)) (console.Account, error) {
+	var acct console.Account
+	refused := false
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		keys := []int64{lockKey("paidan.login:" + a.Login), lockKey("paidan.address:" + a.Address)}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, k); err != nil {
+				return fmt.Errorf("lock: %w", err)
+			}
+		}
+		var n struct {
+			ByLogin   int `db:"by_login"`
+			ByAddress int `db:"by_address"`
+		}
+		if err := tx.GetContext(ctx, &n, query("login_failures"), a.Login, a.Address, a.Window.Seconds()); err != nil {
+			return fmt.Errorf("count failed logins: %w", err)
+		}
+		if n.ByLogin >= a.PerLogin || n.ByAddress >= a.PerAddress {
+			return fmt.Errorf("%w (%d for login %q, %d from address %s)", console.ErrLoginRateLimit, n.ByLogin, a.Login, n.ByAddress, a.Address)
+		}
+		var r accountRow
+		found := true
+		if err := tx.GetContext(ctx, &r, query("account_get"), a.Login); errors.Is(err, sql.ErrNoRows) {
+			found = false
+		} else if err != nil {
+			return fmt.Errorf("look up account: %w", err)
+		}
+		var hash string
+		if found {
+			var err error
+			if acct, err = r.account(); err != nil {
+				return err
+			}
+			hash = r.PasswordHash
+		}
+		why, err := verify(acct, hash, found)
+		if err != nil {
+			return err
+		}
+		if why == "" {
+			return nil
+		}
+		refused = true
+		return audit(ctx, tx, by, "login.failure", a.Login, nil, map[string]string{"why": why})
+	})
+	if err == nil && refused {
+		err = console.ErrInvalidPassword
 	}
-	if err := s.DB.GetContext(ctx, &n, query("login_failures"), login, address, since); err != nil {
-		return 0, 0, fmt.Errorf("count failed logins: %w", err)
+	if err != nil {
+		return console.Account{}, fmt.Errorf("check login %q: %w", a.Login, err)
 	}
-	return n.ByLogin, n.ByAddress, nil
+	return acct, nil
 }
 
-// RecordLoginFailure audits a failed login for login, with why (a short
-// code, never the password tried).
-func (s *Store) RecordLoginFailure(ctx context.Context, by console.Actor, login, why string) error {
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		return audit(ctx, tx, by, "login.failure", login, nil, map[string]string{"why": why})
-	})
-	if err != nil {
-		return fmt.Errorf("record failed login: %w", err)
-	}
-	return nil
+// lockKey is the advisory lock key of name: the first 8 bytes of its
+// SHA-256.
+func lockKey(name string) int64 {
+	h := sha256.Sum256([]byte(name))
+	return int64(binary.BigEndian.Uint64(h[:8]))
 }
 
 // StartSession stores session ss and audits the login.

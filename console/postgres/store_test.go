@@ -48,6 +48,43 @@ func TestAuditIsAppendOnlyByPrivilege(t *testing.T) {
 	}
 }
 
+// TestConsoleRoleHoldsOnlyWhatItUses: the console's role cannot delete an
+// account or a token (which would cascade unaudited), cannot update
+// sessions, pauses or the columns it never sets, and still does what the
+// console does (the other tests exercise every query as that role).
+func TestConsoleRoleHoldsOnlyWhatItUses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, st, f := consoletest.New(t, 10)
+	if err := st.SetPaused(ctx, shell, f.Partition, true, "maintenance"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := console.IssueToken(ctx, st, shell, console.NewTokenSpec{Account: f.Accounts["viewer"], Name: "bi",
+		Role: console.RoleViewer, TTL: time.Hour}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, stmt := range []string{
+		`DELETE FROM paidan.account`,
+		`DELETE FROM paidan.api_token`,
+		`UPDATE paidan.account SET login = 'mallory'`,
+		`UPDATE paidan.account SET created_at = now()`,
+		`UPDATE paidan.api_token SET role = 'admin'`,
+		`UPDATE paidan.api_token SET expires_at = 'infinity'`,
+		`UPDATE paidan.console_session SET expires_at = 'infinity'`,
+		`UPDATE paidan.partition_pause SET paused_by = 'someone else'`,
+		`TRUNCATE paidan.account CASCADE`,
+	} {
+		_, err := st.DB.ExecContext(ctx, stmt)
+		if code := pqCode(err); code != "42501" {
+			t.Errorf("console role: %s: err %v (code %q), want insufficient_privilege 42501", stmt, err, code)
+		}
+	}
+	var n int
+	if err := st.DB.GetContext(ctx, &n, `SELECT count(*) FROM paidan.account`); err != nil || n != len(f.Accounts) {
+		t.Errorf("after the refused statements: %d accounts (err %v), want %d", n, err, len(f.Accounts))
+	}
+}
+
 // TestAuditRuntimeRoleCannotChangeIt checks the scheduler's role on a
 // database of its own (NewRuntime's).
 func TestAuditRuntimeRoleCannotChangeIt(t *testing.T) {
@@ -291,5 +328,62 @@ func TestDispatchViews(t *testing.T) {
 	ws, err := st.Workers(ctx, console.WorkerFilter{Partition: f.Partition})
 	if err != nil || len(ws) != 10 || ws[0].Load != 25 || len(ws[0].TaskRegions) != 1 {
 		t.Errorf("workers: %+v, %v", ws, err)
+	}
+}
+
+// TestPoisonedTimesStillRead: a task or run whose times are ±infinity
+// (rows written before the checks of migration 00010, which are NOT VALID
+// for old rows) does not stop the partitions, the task, its history or
+// the runs from being read: the times come back as missing and the
+// partition's oldest pending task is the oldest with a finite time.
+func TestPoisonedTimesStillRead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	owner, st, f := consoletest.New(t, 10)
+	var oldest time.Time
+	if err := owner.GetContext(ctx, &oldest, `SELECT min(created_at) FROM paidan.task WHERE status = 'pending' AND id <> $1`, f.LeftOutTask); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`ALTER TABLE paidan.task DROP CONSTRAINT task_created_at_range`,
+		`ALTER TABLE paidan.task DROP CONSTRAINT task_due_at_range`,
+		`UPDATE paidan.task SET created_at = '-infinity', due_at = 'infinity' WHERE id = '` + f.LeftOutTask + `'`,
+		`INSERT INTO paidan.run (id, partition, started_at, finished_at, status, error)
+			VALUES ('poisoned', '` + f.Partition + `', '-infinity', 'infinity', 'failed', 'x')`,
+		`INSERT INTO paidan.unassigned (run_id, task_id, reason, detail) VALUES ('poisoned', '` + f.Task + `', 'no_skill', 'x')`,
+	} {
+		if _, err := owner.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	parts, err := st.Partitions(ctx, time.Now())
+	if err != nil {
+		t.Fatalf("partitions with a poisoned task: %v", err)
+	}
+	if len(parts) != 1 || parts[0].OldestPending == nil || !parts[0].OldestPending.Equal(oldest) || parts[0].Pending != f.LeftOut {
+		t.Errorf("partitions: %+v, want %d pending, the oldest finite at %v", parts, f.LeftOut, oldest)
+	}
+	task, err := st.Task(ctx, f.LeftOutTask)
+	if err != nil {
+		t.Fatalf("poisoned task: %v", err)
+	}
+	if !task.Task.CreatedAt.IsZero() || task.Task.DueAt != nil || len(task.History) != 1 {
+		t.Errorf("poisoned task: created %v, due %v, %d events; want missing times and its one event",
+			task.Task.CreatedAt, task.Task.DueAt, len(task.History))
+	}
+	if _, err := st.SetPin(ctx, shell, f.LeftOutTask, f.Worker); err != nil {
+		t.Errorf("pin the poisoned task: %v", err)
+	}
+	if task, err := st.Task(ctx, f.Task); err != nil || len(task.History) != 2 || task.History[0].Run != f.Run ||
+		!task.History[1].StartedAt.IsZero() {
+		t.Errorf("task left out by the poisoned run: %+v, %v; want its run, then the poisoned one without a start", task.History, err)
+	}
+	runs, err := st.Runs(ctx, console.RunFilter{})
+	if err != nil || len(runs) != 3 || runs[2].ID != "poisoned" {
+		t.Fatalf("runs with a poisoned run: %+v, %v; want 3, the poisoned one last", runs, err)
+	}
+	run, err := st.Run(ctx, "poisoned")
+	if err != nil || !run.StartedAt.IsZero() || run.FinishedAt != nil {
+		t.Errorf("poisoned run: started %v, finished %v, err %v; want both missing", run.StartedAt, run.FinishedAt, err)
 	}
 }

@@ -6,8 +6,11 @@
 --
 --     CREATE ROLE paidan_web LOGIN PASSWORD '...' IN ROLE paidan_console;
 --
--- It reads the dispatch tables, writes accounts, sessions, tokens and
--- pauses, sets a task's pinned worker, and appends to the audit trail.
+-- It reads the dispatch tables, creates accounts and tokens and changes
+-- only the columns the console sets (an account's role, disabled flag and
+-- password; a token's revocation), starts and ends sessions, pauses and
+-- resumes partitions, sets a task's pinned worker, and appends to the
+-- audit trail. It deletes no account or token.
 -- As with paidan_runtime (00003), the role is created only when missing and
 -- the Down section leaves it, since roles belong to the whole cluster.
 --
@@ -119,8 +122,14 @@ GRANT USAGE ON SCHEMA paidan TO paidan_console;
 GRANT SELECT ON paidan.task, paidan.worker, paidan.run, paidan.assignment, paidan.unassigned TO paidan_console;
 -- Pinning: the one task column a planner sets from the console.
 GRANT UPDATE (pinned_worker) ON paidan.task TO paidan_console;
-GRANT SELECT, INSERT, UPDATE, DELETE ON paidan.account, paidan.console_session, paidan.api_token,
+-- Exactly what console/postgres does: no role but the owner deletes an
+-- account or a token (that would cascade without an audit entry), and
+-- sessions and pauses are only inserted and deleted.
+GRANT SELECT, INSERT ON paidan.account, paidan.console_session, paidan.api_token,
     paidan.partition_pause TO paidan_console;
+GRANT UPDATE (role, disabled, password_hash, updated_at) ON paidan.account TO paidan_console;
+GRANT UPDATE (revoked_at) ON paidan.api_token TO paidan_console;
+GRANT DELETE ON paidan.console_session, paidan.partition_pause TO paidan_console;
 GRANT SELECT, INSERT ON paidan.audit TO paidan_console;
 -- A scheduler reads which partitions are paused.
 GRANT SELECT ON paidan.partition_pause TO paidan_runtime;
