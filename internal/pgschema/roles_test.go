@@ -60,10 +60,10 @@ var basePrivileges = []privilege{
 	{"table assignment", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	{"table unassigned", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	// The console's tables (00015).
-	{"table account", map[string][]string{console: {"SELECT", "INSERT", "UPDATE", "DELETE"}}},
-	{"table console_session", map[string][]string{console: {"SELECT", "INSERT", "UPDATE", "DELETE"}}},
-	{"table api_token", map[string][]string{console: {"SELECT", "INSERT", "UPDATE", "DELETE"}}},
-	{"table partition_pause", map[string][]string{runtime: {"SELECT"}, console: {"SELECT", "INSERT", "UPDATE", "DELETE"}}},
+	{"table account", map[string][]string{console: {"SELECT", "INSERT", "UPDATE(role,disabled,password_hash,updated_at)"}}},
+	{"table console_session", map[string][]string{console: {"SELECT", "INSERT", "DELETE"}}},
+	{"table api_token", map[string][]string{console: {"SELECT", "INSERT", "UPDATE(revoked_at)"}}},
+	{"table partition_pause", map[string][]string{runtime: {"SELECT"}, console: {"SELECT", "INSERT", "DELETE"}}},
 	{"table audit", map[string][]string{console: {"SELECT", "INSERT"}}},
 	// Each run's resource usage (00030), which the runtime role appends.
 	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}}},
