@@ -5,8 +5,6 @@ import (
 	"runtime/metrics"
 	"sync"
 	"time"
-
-	"github.com/paidan/paidan"
 )
 
 // Usage is what one run cost the engine's process, from the Go runtime.
@@ -27,9 +25,12 @@ type Usage struct {
 // writes it into paidan.run_usage).
 type UsageRecorder func(ctx context.Context, runID string, u Usage) error
 
-// WithUsageRecorder has every run that is recorded (all but those skipped
-// because another run held the partition) store its Usage with rec, on a
-// context detached from the run's, bounded by 10 s. A failure to store it is
+// WithUsageRecorder has every run that has a row in the run record
+// (Result.Recorded: applied runs, recorded failures, and a skipped run only
+// when the partition's state changed since its last recorded skip) store
+// its Usage with rec, on a context detached from the run's, bounded by
+// 10 s. Runs without a row (locked out, unrecorded idle ticks, unknown
+// partitions) store nothing: run_usage refers to paidan.run. A failure to store it is
 // counted in paidan_usage_record_errors_total; the run's outcome stands.
 func WithUsageRecorder(rec UsageRecorder) MetricsOption {
 	return func(m *Metrics, reg registerer) error {
@@ -75,7 +76,7 @@ func (m *Metrics) meterRun(ctx context.Context, res *Result) func() {
 		u := Usage{CPUSeconds: max(processCPU()-cpu0, 0), PeakMemoryBytes: max(peak, goMemory()), Stages: res.Stages}
 		m.runCPU.Observe(u.CPUSeconds)
 		m.runPeak.Set(float64(u.PeakMemoryBytes))
-		if m.usageRec == nil || res.RunID == "" || (res.Status == paidan.RunSkipped && res.Reason == SkipLocked) {
+		if m.usageRec == nil || res.RunID == "" || !res.Recorded {
 			return
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
