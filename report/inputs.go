@@ -24,10 +24,11 @@ const (
 const DistanceBins = 20
 
 // Data is what a Source read for a Query: the input tables by name (every
-// name of Inputs) and every run started in the range.
+// name of Inputs), every run started in the range, and each partition's
+// last run before it when that run was skipped (see cycles).
 type Data struct {
 	Tables map[string]*Table
-	Runs   []RunTime // ordered by partition, then start
+	Runs   []RunTime // ordered by partition, then start; may start before From
 }
 
 // RunTime is when a run started and how it ended.

@@ -189,17 +189,20 @@ func TestReportOfHandBuiltHistory(t *testing.T) {
 	checkTable(t, tables, "engine_usage", []string{d1 + ",2,4,2.5,200"})
 	checkTable(t, tables, "database_growth", []string{d1 + ",4,4,3", d2 + ",4,4,2"})
 
-	// Cron every 6 h: north missed 18:00, was late at 12:03 and failed at
-	// 00:00; south ran once.
-	checkTable(t, tables, "cycles", []string{"north,8,6,1,1,1,0.75", "south,8,1,0,7,0,0.125"})
+	// Cron every 6 h, 8 ticks. east: idle since its skip before the range,
+	// 8 of 8 ran. north: 00:00, 06:00, 12:03 (late, skipped), 18:00 idle
+	// after that skip, failed at 00:00, then 06:00, 12:00, 18:00: 7 of 8
+	// ran. south: ran at 00:00; after an applied run an idle tick records
+	// a skip, so the 7 empty windows are missed: 1 of 8.
+	checkTable(t, tables, "cycles", []string{"east,8,8,0,0,0,1", "north,8,7,1,0,1,0.875", "south,8,1,0,7,0,0.125"})
 	breaches := lines(tables["cycle_breaches"])
 	wantBreaches := []string{
 		"north,2026-11-02T12:00:00Z,late,2026-11-02T12:03:00Z,180",
-		"north,2026-11-02T18:00:00Z,missed,,",
 		"north,2026-11-03T00:00:00Z,failed,2026-11-03T00:00:20Z,20",
+		"south,2026-11-02T06:00:00Z,missed,,",
 	}
-	if len(breaches) != 10 || strings.Join(breaches[:3], "\n") != strings.Join(wantBreaches, "\n") {
-		t.Errorf("cycle_breaches:\n%s\nwant 10 rows starting\n%s", strings.Join(breaches, "\n"), strings.Join(wantBreaches, "\n"))
+	if len(breaches) != 9 || strings.Join(breaches[:3], "\n") != strings.Join(wantBreaches, "\n") {
+		t.Errorf("cycle_breaches:\n%s\nwant 9 rows starting\n%s", strings.Join(breaches, "\n"), strings.Join(wantBreaches, "\n"))
 	}
 
 	// Independent queries over the same database.
