@@ -113,11 +113,12 @@ func TestReportOfHandBuiltHistory(t *testing.T) {
 		d1 + ",north,no_skill,1,2,2,2",     // t3 by R1 and R2
 		d2 + ",north,out_of_range,1,2,2,2", // t5 by R5 and R7
 	})
-	// Objective per day and partition: runs, objective, travel, balance, stability, penalty (100 per task left out).
+	// Objective per day and partition: runs, objective, travel, balance,
+	// stability, penalty (100 per task left out), conflict cost.
 	checkTable(t, tables, "objective_by_period", []string{
-		d1 + ",north,2,313.5,12,1.5,0,300", // R1 107 + R2 206.5
-		d1 + ",south,1,5.5,5,0.5,0,0",
-		d2 + ",north,2,223,20,2,1,200", // R5 119.5 + R7 103.5
+		d1 + ",north,2,313.5,12,1.5,0,300,0", // R1 107 + R2 206.5
+		d1 + ",south,1,5.5,5,0.5,0,0,0",
+		d2 + ",north,2,227.5,20,2,1,200,4.5", // R5 119.5 + R7 108; R7's refused t8 cost 4.5
 	})
 	// Distances [1 2 3 4 5 6 6 10]: mean 37/8; p50 between 4 and 5; p90 at rank 6.3 = 6 + 0.3·4; p99 at 6.93.
 	checkTable(t, tables, "distance_summary", []string{"8,4.625,4.5,7.2,9.72,10"})
@@ -138,7 +139,12 @@ func TestReportOfHandBuiltHistory(t *testing.T) {
 	}
 	// R1: 2 + 4 km travel, 2 × 0.5 balance, t3 left out (penalty 100); usage recorded; no KPIs stored.
 	checkTable(t, map[string]*report.Table{"r1": {Rows: tables["applied_runs"].Rows[:1]}}, "r1", []string{
-		"R1,north,2026-11-02T00:00:10Z,2026-11-02T00:00:20Z,10,verified,107,107000,107000,0,2,0,6,1,0,100,,,1.5,104857600",
+		"R1,north,2026-11-02T00:00:10Z,2026-11-02T00:00:20Z,10,verified,107,107000,107000,0,2,0,6,1,0,100,0,,,1.5,104857600",
+	})
+	// R7, with a conflict: planned 2 × 4 = 8, written 3.5 (travel 3, balance
+	// 0.5), so penalty 108 − 8 = 100 (t5) and conflict cost 8 − 3.5 = 4.5.
+	checkTable(t, map[string]*report.Table{"r7": {Rows: tables["applied_runs"].Rows[4:]}}, "r7", []string{
+		"R7,north,2026-11-03T18:00:00Z,2026-11-03T18:00:40Z,40,verified,108,108000,108000,0,1,1,3,0.5,0,100,4.5,,,,",
 	})
 
 	// Tasks created per day and region, by status now. Columns: created,
