@@ -172,6 +172,38 @@ func TestBacklogGauges(t *testing.T) {
 	}
 }
 
+// TestBacklogInvalidUTF8Partition is the regression for a partition name
+// that is not UTF-8 (possible in an SQL_ASCII database) failing every
+// scrape with a collector panic: the name is sanitised and counted, and
+// the other partitions' gauges are still exported.
+func TestBacklogInvalidUTF8Partition(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	read := func(context.Context) ([]jobs.Backlog, error) {
+		return []jobs.Backlog{{Partition: "s\xffd", Pending: 2, OldestAge: time.Minute}, {Partition: "north", Pending: 3}}, nil
+	}
+	if _, err := jobs.NewMetrics(reg, jobs.WithBacklog(read)); err != nil {
+		t.Fatal(err)
+	}
+	got := gather(t, reg)
+	var parts []string
+	for _, m := range got["paidan_backlog_tasks"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			parts = append(parts, l.GetValue())
+		}
+	}
+	slices.Sort(parts)
+	if want := []string{"north", "s\uFFFDd"}; !slices.Equal(parts, want) {
+		t.Errorf("paidan_backlog_tasks partitions %q, want %q", parts, want)
+	}
+	if v := total(got["paidan_backlog_tasks"]); v != 5 {
+		t.Errorf("paidan_backlog_tasks sums to %v, want 2 + 3", v)
+	}
+	if v := total(got["paidan_backlog_errors_total"]); v != 1 {
+		t.Errorf("paidan_backlog_errors_total = %v, want 1 for the name that is not UTF-8", v)
+	}
+}
+
 // TestDashboardNamesExistingMetrics checks that every query of the Grafana
 // dashboard under deploy/ names a metric this package exports.
 func TestDashboardNamesExistingMetrics(t *testing.T) {
