@@ -63,15 +63,19 @@ type MetricsOption func(m *Metrics, reg registerer) error
 // registerer is prometheus.Registerer, named so that options read well.
 type registerer = prometheus.Registerer
 
-// Backlog is the pending work of one partition at one moment.
-type Backlog struct {
-	Partition string
-	Pending   int           // tasks in status pending
-	OldestAge time.Duration // how long the oldest of them has waited
-}
+// BacklogFunc reads the backlog of every partition with pending tasks: it
+// calls each once per partition with its pending tasks and how long the
+// oldest of them has waited, and returns the read's error. It speaks only
+// standard types, so that the reader (report/postgres.BacklogReader) needs
+// no import of this package.
+type BacklogFunc func(ctx context.Context, each func(partition string, pending int, oldestAge time.Duration)) error
 
-// BacklogFunc reads the backlog of every partition with pending tasks.
-type BacklogFunc func(ctx context.Context) ([]Backlog, error)
+// backlog is the pending work of one partition at one moment.
+type backlog struct {
+	partition string
+	pending   int
+	oldestAge time.Duration
+}
 
 // WithBacklog registers the backlog gauges, read by read at every scrape
 // (with a 5 s timeout). A failed read leaves the gauges out of that scrape
@@ -110,21 +114,25 @@ func (c *backlogCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	backlog, err := c.read(ctx)
+	var rows []backlog
+	err := c.read(ctx, func(partition string, pending int, oldestAge time.Duration) {
+		rows = append(rows, backlog{partition, pending, oldestAge})
+	})
 	if err != nil {
 		c.errors.Inc()
+		rows = nil // a failed read exports no gauges, not a part of them
 	}
-	for _, b := range backlog {
+	for _, b := range rows {
 		// A partition name that is not UTF-8 (an SQL_ASCII database) is no
 		// valid label value; its bytes are replaced, and it is counted, so
 		// that one name never fails the whole scrape.
-		part := b.Partition
+		part := b.partition
 		if !utf8.ValidString(part) {
 			c.errors.Inc()
 			part = strings.ToValidUTF8(part, "\uFFFD")
 		}
-		pending, perr := prometheus.NewConstMetric(c.pending, prometheus.GaugeValue, float64(b.Pending), part)
-		age, aerr := prometheus.NewConstMetric(c.age, prometheus.GaugeValue, b.OldestAge.Seconds(), part)
+		pending, perr := prometheus.NewConstMetric(c.pending, prometheus.GaugeValue, float64(b.pending), part)
+		age, aerr := prometheus.NewConstMetric(c.age, prometheus.GaugeValue, b.oldestAge.Seconds(), part)
 		if perr != nil || aerr != nil {
 			c.errors.Inc()
 			continue

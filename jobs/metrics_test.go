@@ -146,11 +146,13 @@ func TestBacklogGauges(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
 	fail := false
-	read := func(context.Context) ([]jobs.Backlog, error) {
+	read := func(_ context.Context, each func(string, int, time.Duration)) error {
+		each("north", 33, 90*time.Second)
 		if fail {
-			return nil, errors.New("database away")
+			return errors.New("database away") // after a partial read
 		}
-		return []jobs.Backlog{{Partition: "north", Pending: 33, OldestAge: 90 * time.Second}, {Partition: "south", Pending: 1}}, nil
+		each("south", 1, 0)
+		return nil
 	}
 	if _, err := jobs.NewMetrics(reg, jobs.WithBacklog(read)); err != nil {
 		t.Fatal(err)
@@ -179,8 +181,10 @@ func TestBacklogGauges(t *testing.T) {
 func TestBacklogInvalidUTF8Partition(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	read := func(context.Context) ([]jobs.Backlog, error) {
-		return []jobs.Backlog{{Partition: "s\xffd", Pending: 2, OldestAge: time.Minute}, {Partition: "north", Pending: 3}}, nil
+	read := func(_ context.Context, each func(string, int, time.Duration)) error {
+		each("s\xffd", 2, time.Minute)
+		each("north", 3, 0)
+		return nil
 	}
 	if _, err := jobs.NewMetrics(reg, jobs.WithBacklog(read)); err != nil {
 		t.Fatal(err)
@@ -209,8 +213,9 @@ func TestBacklogInvalidUTF8Partition(t *testing.T) {
 func TestDashboardNamesExistingMetrics(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	r := scarceRunner(t, reg, jobs.WithBacklog(func(context.Context) ([]jobs.Backlog, error) {
-		return []jobs.Backlog{{Partition: "north", Pending: 1}}, nil
+	r := scarceRunner(t, reg, jobs.WithBacklog(func(_ context.Context, each func(string, int, time.Duration)) error {
+		each("north", 1, 0)
+		return nil
 	}))
 	r.Writer = &fakeWriter{conflicts: 1} // conflict kinds appear with the first conflict
 	r.Run(t.Context(), "north")

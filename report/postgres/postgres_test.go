@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/paidan/paidan/internal/pgtest"
+	"github.com/paidan/paidan/jobs"
 	"github.com/paidan/paidan/report"
 	"github.com/paidan/paidan/report/postgres"
 )
@@ -285,11 +286,17 @@ func TestRecordUsageAsRuntimeRole(t *testing.T) {
 	}
 }
 
-func TestReadBacklog(t *testing.T) {
+func TestBacklogReader(t *testing.T) {
 	t.Parallel()
 	db := seed(t)
-	got, err := postgres.ReadBacklog(context.Background(), db)
-	if err != nil {
+	type row struct {
+		Partition string
+		Pending   int
+		OldestAge time.Duration
+	}
+	var got []row
+	var read jobs.BacklogFunc = postgres.BacklogReader{DB: db}.Read // what paidan schedule registers
+	if err := read(context.Background(), func(p string, n int, age time.Duration) { got = append(got, row{p, n, age}) }); err != nil {
 		t.Fatal(err)
 	}
 	// t0 and t5 are pending in north; the oldest, t0, was created 2026-11-01 12:00.
