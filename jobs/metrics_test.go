@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -299,5 +301,26 @@ func TestUsageRecordedPerRun(t *testing.T) {
 	}
 	if len(got) != 1 {
 		t.Errorf("usage recorded %d times, want once: the locked-out run has no ledger row", len(got))
+	}
+}
+
+// TestSamplePeakMemory checks that the sampler sees memory held for a
+// while and given back to the operating system before stop.
+func TestSamplePeakMemory(t *testing.T) {
+	before := jobs.SamplePeakMemory(time.Millisecond)()
+	stop := jobs.SamplePeakMemory(time.Millisecond)
+	hold := func() {
+		buf := make([]byte, 64<<20)
+		for i := range buf {
+			buf[i] = 1
+		}
+		time.Sleep(20 * time.Millisecond)
+		runtime.KeepAlive(buf)
+	}
+	hold()
+	runtime.GC()
+	debug.FreeOSMemory()
+	if peak := stop(); peak < before+48<<20 {
+		t.Errorf("peak %d MiB with 64 MiB held, want at least %d MiB", peak>>20, (before+48<<20)>>20)
 	}
 }

@@ -49,31 +49,9 @@ func (m *Metrics) meterRun(ctx context.Context, res *Result) func() {
 		return func() {}
 	}
 	cpu0 := processCPU()
-	var (
-		mu   sync.Mutex
-		peak = goMemory()
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	wg.Go(func() {
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				v := goMemory()
-				mu.Lock()
-				peak = max(peak, v)
-				mu.Unlock()
-			}
-		}
-	})
+	stopMemory := SamplePeakMemory(10 * time.Millisecond)
 	return func() {
-		close(done)
-		wg.Wait()
-		u := Usage{CPUSeconds: max(processCPU()-cpu0, 0), PeakMemoryBytes: max(peak, goMemory()), Stages: res.Stages}
+		u := Usage{CPUSeconds: max(processCPU()-cpu0, 0), PeakMemoryBytes: stopMemory(), Stages: res.Stages}
 		m.runCPU.Observe(u.CPUSeconds)
 		m.runPeak.Set(float64(u.PeakMemoryBytes))
 		if m.usageRec == nil || res.RunID == "" || !res.Recorded {
@@ -84,6 +62,36 @@ func (m *Metrics) meterRun(ctx context.Context, res *Result) func() {
 		if err := m.usageRec(rctx, res.RunID, u); err != nil {
 			m.usageErrs.Inc()
 		}
+	}
+}
+
+// SamplePeakMemory samples the memory the Go runtime holds from the
+// operating system (runtime/metrics /memory/classes/total:bytes less the
+// heap released back) at once and every interval, until stop, which takes
+// a last sample and returns the largest. Usage.PeakMemoryBytes is measured
+// with it; so is the report benchmark's peak.
+func SamplePeakMemory(interval time.Duration) (stop func() uint64) {
+	var (
+		peak = goMemory() // written by the sampler alone until stop's Wait
+		done = make(chan struct{})
+		wg   sync.WaitGroup
+	)
+	wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				peak = max(peak, goMemory())
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return max(peak, goMemory())
 	}
 }
 
