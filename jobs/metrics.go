@@ -2,7 +2,9 @@ package jobs
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -24,7 +26,7 @@ import (
 //	paidan_last_success_timestamp_seconds{partition}  gauge: end of the last run that applied or had nothing to do
 //	paidan_backlog_tasks{partition}                   gauge: pending tasks now (WithBacklog)
 //	paidan_backlog_oldest_age_seconds{partition}      gauge: how long the oldest pending task has waited (WithBacklog)
-//	paidan_backlog_errors_total                       counter: backlog reads that failed (WithBacklog)
+//	paidan_backlog_errors_total                       counter: backlog reads that failed, and partition names not UTF-8 (WithBacklog)
 //	paidan_run_cpu_seconds                            histogram: the process's CPU seconds during each run
 //	paidan_run_peak_memory_bytes                      gauge: the Go runtime's peak memory during the latest run
 //	paidan_usage_record_errors_total                  counter: runs whose Usage could not be stored (WithUsageRecorder)
@@ -61,20 +63,26 @@ type MetricsOption func(m *Metrics, reg registerer) error
 // registerer is prometheus.Registerer, named so that options read well.
 type registerer = prometheus.Registerer
 
-// Backlog is the pending work of one partition at one moment.
-type Backlog struct {
-	Partition string
-	Pending   int           // tasks in status pending
-	OldestAge time.Duration // how long the oldest of them has waited
-}
+// BacklogFunc reads the backlog of every partition with pending tasks: it
+// calls each once per partition with its pending tasks and how long the
+// oldest of them has waited, and returns the read's error. It speaks only
+// standard types, so that the reader (report/postgres.BacklogReader) needs
+// no import of this package.
+type BacklogFunc func(ctx context.Context, each func(partition string, pending int, oldestAge time.Duration)) error
 
-// BacklogFunc reads the backlog of every partition with pending tasks.
-type BacklogFunc func(ctx context.Context) ([]Backlog, error)
+// backlog is the pending work of one partition at one moment.
+type backlog struct {
+	partition string
+	pending   int
+	oldestAge time.Duration
+}
 
 // WithBacklog registers the backlog gauges, read by read at every scrape
 // (with a 5 s timeout). A failed read leaves the gauges out of that scrape
 // and counts in paidan_backlog_errors_total, so /metrics keeps answering
-// while the database is away.
+// while the database is away. A partition name that is not valid UTF-8 is
+// exported with its invalid bytes replaced by U+FFFD and counts in
+// paidan_backlog_errors_total at each scrape.
 func WithBacklog(read BacklogFunc) MetricsOption {
 	return func(_ *Metrics, reg registerer) error {
 		c := &backlogCollector{
@@ -84,7 +92,7 @@ func WithBacklog(read BacklogFunc) MetricsOption {
 			age: prometheus.NewDesc("paidan_backlog_oldest_age_seconds",
 				"How long the partition's oldest pending task has waited, in seconds.", []string{"partition"}, nil),
 			errors: prometheus.NewCounter(prometheus.CounterOpts{
-				Name: "paidan_backlog_errors_total", Help: "Backlog reads that failed.",
+				Name: "paidan_backlog_errors_total", Help: "Backlog reads that failed, and partition names that are not UTF-8.",
 			}),
 		}
 		return reg.Register(c)
@@ -106,13 +114,31 @@ func (c *backlogCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	backlog, err := c.read(ctx)
+	var rows []backlog
+	err := c.read(ctx, func(partition string, pending int, oldestAge time.Duration) {
+		rows = append(rows, backlog{partition, pending, oldestAge})
+	})
 	if err != nil {
 		c.errors.Inc()
+		rows = nil // a failed read exports no gauges, not a part of them
 	}
-	for _, b := range backlog {
-		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(b.Pending), b.Partition)
-		ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, b.OldestAge.Seconds(), b.Partition)
+	for _, b := range rows {
+		// A partition name that is not UTF-8 (an SQL_ASCII database) is no
+		// valid label value; its bytes are replaced, and it is counted, so
+		// that one name never fails the whole scrape.
+		part := b.partition
+		if !utf8.ValidString(part) {
+			c.errors.Inc()
+			part = strings.ToValidUTF8(part, "\uFFFD")
+		}
+		pending, perr := prometheus.NewConstMetric(c.pending, prometheus.GaugeValue, float64(b.pending), part)
+		age, aerr := prometheus.NewConstMetric(c.age, prometheus.GaugeValue, b.oldestAge.Seconds(), part)
+		if perr != nil || aerr != nil {
+			c.errors.Inc()
+			continue
+		}
+		ch <- pending
+		ch <- age
 	}
 	c.errors.Collect(ch)
 }

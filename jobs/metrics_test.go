@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -146,11 +148,13 @@ func TestBacklogGauges(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
 	fail := false
-	read := func(context.Context) ([]jobs.Backlog, error) {
+	read := func(_ context.Context, each func(string, int, time.Duration)) error {
+		each("north", 33, 90*time.Second)
 		if fail {
-			return nil, errors.New("database away")
+			return errors.New("database away") // after a partial read
 		}
-		return []jobs.Backlog{{Partition: "north", Pending: 33, OldestAge: 90 * time.Second}, {Partition: "south", Pending: 1}}, nil
+		each("south", 1, 0)
+		return nil
 	}
 	if _, err := jobs.NewMetrics(reg, jobs.WithBacklog(read)); err != nil {
 		t.Fatal(err)
@@ -172,13 +176,48 @@ func TestBacklogGauges(t *testing.T) {
 	}
 }
 
+// TestBacklogInvalidUTF8Partition is the regression for a partition name
+// that is not UTF-8 (possible in an SQL_ASCII database) failing every
+// scrape with a collector panic: the name is sanitised and counted, and
+// the other partitions' gauges are still exported.
+func TestBacklogInvalidUTF8Partition(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	read := func(_ context.Context, each func(string, int, time.Duration)) error {
+		each("s\xffd", 2, time.Minute)
+		each("north", 3, 0)
+		return nil
+	}
+	if _, err := jobs.NewMetrics(reg, jobs.WithBacklog(read)); err != nil {
+		t.Fatal(err)
+	}
+	got := gather(t, reg)
+	var parts []string
+	for _, m := range got["paidan_backlog_tasks"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			parts = append(parts, l.GetValue())
+		}
+	}
+	slices.Sort(parts)
+	if want := []string{"north", "s\uFFFDd"}; !slices.Equal(parts, want) {
+		t.Errorf("paidan_backlog_tasks partitions %q, want %q", parts, want)
+	}
+	if v := total(got["paidan_backlog_tasks"]); v != 5 {
+		t.Errorf("paidan_backlog_tasks sums to %v, want 2 + 3", v)
+	}
+	if v := total(got["paidan_backlog_errors_total"]); v != 1 {
+		t.Errorf("paidan_backlog_errors_total = %v, want 1 for the name that is not UTF-8", v)
+	}
+}
+
 // TestDashboardNamesExistingMetrics checks that every query of the Grafana
 // dashboard under deploy/ names a metric this package exports.
 func TestDashboardNamesExistingMetrics(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	r := scarceRunner(t, reg, jobs.WithBacklog(func(context.Context) ([]jobs.Backlog, error) {
-		return []jobs.Backlog{{Partition: "north", Pending: 1}}, nil
+	r := scarceRunner(t, reg, jobs.WithBacklog(func(_ context.Context, each func(string, int, time.Duration)) error {
+		each("north", 1, 0)
+		return nil
 	}))
 	r.Writer = &fakeWriter{conflicts: 1} // conflict kinds appear with the first conflict
 	r.Run(t.Context(), "north")
@@ -262,5 +301,26 @@ func TestUsageRecordedPerRun(t *testing.T) {
 	}
 	if len(got) != 1 {
 		t.Errorf("usage recorded %d times, want once: the locked-out run has no ledger row", len(got))
+	}
+}
+
+// TestSamplePeakMemory checks that the sampler sees memory held for a
+// while and given back to the operating system before stop.
+func TestSamplePeakMemory(t *testing.T) {
+	before := jobs.SamplePeakMemory(time.Millisecond)()
+	stop := jobs.SamplePeakMemory(time.Millisecond)
+	hold := func() {
+		buf := make([]byte, 64<<20)
+		for i := range buf {
+			buf[i] = 1
+		}
+		time.Sleep(20 * time.Millisecond)
+		runtime.KeepAlive(buf)
+	}
+	hold()
+	runtime.GC()
+	debug.FreeOSMemory()
+	if peak := stop(); peak < before+48<<20 {
+		t.Errorf("peak %d MiB with 64 MiB held, want at least %d MiB", peak>>20, (before+48<<20)>>20)
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"runtime/metrics"
 	"sync"
 	"time"
-
-	"github.com/paidan/paidan"
 )
 
 // Usage is what one run cost the engine's process, from the Go runtime.
@@ -27,9 +25,12 @@ type Usage struct {
 // writes it into paidan.run_usage).
 type UsageRecorder func(ctx context.Context, runID string, u Usage) error
 
-// WithUsageRecorder has every run that is recorded (all but those skipped
-// because another run held the partition) store its Usage with rec, on a
-// context detached from the run's, bounded by 10 s. A failure to store it is
+// WithUsageRecorder has every run that has a row in the run record
+// (Result.Recorded: applied runs, recorded failures, and a skipped run only
+// when the partition's state changed since its last recorded skip) store
+// its Usage with rec, on a context detached from the run's, bounded by
+// 10 s. Runs without a row (locked out, unrecorded idle ticks, unknown
+// partitions) store nothing: run_usage refers to paidan.run. A failure to store it is
 // counted in paidan_usage_record_errors_total; the run's outcome stands.
 func WithUsageRecorder(rec UsageRecorder) MetricsOption {
 	return func(m *Metrics, reg registerer) error {
@@ -48,34 +49,12 @@ func (m *Metrics) meterRun(ctx context.Context, res *Result) func() {
 		return func() {}
 	}
 	cpu0 := processCPU()
-	var (
-		mu   sync.Mutex
-		peak = goMemory()
-		done = make(chan struct{})
-		wg   sync.WaitGroup
-	)
-	wg.Go(func() {
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				v := goMemory()
-				mu.Lock()
-				peak = max(peak, v)
-				mu.Unlock()
-			}
-		}
-	})
+	stopMemory := SamplePeakMemory(10 * time.Millisecond)
 	return func() {
-		close(done)
-		wg.Wait()
-		u := Usage{CPUSeconds: max(processCPU()-cpu0, 0), PeakMemoryBytes: max(peak, goMemory()), Stages: res.Stages}
+		u := Usage{CPUSeconds: max(processCPU()-cpu0, 0), PeakMemoryBytes: stopMemory(), Stages: res.Stages}
 		m.runCPU.Observe(u.CPUSeconds)
 		m.runPeak.Set(float64(u.PeakMemoryBytes))
-		if m.usageRec == nil || res.RunID == "" || (res.Status == paidan.RunSkipped && res.Reason == SkipLocked) {
+		if m.usageRec == nil || res.RunID == "" || !res.Recorded {
 			return
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -83,6 +62,36 @@ func (m *Metrics) meterRun(ctx context.Context, res *Result) func() {
 		if err := m.usageRec(rctx, res.RunID, u); err != nil {
 			m.usageErrs.Inc()
 		}
+	}
+}
+
+// SamplePeakMemory samples the memory the Go runtime holds from the
+// operating system (runtime/metrics /memory/classes/total:bytes less the
+// heap released back) at once and every interval, until stop, which takes
+// a last sample and returns the largest. Usage.PeakMemoryBytes is measured
+// with it; so is the report benchmark's peak.
+func SamplePeakMemory(interval time.Duration) (stop func() uint64) {
+	var (
+		peak = goMemory() // written by the sampler alone until stop's Wait
+		done = make(chan struct{})
+		wg   sync.WaitGroup
+	)
+	wg.Go(func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				peak = max(peak, goMemory())
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return max(peak, goMemory())
 	}
 }
 

@@ -198,10 +198,10 @@ func (b *builder) dispatch() Section {
 		Note: "A task left out by several runs counts once per period, under the reason of its last run; task_runs counts every run that left it out, runs_waited_* how many runs each task waited through."})
 
 	obj := b.perPeriodPartition(applied, "objective_by_period", "Objective and its components per period (applied runs)",
-		[]string{"objective", "cost_travel", "cost_balance", "cost_stability", "penalty"}, "cost")
+		[]string{"objective", "cost_travel", "cost_balance", "cost_stability", "penalty", "conflict_cost"}, "cost")
 	s.Items = append(s.Items, Item{Table: obj, Plot: &Plot{Title: "Objective components per " + string(b.q.Period), XLabel: b.periodLabel(), YLabel: "cost",
-		Series: b.sumBy(obj, "", "cost_travel", "cost_balance", "cost_stability", "penalty")},
-		Note: "penalty is the part of the objective not in assignment costs: the penalties of unassigned tasks."})
+		Series: b.sumBy(obj, "", "cost_travel", "cost_balance", "cost_stability", "penalty", "conflict_cost")},
+		Note: "objective = travel + balance + stability + penalty + conflict_cost. The objective is the plan's; the cost columns are the assignments written back; penalty is the penalties of the tasks the plan left out (objective less the plan's assignment costs, from the run's KPIs); conflict_cost is the cost of planned assignments the write-back refused."})
 
 	hist := b.in[TableDistanceHistogram]
 	var hl []string

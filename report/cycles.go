@@ -13,6 +13,15 @@ import (
 // for a fixed interval (whose phase is the scheduler's start), more than
 // q.Late after the previous cycle's first start plus the interval.
 // Availability is ran / due.
+//
+// A skipped run is recorded once per change of the partition's state, not
+// per tick (jobs.Runner), so a window without a run is not missed when the
+// partition's latest recorded run before it was skipped: the scheduler kept
+// finding the same nothing to do and recorded nothing. Such a cycle counts
+// as ran (never late) until the partition's next recorded run; an applied
+// or failed run ends it, as the next skip after either is recorded again.
+// runs may hold each partition's last run before From, which only carries
+// its state into the range.
 func cycles(q Query, runs []RunTime) (summary, breaches *Table) {
 	summary = &Table{Name: "cycles", Title: "Scheduled cycles per partition (" + q.ScheduleText + ")", Columns: []Column{
 		col("partition", "", String), col("due", "cycles", Int), col("ran", "cycles", Int), col("failed", "cycles", Int),
@@ -40,14 +49,15 @@ func cycles(q Query, runs []RunTime) (summary, breaches *Table) {
 		rs := byPart[part] // ordered by start
 		var ran, failed, missed, late int64
 		var prevStart time.Time
+		last := "" // status of the latest run started before the window
 		j := 0
 		for k, tick := range ticks {
 			end := q.To
 			if k+1 < len(ticks) {
 				end = ticks[k+1]
 			}
-			for j < len(rs) && rs[j].Start.Before(tick) {
-				j++
+			for ; j < len(rs) && rs[j].Start.Before(tick); j++ {
+				last = rs[j].Status
 			}
 			var first time.Time
 			ok, seen := false, false
@@ -57,8 +67,14 @@ func cycles(q Query, runs []RunTime) (summary, breaches *Table) {
 				}
 				seen = true
 				ok = ok || rs[j].Status != "failed"
+				last = rs[j].Status
 			}
 			switch {
+			case !seen && last == "skipped":
+				ran++ // idle: the same skip again, not recorded
+				if !prevStart.IsZero() {
+					prevStart = prevStart.Add(q.Fixed) // the unrecorded run kept the phase
+				}
 			case !seen:
 				missed++
 				breaches.Rows = append(breaches.Rows, []any{part, tick, "missed", nil, nil})

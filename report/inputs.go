@@ -24,10 +24,11 @@ const (
 const DistanceBins = 20
 
 // Data is what a Source read for a Query: the input tables by name (every
-// name of Inputs) and every run started in the range.
+// name of Inputs), every run started in the range, and each partition's
+// last run before it when that run was skipped (see cycles).
 type Data struct {
 	Tables map[string]*Table
-	Runs   []RunTime // ordered by partition, then start
+	Runs   []RunTime // ordered by partition, then start; may start before From
 }
 
 // RunTime is when a run started and how it ended.
@@ -59,7 +60,7 @@ func Inputs() []*Table {
 			col("objective_units", "cost units", Int), col("dual_bound", "cost units", Int), col("gap_units", "cost units", Int),
 			col("assigned", "tasks", Int), col("conflicts", "tasks", Int), col("cost_travel", "cost", Float),
 			col("cost_balance", "cost", Float), col("cost_stability", "cost", Float), col("penalty", "cost", Float),
-			col("utilization_p50", "load/capacity", Float), col("utilization_p90", "load/capacity", Float),
+			col("conflict_cost", "cost", Float), col("utilization_p50", "load/capacity", Float), col("utilization_p90", "load/capacity", Float),
 			col("cpu_seconds", "s", Float), col("peak_memory_bytes", "bytes", Int)}},
 		{Name: TableDistanceSummary, Title: "Travel distance of the assignments", Columns: []Column{
 			col("assignments", "assignments", Int), col("mean_km", "km", Float), col("p50_km", "km", Float),

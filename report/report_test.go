@@ -106,7 +106,7 @@ func TestCyclesFixedInterval(t *testing.T) {
 	runs := []report.RunTime{
 		{Partition: "p", Start: at(0, 40), Status: "applied"},  // window 0
 		{Partition: "p", Start: at(10, 40), Status: "applied"}, // window 1, on time (phase 40 s)
-		{Partition: "p", Start: at(22, 50), Status: "skipped"}, // window 2, 2m10s after 10:40 + 10m: late
+		{Partition: "p", Start: at(22, 50), Status: "applied"}, // window 2, 2m10s after 10:40 + 10m: late
 		// window 3 (30–40 min): missed
 		{Partition: "p", Start: at(42, 50), Status: "failed"},  // window 4: failed
 		{Partition: "p", Start: at(52, 50), Status: "applied"}, // window 5: on time after the failed start
@@ -152,6 +152,52 @@ func TestCyclesFixedInterval(t *testing.T) {
 	}
 	if got := report.FormatValue(breaches.Rows[0][4]); got != "130" {
 		t.Errorf("late by %s s, want 130", got)
+	}
+}
+
+// TestCyclesIdleAfterSkip is the regression for idle cycles counted as
+// missed: a skipped run is recorded once per change of state, so the
+// windows after it have no run, yet the scheduler ran them. They count as
+// ran until the next recorded run; a skip before the range carries in, and
+// after an applied run an empty window is missed again.
+func TestCyclesIdleAfterSkip(t *testing.T) {
+	t.Parallel()
+	from := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	at := func(m, s int) time.Time { return from.Add(time.Duration(m)*time.Minute + time.Duration(s)*time.Second) }
+	runs := []report.RunTime{
+		{Partition: "p", Start: at(-5, 0), Status: "skipped"}, // before the range: idle from window 0
+		{Partition: "p", Start: at(20, 5), Status: "applied"}, // window 2; windows 0 and 1 idle
+		{Partition: "p", Start: at(30, 5), Status: "skipped"}, // window 3, on time; windows 4 and 5 idle
+		{Partition: "q", Start: at(0, 5), Status: "applied"},  // window 0
+		{Partition: "q", Start: at(10, 5), Status: "failed"},  // window 1: failed
+		{Partition: "q", Start: at(20, 5), Status: "skipped"}, // window 2; window 3 idle
+		{Partition: "q", Start: at(42, 0), Status: "applied"}, // window 4: 10:00 after the idle 30:05 + 10m: 1m55s late
+		{Partition: "r", Start: at(-5, 0), Status: "applied"}, // before the range, not skipped: carries nothing
+	}
+	q := report.Query{From: from, To: from.Add(time.Hour), Period: report.Day,
+		Schedule: every(10 * time.Minute), Fixed: 10 * time.Minute, ScheduleText: "every 10m"}
+	data := &report.Data{Tables: map[string]*report.Table{}, Runs: runs}
+	for _, in := range report.Inputs() {
+		data.Tables[in.Name] = in
+	}
+	data.Tables[report.TableDistanceSummary].Rows = [][]any{{int64(0), nil, nil, nil, nil, nil}}
+	rep, err := report.Build(data, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tab := range rep.Tables() {
+		if tab.Name == "cycles" {
+			for _, row := range tab.Rows {
+				got = append(got, rowText(row))
+			}
+		}
+	}
+	// p: 6 of 6 ran. q: 0, 2, 3 (idle), 4 ran; 1 failed; 5 missed after
+	// the applied run at 42:00; 4 was late. r: 6 missed.
+	want := []string{"p,6,6,0,0,0,1", "q,6,4,1,1,1,0.666667", "r,6,0,0,6,0,0"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("cycles = %v, want %v", got, want)
 	}
 }
 

@@ -149,17 +149,7 @@ func parseReportTime(flag, s string, end bool) (time.Time, error) {
 
 // backlogSource reads the scheduler's backlog gauges from db.
 func backlogSource(db *sqlx.DB) jobs.BacklogFunc {
-	return func(ctx context.Context) ([]jobs.Backlog, error) {
-		rows, err := reportpg.ReadBacklog(ctx, db)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]jobs.Backlog, len(rows))
-		for i, r := range rows {
-			out[i] = jobs.Backlog{Partition: r.Partition, Pending: r.Pending, OldestAge: r.OldestAge}
-		}
-		return out, nil
-	}
+	return reportpg.BacklogReader{DB: db}.Read
 }
 
 // usageRecorder stores each run's usage in paidan.run_usage.

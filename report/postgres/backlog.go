@@ -8,33 +8,33 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Backlog is the pending work of one partition now.
-type Backlog struct {
-	Partition string
-	Pending   int
-	OldestAge time.Duration // the oldest pending task's wait; 0 for a task created in the future
+// BacklogReader reads the pending work of every partition from DB: the one
+// place that says what a backlog is (backlog.sql). Its Read is a
+// jobs.BacklogFunc, in standard types only.
+type BacklogReader struct {
+	DB sqlx.QueryerContext
 }
 
-// ReadBacklog returns the backlog of every partition with pending tasks, in
-// partition order (one index scan of the pending tasks). It is safe for
-// concurrent use.
-func ReadBacklog(ctx context.Context, db sqlx.QueryerContext) ([]Backlog, error) {
+// Read calls each once per partition with pending tasks, in partition
+// order, with its pending tasks and how long the oldest has waited (0 for
+// a task created in the future): one index scan of the pending tasks. It
+// calls each only after the whole result has been read, so a failed read
+// calls it for no partition. It is safe for concurrent use.
+func (r BacklogReader) Read(ctx context.Context, each func(partition string, pending int, oldestAge time.Duration)) error {
 	text, err := queries.ReadFile("backlog.sql")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var rows []struct {
 		Partition string  `db:"partition"`
 		Pending   int     `db:"pending"`
 		OldestAge float64 `db:"oldest_age_s"`
 	}
-	if err := sqlx.SelectContext(ctx, db, &rows, string(text)); err != nil {
-		return nil, fmt.Errorf("read backlog: %w", err)
+	if err := sqlx.SelectContext(ctx, r.DB, &rows, string(text)); err != nil {
+		return fmt.Errorf("read backlog: %w", err)
 	}
-	out := make([]Backlog, len(rows))
-	for i, r := range rows {
-		out[i] = Backlog{Partition: r.Partition, Pending: r.Pending,
-			OldestAge: max(time.Duration(r.OldestAge*float64(time.Second)), 0)}
+	for _, row := range rows {
+		each(row.Partition, row.Pending, max(time.Duration(row.OldestAge*float64(time.Second)), 0))
 	}
-	return out, nil
+	return nil
 }

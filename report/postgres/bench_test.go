@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime/metrics"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/paidan/paidan/internal/pgtest"
+	"github.com/paidan/paidan/jobs"
 	"github.com/paidan/paidan/report"
 	"github.com/paidan/paidan/report/postgres"
 )
@@ -19,7 +18,8 @@ import (
 // BenchmarkReportMonth reports a generated month (testdata/month.sql) of
 // 30,000 runs with 2 assignments per task: the whole command's work but the
 // PDF (load every table, build, write the HTML, Parquet and CSV). It
-// reports the Go heap's peak during an operation as peak-heap-MiB. The
+// reports the Go runtime's peak memory during an operation (sampled as a
+// run's Usage is, jobs.SamplePeakMemory) as peak-memory-MiB. The
 // sizes are assignment rows.
 func BenchmarkReportMonth(b *testing.B) {
 	for _, assignments := range []int{250_000, 1_000_000} {
@@ -42,7 +42,7 @@ func BenchmarkReportMonth(b *testing.B) {
 			var peak uint64
 			i := 0
 			for b.Loop() {
-				stop := samplePeak(&peak)
+				stop := jobs.SamplePeakMemory(5 * time.Millisecond)
 				data, err := postgres.Load(context.Background(), db, q)
 				if err != nil {
 					b.Fatal(err)
@@ -56,9 +56,9 @@ func BenchmarkReportMonth(b *testing.B) {
 					[]report.Format{report.HTML, report.Parquet, report.CSV}, time.Now(), nil); err != nil {
 					b.Fatal(err)
 				}
-				stop()
+				peak = max(peak, stop())
 			}
-			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-memory-MiB")
 		})
 	}
 }
@@ -66,24 +66,3 @@ func BenchmarkReportMonth(b *testing.B) {
 type everyMinutes int
 
 func (e everyMinutes) Next(t time.Time) time.Time { return t.Add(time.Duration(e) * time.Minute) }
-
-// samplePeak samples the Go heap every 5 ms into peak until stop is called.
-func samplePeak(peak *uint64) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		t := time.NewTicker(5 * time.Millisecond)
-		defer t.Stop()
-		for {
-			metrics.Read(s)
-			*peak = max(*peak, s[0].Value.Uint64())
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	return func() { close(done); wg.Wait() }
-}

@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/paidan/paidan/internal/pgtest"
+	"github.com/paidan/paidan/jobs"
 	"github.com/paidan/paidan/report"
 	"github.com/paidan/paidan/report/postgres"
 )
@@ -113,11 +114,12 @@ func TestReportOfHandBuiltHistory(t *testing.T) {
 		d1 + ",north,no_skill,1,2,2,2",     // t3 by R1 and R2
 		d2 + ",north,out_of_range,1,2,2,2", // t5 by R5 and R7
 	})
-	// Objective per day and partition: runs, objective, travel, balance, stability, penalty (100 per task left out).
+	// Objective per day and partition: runs, objective, travel, balance,
+	// stability, penalty (100 per task left out), conflict cost.
 	checkTable(t, tables, "objective_by_period", []string{
-		d1 + ",north,2,313.5,12,1.5,0,300", // R1 107 + R2 206.5
-		d1 + ",south,1,5.5,5,0.5,0,0",
-		d2 + ",north,2,223,20,2,1,200", // R5 119.5 + R7 103.5
+		d1 + ",north,2,313.5,12,1.5,0,300,0", // R1 107 + R2 206.5
+		d1 + ",south,1,5.5,5,0.5,0,0,0",
+		d2 + ",north,2,227.5,20,2,1,200,4.5", // R5 119.5 + R7 108; R7's refused t8 cost 4.5
 	})
 	// Distances [1 2 3 4 5 6 6 10]: mean 37/8; p50 between 4 and 5; p90 at rank 6.3 = 6 + 0.3·4; p99 at 6.93.
 	checkTable(t, tables, "distance_summary", []string{"8,4.625,4.5,7.2,9.72,10"})
@@ -138,7 +140,12 @@ func TestReportOfHandBuiltHistory(t *testing.T) {
 	}
 	// R1: 2 + 4 km travel, 2 × 0.5 balance, t3 left out (penalty 100); usage recorded; no KPIs stored.
 	checkTable(t, map[string]*report.Table{"r1": {Rows: tables["applied_runs"].Rows[:1]}}, "r1", []string{
-		"R1,north,2026-11-02T00:00:10Z,2026-11-02T00:00:20Z,10,verified,107,107000,107000,0,2,0,6,1,0,100,,,1.5,104857600",
+		"R1,north,2026-11-02T00:00:10Z,2026-11-02T00:00:20Z,10,verified,107,107000,107000,0,2,0,6,1,0,100,0,,,1.5,104857600",
+	})
+	// R7, with a conflict: planned 2 × 4 = 8, written 3.5 (travel 3, balance
+	// 0.5), so penalty 108 − 8 = 100 (t5) and conflict cost 8 − 3.5 = 4.5.
+	checkTable(t, map[string]*report.Table{"r7": {Rows: tables["applied_runs"].Rows[4:]}}, "r7", []string{
+		"R7,north,2026-11-03T18:00:00Z,2026-11-03T18:00:40Z,40,verified,108,108000,108000,0,1,1,3,0.5,0,100,4.5,,,,",
 	})
 
 	// Tasks created per day and region, by status now. Columns: created,
@@ -189,17 +196,20 @@ func TestReportOfHandBuiltHistory(t *testing.T) {
 	checkTable(t, tables, "engine_usage", []string{d1 + ",2,4,2.5,200"})
 	checkTable(t, tables, "database_growth", []string{d1 + ",4,4,3", d2 + ",4,4,2"})
 
-	// Cron every 6 h: north missed 18:00, was late at 12:03 and failed at
-	// 00:00; south ran once.
-	checkTable(t, tables, "cycles", []string{"north,8,6,1,1,1,0.75", "south,8,1,0,7,0,0.125"})
+	// Cron every 6 h, 8 ticks. east: idle since its skip before the range,
+	// 8 of 8 ran. north: 00:00, 06:00, 12:03 (late, skipped), 18:00 idle
+	// after that skip, failed at 00:00, then 06:00, 12:00, 18:00: 7 of 8
+	// ran. south: ran at 00:00; after an applied run an idle tick records
+	// a skip, so the 7 empty windows are missed: 1 of 8.
+	checkTable(t, tables, "cycles", []string{"east,8,8,0,0,0,1", "north,8,7,1,0,1,0.875", "south,8,1,0,7,0,0.125"})
 	breaches := lines(tables["cycle_breaches"])
 	wantBreaches := []string{
 		"north,2026-11-02T12:00:00Z,late,2026-11-02T12:03:00Z,180",
-		"north,2026-11-02T18:00:00Z,missed,,",
 		"north,2026-11-03T00:00:00Z,failed,2026-11-03T00:00:20Z,20",
+		"south,2026-11-02T06:00:00Z,missed,,",
 	}
-	if len(breaches) != 10 || strings.Join(breaches[:3], "\n") != strings.Join(wantBreaches, "\n") {
-		t.Errorf("cycle_breaches:\n%s\nwant 10 rows starting\n%s", strings.Join(breaches, "\n"), strings.Join(wantBreaches, "\n"))
+	if len(breaches) != 9 || strings.Join(breaches[:3], "\n") != strings.Join(wantBreaches, "\n") {
+		t.Errorf("cycle_breaches:\n%s\nwant 9 rows starting\n%s", strings.Join(breaches, "\n"), strings.Join(wantBreaches, "\n"))
 	}
 
 	// Independent queries over the same database.
@@ -276,11 +286,17 @@ func TestRecordUsageAsRuntimeRole(t *testing.T) {
 	}
 }
 
-func TestReadBacklog(t *testing.T) {
+func TestBacklogReader(t *testing.T) {
 	t.Parallel()
 	db := seed(t)
-	got, err := postgres.ReadBacklog(context.Background(), db)
-	if err != nil {
+	type row struct {
+		Partition string
+		Pending   int
+		OldestAge time.Duration
+	}
+	var got []row
+	var read jobs.BacklogFunc = postgres.BacklogReader{DB: db}.Read // what paidan schedule registers
+	if err := read(context.Background(), func(p string, n int, age time.Duration) { got = append(got, row{p, n, age}) }); err != nil {
 		t.Fatal(err)
 	}
 	// t0 and t5 are pending in north; the oldest, t0, was created 2026-11-01 12:00.

@@ -21,8 +21,11 @@ INSERT INTO paidan.worker (id, partition, regions, capacity, load, active, lat, 
     ('w4', 'north', '{A}', 3, 0, false, 0, 0),
     ('w9', 'south', '{S}', 1, 1, true, 0, 0);
 
--- Cron "0 */6 * * *": north ran at 00:00, 06:00, 12:03 (late), missed
--- 18:00 on day 1; failed at 00:00, ran 06:00, 12:00, 18:00 on day 2.
+-- Cron "0 */6 * * *": north ran at 00:00, 06:00, 12:03 (late, skipped:
+-- nothing to assign), was idle at 18:00 on day 1 (no row: a skipped run
+-- is recorded once per change of state, so the 12:03 skip stands for it);
+-- failed at 00:00, ran 06:00, 12:00, 18:00 on day 2. east's last run,
+-- before the range, was skipped with nothing pending: idle all range.
 INSERT INTO paidan.run (id, partition, started_at, finished_at, status, objective, objective_units, dual_bound, certificate, assigned, error) VALUES
     ('R1', 'north', '2026-11-02T00:00:10Z', '2026-11-02T00:00:20Z', 'applied', 107.0, 107000, 107000, 'verified', 2, NULL),
     ('R2', 'north', '2026-11-02T06:00:05Z', '2026-11-02T06:00:25Z', 'applied', 206.5, 206500, 206500, 'verified', 1, NULL),
@@ -30,10 +33,17 @@ INSERT INTO paidan.run (id, partition, started_at, finished_at, status, objectiv
     ('R4', 'north', '2026-11-03T00:00:20Z', '2026-11-03T00:00:25Z', 'failed', 0, 0, 0, 'unchecked', 0, 'connection refused'),
     ('R5', 'north', '2026-11-03T06:00:00Z', '2026-11-03T06:00:30Z', 'applied', 119.5, 119500, 119500, 'verified', 3, NULL),
     ('R6', 'north', '2026-11-03T12:00:30Z', '2026-11-03T12:00:32Z', 'skipped', 0, 0, 0, 'unchecked', 0, 'nothing to assign'),
-    ('R7', 'north', '2026-11-03T18:00:00Z', '2026-11-03T18:00:40Z', 'applied', 103.5, 103500, 103500, 'verified', 1, NULL),
     ('R8', 'south', '2026-11-02T00:00:40Z', '2026-11-02T00:00:44Z', 'applied', 5.5, 5500, 5500, 'verified', 1, NULL),
     -- Outside the range: never counted.
-    ('R0', 'north', '2026-11-01T18:00:00Z', '2026-11-01T18:00:01Z', 'skipped', 0, 0, 0, 'unchecked', 0, 'nothing pending');
+    ('R0', 'north', '2026-11-01T18:00:00Z', '2026-11-01T18:00:01Z', 'skipped', 0, 0, 0, 'unchecked', 0, 'nothing pending'),
+    ('E0', 'east', '2026-11-01T23:00:00Z', '2026-11-01T23:00:01Z', 'skipped', 0, 0, 0, 'unchecked', 0, 'nothing pending');
+
+-- R7 planned t7 (3.5) and t8 (4.5), left t5 out (100): objective 108. The
+-- write-back refused t8 (cancelled at 10:30); only t7 was written. Its KPIs
+-- are the plan's: 2 assigned at a mean cost of 4.
+INSERT INTO paidan.run (id, partition, started_at, finished_at, status, objective, objective_units, dual_bound, certificate, assigned, conflicts, kpis) VALUES
+    ('R7', 'north', '2026-11-03T18:00:00Z', '2026-11-03T18:00:40Z', 'applied', 108.0, 108000, 108000, 'verified', 1, 1,
+     '{"overall": {"tasks": 3, "workers": 4, "assigned": 2, "unassigned": 1, "total_cost": 108, "mean_cost": 4}, "by_region": []}');
 
 INSERT INTO paidan.run_usage (run_id, cpu_seconds, peak_memory_bytes, stages) VALUES
     ('R1', 1.5, 104857600, '{"load": 1, "plan": 2}'),
