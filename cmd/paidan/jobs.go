@@ -86,7 +86,7 @@ func (f *runnerFlags) newRunner(stderr io.Writer, reg prometheus.Registerer) (*j
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	r := &jobs.Runner{
 		Source: &jobspg.Source{DB: db},
-		Writer: &jobspg.Writer{DB: db},
+		Writer: &jobspg.Writer{DB: db, Logger: logger},
 		Locker: &jobspg.Locker{DB: db},
 		Rules:  rules,
 		Logger: logger,
