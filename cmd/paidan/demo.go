@@ -16,8 +16,9 @@ import (
 	consolepg "github.com/paidan/paidan/console/postgres"
 	"github.com/paidan/paidan/datasets"
 	ingestpg "github.com/paidan/paidan/ingest/postgres"
+	"github.com/paidan/paidan/internal/pgbusiness"
+	"github.com/paidan/paidan/internal/pgcluster"
 	"github.com/paidan/paidan/internal/pgschema"
-	"github.com/paidan/paidan/internal/pgtest"
 	"github.com/paidan/paidan/jobs"
 )
 
@@ -91,7 +92,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	// stderr at once.
 	stderr := &syncWriter{w: stderrw}
 	fmt.Fprintln(stderr, "paidan demo: starting a throwaway PostgreSQL")
-	pg, err := pgtest.StartServer()
+	pg, err := pgcluster.Start()
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	served := make(chan error, 1)
 	go func() { served <- serveConsole(ctx, o.serve, store, logger, stderr, nil) }()
 
-	biz := &pgtest.Business{DB: db, DoneFraction: 0.25, CancelFraction: 0.01, ShiftFraction: 0.03}
+	biz := &pgbusiness.Business{DB: db, DoneFraction: 0.25, CancelFraction: 0.01, ShiftFraction: 0.03}
 	tick := time.NewTicker(o.every)
 	defer tick.Stop()
 	for cycle := 1; ; cycle++ {
@@ -174,7 +175,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 // tasks arrive, the business moves tasks and shifts on, and every
 // partition with pending tasks is planned; the runner leaves out those
 // paused in the console and logs each pause and resume once.
-func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, biz *pgtest.Business,
+func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, biz *pgbusiness.Business,
 	stderr io.Writer) error {
 	if cycle > 1 {
 		changes, err := biz.Step(ctx)
