@@ -59,7 +59,11 @@ var importRules = []importRule{
 	{pkg: "datasets", allowed: []string{"", "ingest/file"}},
 	{pkg: "internal/atomicdir"},
 	{pkg: "internal/pgschema", allowed: []string{goose}},
-	{pkg: "internal/pgtest", allowed: []string{"internal/pgschema", sqlx, pq, pgtestd}},
+	{pkg: "internal/pgtest", allowed: []string{"internal/pgschema", "internal/pgcluster", "internal/pgbusiness", sqlx, pq, pgtestd}},
+	// Throwaway clusters and the simulated business, which paidan demo
+	// links: no testing code.
+	{pkg: "internal/pgcluster", forbidden: []string{"testing"}},
+	{pkg: "internal/pgbusiness", allowed: []string{sqlx}, forbidden: []string{"testing"}},
 	{pkg: "internal/dispatchgen", allowed: []string{"", "solver"}},
 	{pkg: "internal/netgen", allowed: []string{"solver"}},
 	{pkg: "internal/cmd/...", allowed: []string{"solver/...", "internal/dispatchgen", "internal/netgen"}},
@@ -216,4 +220,24 @@ func isThirdParty(entry string) bool {
 func isStd(path string) bool {
 	first, _, _ := strings.Cut(path, "/")
 	return !strings.Contains(first, ".")
+}
+
+// TestPaidanLinksNoTesting keeps the testing package out of the paidan
+// binary: its flags and helpers have no place in a production program, and
+// "paidan demo" once linked it through internal/pgtest's cluster code.
+func TestPaidanLinksNoTesting(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", module+"/cmd/paidan").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, module+"/internal/pgcluster") {
+		t.Fatalf("go list -deps cmd/paidan does not list internal/pgcluster; the check reads the wrong graph:\n%s", out)
+	}
+	for _, d := range deps {
+		if d == "testing" || strings.HasPrefix(d, "testing/") || d == module+"/internal/pgtest" {
+			t.Errorf("the paidan binary links %s", d)
+		}
+	}
 }

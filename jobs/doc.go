@@ -6,7 +6,8 @@
 //	 lock)       batch)     verify)       one tx)                     skipped runs)
 //
 // A Runner runs one partition once (Run), every partition with pending
-// tasks (RunAll), or a list (RunEach). A Scheduler repeats that on a
+// tasks (RunAll), or a list (RunEach); RunAll and RunEach leave out the
+// partitions a planner paused, when the Source lists them (PauseLister). A Scheduler repeats that on a
 // Schedule (Every, or a github.com/robfig/cron/v3 schedule) until its
 // context ends, never overlapping itself, backing off while the database
 // is unreachable.

@@ -180,9 +180,15 @@ type Runner struct {
 	// unknown commit outcome, which use a context detached from the run's
 	// (context.WithoutCancel). Zero means 10 seconds.
 	RecordTimeout time.Duration
+	// IgnorePause runs paused partitions too (see PauseLister). False
+	// means RunAll and RunEach leave them out.
+	IgnorePause bool
 
 	skipMu   sync.Mutex
 	lastSkip map[string]string // partition → state of its last recorded skipped run
+
+	pauseMu    sync.Mutex
+	lastPaused map[string]bool // partitions last seen paused, to log each change once
 }
 
 // Validate reports a Runner missing a required field or with invalid rules.
@@ -292,8 +298,8 @@ func safeName(s string) string {
 	return string(b)
 }
 
-// RunAll runs every partition that has pending tasks (RunEach over
-// Source.Partitions). The error is the listing's, or RunEach's.
+// RunAll runs every partition that has pending tasks and is not paused
+// (RunEach over Source.Partitions). The error is the listing's, or RunEach's.
 func (r *Runner) RunAll(ctx context.Context) ([]*Result, error) {
 	parts, err := r.Source.Partitions(ctx)
 	if err != nil {
@@ -303,9 +309,15 @@ func (r *Runner) RunAll(ctx context.Context) ([]*Result, error) {
 }
 
 // RunEach runs the partitions one after another and returns their
-// results. The error is the first failed run's, or ctx's when it ended
-// before every partition ran; later partitions still run after a failure.
+// results. A paused partition (PauseLister) is left out, without a
+// result, unless IgnorePause. The error is the first failed run's, the
+// pause listing's, or ctx's when it ended before every partition ran;
+// later partitions still run after a failure.
 func (r *Runner) RunEach(ctx context.Context, partitions []string) ([]*Result, error) {
+	partitions, err := r.unpaused(ctx, partitions)
+	if err != nil {
+		return nil, err
+	}
 	var results []*Result
 	var first error
 	for _, p := range partitions {

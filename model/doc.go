@@ -36,7 +36,7 @@
 //
 //	rule or stage                                     file
 //	hard rules: skill, region, range, shift, capacity eligibility.go (instance.check, ruleDetail)
-//	batch checks the model needs (coordinates, ids)   eligibility.go (validateBatch)
+//	batch checks (the root's Batch.Validate)          eligibility.go (newInstance)
 //	distance (haversine), k-d trees, nearest workers  geo.go
 //	soft costs in exact units: travel, stability,     costs.go (costModel, penaltyRule, tiers,
 //	  balance tiers, unassigned penalty, overflow       firstAbove, checkTotal)

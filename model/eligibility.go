@@ -57,10 +57,11 @@ type workerInfo struct {
 	tiers      tierBlocks
 }
 
-// newInstance validates the batch (coordinates, ids, capacities) and
-// prepares it under rules, which must already be valid.
+// newInstance validates the batch (paidan.Batch.Validate, the domain's
+// one set of rules for input) and prepares it under rules, which must
+// already be valid.
 func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
-	if err := validateBatch(b); err != nil {
+	if err := b.Validate(); err != nil {
 		return nil, err
 	}
 	cm, err := newCostModel(rules)
@@ -185,64 +186,6 @@ func unixOr(t time.Time, def int64) int64 {
 		return def
 	}
 	return t.UnixNano()
-}
-
-// validateBatch rejects values the model cannot compute with. Loaders
-// validate more; this guards the model against a hand-built Batch.
-func validateBatch(b *paidan.Batch) error {
-	bad := func(kind, id, key string, err error) error {
-		return &paidan.InputError{Source: "batch " + kind, Key: id + "." + key, Err: err}
-	}
-	point := func(kind, id string, p paidan.Point) error {
-		for _, c := range []struct {
-			key    string
-			v, lim float64
-		}{{"lat", p.Lat, 90}, {"lon", p.Lon, 180}} {
-			if math.IsNaN(c.v) || math.IsInf(c.v, 0) {
-				return bad(kind, id, c.key, paidan.ErrNotFinite)
-			}
-			if math.Abs(c.v) > c.lim {
-				return bad(kind, id, c.key, paidan.ErrOutOfRange)
-			}
-		}
-		return nil
-	}
-	seenW := make(map[paidan.WorkerID]bool, len(b.Workers))
-	for i := range b.Workers {
-		w := &b.Workers[i]
-		id := string(w.ID)
-		if seenW[w.ID] {
-			return bad("worker", id, "id", paidan.ErrDuplicateID)
-		}
-		seenW[w.ID] = true
-		if err := point("worker", id, w.Location); err != nil {
-			return err
-		}
-		if w.Capacity < 0 || w.Load < 0 {
-			return bad("worker", id, "capacity", paidan.ErrNegative)
-		}
-		if m := w.MaxDistanceKm; math.IsNaN(m) || math.IsInf(m, 0) {
-			return bad("worker", id, "max_distance_km", paidan.ErrNotFinite)
-		} else if m < 0 {
-			return bad("worker", id, "max_distance_km", paidan.ErrNegative)
-		}
-	}
-	seenT := make(map[paidan.TaskID]bool, len(b.Tasks))
-	for i := range b.Tasks {
-		t := &b.Tasks[i]
-		id := string(t.ID)
-		if seenT[t.ID] {
-			return bad("task", id, "id", paidan.ErrDuplicateID)
-		}
-		seenT[t.ID] = true
-		if err := point("task", id, t.Location); err != nil {
-			return err
-		}
-		if t.Priority < 0 {
-			return bad("task", id, "priority", paidan.ErrNegative)
-		}
-	}
-	return nil
 }
 
 // rule names a hard rule, in the order reasons are reported.

@@ -121,7 +121,7 @@ func TestPlanHandChecked(t *testing.T) {
 			tasks: []paidan.Task{func() paidan.Task { t := task("t0", 0); t.DueAt = asOf.Add(time.Hour); return t }()},
 			work: []paidan.Worker{func() paidan.Worker {
 				w := worker("w0", 0, 5)
-				w.ShiftStart, w.ShiftEnd = asOf.Add(time.Hour), asOf.Add(time.Hour)
+				w.ShiftStart, w.ShiftEnd = asOf.Add(time.Hour), asOf.Add(2*time.Hour)
 				return w
 			}()},
 			want: want{objective: 0, assigned: map[paidan.TaskID]paidan.WorkerID{"t0": "w0"}},
@@ -164,16 +164,14 @@ func TestPlanHandChecked(t *testing.T) {
 			name: "pinned infeasible",
 			tasks: []paidan.Task{
 				func() paidan.Task { t := needs(task("t0", 0), "", "forklift"); t.PinnedWorker = "w0"; return t }(),
-				func() paidan.Task { t := task("t1", 0); t.PinnedWorker = "w9"; return t }(),
 				func() paidan.Task { t := task("t2", 0); t.PinnedWorker = "w1"; return t }(),
 				func() paidan.Task { t := task("t3", 0); t.PinnedWorker = "w1"; return t }(),
 			},
 			work: []paidan.Worker{worker("w0", 1, 5), worker("w1", 2, 1)},
-			want: want{objective: 3002, assigned: map[paidan.TaskID]paidan.WorkerID{"t2": "w1"},
-				reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.PinnedInfeasible, "t1": paidan.PinnedInfeasible, "t3": paidan.PinnedInfeasible},
+			want: want{objective: 2002, assigned: map[paidan.TaskID]paidan.WorkerID{"t2": "w1"},
+				reasons: map[paidan.TaskID]paidan.Reason{"t0": paidan.PinnedInfeasible, "t3": paidan.PinnedInfeasible},
 				detail: map[paidan.TaskID]string{
 					"t0": "pinned to worker w0, which cannot take it: lacks forklift",
-					"t1": "pinned to worker w9, which is not in the batch",
 					"t3": "pinned to worker w1, whose 1 remaining units go to 1 earlier tasks pinned to it",
 				}},
 		},
@@ -388,6 +386,13 @@ func TestPlanErrors(t *testing.T) {
 		{name: "longitude out of range", batch: func(b *paidan.Batch) { b.Workers[0].Location.Lon = 181 }, want: paidan.ErrOutOfRange},
 		{name: "duplicate task", batch: func(b *paidan.Batch) { b.Tasks = append(b.Tasks, b.Tasks[0]) }, want: paidan.ErrDuplicateID},
 		{name: "negative capacity", batch: func(b *paidan.Batch) { b.Workers[0].Capacity = -1 }, want: paidan.ErrNegative},
+		// The batch's rules are paidan.Batch.Validate's, as every loader
+		// applies them: a pin names a worker of the batch, a shift ends
+		// after it starts.
+		{name: "pin to a worker not in the batch", batch: func(b *paidan.Batch) { b.Tasks[0].PinnedWorker = "w9" }, want: paidan.ErrUnknownRef},
+		{name: "shift ends at its start", batch: func(b *paidan.Batch) {
+			b.Workers[0].ShiftStart, b.Workers[0].ShiftEnd = asOf, asOf
+		}, want: paidan.ErrOutOfRange},
 		{name: "cancelled", ctx: cancelled, want: context.Canceled},
 	}
 	for _, tt := range tests {
@@ -521,25 +526,25 @@ func TestPlanManySkills(t *testing.T) {
 		all = append(all, fmt.Sprintf("s%03d", i))
 	}
 	w0, w1 := worker("w0", 1, 5), worker("w1", 2, 5)
-	w0.Skills = all[:100] // s000..s099
-	w1.Skills = all[60:]  // s060..s149
+	w0.Skills = all[:64]    // s000..s063, the most a worker may have
+	w1.Skills = all[60:124] // s060..s123
 	need := func(id string, skills ...string) paidan.Task {
 		t := task(id, 0)
 		t.Skills = skills
 		return t
 	}
 	b := &paidan.Batch{AsOf: asOf, Workers: []paidan.Worker{w0, w1}, Tasks: []paidan.Task{
-		need("t0", "s010", "s099"), // w0 only
-		need("t1", "s149", "s065"), // w1 only
-		need("t2", "s070", "s080"), // both; w0 is nearer
-		need("t3", "s010", "s149"), // nobody has both
+		need("t0", "s010", "s063"), // w0 only
+		need("t1", "s123", "s065"), // w1 only
+		need("t2", "s061", "s062"), // both; w0 is nearer
+		need("t3", "s010", "s123"), // nobody has both
 	}}
 	p := mustPlan(t, b, simpleRules())
 	want := map[paidan.TaskID]paidan.WorkerID{"t0": "w0", "t1": "w1", "t2": "w0"}
 	if got := assignedTo(p); !reflect.DeepEqual(got, want) {
 		t.Errorf("assignments %v; want %v", got, want)
 	}
-	if u, _ := unassigned(p, "t3"); u.Reason != paidan.NoSkill || u.Detail != "no worker has all of s010, s149" {
-		t.Errorf("t3: %v %q; want no_skill, no worker has all of s010, s149", u.Reason, u.Detail)
+	if u, _ := unassigned(p, "t3"); u.Reason != paidan.NoSkill || u.Detail != "no worker has all of s010, s123" {
+		t.Errorf("t3: %v %q; want no_skill, no worker has all of s010, s123", u.Reason, u.Detail)
 	}
 }

@@ -16,8 +16,9 @@ import (
 	consolepg "github.com/paidan/paidan/console/postgres"
 	"github.com/paidan/paidan/datasets"
 	ingestpg "github.com/paidan/paidan/ingest/postgres"
+	"github.com/paidan/paidan/internal/pgbusiness"
+	"github.com/paidan/paidan/internal/pgcluster"
 	"github.com/paidan/paidan/internal/pgschema"
-	"github.com/paidan/paidan/internal/pgtest"
 	"github.com/paidan/paidan/jobs"
 )
 
@@ -91,7 +92,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	// stderr at once.
 	stderr := &syncWriter{w: stderrw}
 	fmt.Fprintln(stderr, "paidan demo: starting a throwaway PostgreSQL")
-	pg, err := pgtest.StartServer()
+	pg, err := pgcluster.Start()
 	if err != nil {
 		return err
 	}
@@ -149,11 +150,11 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	served := make(chan error, 1)
 	go func() { served <- serveConsole(ctx, o.serve, store, logger, stderr, nil) }()
 
-	biz := &pgtest.Business{DB: db, DoneFraction: 0.25, CancelFraction: 0.01, ShiftFraction: 0.03}
+	biz := &pgbusiness.Business{DB: db, DoneFraction: 0.25, CancelFraction: 0.01, ShiftFraction: 0.03}
 	tick := time.NewTicker(o.every)
 	defer tick.Stop()
 	for cycle := 1; ; cycle++ {
-		if err := demoCycle(ctx, cycle, o, r, store, biz, stderr); err != nil && ctx.Err() == nil {
+		if err := demoCycle(ctx, cycle, o, r, biz, stderr); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(stderr, "paidan demo: cycle %d: %v\n", cycle, err)
 		}
 		if o.cycles > 0 && cycle >= o.cycles {
@@ -172,8 +173,9 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 
 // demoCycle is one round of the simulated business and the scheduler:
 // tasks arrive, the business moves tasks and shifts on, and every
-// partition with pending tasks that is not paused is planned.
-func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, store *consolepg.Store, biz *pgtest.Business,
+// partition with pending tasks is planned; the runner leaves out those
+// paused in the console and logs each pause and resume once.
+func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, biz *pgbusiness.Business,
 	stderr io.Writer) error {
 	if cycle > 1 {
 		changes, err := biz.Step(ctx)
@@ -196,21 +198,7 @@ func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, st
 		fmt.Fprintf(stderr, "paidan demo: cycle %d: %d done, %d cancelled, %d shifts ended, %d started, new tasks arrived\n",
 			cycle, changes.Done, changes.Cancelled, changes.ShiftsEnded, changes.ShiftsStarted)
 	}
-	parts, err := store.Partitions(ctx, time.Now())
-	if err != nil {
-		return err
-	}
-	var run []string
-	for _, p := range parts {
-		if p.Paused {
-			fmt.Fprintf(stderr, "paidan demo: cycle %d: partition %s is paused; skipped\n", cycle, p.Name)
-			continue
-		}
-		if p.Pending > 0 {
-			run = append(run, p.Name)
-		}
-	}
-	results, err := r.RunEach(ctx, run)
+	results, err := r.RunAll(ctx)
 	for _, res := range results {
 		if res.Status == paidan.RunApplied {
 			fmt.Fprintf(stderr, "paidan demo: cycle %d: %s: run %s assigned %d\n", cycle, res.Partition, res.RunID, res.Assigned)

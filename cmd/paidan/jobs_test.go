@@ -458,3 +458,36 @@ func TestRunUnknownPartition(t *testing.T) {
 		t.Errorf("%d runs recorded for the unknown partition, want none", runs)
 	}
 }
+
+// TestRunOncePausedPartition: a partition paused in the console is
+// skipped by a run of every partition, refused (exit 1, naming who paused
+// it) when named with --partition, and run with --ignore-pause.
+func TestRunOncePausedPartition(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	seedCLI(t, dsn, "city", 50)
+	db := openTest(t, dsn)
+	if _, err := db.Exec(`INSERT INTO paidan.partition_pause (partition, paused_by, note) VALUES ('city', 'ana', 'inventory')`); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCLI(t, "run", "--once", "--db", dsn)
+	if code != exitOK || out != "" || !strings.Contains(stderr, "partition paused") {
+		t.Errorf("run of every partition: exit %d, stdout %q, stderr %s; want 0, no run, the pause logged", code, out, stderr)
+	}
+	out, stderr, code = runCLI(t, "run", "--once", "--db", dsn, "--partition", "city")
+	if code != exitError || out != "" || !strings.Contains(stderr, "partition city is paused (by ana at ") ||
+		!strings.Contains(stderr, `"inventory"`) || !strings.Contains(stderr, "--ignore-pause") {
+		t.Errorf("run --partition city: exit %d, stdout %q, stderr %s; want 1 and the pause named", code, out, stderr)
+	}
+	var runs int
+	if err := db.Get(&runs, `SELECT count(*) FROM paidan.run`); err != nil {
+		t.Fatal(err)
+	}
+	if runs != 0 {
+		t.Fatalf("%d runs recorded while paused, want none", runs)
+	}
+	out, stderr, code = runCLI(t, "run", "--once", "--db", dsn, "--partition", "city", "--ignore-pause")
+	if code != exitOK || !strings.Contains(out, "\tapplied\t") {
+		t.Errorf("run --ignore-pause: exit %d, stdout %q, stderr %s; want 0 and applied", code, out, stderr)
+	}
+}

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -11,11 +14,12 @@ import (
 
 func newRunCmd() *cobra.Command {
 	var (
-		f    runnerFlags
-		once bool
+		f           runnerFlags
+		once        bool
+		ignorePause bool
 	)
 	cmd := &cobra.Command{
-		Use:   "run --once [--partition P] [--rules FILE] [--export-dir DIR]",
+		Use:   "run --once [--partition P [--ignore-pause]] [--rules FILE] [--export-dir DIR]",
 		Short: "Plan and write back each partition once (PostgreSQL)",
 		Long: `Run plans every partition that has pending tasks (or each --partition)
 once: it takes the partition's advisory lock, loads the pending tasks and
@@ -24,7 +28,9 @@ writes the plan back in one transaction, exports it as Parquet under
 --export-dir, and records the run.
 
 A partition that another run holds is skipped; a --partition that has no
-task and no worker at all is an error. stdout gets one line per
+task and no worker at all is an error. A partition paused in the console
+is skipped (logged); a paused --partition is refused (exit status 1)
+unless --ignore-pause. stdout gets one line per
 run: partition, run id, status, then the figures of an applied run or the
 reason of a skipped one. Logs go to stderr, with the time of each stage
 of every applied run. Exit status 1 when any run
@@ -42,6 +48,11 @@ failed. The DSN comes from --db or $` + envDatabaseURL + `.`,
 			defer db.Close()
 			if err := pingDB(ctx, db, f.dsn()); err != nil {
 				return err
+			}
+			if ignorePause {
+				r.IgnorePause = true
+			} else if err := refusePaused(ctx, r, f.partitions); err != nil {
+				return scrub(err, f.dsn())
 			}
 			var results []*jobs.Result
 			if len(f.partitions) == 0 {
@@ -70,7 +81,32 @@ failed. The DSN comes from --db or $` + envDatabaseURL + `.`,
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&once, "once", false, "run each partition once and exit (required)")
+	cmd.Flags().BoolVar(&ignorePause, "ignore-pause", false, "run partitions paused in the console too")
 	return cmd
+}
+
+// refusePaused returns an error naming every partition of partitions that
+// is paused in the console: who paused it, when, and why.
+func refusePaused(ctx context.Context, r *jobs.Runner, partitions []string) error {
+	if len(partitions) == 0 {
+		return nil
+	}
+	paused, err := r.Paused(ctx, partitions)
+	if err != nil || len(paused) == 0 {
+		return err
+	}
+	var b strings.Builder
+	for i, p := range paused {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "partition %s is paused (by %s at %s", p.Partition, p.By, p.At.UTC().Format(time.RFC3339))
+		if p.Note != "" {
+			fmt.Fprintf(&b, ": %q", p.Note)
+		}
+		b.WriteString(")")
+	}
+	return fmt.Errorf("%s; resume it in the console, or pass --ignore-pause to run it anyway", b.String())
 }
 
 // runStages lists the stages of an applied run, the plan stage broken

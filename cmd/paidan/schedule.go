@@ -47,6 +47,10 @@ itself once the server is back; a refused login or a missing database stops
 it at start. Any number of schedulers may run against one database: the
 partition lock lets one run a partition at a time and the others skip it.
 
+A partition paused in the console (paidan.partition_pause) is left out of
+every cycle, --partition or not, until it is resumed; the pause and the
+resume are logged once each.
+
 /metrics serves the Prometheus metrics and /healthz answers 200 "healthy"
 while the database answered and the last cycle succeeded, 503 "unhealthy"
 otherwise (the reason is logged, never served). They listen on

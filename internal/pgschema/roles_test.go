@@ -56,7 +56,9 @@ var basePrivileges = []privilege{
 		reader:   {"SELECT"},
 		console:  {"SELECT"},
 	}},
-	{"table run", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	// UPDATE(as_of): the runtime records a run's planning instant once,
+	// after its write-back (00045; run_guard lets only that change through).
+	{"table run", map[string][]string{runtime: {"SELECT", "UPDATE(as_of)"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	{"table assignment", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	{"table unassigned", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	// The console's tables (00015).

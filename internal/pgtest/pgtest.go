@@ -15,6 +15,7 @@ import (
 	_ "github.com/lib/pq" // the database/sql driver "postgres"
 	"github.com/peterldowns/pgtestdb"
 
+	"github.com/paidan/paidan/internal/pgcluster"
 	"github.com/paidan/paidan/internal/pgschema"
 )
 
@@ -29,7 +30,7 @@ var (
 	serverOnce sync.Once
 	serverConf pgtestdb.Config
 	serverErr  error
-	started    *cluster // nil unless this process started the server
+	started    *pgcluster.Cluster // nil unless this process started the server
 )
 
 // Main runs the package's tests, stops the cluster New may have started,
@@ -37,7 +38,7 @@ var (
 func Main(m *testing.M) {
 	code := m.Run()
 	if started != nil {
-		if err := started.stop(); err != nil {
+		if err := started.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		}
 	}
@@ -109,7 +110,7 @@ func server() (pgtestdb.Config, error) {
 	return pgtestdb.Config{
 		DriverName: "postgres",
 		Host:       "127.0.0.1",
-		Port:       c.port,
+		Port:       c.Port(),
 		User:       clusterSuperuser,
 		Database:   "postgres",
 		Options:    "sslmode=disable",

@@ -2,12 +2,12 @@ package pgtest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/paidan/paidan/internal/pgcluster"
 	"github.com/paidan/paidan/internal/pgschema"
 )
 
@@ -18,7 +18,7 @@ import (
 // restarted. It needs the local server binaries and takes a second or two
 // to start. The cluster is removed when the test ends.
 type Cluster struct {
-	c *cluster
+	c *pgcluster.Cluster
 }
 
 // NewCluster starts a cluster and migrates its database "postgres" with
@@ -30,7 +30,7 @@ func NewCluster(t testing.TB) *Cluster {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := c.stop(); err != nil {
+		if err := c.Stop(); err != nil {
 			t.Logf("pgtest: %v", err)
 		}
 	})
@@ -54,14 +54,14 @@ func NewCluster(t testing.TB) *Cluster {
 
 // URL returns the superuser DSN of the cluster's migrated database.
 func (cl *Cluster) URL() string {
-	return "postgres://" + clusterSuperuser + "@127.0.0.1:" + cl.c.port + "/postgres?sslmode=disable"
+	return cl.c.URL()
 }
 
 // Stop shuts the server down (fast mode: sessions are terminated, open
 // transactions roll back) and waits until it is down.
 func (cl *Cluster) Stop(t testing.TB) {
 	t.Helper()
-	if err := cl.c.run("pg_ctl", "-D", cl.c.data(), "-m", "fast", "-w", "stop"); err != nil {
+	if err := cl.c.Halt(); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 }
@@ -71,8 +71,7 @@ func (cl *Cluster) Stop(t testing.TB) {
 // until it accepts connections.
 func (cl *Cluster) Start(t testing.TB) {
 	t.Helper()
-	if err := cl.c.run("pg_ctl", "-D", cl.c.data(), "-l", filepath.Join(cl.c.dir, "server.log"),
-		"-m", "fast", "-w", "-t", "60", "restart"); err != nil {
+	if err := cl.c.Restart(); err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 }

@@ -1,13 +1,13 @@
 package pgtest
 
-import "fmt"
+import "github.com/paidan/paidan/internal/pgcluster"
 
-// Server is a throwaway PostgreSQL cluster started outside any test, for
-// "paidan demo": the same cluster New starts (local server binaries, a
-// temporary directory, a free loopback port, fsync off; as the postgres or
-// nobody user when the process runs as root), stopped and removed by Stop.
+// Server is a throwaway PostgreSQL cluster started outside any test: the
+// same cluster New starts (internal/pgcluster), stopped and removed by
+// Stop. Programs use internal/pgcluster directly, which links no testing
+// code; Server remains for tests.
 type Server struct {
-	c *cluster
+	c *pgcluster.Cluster
 }
 
 // StartServer starts a cluster. Without server binaries the error says how
@@ -15,18 +15,16 @@ type Server struct {
 func StartServer() (*Server, error) {
 	c, err := startCluster()
 	if err != nil {
-		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+		return nil, err
 	}
 	return &Server{c: c}, nil
 }
 
 // URL returns the superuser DSN of the cluster's database "postgres".
-func (s *Server) URL() string {
-	return "postgres://" + clusterSuperuser + "@127.0.0.1:" + s.c.port + "/postgres?sslmode=disable"
-}
+func (s *Server) URL() string { return s.c.URL() }
 
 // Dir returns the temporary directory holding the cluster's files.
-func (s *Server) Dir() string { return s.c.dir }
+func (s *Server) Dir() string { return s.c.Dir() }
 
 // Stop shuts the server down at once and removes its files.
-func (s *Server) Stop() error { return s.c.stop() }
+func (s *Server) Stop() error { return s.c.Stop() }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/paidan/paidan/internal/pgcluster"
 )
 
 // TLSCluster is a PostgreSQL server started for one test alone that
@@ -27,7 +29,7 @@ import (
 // migrates it, as an operator would. The superuser logs in without a
 // password; every other role must give its password (scram-sha-256).
 type TLSCluster struct {
-	c *cluster
+	c *pgcluster.Cluster
 	// CAFile is the PEM file of the CA that signed the server's
 	// certificate, for sslrootcert.
 	CAFile string
@@ -41,11 +43,11 @@ func NewTLSCluster(t testing.TB) *TLSCluster {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := c.stop(); err != nil {
+		if err := c.Stop(); err != nil {
 			t.Logf("pgtest: %v", err)
 		}
 	})
-	cl := &TLSCluster{c: c, CAFile: filepath.Join(c.dir, "ca.pem")}
+	cl := &TLSCluster{c: c, CAFile: filepath.Join(c.Dir(), "ca.pem")}
 	if err := cl.enableTLS(); err != nil {
 		t.Fatalf("pgtest: enable TLS: %v", err)
 	}
@@ -64,7 +66,7 @@ func (cl *TLSCluster) enableTLS() error {
 	if err != nil {
 		return err
 	}
-	data := cl.c.data()
+	data := cl.c.DataDir()
 	files := []struct {
 		path string
 		data []byte
@@ -84,14 +86,12 @@ func (cl *TLSCluster) enableTLS() error {
 		if err := os.WriteFile(f.path, f.data, f.mode); err != nil {
 			return err
 		}
-		if cl.c.cred != nil {
-			if err := os.Chown(f.path, int(cl.c.cred.Uid), int(cl.c.cred.Gid)); err != nil {
-				return err
-			}
+		if err := cl.c.Chown(f.path); err != nil {
+			return err
 		}
 	}
 	// Before the reload the server still takes plain connections.
-	db, err := sqlx.Open("postgres", "postgres://"+clusterSuperuser+"@127.0.0.1:"+cl.c.port+"/postgres?sslmode=disable")
+	db, err := sqlx.Open("postgres", cl.c.URL())
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (cl *TLSCluster) URL() string {
 
 // URLAs is URL for another role, with its password (none when "").
 func (cl *TLSCluster) URLAs(user, password string) string {
-	u := url.URL{Scheme: "postgres", Host: "127.0.0.1:" + cl.c.port, Path: "/postgres",
+	u := url.URL{Scheme: "postgres", Host: "127.0.0.1:" + cl.c.Port(), Path: "/postgres",
 		RawQuery: url.Values{"sslmode": {"verify-full"}, "sslrootcert": {cl.CAFile}}.Encode()}
 	if password != "" {
 		u.User = url.UserPassword(user, password)
@@ -148,7 +148,7 @@ func (cl *TLSCluster) URLAs(user, password string) string {
 // PlainURL returns the superuser DSN without TLS (sslmode=disable), which
 // the server refuses: for tests that check that it does.
 func (cl *TLSCluster) PlainURL() string {
-	return "postgres://" + clusterSuperuser + "@127.0.0.1:" + cl.c.port + "/postgres?sslmode=disable"
+	return cl.c.URL()
 }
 
 // newCA returns a self-signed CA certificate valid for a day.
