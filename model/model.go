@@ -23,6 +23,12 @@ type Options struct {
 	// Progress, when set, is called from the calling goroutine as each stage
 	// starts, with the stage's name (see Stats). Nil means no calls.
 	Progress func(stage string)
+
+	// RoundNetwork, when set, is called with each round's network (1-based
+	// round number) before it is solved, outside the stage timers, so that
+	// another solver can be run on exactly what Plan solved. The network
+	// must not be modified; an error stops the plan. Nil means no calls.
+	RoundNetwork func(round int, d *solver.Dispatch) error
 }
 
 // Stats reports what Plan did and how long each stage took. Durations are
@@ -35,6 +41,10 @@ type Stats struct {
 	Price    time.Duration // pricing the pairs off the network, all rounds
 	Classify time.Duration // reasons of unassigned tasks
 	Finish   time.Duration // cost breakdown, KPIs and hashes
+
+	// RoundSolve is the solve time of each round, in order; they sum to
+	// Solve.
+	RoundSolve []time.Duration
 
 	Candidates int // candidate arcs of the final network
 	// Rounds is the number of solves. More than one means that pricing
@@ -123,6 +133,13 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		net = in.network(cands, extra)
 		done()
 
+		if opt.RoundNetwork != nil {
+			if err := opt.RoundNetwork(st.Rounds+1, &net.d); err != nil {
+				return nil, st, fmt.Errorf("plan: round %d network: %w", st.Rounds+1, err)
+			}
+		}
+
+		before := st.Solve
 		done = stage(StageSolve, &st.Solve)
 		res, err = solver.SolveDispatch(ctx, &net.d)
 		done()
@@ -130,6 +147,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 			return nil, st, fmt.Errorf("plan: %w", err)
 		}
 		st.Rounds++
+		st.RoundSolve = append(st.RoundSolve, st.Solve-before)
 		solverSt.Algorithm = res.Stats.Algorithm
 		solverSt.Nodes, solverSt.Arcs = res.Stats.Nodes, res.Stats.Arcs
 		solverSt.Iterations += res.Stats.Iterations
