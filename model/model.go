@@ -123,10 +123,11 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 	}
 
 	var (
-		net       *network
-		res       *solver.DispatchResult
-		solverSt  paidan.SolverStats
-		pricingSt paidan.PricingStats
+		net        *network
+		res        *solver.DispatchResult
+		taskWorker []int32 // per task of res: its worker, -1 when unassigned
+		solverSt   paidan.SolverStats
+		pricingSt  paidan.PricingStats
 	)
 	for {
 		done = stage(StageBuild, &st.Build)
@@ -141,13 +142,20 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 
 		before := st.Solve
 		done = stage(StageSolve, &st.Solve)
-		res, err = solver.SolveDispatch(ctx, &net.d)
+		// Rounds after the first start from the previous optimum: only the
+		// tasks that the added arcs would move are searched for again.
+		var start *solver.DispatchStart
+		if res != nil {
+			start = &solver.DispatchStart{TaskWorker: taskWorker, Potential: res.Potential}
+		}
+		res, err = solver.SolveDispatchFrom(ctx, &net.d, start)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)
 		}
 		st.Rounds++
 		st.RoundSolve = append(st.RoundSolve, st.Solve-before)
+		taskWorker, _ = assignedWorkers(&net.d, res)
 		solverSt.Algorithm = res.Stats.Algorithm
 		solverSt.Nodes, solverSt.Arcs = res.Stats.Nodes, res.Stats.Arcs
 		solverSt.Iterations += res.Stats.Iterations

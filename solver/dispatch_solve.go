@@ -165,11 +165,18 @@ type dispatchState struct {
 	roff        []int32
 	rpos, rtask []int32
 
-	node      []dnode // per node: potential and search labels
-	task      []dtask // per task: assignment
-	heap      []hentry
-	scanned   []int32
-	algorithm string // for Stats: "ssp-dispatch" or "ssp-dispatch-scarce"
+	node    []dnode // per node: potential and search labels
+	task    []dtask // per task: assignment
+	heap    []hentry
+	scanned []int32
+	// A warm start (see warm) leaves holes: hole[w] units of worker w are
+	// used but no task fills them (nil in a cold start). sinkDef is how
+	// many units the sink still lacks; paths end at the sink only while
+	// it is positive.
+	hole    []int32
+	sinkDef int64
+
+	algorithm string // for Stats: "ssp-dispatch", "ssp-dispatch-scarce" or "ssp-dispatch-warm"
 	iter      uint32 // shortest path searches
 	steps     int64  // auction steps
 	work      int64  // arcs scanned, for context polling
@@ -192,9 +199,10 @@ type dnode struct {
 // worker (next, prev); pinned tasks are counted in the load but not linked,
 // so that no search moves them.
 type dtask struct {
-	cost       int64 // cost of the assigned arc
-	alt        int64 // a lower bound on its best other option (see bid)
-	assign     int32 // position of the assigned arc, taskFree or taskLeaving
+	cost       int64  // cost of the assigned arc
+	alt        int64  // a lower bound on its best other option (see bid)
+	fresh      uint32 // the search in which alt was last made exact
+	assign     int32  // position of the assigned arc, taskFree or taskLeaving
 	next, prev int32
 	lo, hi     int32 // positions of the task's arcs
 	pinned     bool
@@ -208,7 +216,7 @@ type hentry struct {
 
 func newDispatchState(d *Dispatch, off, order []int32) (*dispatchState, error) {
 	T, W := d.Tasks, d.Workers
-	s := &dispatchState{d: d, tasks: int32(T), dOff: off, dOrder: order}
+	s := &dispatchState{d: d, tasks: int32(T), dOff: off, dOrder: order, sinkDef: int64(T)}
 	s.taskOld, s.workerOld = d.localityOrder(off, order)
 	workerNew := make([]int32, W)
 	for w, old := range s.workerOld {
@@ -324,13 +332,16 @@ func (s *dispatchState) run(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if s.scarce() {
+	if s.hole != nil {
+		s.algorithm = "ssp-dispatch-warm"
+	} else if s.scarce() {
 		s.algorithm = "ssp-dispatch-scarce"
 		return s.runScarce(ctx)
+	} else {
+		s.algorithm = "ssp-dispatch"
 	}
-	s.algorithm = "ssp-dispatch"
 	for t := range s.tasks {
-		if s.task[t].pinned {
+		if s.task[t].pinned || s.task[t].assign != taskFree {
 			continue
 		}
 		for cur, steps := t, 0; cur >= 0; steps++ {
@@ -378,7 +389,9 @@ const bidStuck = -2
 // least margin, which becomes free and is returned. Every residual arc
 // keeps a non-negative reduced cost, so bid and route can alternate. It
 // returns -1 when the chain ends (t took a unit or left) and bidStuck when
-// no step applies.
+// no step applies. In a warm start (see warm) a hole at w ends the chain
+// as a free unit does, and while the sink lacks no unit neither w's next
+// unit nor the leave arc can end it.
 func (s *dispatchState) bid(t int32) int32 {
 	T, node := s.tasks, s.node
 	const inf = int64(math.MaxInt64)
@@ -398,11 +411,18 @@ func (s *dispatchState) bid(t int32) int32 {
 			v2 = v
 		}
 	}
+	ps := node[len(node)-1].pi
 	if lc := s.leave[t]; lc != NoLeave {
-		if lc < v1 || (lc == v1 && !open1) {
+		lc += ps
+		if s.sinkDef > 0 && (lc < v1 || (lc == v1 && !open1)) {
 			node[t].pi = lc
 			s.task[t].assign = taskLeaving
+			s.task[t].alt = v1
+			s.sinkDef--
 			return -1
+		}
+		if lc < v1 {
+			return bidStuck // leaving is best but the sink lacks no unit
 		}
 		v2 = min(v2, lc)
 	}
@@ -415,10 +435,20 @@ func (s *dispatchState) bid(t int32) int32 {
 	if v2 != inf {
 		delta = v2 - v1
 	}
-	sinkMargin := inf
+	// unitMargin bounds the rise of π(w) by its next unit's reduced cost;
+	// sinkMargin is the rise at which t can end at w: at once into a hole,
+	// or at the next unit while the sink lacks units.
+	unitMargin, sinkMargin := inf, inf
 	if s.load[w] < s.capa[w] {
-		sinkMargin = s.tierCost[s.tierAt[w]] - pw
+		unitMargin = s.tierCost[s.tierAt[w]] + ps - pw
+		if s.sinkDef > 0 {
+			sinkMargin = unitMargin
+		}
 	}
+	if s.hole != nil && s.hole[w] > 0 {
+		sinkMargin = 0
+	}
+	delta = min(delta, unitMargin)
 	// The task at w of least margin below sinkMargin, if any.
 	out, outMargin := int32(-1), sinkMargin
 	for h := s.first[w]; h >= 0; h = s.task[h].next {
@@ -447,8 +477,13 @@ func (s *dispatchState) bid(t int32) int32 {
 	node[t].pi = v1 + delta
 	s.place(t, p1)
 	s.task[t].alt = v2
-	if out < 0 { // δ reached w's next unit
-		s.grow(w)
+	if out < 0 { // δ reached a hole at w or w's next unit
+		if s.hole != nil && s.hole[w] > 0 {
+			s.hole[w]--
+		} else {
+			s.grow(w)
+			s.sinkDef--
+		}
 		return -1
 	}
 	s.unlink(out)
@@ -456,13 +491,18 @@ func (s *dispatchState) bid(t int32) int32 {
 	return out
 }
 
-// open reports whether worker w, at potential pw, has a next unit of zero
-// reduced cost.
+// open reports whether a task can end at worker w, at potential pw, at no
+// cost: in a hole, or at a next unit of zero reduced cost while the sink
+// lacks units.
 func (s *dispatchState) open(w int32, pw int64) bool {
-	return s.load[w] < s.capa[w] && s.tierCost[s.tierAt[w]] == pw
+	if s.hole != nil && s.hole[w] > 0 {
+		return true
+	}
+	return s.sinkDef > 0 && s.load[w] < s.capa[w] && s.tierCost[s.tierAt[w]]+s.node[len(s.node)-1].pi == pw
 }
 
-// route finds a shortest path from free task src to the sink, updates the
+// route finds a shortest path from free task src to a node that lacks a
+// unit (the sink, or in a warm start a worker with a hole), updates the
 // potentials of the settled nodes and augments one unit along the path.
 //
 // The search is Dijkstra's with one economy. A task held by a worker has
@@ -472,19 +512,45 @@ func (s *dispatchState) open(w int32, pw int64) bool {
 // bound on the labels its arcs can give, d + max(0, alt − π), and a task
 // whose best alternative lies beyond the path found is never scanned.
 // Since potentials only rise, alt goes stale (too low) between searches;
-// a task popped is first given its true alt and, when that puts its key
-// higher, goes back into the heap instead of relaxing its arcs. On the
-// network of a 100k-task plan (package model, balance tiers) that cut the
-// solve's CPU time from 62 s to 44 s; at 10k tasks by 4 %. The source
-// enters with key 0.
+// a task popped is first given its true alt (once per search: potentials
+// do not move during one) and, when that puts its key higher, goes back
+// into the heap instead of relaxing its arcs. On the network of a
+// 100k-task plan (package model, balance tiers) that cut the solve's CPU
+// time from 62 s to 44 s; at 10k tasks by 4 %. The source enters with key
+// 0.
+//
+// While the sink lacks no unit (a warm start whose freed tasks left holes
+// at workers, see warm), the sink is an ordinary node of the search: paths
+// may enter it through a worker's next unit or a leave arc and leave it
+// through a worker's last used unit (the worker gives it up) or the leave
+// arc of a task left out (the task comes back).
 func (s *dispatchState) route(src int32) error {
 	s.iter++
 	it, T := s.iter, s.tasks
 	node := s.node
+	sink := int32(len(node) - 1)
+	ps := node[sink].pi
+	open := s.sinkDef > 0 // a path may end at the sink
 	if v := s.bestValue(src, -1); v != math.MaxInt64 {
 		node[src].pi = v // any potential at most every option's is valid
 	}
 	best, end := int64(math.MaxInt64), int32(-1)
+	// toSink offers the sink label nd from node u: an end when the sink
+	// lacks units, else a relaxation.
+	toSink := func(nd int64, u int32) {
+		switch ns := &node[sink]; {
+		case open:
+			if nd < best {
+				best, end = nd, u
+			}
+		case ns.seen != it:
+			ns.seen, ns.dist, ns.pred = it, nd, u
+			s.push(sink, nd)
+		case nd < ns.dist && ns.hpos >= 0:
+			ns.dist, ns.pred = nd, u
+			s.decrease(ns.hpos, nd)
+		}
+	}
 	s.scanned = append(s.scanned[:0], src)
 	node[src].seen, node[src].dist, node[src].pred = it, 0, -1
 	s.push(src, 0)
@@ -497,11 +563,14 @@ func (s *dispatchState) route(src int32) error {
 		du := node[u].dist
 		if u < T { // scan the task's arcs
 			pu := node[u].pi
-			if tk := &s.task[u]; tk.assign >= 0 {
+			tk := &s.task[u]
+			if tk.assign != taskFree {
 				// Its alt may be stale (too low): refresh it, and put the
 				// task back if its arcs lie farther than its key said.
-				s.work += int64(tk.hi - tk.lo)
-				tk.alt = s.bestValue(u, tk.assign)
+				if tk.fresh != it {
+					s.work += int64(tk.hi - tk.lo)
+					tk.alt, tk.fresh = s.bestValue(u, tk.assign), it
+				}
 				if tk.alt == math.MaxInt64 {
 					continue
 				}
@@ -512,12 +581,10 @@ func (s *dispatchState) route(src int32) error {
 					continue
 				}
 			}
-			if lc := s.leave[u]; lc != NoLeave {
-				if nd := du + lc - pu; nd < best {
-					best, end = nd, u
-				}
+			if lc := s.leave[u]; lc != NoLeave && tk.assign != taskLeaving {
+				toSink(du+lc+ps-pu, u)
 			}
-			own, lo, hi := s.task[u].assign, s.task[u].lo, s.task[u].hi
+			own, lo, hi := tk.assign, tk.lo, tk.hi
 			s.work += int64(hi - lo)
 			base := du - pu
 			for p := lo; p < hi; p++ {
@@ -537,25 +604,22 @@ func (s *dispatchState) route(src int32) error {
 			}
 			continue
 		}
-		s.scanned = append(s.scanned, u) // a worker, settled
+		s.scanned = append(s.scanned, u) // a worker or the sink, settled
+		if u == sink {
+			s.scanSink(du, it)
+			continue
+		}
 		w := u - T
 		base := du - node[u].pi
-		if s.load[w] < s.capa[w] {
-			if nd := base + s.tierCost[s.tierAt[w]]; nd < best {
-				best, end = nd, u
+		switch {
+		case s.hole != nil && s.hole[w] > 0:
+			if du < best {
+				best, end = du, u
 			}
+		case s.load[w] < s.capa[w]:
+			toSink(base+s.tierCost[s.tierAt[w]]+ps, u)
 		}
-		for t := s.first[w]; t >= 0; t = s.task[t].next {
-			s.work++
-			nt, tk := &node[t], &s.task[t]
-			nd := base - tk.cost + nt.pi
-			nt.seen, nt.dist, nt.pred = it, nd, u
-			// Settled; a task with no other option is never scanned.
-			s.scanned = append(s.scanned, t)
-			if tk.alt != math.MaxInt64 {
-				s.push(t, nd+max(0, tk.alt-nt.pi))
-			}
-		}
+		s.reachTasks(w, base, u, it)
 	}
 	for _, e := range s.heap {
 		node[e.v].hpos = -1
@@ -573,40 +637,124 @@ func (s *dispatchState) route(src int32) error {
 	return nil
 }
 
-// augment sends one unit along the search tree path ending at end, the node
-// whose arc into the sink closed the path.
-func (s *dispatchState) augment(end int32) {
-	T := s.tasks
-	x := end
-	if end < T { // the path ends on a leave-unassigned arc
-		if s.task[end].assign >= 0 {
-			s.unlink(end)
+// reachTasks labels the movable tasks held by worker w, settled at node u
+// with du − π(u) = base: each has its one incoming arc from w, so its
+// distance is final; it enters the heap keyed by the lower bound on what
+// its arcs can give (see route).
+func (s *dispatchState) reachTasks(w int32, base int64, u int32, it uint32) {
+	node := s.node
+	for t := s.first[w]; t >= 0; t = s.task[t].next {
+		s.work++
+		nt, tk := &node[t], &s.task[t]
+		nd := base - tk.cost + nt.pi
+		nt.seen, nt.dist, nt.pred = it, nd, u
+		// Settled; a task with no other option is never scanned.
+		s.scanned = append(s.scanned, t)
+		if tk.alt != math.MaxInt64 {
+			s.push(t, nd+max(0, tk.alt-nt.pi))
 		}
-		s.task[end].assign = taskLeaving
-		x = s.node[end].pred
-	} else {
-		s.grow(end - T)
-	}
-	for x >= 0 { // x is a worker; move the task it was reached from onto it
-		t := s.node[x].pred
-		p := s.node[x].pos
-		x = s.node[t].pred
-		if s.task[t].assign >= 0 {
-			s.unlink(t)
-		}
-		s.place(t, p)
-		s.task[t].alt = s.bestValue(t, p)
 	}
 }
 
+// scanSink relaxes the sink's residual arcs, settled at distance ds: to
+// each worker with a used unit (reverse of its last unit) and to each task
+// left out (reverse of its leave arc).
+func (s *dispatchState) scanSink(ds int64, it uint32) {
+	T, node := s.tasks, s.node
+	sink := int32(len(node) - 1)
+	ps := node[sink].pi
+	s.work += int64(len(s.load)) + int64(T)
+	for w := range int32(len(s.load)) {
+		if s.load[w] == 0 {
+			continue
+		}
+		v := T + w
+		nv := &node[v]
+		nd := ds + nv.pi - s.usedCost(w) - ps
+		if nv.seen != it {
+			nv.seen, nv.dist, nv.pred, nv.pos = it, nd, sink, -1
+			s.push(v, nd)
+		} else if nd < nv.dist && nv.hpos >= 0 {
+			nv.dist, nv.pred, nv.pos = nd, sink, -1
+			s.decrease(nv.hpos, nd)
+		}
+	}
+	for t := range T {
+		tk := &s.task[t]
+		if tk.assign != taskLeaving {
+			continue
+		}
+		nt := &node[t]
+		nd := ds + nt.pi - s.leave[t] - ps
+		nt.seen, nt.dist, nt.pred = it, nd, sink
+		s.scanned = append(s.scanned, t)
+		if tk.alt != math.MaxInt64 {
+			s.push(t, nd+max(0, tk.alt-nt.pi))
+		}
+	}
+}
+
+// augment sends one unit along the search tree path ending at end: a
+// task whose leave arc, or a worker whose next unit or hole, closed it.
+func (s *dispatchState) augment(end int32) {
+	T := s.tasks
+	sink := int32(len(s.node) - 1)
+	x := end
+	switch {
+	case end < T: // the path ends on a leave-unassigned arc
+		s.leaveTask(end)
+		s.sinkDef--
+		x = s.node[end].pred
+	case s.hole != nil && s.hole[end-T] > 0:
+		s.hole[end-T]--
+	default:
+		s.grow(end - T)
+		s.sinkDef--
+	}
+	for x >= 0 {
+		pr := s.node[x].pred
+		switch {
+		case x == sink: // entered by a worker's next unit or a leave arc
+			if pr >= T {
+				s.grow(pr - T)
+				x = pr
+			} else {
+				s.leaveTask(pr)
+				x = s.node[pr].pred
+			}
+		case pr == sink: // x gives up its last used unit
+			s.release(x - T)
+			x = sink
+		default: // x is a worker; move the task it was reached from onto it
+			t, p := pr, s.node[x].pos
+			x = s.node[t].pred
+			if s.task[t].assign >= 0 {
+				s.unlink(t)
+			}
+			s.place(t, p)
+			s.task[t].alt = s.bestValue(t, p)
+		}
+	}
+}
+
+// leaveTask puts task t on its leave-unassigned arc.
+func (s *dispatchState) leaveTask(t int32) {
+	if s.task[t].assign >= 0 {
+		s.unlink(t)
+	}
+	s.task[t].assign = taskLeaving
+	s.task[t].alt = s.bestValue(t, taskLeaving)
+}
+
 // bestValue returns the least cost-plus-potential over task t's options
-// other than the arc at position skip: its candidate arcs and its leave
-// arc; math.MaxInt64 when there is none.
+// other than the arc at position skip (taskLeaving: other than its leave
+// arc): its candidate arcs and its leave arc; math.MaxInt64 when there is
+// none.
 func (s *dispatchState) bestValue(t, skip int32) int64 {
 	T := s.tasks
 	v := int64(math.MaxInt64)
-	if lc := s.leave[t]; lc != NoLeave {
-		v = lc
+	if lc := s.leave[t]; lc != NoLeave && skip != taskLeaving {
+		v = lc + s.node[len(s.node)-1].pi
 	}
 	for p := s.task[t].lo; p < s.task[t].hi; p++ {
 		if p != skip {
@@ -628,13 +776,30 @@ func (s *dispatchState) place(t, p int32) {
 	s.first[w] = t
 }
 
-// grow adds a unit to worker w's load and moves its tier pointer. Loads
-// never shrink: no shortest path to the sink leaves it again.
+// grow adds a unit to worker w's load and moves its tier pointer (tierAt
+// is the tier of unit load+1). Loads shrink only in a warm start (release).
 func (s *dispatchState) grow(w int32) {
 	s.load[w]++
 	if s.tierEnd[s.tierAt[w]] <= s.load[w] {
 		s.tierAt[w]++
 	}
+}
+
+// release gives up worker w's last used unit.
+func (s *dispatchState) release(w int32) {
+	s.load[w]--
+	for s.tierAt[w] > s.tierOff[w] && s.tierEnd[s.tierAt[w]-1] > s.load[w] {
+		s.tierAt[w]--
+	}
+}
+
+// usedCost returns the cost of worker w's last used unit (load > 0).
+func (s *dispatchState) usedCost(w int32) int64 {
+	i := s.tierAt[w]
+	if i > s.tierOff[w] && s.tierEnd[i-1] >= s.load[w] {
+		i--
+	}
+	return s.tierCost[i]
 }
 
 // unlink removes assigned task t from its worker's list.
@@ -727,6 +892,13 @@ func (s *dispatchState) result() (*DispatchResult, error) {
 		}
 	}
 	r.Objective = obj
+	// A warm start's searches may move the sink's potential; the result
+	// is shifted back so that it is 0, as documented.
+	if ps := s.node[len(s.node)-1].pi; ps != 0 {
+		for v := range r.Potential[:len(r.Potential)-1] {
+			r.Potential[v] -= ps
+		}
+	}
 	bound, ok := dispatchDual(d, r)
 	if !ok {
 		return nil, fmt.Errorf("%w: dual bound", ErrOverflow)
