@@ -2,6 +2,7 @@ package solver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -76,6 +77,21 @@ func SolveDispatch(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("solve dispatch: %w", err)
 	}
+	if d.suitsSimplex() {
+		r, err := solveDispatchSimplex(ctx, d)
+		if err == nil {
+			return r, nil
+		}
+		if !errors.Is(err, errNoSimplex) {
+			return nil, fmt.Errorf("solve dispatch: %w", err)
+		}
+	}
+	return solveDispatchSSP(ctx, d, off, order)
+}
+
+// solveDispatchSSP is SolveDispatch by successive shortest paths on a
+// validated d.
+func solveDispatchSSP(ctx context.Context, d *Dispatch, off, order []int32) (*DispatchResult, error) {
 	start := time.Now()
 	s, err := newDispatchState(d, off, order)
 	if err != nil {
