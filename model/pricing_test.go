@@ -63,8 +63,8 @@ func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 
 // priceAllPairs prices every pair of every unpinned task, with no distance
 // bound: when some eligible pair off the network has an arc costing less
-// than π_t − π_w, the pairs within the slack of it, per task, most negative
-// first (ties by worker order).
+// than π_t − π_w, every pair within the slack of it, per task, most
+// negative first (ties by worker order).
 func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64) map[int][]candidate {
 	T := len(in.tasks)
 	slack := int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))
@@ -88,7 +88,7 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 		slices.SortFunc(found, func(a, b violation) int {
 			return cmp.Or(cmp.Compare(a.reduced, b.reduced), cmp.Compare(a.worker, b.worker))
 		})
-		for _, v := range found[:min(len(found), pricedArcsPerTask)] {
+		for _, v := range found {
 			out[ti] = append(out[ti], v.candidate)
 		}
 	}
@@ -116,15 +116,21 @@ func TestPriceRadiusBound(t *testing.T) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		extra := map[int][]candidate{}
+		var start *solver.DispatchStart // warm after the first round, as in Plan
 		for round := 1; ; round++ {
 			if round > len(b.Tasks)*len(b.Workers)+1 {
 				t.Fatalf("seed %d: pricing did not stop after %d rounds", seed, round-1)
 			}
 			net := in.network(cands, extra)
-			res, err := solver.SolveDispatch(ctx, &net.d)
+			res, err := solver.SolveDispatchFrom(ctx, &net.d, start)
 			if err != nil {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)
 			}
+			if _, err := solver.VerifyDispatch(&net.d, res); err != nil {
+				t.Fatalf("seed %d round %d: %v", seed, round, err)
+			}
+			tw, _ := assignedWorkers(&net.d, res)
+			start = &solver.DispatchStart{TaskWorker: tw, Potential: res.Potential}
 			got, _, err := in.price(ctx, cands, extra, res, 2)
 			if err != nil {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)

@@ -7,16 +7,24 @@ import (
 	"time"
 )
 
+// simplexMinTasks is the least number of movable tasks for which
+// SolveDispatch considers the simplex: below it both algorithms take
+// milliseconds, and the searches' potentials (shortest path distances,
+// which give the smallest reduced costs that paidan explain reports) are
+// kept.
+const simplexMinTasks = 1000
+
 // sspCheapUnits is the least ratio of cheapest-tier capacity units to
 // movable tasks at which SolveDispatch runs successive shortest paths
 // rather than the network simplex (see suitsSimplex).
 const sspCheapUnits = 1.2
 
 // suitsSimplex reports whether the network simplex should solve d rather
-// than the successive shortest paths: when the units of each worker's
-// cheapest tier add up to less than sspCheapUnits times the movable tasks,
-// unless capacity as a whole is short and every task may stay out (then
-// the capacity-side search, runScarce, is fast).
+// than the successive shortest paths: when there are at least
+// simplexMinTasks movable tasks and the units of each worker's cheapest
+// tier add up to less than sspCheapUnits times them, unless capacity as a
+// whole is short and every task may stay out (then the capacity-side
+// search, runScarce, is fast).
 //
 // Why: the searches place a task where a unit is free at the cheapest
 // marginal cost. With such units to spare (the uniform shapes of
@@ -35,6 +43,9 @@ func (d *Dispatch) suitsSimplex() bool {
 		pinned[d.ArcTask[a]] = true
 	}
 	movable := int64(d.Tasks - len(pinned))
+	if movable < simplexMinTasks {
+		return false
+	}
 	allLeave := true
 	for t, u := range d.Unassigned {
 		if u == NoLeave && !pinned[int32(t)] {

@@ -20,6 +20,7 @@ func TestSolveDispatchChoice(t *testing.T) {
 		simplex bool
 	}{
 		{"uniform, capacity 1.25 x tasks", geometricDispatch(1, 2000, 100, 25, 10), false},
+		{"uniform, capacity = tasks, small", geometricDispatch(1, 900, 45, 20, 10), false},
 		{"uniform, capacity = tasks", geometricDispatch(1, 2000, 100, 20, 10), true},
 		{"uniform, capacity short, all may stay out", geometricDispatch(1, 2000, 100, 15, 10), false},
 		{"metro, tiers", dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 1500, Workers: 80, Slack: 1.05, Seed: 5}), true},
@@ -39,16 +40,16 @@ func TestSolveDispatchChoice(t *testing.T) {
 	}
 }
 
-// TestSolveDispatchAutoBruteForce runs SolveDispatch, whichever algorithm
-// it picks, against brute force, and its errors against the searches'.
-func TestSolveDispatchAutoBruteForce(t *testing.T) {
+// TestSolveDispatchSimplexBruteForce runs the simplex path of SolveDispatch
+// against brute force, and its errors against the searches'.
+func TestSolveDispatchSimplexBruteForce(t *testing.T) {
 	t.Parallel()
 	simplex := 0
 	for seed := range uint64(10000) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		d := randomDispatch(rng)
 		want, feasible := bruteForce(d)
-		r, err := solver.SolveDispatch(context.Background(), d)
+		r, err := solver.SolveDispatchSimplex(context.Background(), d)
 		if !feasible {
 			_, sspErr := solver.SolveDispatchSSP(context.Background(), d)
 			if !errors.Is(err, solver.ErrInfeasible) || err.Error() != sspErr.Error() {
@@ -81,7 +82,7 @@ func TestSolveDispatchAutoBruteForce(t *testing.T) {
 // (the simplex's own polling is tested with SolveMCF).
 func TestSolveDispatchSimplexCancelled(t *testing.T) {
 	t.Parallel()
-	d := dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 500, Workers: 25, Slack: 1.05, Seed: 2})
+	d := dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 1200, Workers: 60, Slack: 1.05, Seed: 2})
 	if !d.SuitsSimplex() {
 		t.Fatal("the metro shape no longer goes to the simplex; the test exercises nothing")
 	}

@@ -14,3 +14,18 @@ func SolveDispatchSSP(ctx context.Context, d *Dispatch) (*DispatchResult, error)
 
 // SuitsSimplex exposes the choice of algorithm to the tests.
 func (d *Dispatch) SuitsSimplex() bool { return d.suitsSimplex() }
+
+// SolveDispatchSimplex runs the simplex whatever the network (the
+// searches when the simplex declines it), so that the tests check it on
+// small instances.
+func SolveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
+	off, order, err := d.validate()
+	if err != nil {
+		return nil, err
+	}
+	r, err := solveDispatchSimplex(ctx, d)
+	if err == errNoSimplex {
+		return solveDispatchSSP(ctx, d, off, order)
+	}
+	return r, err
+}
