@@ -126,6 +126,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		net        *network
 		res        *solver.DispatchResult
 		taskWorker []int32 // per task of res: its worker, -1 when unassigned
+		pricedPot  []int64 // the potentials the last pricing round used
 		solverSt   paidan.SolverStats
 		pricingSt  paidan.PricingStats
 	)
@@ -169,7 +170,8 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		}
 
 		done = stage(StagePrice, &st.Price)
-		added, priced, err := in.price(ctx, cands, extra, res, opt.Parallel)
+		added, priced, err := in.price(ctx, cands, extra, res, pricedPot, opt.Parallel)
+		pricedPot = res.Potential
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)

@@ -46,6 +46,11 @@ type pricing struct {
 	// under that node of that tree of in.index (math.MaxInt64 for none):
 	// byRegion first, then any at index len(byRegion).
 	floor [][]int64
+	// In a round after the first (see incremental): rise[t] tells whether
+	// task t must be priced against every worker, and floorDrop is floor
+	// over the workers whose potential dropped only (nil: none dropped).
+	rise      []bool
+	floorDrop [][]int64
 }
 
 // price prices every eligible pair outside the network (column generation,
@@ -69,16 +74,23 @@ type pricing struct {
 // most negative first (ties by worker order); else none.
 // It also returns how many pairs it priced. The result does not depend on
 // parallel.
+//
+// prev, when not nil, holds the potentials of the previous round's
+// pricing, which added every pair then below the slack: only the pairs
+// whose reduced cost may have fallen since are priced (see incremental).
 func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
-	parallel int) (map[int][]candidate, int64, error) {
+	prev []int64, parallel int) (map[int][]candidate, int64, error) {
 	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential,
 		slack: int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
 	p.floor = make([][]int64, len(trees))
 	for i, t := range trees {
 		if t != nil {
-			p.floor[i] = p.nodeFloors(t)
+			p.floor[i] = p.nodeFloors(t, nil)
 		}
+	}
+	if prev != nil {
+		p.incremental(prev, trees)
 	}
 
 	n := len(in.tasks)
@@ -147,6 +159,13 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			continue
 		}
 		piT := p.pot[ti]
+		floor := p.floor
+		if p.rise != nil && !p.rise[ti] {
+			if p.floorDrop == nil {
+				continue
+			}
+			floor = p.floorDrop
+		}
 		found = found[:0]
 		visit := func(w int32) {
 			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
@@ -161,8 +180,8 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			}
 			found = append(found, violation{candidate{w, d}, cost - gap})
 		}
-		p.search(in.index.byRegion[t.region], p.floor[t.region], ti, visit)
-		p.search(in.index.any, p.floor[len(in.index.byRegion)], ti, visit)
+		p.search(in.index.byRegion[t.region], floor[t.region], ti, visit)
+		p.search(in.index.any, floor[len(in.index.byRegion)], ti, visit)
 		if len(found) == 0 {
 			continue
 		}
@@ -178,10 +197,56 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 	return out, priced, nil
 }
 
+// incremental restricts a round after the first to the pairs whose
+// reduced cost may have fallen below the slack. Every pair off the network
+// had reduced cost c − π'(t) + π'(w) ≥ slack under the previous pricing's
+// potentials π' (those below were added). With Δ(v) = π(v) − π'(v), the
+// reduced cost changed by Δ(w) − Δ(t), so for any level m a pair with
+// Δ(t) ≤ m ≤ Δ(w) still has reduced cost ≥ slack. Taking m the median Δ
+// over the workers with capacity (a warm round moves few potentials, and
+// shifts all of them alike when the sink's moved), a task with Δ(t) > m is
+// priced against every worker, and any other only against the workers
+// with Δ(w) < m, through floors over those workers alone.
+func (p *pricing) incremental(prev []int64, trees []*kdTree) {
+	in := p.in
+	T := len(in.tasks)
+	var deltas []int64
+	for w := range in.workers {
+		if in.workers[w].remaining > 0 {
+			deltas = append(deltas, p.pot[T+w]-prev[T+w])
+		}
+	}
+	if len(deltas) == 0 {
+		return
+	}
+	slices.Sort(deltas)
+	m := deltas[len(deltas)/2]
+	p.rise = make([]bool, T)
+	for t := range T {
+		p.rise[t] = p.pot[t]-prev[t] > m
+	}
+	drop := make([]bool, len(in.workers))
+	any := false
+	for w := range in.workers {
+		drop[w] = p.pot[T+w]-prev[T+w] < m
+		any = any || drop[w]
+	}
+	if !any {
+		return
+	}
+	p.floorDrop = make([][]int64, len(trees))
+	for i, t := range trees {
+		if t != nil {
+			p.floorDrop[i] = p.nodeFloors(t, drop)
+		}
+	}
+}
+
 // nodeFloors returns, per node of t, the lowest potential of a worker with
-// capacity under it. Nodes are numbered in preorder, so children come
-// after their parent and one backward pass suffices.
-func (p *pricing) nodeFloors(t *kdTree) []int64 {
+// capacity under it (of those marked in only, when only is not nil).
+// Nodes are numbered in preorder, so children come after their parent and
+// one backward pass suffices.
+func (p *pricing) nodeFloors(t *kdTree, only []bool) []int64 {
 	T := len(p.in.tasks)
 	f := make([]int64, len(t.nodes))
 	for ni := len(t.nodes) - 1; ni >= 0; ni-- {
@@ -192,7 +257,7 @@ func (p *pricing) nodeFloors(t *kdTree) []int64 {
 		}
 		f[ni] = math.MaxInt64
 		for _, w := range t.ids[n.start:n.end] {
-			if p.in.workers[w].remaining > 0 {
+			if p.in.workers[w].remaining > 0 && (only == nil || only[w]) {
 				f[ni] = min(f[ni], p.pot[T+int(w)])
 			}
 		}

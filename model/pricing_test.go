@@ -99,12 +99,13 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 }
 
 // TestPriceRadiusBound checks on random batches, round after round, that
-// the distance-bounded pricing finds exactly the arcs that pricing every
-// pair finds: the radius never misses a pair of negative reduced cost.
+// the distance-bounded, incremental pricing finds exactly the arcs that
+// pricing every pair finds: neither the radius nor the restriction to the
+// pairs whose reduced cost may have fallen misses a pair below the slack.
 func TestPriceRadiusBound(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	added := 0
+	added, incremental := 0, 0
 	for seed := range uint64(400) {
 		b, r := pricingBatch(seed)
 		in, err := newInstance(b, r)
@@ -117,6 +118,7 @@ func TestPriceRadiusBound(t *testing.T) {
 		}
 		extra := map[int][]candidate{}
 		var start *solver.DispatchStart // warm after the first round, as in Plan
+		var prev []int64                // incremental pricing, as in Plan
 		for round := 1; ; round++ {
 			if round > len(b.Tasks)*len(b.Workers)+1 {
 				t.Fatalf("seed %d: pricing did not stop after %d rounds", seed, round-1)
@@ -131,7 +133,11 @@ func TestPriceRadiusBound(t *testing.T) {
 			}
 			tw, _ := assignedWorkers(&net.d, res)
 			start = &solver.DispatchStart{TaskWorker: tw, Potential: res.Potential}
-			got, _, err := in.price(ctx, cands, extra, res, 2)
+			got, _, err := in.price(ctx, cands, extra, res, prev, 2)
+			if prev != nil {
+				incremental++
+			}
+			prev = res.Potential
 			if err != nil {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)
 			}
@@ -148,8 +154,8 @@ func TestPriceRadiusBound(t *testing.T) {
 			}
 		}
 	}
-	if added == 0 {
-		t.Errorf("no seed priced out an arc; the test exercises nothing")
+	if added == 0 || incremental < 300 {
+		t.Errorf("%d arcs priced out, %d incremental rounds; the test exercises too little", added, incremental)
 	}
 }
 
