@@ -50,8 +50,12 @@ import (
 //
 // Why this algorithm: the dispatch networks of interest have few arcs per
 // task and spare capacity, so most tasks are placed by a single bid and the
-// rest by short searches in their neighbourhood; nothing is global. The
-// README's solver notes give the measurements against LEMON and the
+// rest by short searches in their neighbourhood; nothing is global. Where
+// the cheapest capacity is short of the tasks (suitsSimplex: the balance
+// tiers of a plan, capacity equal to demand) the searches cross regions,
+// and SolveDispatch runs the network simplex (SolveMCF on d.Network())
+// instead; Stats.Algorithm is then "network-simplex". The README's solver
+// notes give the measurements against LEMON that chose this and the
 // variants tried and rejected. SolveDispatchFrom starts from a previous
 // optimum instead (pricing rounds).
 //
@@ -62,8 +66,8 @@ import (
 // ties with a worker without one; evictions take the first task of least
 // margin in the worker's list (the most recently placed first). Tasks are
 // placed, and in the capacity-side solve workers filled, in the internal
-// order. All of it depends only on d, so the same input gives the same
-// output.
+// order. All of it, and the simplex (see SolveMCF), depends only on d, so
+// the same input gives the same output.
 //
 // Errors: ErrInvalid or ErrOverflow from Validate (its bound keeps every
 // potential, distance and sum within int64); ErrInfeasible when pins exceed
