@@ -160,6 +160,9 @@ func (s *dispatchState) run(ctx context.Context) error {
 			}
 			s.polls = s.work + ctxPollWork
 		}
+		if s.budget > 0 && s.work > s.budget {
+			return errWarmBudget
+		}
 	}
 	return nil
 }

@@ -53,6 +53,9 @@ type dispatchState struct {
 	// it is positive.
 	hole    []int32
 	sinkDef int64
+	// budget, when positive, is the work (arc scans) after which a warm
+	// start gives up for a cold solve (see SolveDispatchFrom).
+	budget int64
 
 	algorithm string // for Stats: "ssp-dispatch", "ssp-dispatch-scarce" or "ssp-dispatch-warm"
 	iter      uint32 // shortest path searches

@@ -26,7 +26,9 @@ const maxStartPotential = 1 << 61
 // SolveDispatchFrom is SolveDispatch started from start (nil: a cold
 // start). The result does not depend on whether start is good, only the
 // time: the start's flow and potentials are kept where they satisfy the
-// optimality conditions on d, and the rest is repaired.
+// optimality conditions on d, and the rest is repaired; when the repair
+// frees most tasks or grows costly (warmFreedShare, warmBudgetPerArc), d
+// is solved cold instead.
 //
 // Repair: every worker whose start load and potential satisfy its tier
 // arcs (each used unit costs at most π(w), its next unit at least π(w)) keeps
@@ -47,6 +49,12 @@ const maxStartPotential = 1 << 61
 // are those of SolveDispatch, and ErrInvalid when start's slices have the
 // wrong length or a potential beyond ±2^61.
 func SolveDispatchFrom(ctx context.Context, d *Dispatch, start *DispatchStart) (*DispatchResult, error) {
+	return solveDispatchFrom(ctx, d, start, warmBudgetPerArc)
+}
+
+// solveDispatchFrom is SolveDispatchFrom with a work budget of
+// budgetPerArc times the network's arcs and nodes.
+func solveDispatchFrom(ctx context.Context, d *Dispatch, start *DispatchStart, budgetPerArc int64) (*DispatchResult, error) {
 	if start == nil {
 		return SolveDispatch(ctx, d)
 	}
@@ -71,7 +79,10 @@ func SolveDispatchFrom(ctx context.Context, d *Dispatch, start *DispatchStart) (
 			return r, nil
 		}
 	}
-	if err := s.run(ctx); err != nil {
+	s.budget = budgetPerArc * int64(len(d.ArcTask)+d.Tasks+d.Workers)
+	if err := s.run(ctx); errors.Is(err, errWarmBudget) {
+		return SolveDispatch(ctx, d)
+	} else if err != nil {
 		return nil, fmt.Errorf("solve dispatch: %w", err)
 	}
 	if err := s.warmDone(); err != nil {
@@ -104,6 +115,19 @@ func (st *DispatchStart) validate(d *Dispatch) error {
 	}
 	return nil
 }
+
+// warmBudgetPerArc bounds a warm start's work: once its searches have
+// scanned this many times the network's arcs and nodes, SolveDispatchFrom
+// solves cold instead. Searches that cross the sink relax an arc to every
+// worker and every task left out, so a repair with many of them can cost
+// more than a cold solve; at 100k tasks the third pricing round of a plan
+// ran for more than 8 minutes before this bound, against 2.8 for the cold
+// simplex of the first round (load ≈ 20).
+const warmBudgetPerArc = 20
+
+// errWarmBudget tells SolveDispatchFrom that the warm start ran out of
+// work budget.
+var errWarmBudget = errors.New("solver: warm start over its work budget")
 
 // warmFreedShare: when a warm start frees more than one task in
 // warmFreedShare on a network that suits the simplex (see suitsSimplex),

@@ -181,3 +181,29 @@ func TestSolveDispatchFromErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSolveDispatchFromBudget starts metro instances from a poor start
+// with a work budget too small for the repair, so that the solve falls
+// back to a cold one, and checks the optimum.
+func TestSolveDispatchFromBudget(t *testing.T) {
+	t.Parallel()
+	d := dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 800, Workers: 40, Slack: 1.05, Seed: 9})
+	want := solveDispatchVerified(t, d).Objective
+	sub := subDispatch(rand.New(rand.NewPCG(4, 4)), d, 0.3)
+	start := startOf(sub, solveDispatchVerified(t, sub))
+	for _, budget := range []int64{0, 1} { // no budget; a budget the repair exceeds
+		r, err := solver.SolveDispatchFromBudget(context.Background(), d, start, budget)
+		if err != nil {
+			t.Fatalf("budget %d: %v", budget, err)
+		}
+		if r.Objective != want {
+			t.Fatalf("budget %d: objective %d, want %d", budget, r.Objective, want)
+		}
+		if _, err := solver.VerifyDispatch(d, r); err != nil {
+			t.Fatalf("budget %d: %v", budget, err)
+		}
+		if warm := r.Stats.Algorithm == "ssp-dispatch-warm"; warm != (budget == 0) {
+			t.Errorf("budget %d: algorithm %s", budget, r.Stats.Algorithm)
+		}
+	}
+}

@@ -29,3 +29,10 @@ func SolveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, er
 	}
 	return r, err
 }
+
+// SolveDispatchFromBudget is SolveDispatchFrom with a work budget of
+// budgetPerArc times the network's size, so that the tests reach the
+// fallback to a cold solve.
+func SolveDispatchFromBudget(ctx context.Context, d *Dispatch, start *DispatchStart, budgetPerArc int64) (*DispatchResult, error) {
+	return solveDispatchFrom(ctx, d, start, budgetPerArc)
+}
