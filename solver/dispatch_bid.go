@@ -53,6 +53,7 @@ func (s *dispatchState) bid(t int32) int32 {
 		if s.sinkDef > 0 && (lc < v1 || (lc == v1 && !open1)) {
 			node[t].pi = lc
 			s.task[t].assign = taskLeaving
+			s.markLeaving(t)
 			s.task[t].alt = v1
 			s.sinkDef--
 			return -1

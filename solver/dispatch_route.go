@@ -166,7 +166,7 @@ func (s *dispatchState) scanSink(ds int64, it uint32) {
 	T, node := s.tasks, s.node
 	sink := int32(len(node) - 1)
 	ps := node[sink].pi
-	s.work += int64(len(s.load)) + int64(T)
+	s.work += int64(len(s.load)) + int64(len(s.leaving))
 	for w := range int32(len(s.load)) {
 		if s.load[w] == 0 {
 			continue
@@ -182,11 +182,8 @@ func (s *dispatchState) scanSink(ds int64, it uint32) {
 			s.decrease(nv.hpos, nd)
 		}
 	}
-	for t := range T {
+	for _, t := range s.leaving {
 		tk := &s.task[t]
-		if tk.assign != taskLeaving {
-			continue
-		}
 		nt := &node[t]
 		nd := ds + nt.pi - s.leave[t] - ps
 		nt.seen, nt.dist, nt.pred = it, nd, sink
@@ -233,6 +230,8 @@ func (s *dispatchState) augment(end int32) {
 			x = s.node[t].pred
 			if s.task[t].assign >= 0 {
 				s.unlink(t)
+			} else {
+				s.unmarkLeaving(t)
 			}
 			s.place(t, p)
 			s.task[t].alt = s.bestValue(t, p)
@@ -247,4 +246,5 @@ func (s *dispatchState) leaveTask(t int32) {
 	}
 	s.task[t].assign = taskLeaving
 	s.task[t].alt = s.bestValue(t, taskLeaving)
+	s.markLeaving(t)
 }

@@ -53,6 +53,10 @@ type dispatchState struct {
 	// it is positive.
 	hole    []int32
 	sinkDef int64
+	// In a warm start, the tasks left out (leaving), so that a search
+	// across the sink reaches them without a pass over every task, and
+	// each one's index there (leavePos, -1 when not left out).
+	leaving, leavePos []int32
 	// budget, when positive, is the work (arc scans) after which a warm
 	// start gives up for a cold solve (see SolveDispatchFrom).
 	budget int64
@@ -267,4 +271,24 @@ func (s *dispatchState) unlink(t int32) {
 	if tk.next >= 0 {
 		s.task[tk.next].prev = tk.prev
 	}
+}
+
+// markLeaving records that task t is left out (warm starts only).
+func (s *dispatchState) markLeaving(t int32) {
+	if s.leavePos != nil && s.leavePos[t] < 0 {
+		s.leavePos[t] = int32(len(s.leaving))
+		s.leaving = append(s.leaving, t)
+	}
+}
+
+// unmarkLeaving records that task t, left out, is no longer (warm starts
+// only).
+func (s *dispatchState) unmarkLeaving(t int32) {
+	if s.leavePos == nil || s.leavePos[t] < 0 {
+		return
+	}
+	i, last := s.leavePos[t], s.leaving[len(s.leaving)-1]
+	s.leaving[i], s.leavePos[last] = last, i
+	s.leaving = s.leaving[:len(s.leaving)-1]
+	s.leavePos[t] = -1
 }

@@ -145,6 +145,10 @@ func (s *dispatchState) warm(st *DispatchStart) int64 {
 	d, T := s.d, s.tasks
 	W := int32(len(s.load))
 	s.hole = make([]int32, W)
+	s.leavePos = make([]int32, T)
+	for t := range s.leavePos {
+		s.leavePos[t] = -1
+	}
 	shift := st.Potential[d.Tasks+d.Workers]
 	workerNew := make([]int32, W)
 	for w, old := range s.workerOld {
@@ -218,6 +222,7 @@ func (s *dispatchState) warm(st *DispatchStart) int64 {
 		s.node[t].pi = min(max(st.Potential[old]-shift, own), alt)
 		if p == taskLeaving {
 			tk.assign, tk.alt = taskLeaving, alt
+			s.markLeaving(int32(t))
 			continue
 		}
 		s.place(int32(t), p)
