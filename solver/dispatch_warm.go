@@ -121,8 +121,8 @@ func (st *DispatchStart) validate(d *Dispatch) error {
 // solves cold instead. Searches that cross the sink relax an arc to every
 // worker and every task left out, so a repair with many of them can cost
 // more than a cold solve; at 100k tasks the third pricing round of a plan
-// ran for more than 8 minutes before this bound, against 2.8 for the cold
-// simplex of the first round (load ≈ 20).
+// ran for more than 8 minutes before this bound, where the cold simplex
+// took 2.8 and 8.6 minutes for the first two (load ≈ 20).
 const warmBudgetPerArc = 20
 
 // errWarmBudget tells SolveDispatchFrom that the warm start ran out of
