@@ -125,8 +125,8 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 	var (
 		net        *network
 		res        *solver.DispatchResult
-		taskWorker []int32 // per task of res: its worker, -1 when unassigned
-		pricedPot  []int64 // the potentials the last pricing round used
+		taskWorker []int32    // per task of res: its worker, -1 when unassigned
+		memo       *priceMemo // what the last pricing round left for the next
 		solverSt   paidan.SolverStats
 		pricingSt  paidan.PricingStats
 	)
@@ -170,8 +170,11 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		}
 
 		done = stage(StagePrice, &st.Price)
-		added, priced, err := in.price(ctx, cands, extra, res, pricedPot, opt.Parallel)
-		pricedPot = res.Potential
+		var (
+			added  map[int][]candidate
+			priced int64
+		)
+		added, memo, priced, err = in.price(ctx, cands, extra, res, memo, pricedArcsPerTask, opt.Parallel)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)

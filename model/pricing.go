@@ -12,12 +12,20 @@ import (
 	"github.com/paidan/paidan/solver"
 )
 
+// pricedArcsPerTask bounds how many arcs of reduced cost below the slack
+// one pricing round adds per task, most negative first. The loop goes on
+// until no eligible pair prices out, so the bound changes the rounds,
+// never the optimum. Without it the second round of the 100k-task plan of
+// `paidan gen dispatch` (seed 1) had 10.3 M candidate arcs instead of
+// 2.3 M (20 per task), too many for its cold solve; at 10k tasks the
+// bound made no difference beyond noise (see pricingSlackKm).
+const pricedArcsPerTask = 20
+
 // pricingSlackKm widens each round that finds a violation: it also adds
 // the pairs within this many kilometres' travel cost of violating, which
 // the next solve's potentials would likely price out. A round that finds
 // no pair of negative reduced cost ends the loop, whatever lies within the
-// slack, so the optimum is unchanged. Every pair below the slack is added,
-// however many a task has.
+// slack, so the optimum is unchanged.
 //
 // Measured on the 10k-task plan of `paidan gen dispatch` with warm
 // rounds (user CPU of the whole plan, load 15–20, one run each): all
@@ -45,7 +53,8 @@ type pricing struct {
 	// floor[tree][node] is the lowest potential of a worker with capacity
 	// under that node of that tree of in.index (math.MaxInt64 for none):
 	// byRegion first, then any at index len(byRegion).
-	floor [][]int64
+	floor   [][]int64
+	perTask int // the most arcs added per task (Plan: pricedArcsPerTask)
 	// In a round after the first (see incremental): rise[t] tells whether
 	// task t must be priced against every worker, and floorDrop is floor
 	// over the workers whose potential dropped only (nil: none dropped).
@@ -69,18 +78,20 @@ type pricing struct {
 // priced.
 //
 // Pinned tasks are not priced: they may use their pinned worker only. When
-// some pair has negative reduced cost, it returns, per task, every
-// eligible worker of reduced cost below the slack (see pricingSlackKm),
-// most negative first (ties by worker order); else none.
+// some pair has negative reduced cost, it returns, per task, up to
+// perTask eligible workers of reduced cost below the slack (see
+// pricingSlackKm), most negative first (ties by worker order); else none.
 // It also returns how many pairs it priced. The result does not depend on
 // parallel.
 //
-// prev, when not nil, holds the potentials of the previous round's
-// pricing, which added every pair then below the slack: only the pairs
-// whose reduced cost may have fallen since are priced (see incremental).
+// prev, when not nil, is what the previous round's pricing returned (it
+// found a violation, so it added every pair then below the slack, up to
+// perTask per task): only the pairs whose reduced cost may have fallen
+// since, and every pair of the tasks the bound cut short, are priced (see
+// incremental). The returned priceMemo is this round's.
 func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
-	prev []int64, parallel int) (map[int][]candidate, int64, error) {
-	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential,
+	prev *priceMemo, perTask, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
+	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: perTask,
 		slack: int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
 	p.floor = make([][]int64, len(trees))
@@ -92,6 +103,7 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 	if prev != nil {
 		p.incremental(prev, trees)
 	}
+	memo := &priceMemo{pot: res.Potential, capped: make([]bool, len(in.tasks))}
 
 	n := len(in.tasks)
 	if parallel <= 0 {
@@ -108,7 +120,7 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 	}
 	wg.Wait()
 	if err := firstError(errs); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	out := map[int][]candidate{}
 	var total int64
@@ -118,12 +130,21 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 		for _, pt := range found[part] {
 			out[pt.task] = pt.arcs
 			violated = violated || pt.violated
+			memo.capped[pt.task] = pt.capped
 		}
 	}
 	if !violated {
-		return nil, total, nil
+		return nil, memo, total, nil
 	}
-	return out, total, nil
+	return out, memo, total, nil
+}
+
+// priceMemo is what a pricing round leaves for the next (see
+// incremental): the potentials it priced against, and the tasks that had
+// more pairs below the slack than it added.
+type priceMemo struct {
+	pot    []int64
+	capped []bool
 }
 
 // pricedTask is a task's arcs of reduced cost below the slack; violated
@@ -132,6 +153,7 @@ type pricedTask struct {
 	task     int
 	arcs     []candidate
 	violated bool
+	capped   bool // more pairs lay below the slack than were kept
 }
 
 // violation is a worker whose arc has reduced cost below the slack.
@@ -188,26 +210,29 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 		slices.SortFunc(found, func(a, b violation) int {
 			return cmp.Or(cmp.Compare(a.reduced, b.reduced), cmp.Compare(a.worker, b.worker))
 		})
-		arcs := make([]candidate, 0, len(found))
-		for _, v := range found {
+		arcs := make([]candidate, 0, min(len(found), p.perTask))
+		for _, v := range found[:min(len(found), p.perTask)] {
 			arcs = append(arcs, v.candidate)
 		}
-		out = append(out, pricedTask{ti, arcs, found[0].reduced < 0})
+		out = append(out, pricedTask{ti, arcs, found[0].reduced < 0, len(found) > p.perTask})
 	}
 	return out, priced, nil
 }
 
 // incremental restricts a round after the first to the pairs whose
 // reduced cost may have fallen below the slack. Every pair off the network
-// had reduced cost c − π'(t) + π'(w) ≥ slack under the previous pricing's
-// potentials π' (those below were added). With Δ(v) = π(v) − π'(v), the
+// of a task the bound did not cut short (prev.capped) had reduced cost
+// c − π'(t) + π'(w) ≥ slack under the previous pricing's potentials π'
+// (those below were added); the others are priced in full. With
+// Δ(v) = π(v) − π'(v), the
 // reduced cost changed by Δ(w) − Δ(t), so for any level m a pair with
 // Δ(t) ≤ m ≤ Δ(w) still has reduced cost ≥ slack. Taking m the median Δ
 // over the workers with capacity (a warm round moves few potentials, and
 // shifts all of them alike when the sink's moved), a task with Δ(t) > m is
 // priced against every worker, and any other only against the workers
 // with Δ(w) < m, through floors over those workers alone.
-func (p *pricing) incremental(prev []int64, trees []*kdTree) {
+func (p *pricing) incremental(memo *priceMemo, trees []*kdTree) {
+	prev := memo.pot
 	in := p.in
 	T := len(in.tasks)
 	var deltas []int64
@@ -223,7 +248,7 @@ func (p *pricing) incremental(prev []int64, trees []*kdTree) {
 	m := deltas[len(deltas)/2]
 	p.rise = make([]bool, T)
 	for t := range T {
-		p.rise[t] = p.pot[t]-prev[t] > m
+		p.rise[t] = p.pot[t]-prev[t] > m || memo.capped[t]
 	}
 	drop := make([]bool, len(in.workers))
 	any := false

@@ -63,9 +63,9 @@ func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 
 // priceAllPairs prices every pair of every unpinned task, with no distance
 // bound: when some eligible pair off the network has an arc costing less
-// than π_t − π_w, every pair within the slack of it, per task, most
-// negative first (ties by worker order).
-func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64) map[int][]candidate {
+// than π_t − π_w, the pairs within the slack of it, per task, most negative
+// first (ties by worker order).
+func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64, perTask int) map[int][]candidate {
 	T := len(in.tasks)
 	slack := int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))
 	out := map[int][]candidate{}
@@ -88,7 +88,7 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 		slices.SortFunc(found, func(a, b violation) int {
 			return cmp.Or(cmp.Compare(a.reduced, b.reduced), cmp.Compare(a.worker, b.worker))
 		})
-		for _, v := range found {
+		for _, v := range found[:min(len(found), perTask)] {
 			out[ti] = append(out[ti], v.candidate)
 		}
 	}
@@ -107,6 +107,9 @@ func TestPriceRadiusBound(t *testing.T) {
 	ctx := context.Background()
 	added, incremental := 0, 0
 	for seed := range uint64(400) {
+		// Pricing's own bound per task, and a bound of 2 that cuts tasks
+		// short, so that later rounds must price them in full.
+		perTask := []int{pricedArcsPerTask, 2}[seed%2]
 		b, r := pricingBatch(seed)
 		in, err := newInstance(b, r)
 		if err != nil {
@@ -118,7 +121,7 @@ func TestPriceRadiusBound(t *testing.T) {
 		}
 		extra := map[int][]candidate{}
 		var start *solver.DispatchStart // warm after the first round, as in Plan
-		var prev []int64                // incremental pricing, as in Plan
+		var prev *priceMemo             // incremental pricing, as in Plan
 		for round := 1; ; round++ {
 			if round > len(b.Tasks)*len(b.Workers)+1 {
 				t.Fatalf("seed %d: pricing did not stop after %d rounds", seed, round-1)
@@ -133,15 +136,15 @@ func TestPriceRadiusBound(t *testing.T) {
 			}
 			tw, _ := assignedWorkers(&net.d, res)
 			start = &solver.DispatchStart{TaskWorker: tw, Potential: res.Potential}
-			got, _, err := in.price(ctx, cands, extra, res, prev, 2)
+			got, memo, _, err := in.price(ctx, cands, extra, res, prev, perTask, 2)
 			if prev != nil {
 				incremental++
 			}
-			prev = res.Potential
+			prev = memo
 			if err != nil {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)
 			}
-			want := in.priceAllPairs(cands, extra, res.Potential)
+			want := in.priceAllPairs(cands, extra, res.Potential, perTask)
 			if !mapsEqual(got, want) {
 				t.Fatalf("seed %d round %d: bounded pricing %v; all pairs %v", seed, round, got, want)
 			}
