@@ -23,6 +23,12 @@ type Options struct {
 	// Progress, when set, is called from the calling goroutine as each stage
 	// starts, with the stage's name (see Stats). Nil means no calls.
 	Progress func(stage string)
+
+	// RoundNetwork, when set, is called with each round's network (1-based
+	// round number) before it is solved, outside the stage timers, so that
+	// another solver can be run on exactly what Plan solved. The network
+	// must not be modified; an error stops the plan. Nil means no calls.
+	RoundNetwork func(round int, d *solver.Dispatch) error
 }
 
 // Stats reports what Plan did and how long each stage took. Durations are
@@ -35,6 +41,10 @@ type Stats struct {
 	Price    time.Duration // pricing the pairs off the network, all rounds
 	Classify time.Duration // reasons of unassigned tasks
 	Finish   time.Duration // cost breakdown, KPIs and hashes
+
+	// RoundSolve is the solve time of each round, in order; they sum to
+	// Solve.
+	RoundSolve []time.Duration
 
 	Candidates int // candidate arcs of the final network
 	// Rounds is the number of solves. More than one means that pricing
@@ -113,23 +123,40 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 	}
 
 	var (
-		net       *network
-		res       *solver.DispatchResult
-		solverSt  paidan.SolverStats
-		pricingSt paidan.PricingStats
+		net        *network
+		res        *solver.DispatchResult
+		taskWorker []int32    // per task of res: its worker, -1 when unassigned
+		memo       *priceMemo // what the last pricing round left for the next
+		solverSt   paidan.SolverStats
+		pricingSt  paidan.PricingStats
 	)
 	for {
 		done = stage(StageBuild, &st.Build)
 		net = in.network(cands, extra)
 		done()
 
+		if opt.RoundNetwork != nil {
+			if err := opt.RoundNetwork(st.Rounds+1, &net.d); err != nil {
+				return nil, st, fmt.Errorf("plan: round %d network: %w", st.Rounds+1, err)
+			}
+		}
+
+		before := st.Solve
 		done = stage(StageSolve, &st.Solve)
-		res, err = solver.SolveDispatch(ctx, &net.d)
+		// Rounds after the first start from the previous optimum: only the
+		// tasks that the added arcs would move are searched for again.
+		var start *solver.DispatchStart
+		if res != nil {
+			start = &solver.DispatchStart{TaskWorker: taskWorker, Potential: res.Potential}
+		}
+		res, err = solver.SolveDispatchFrom(ctx, &net.d, start)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)
 		}
 		st.Rounds++
+		st.RoundSolve = append(st.RoundSolve, st.Solve-before)
+		taskWorker, _ = assignedWorkers(&net.d, res)
 		solverSt.Algorithm = res.Stats.Algorithm
 		solverSt.Nodes, solverSt.Arcs = res.Stats.Nodes, res.Stats.Arcs
 		solverSt.Iterations += res.Stats.Iterations
@@ -143,7 +170,11 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		}
 
 		done = stage(StagePrice, &st.Price)
-		added, priced, err := in.price(ctx, cands, extra, res, opt.Parallel)
+		var (
+			added  map[int][]candidate
+			priced int64
+		)
+		added, memo, priced, err = in.price(ctx, cands, extra, res, memo, pricedArcsPerTask, opt.Parallel)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)

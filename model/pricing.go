@@ -12,19 +12,31 @@ import (
 	"github.com/paidan/paidan/solver"
 )
 
-// pricedArcsPerTask bounds how many arcs of negative reduced cost one
-// pricing round adds per task, most negative first. Adding a few keeps the
-// network small; the loop goes on until no eligible pair prices out, so the
-// bound changes the rounds, never the optimum.
+// pricedArcsPerTask bounds how many arcs of reduced cost below the slack
+// one pricing round adds per task, most negative first. The loop goes on
+// until no eligible pair prices out, so the bound changes the rounds,
+// never the optimum. Without it the second round of the 100k-task plan of
+// `paidan gen dispatch` (seed 1) had 10.3 M candidate arcs instead of
+// 2.3 M (20 per task), too many for its cold solve; at 10k tasks the
+// bound made no difference beyond noise (see pricingSlackKm).
 const pricedArcsPerTask = 20
 
 // pricingSlackKm widens each round that finds a violation: it also adds
 // the pairs within this many kilometres' travel cost of violating, which
-// the next solve's potentials would likely price out. On generated metro
-// data it saves a round (10k tasks × 500 workers, k = 20: 3 rounds instead
-// of 4). A round that finds no pair of negative reduced cost ends the
-// loop, whatever lies within the slack, so the optimum is unchanged.
-const pricingSlackKm = 1
+// the next solve's potentials would likely price out. A round that finds
+// no pair of negative reduced cost ends the loop, whatever lies within the
+// slack, so the optimum is unchanged.
+//
+// Measured on the 10k-task plan of `paidan gen dispatch` with warm
+// rounds (user CPU of the whole plan, load 15–20, one run each): all
+// pairs below 0.3 km 1.58 s in 3 rounds (194k arcs, price stage 1.8 s);
+// only the negative ones 1.62 s in 4 rounds (173k arcs); all below 1 km
+// 1.89 s (245k arcs); at most 20 per task below 1 km, the former rule,
+// 1.48 s in 3 rounds (210k arcs, price stage 2.7 s); at most 5 per task,
+// negative only, 1.79 s in 6 rounds. The differences are within the
+// machine's noise except the last two; 0.3 km gave the shortest price
+// stage.
+const pricingSlackKm = 0.3
 
 // pricing is one round of pricing out the eligible task-worker pairs that
 // are not on the network against a solve's potentials.
@@ -41,7 +53,13 @@ type pricing struct {
 	// floor[tree][node] is the lowest potential of a worker with capacity
 	// under that node of that tree of in.index (math.MaxInt64 for none):
 	// byRegion first, then any at index len(byRegion).
-	floor [][]int64
+	floor   [][]int64
+	perTask int // the most arcs added per task (Plan: pricedArcsPerTask)
+	// In a round after the first (see incremental): rise[t] tells whether
+	// task t must be priced against every worker, and floorDrop is floor
+	// over the workers whose potential dropped only (nil: none dropped).
+	rise      []bool
+	floorDrop [][]int64
 }
 
 // price prices every eligible pair outside the network (column generation,
@@ -61,21 +79,31 @@ type pricing struct {
 //
 // Pinned tasks are not priced: they may use their pinned worker only. When
 // some pair has negative reduced cost, it returns, per task, up to
-// pricedArcsPerTask eligible workers of reduced cost below the slack (see
+// perTask eligible workers of reduced cost below the slack (see
 // pricingSlackKm), most negative first (ties by worker order); else none.
 // It also returns how many pairs it priced. The result does not depend on
 // parallel.
+//
+// prev, when not nil, is what the previous round's pricing returned (it
+// found a violation, so it added every pair then below the slack, up to
+// perTask per task): only the pairs whose reduced cost may have fallen
+// since, and every pair of the tasks the bound cut short, are priced (see
+// incremental). The returned priceMemo is this round's.
 func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
-	parallel int) (map[int][]candidate, int64, error) {
-	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential,
+	prev *priceMemo, perTask, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
+	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: perTask,
 		slack: int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
 	p.floor = make([][]int64, len(trees))
 	for i, t := range trees {
 		if t != nil {
-			p.floor[i] = p.nodeFloors(t)
+			p.floor[i] = p.nodeFloors(t, nil)
 		}
 	}
+	if prev != nil {
+		p.incremental(prev, trees)
+	}
+	memo := &priceMemo{pot: res.Potential, capped: make([]bool, len(in.tasks))}
 
 	n := len(in.tasks)
 	if parallel <= 0 {
@@ -92,7 +120,7 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 	}
 	wg.Wait()
 	if err := firstError(errs); err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	out := map[int][]candidate{}
 	var total int64
@@ -102,12 +130,21 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 		for _, pt := range found[part] {
 			out[pt.task] = pt.arcs
 			violated = violated || pt.violated
+			memo.capped[pt.task] = pt.capped
 		}
 	}
 	if !violated {
-		return nil, total, nil
+		return nil, memo, total, nil
 	}
-	return out, total, nil
+	return out, memo, total, nil
+}
+
+// priceMemo is what a pricing round leaves for the next (see
+// incremental): the potentials it priced against, and the tasks that had
+// more pairs below the slack than it added.
+type priceMemo struct {
+	pot    []int64
+	capped []bool
 }
 
 // pricedTask is a task's arcs of reduced cost below the slack; violated
@@ -116,6 +153,7 @@ type pricedTask struct {
 	task     int
 	arcs     []candidate
 	violated bool
+	capped   bool // more pairs lay below the slack than were kept
 }
 
 // violation is a worker whose arc has reduced cost below the slack.
@@ -143,6 +181,13 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			continue
 		}
 		piT := p.pot[ti]
+		floor := p.floor
+		if p.rise != nil && !p.rise[ti] {
+			if p.floorDrop == nil {
+				continue
+			}
+			floor = p.floorDrop
+		}
 		found = found[:0]
 		visit := func(w int32) {
 			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
@@ -157,27 +202,76 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			}
 			found = append(found, violation{candidate{w, d}, cost - gap})
 		}
-		p.search(in.index.byRegion[t.region], p.floor[t.region], ti, visit)
-		p.search(in.index.any, p.floor[len(in.index.byRegion)], ti, visit)
+		p.search(in.index.byRegion[t.region], floor[t.region], ti, visit)
+		p.search(in.index.any, floor[len(in.index.byRegion)], ti, visit)
 		if len(found) == 0 {
 			continue
 		}
 		slices.SortFunc(found, func(a, b violation) int {
 			return cmp.Or(cmp.Compare(a.reduced, b.reduced), cmp.Compare(a.worker, b.worker))
 		})
-		arcs := make([]candidate, 0, min(len(found), pricedArcsPerTask))
-		for _, v := range found[:min(len(found), pricedArcsPerTask)] {
+		arcs := make([]candidate, 0, min(len(found), p.perTask))
+		for _, v := range found[:min(len(found), p.perTask)] {
 			arcs = append(arcs, v.candidate)
 		}
-		out = append(out, pricedTask{ti, arcs, found[0].reduced < 0})
+		out = append(out, pricedTask{ti, arcs, found[0].reduced < 0, len(found) > p.perTask})
 	}
 	return out, priced, nil
 }
 
+// incremental restricts a round after the first to the pairs whose
+// reduced cost may have fallen below the slack. Every pair off the network
+// of a task the bound did not cut short (prev.capped) had reduced cost
+// c − π'(t) + π'(w) ≥ slack under the previous pricing's potentials π'
+// (those below were added); the others are priced in full. With
+// Δ(v) = π(v) − π'(v), the
+// reduced cost changed by Δ(w) − Δ(t), so for any level m a pair with
+// Δ(t) ≤ m ≤ Δ(w) still has reduced cost ≥ slack. Taking m the median Δ
+// over the workers with capacity (a warm round moves few potentials, and
+// shifts all of them alike when the sink's moved), a task with Δ(t) > m is
+// priced against every worker, and any other only against the workers
+// with Δ(w) < m, through floors over those workers alone.
+func (p *pricing) incremental(memo *priceMemo, trees []*kdTree) {
+	prev := memo.pot
+	in := p.in
+	T := len(in.tasks)
+	var deltas []int64
+	for w := range in.workers {
+		if in.workers[w].remaining > 0 {
+			deltas = append(deltas, p.pot[T+w]-prev[T+w])
+		}
+	}
+	if len(deltas) == 0 {
+		return
+	}
+	slices.Sort(deltas)
+	m := deltas[len(deltas)/2]
+	p.rise = make([]bool, T)
+	for t := range T {
+		p.rise[t] = p.pot[t]-prev[t] > m || memo.capped[t]
+	}
+	drop := make([]bool, len(in.workers))
+	any := false
+	for w := range in.workers {
+		drop[w] = p.pot[T+w]-prev[T+w] < m
+		any = any || drop[w]
+	}
+	if !any {
+		return
+	}
+	p.floorDrop = make([][]int64, len(trees))
+	for i, t := range trees {
+		if t != nil {
+			p.floorDrop[i] = p.nodeFloors(t, drop)
+		}
+	}
+}
+
 // nodeFloors returns, per node of t, the lowest potential of a worker with
-// capacity under it. Nodes are numbered in preorder, so children come
-// after their parent and one backward pass suffices.
-func (p *pricing) nodeFloors(t *kdTree) []int64 {
+// capacity under it (of those marked in only, when only is not nil).
+// Nodes are numbered in preorder, so children come after their parent and
+// one backward pass suffices.
+func (p *pricing) nodeFloors(t *kdTree, only []bool) []int64 {
 	T := len(p.in.tasks)
 	f := make([]int64, len(t.nodes))
 	for ni := len(t.nodes) - 1; ni >= 0; ni-- {
@@ -188,7 +282,7 @@ func (p *pricing) nodeFloors(t *kdTree) []int64 {
 		}
 		f[ni] = math.MaxInt64
 		for _, w := range t.ids[n.start:n.end] {
-			if p.in.workers[w].remaining > 0 {
+			if p.in.workers[w].remaining > 0 && (only == nil || only[w]) {
 				f[ni] = min(f[ni], p.pot[T+int(w)])
 			}
 		}

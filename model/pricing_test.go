@@ -65,7 +65,7 @@ func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 // bound: when some eligible pair off the network has an arc costing less
 // than π_t − π_w, the pairs within the slack of it, per task, most negative
 // first (ties by worker order).
-func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64) map[int][]candidate {
+func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64, perTask int) map[int][]candidate {
 	T := len(in.tasks)
 	slack := int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))
 	out := map[int][]candidate{}
@@ -88,7 +88,7 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 		slices.SortFunc(found, func(a, b violation) int {
 			return cmp.Or(cmp.Compare(a.reduced, b.reduced), cmp.Compare(a.worker, b.worker))
 		})
-		for _, v := range found[:min(len(found), pricedArcsPerTask)] {
+		for _, v := range found[:min(len(found), perTask)] {
 			out[ti] = append(out[ti], v.candidate)
 		}
 	}
@@ -99,13 +99,17 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 }
 
 // TestPriceRadiusBound checks on random batches, round after round, that
-// the distance-bounded pricing finds exactly the arcs that pricing every
-// pair finds: the radius never misses a pair of negative reduced cost.
+// the distance-bounded, incremental pricing finds exactly the arcs that
+// pricing every pair finds: neither the radius nor the restriction to the
+// pairs whose reduced cost may have fallen misses a pair below the slack.
 func TestPriceRadiusBound(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	added := 0
+	added, incremental := 0, 0
 	for seed := range uint64(400) {
+		// Pricing's own bound per task, and a bound of 2 that cuts tasks
+		// short, so that later rounds must price them in full.
+		perTask := []int{pricedArcsPerTask, 2}[seed%2]
 		b, r := pricingBatch(seed)
 		in, err := newInstance(b, r)
 		if err != nil {
@@ -116,20 +120,31 @@ func TestPriceRadiusBound(t *testing.T) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
 		extra := map[int][]candidate{}
+		var start *solver.DispatchStart // warm after the first round, as in Plan
+		var prev *priceMemo             // incremental pricing, as in Plan
 		for round := 1; ; round++ {
 			if round > len(b.Tasks)*len(b.Workers)+1 {
 				t.Fatalf("seed %d: pricing did not stop after %d rounds", seed, round-1)
 			}
 			net := in.network(cands, extra)
-			res, err := solver.SolveDispatch(ctx, &net.d)
+			res, err := solver.SolveDispatchFrom(ctx, &net.d, start)
 			if err != nil {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)
 			}
-			got, _, err := in.price(ctx, cands, extra, res, 2)
+			if _, err := solver.VerifyDispatch(&net.d, res); err != nil {
+				t.Fatalf("seed %d round %d: %v", seed, round, err)
+			}
+			tw, _ := assignedWorkers(&net.d, res)
+			start = &solver.DispatchStart{TaskWorker: tw, Potential: res.Potential}
+			got, memo, _, err := in.price(ctx, cands, extra, res, prev, perTask, 2)
+			if prev != nil {
+				incremental++
+			}
+			prev = memo
 			if err != nil {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)
 			}
-			want := in.priceAllPairs(cands, extra, res.Potential)
+			want := in.priceAllPairs(cands, extra, res.Potential, perTask)
 			if !mapsEqual(got, want) {
 				t.Fatalf("seed %d round %d: bounded pricing %v; all pairs %v", seed, round, got, want)
 			}
@@ -142,8 +157,8 @@ func TestPriceRadiusBound(t *testing.T) {
 			}
 		}
 	}
-	if added == 0 {
-		t.Errorf("no seed priced out an arc; the test exercises nothing")
+	if added == 0 || incremental < 300 {
+		t.Errorf("%d arcs priced out, %d incremental rounds; the test exercises too little", added, incremental)
 	}
 }
 

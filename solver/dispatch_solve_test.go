@@ -13,22 +13,37 @@ import (
 	"github.com/paidan/paidan/solver"
 )
 
-// solveVerified solves d, runs the result through VerifyDispatch and checks
-// that the claimed bound, the objective and the verified bound agree.
+// solveDispatchVerified solves d with SolveDispatch and with the searches
+// alone, runs both results through VerifyDispatch, checks that the claimed
+// bounds, the objectives and the verified bounds agree, and returns
+// SolveDispatch's.
 func solveDispatchVerified(tb testing.TB, d *solver.Dispatch) *solver.DispatchResult {
 	tb.Helper()
-	r, err := solver.SolveDispatch(context.Background(), d)
-	if err != nil {
-		tb.Fatalf("SolveDispatch: %v", err)
+	var out []*solver.DispatchResult
+	for name, solve := range map[string]func(context.Context, *solver.Dispatch) (*solver.DispatchResult, error){
+		"SolveDispatch": solver.SolveDispatch, "SolveDispatchSSP": solver.SolveDispatchSSP,
+	} {
+		r, err := solve(context.Background(), d)
+		if err != nil {
+			tb.Fatalf("%s: %v", name, err)
+		}
+		bound, err := solver.VerifyDispatch(d, r)
+		if err != nil {
+			tb.Fatalf("%s: VerifyDispatch: %v", name, err)
+		}
+		if bound != r.Objective || r.DualBound != r.Objective {
+			tb.Fatalf("%s: objective %d, claimed bound %d, verified bound %d; want all equal", name, r.Objective, r.DualBound, bound)
+		}
+		if name == "SolveDispatch" {
+			out = append([]*solver.DispatchResult{r}, out...)
+		} else {
+			out = append(out, r)
+		}
 	}
-	bound, err := solver.VerifyDispatch(d, r)
-	if err != nil {
-		tb.Fatalf("VerifyDispatch: %v", err)
+	if out[0].Objective != out[1].Objective {
+		tb.Fatalf("SolveDispatch's objective %d, the searches' %d", out[0].Objective, out[1].Objective)
 	}
-	if bound != r.Objective || r.DualBound != r.Objective {
-		tb.Fatalf("objective %d, claimed bound %d, verified bound %d; want all equal", r.Objective, r.DualBound, bound)
-	}
-	return r
+	return out[0]
 }
 
 // randomDispatch returns a tiny dispatch with tiers, negative costs,
@@ -151,7 +166,7 @@ func TestSolveDispatchBruteForce(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		d := randomDispatch(rng)
 		want, feasible := bruteForce(d)
-		r, err := solver.SolveDispatch(context.Background(), d)
+		r, err := solver.SolveDispatchSSP(context.Background(), d)
 		if len(d.Pinned) > 0 {
 			pinnedCases++
 		}
@@ -164,7 +179,7 @@ func TestSolveDispatchBruteForce(t *testing.T) {
 		}
 		feasibleCases++
 		if err != nil {
-			t.Fatalf("seed %d: SolveDispatch: %v (%+v)", seed, err, d)
+			t.Fatalf("seed %d: SolveDispatchSSP: %v (%+v)", seed, err, d)
 		}
 		if r.Objective != want {
 			t.Fatalf("seed %d: objective = %d, want %d (%+v)", seed, r.Objective, want, d)
@@ -203,7 +218,7 @@ func TestSolveDispatchScarce(t *testing.T) {
 		}
 		scarce++
 		want, feasible := bruteForce(d)
-		r, err := solver.SolveDispatch(context.Background(), d)
+		r, err := solver.SolveDispatchSSP(context.Background(), d)
 		if !feasible {
 			if !errors.Is(err, solver.ErrInfeasible) {
 				t.Fatalf("seed %d: SolveDispatch error = %v, want ErrInfeasible", seed, err)
@@ -211,7 +226,7 @@ func TestSolveDispatchScarce(t *testing.T) {
 			continue
 		}
 		if err != nil {
-			t.Fatalf("seed %d: SolveDispatch: %v (%+v)", seed, err, d)
+			t.Fatalf("seed %d: SolveDispatchSSP: %v (%+v)", seed, err, d)
 		}
 		if r.Objective != want {
 			t.Fatalf("seed %d: objective = %d, want %d (%+v)", seed, r.Objective, want, d)
@@ -413,7 +428,7 @@ func TestSolveDispatchErrors(t *testing.T) {
 			t.Parallel()
 			d := one()
 			tt.mutate(d)
-			_, err := solver.SolveDispatch(context.Background(), d)
+			_, err := solver.SolveDispatchSSP(context.Background(), d)
 			checkErr(t, "SolveDispatch", err, tt.want, tt.detail)
 		})
 	}
@@ -423,7 +438,7 @@ func TestSolveDispatchCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := solver.SolveDispatch(ctx, geometricDispatch(1, 200, 10, 30, 5))
+	_, err := solver.SolveDispatchSSP(ctx, geometricDispatch(1, 200, 10, 30, 5))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
 	}
@@ -450,7 +465,7 @@ func TestSolveDispatchCancelledMidway(t *testing.T) {
 		t.Run(fmt.Sprintf("c=%d", capa), func(t *testing.T) {
 			t.Parallel()
 			ctx := &cancelAfter{Context: context.Background(), n: 3}
-			_, err := solver.SolveDispatch(ctx, geometricDispatch(2, 20000, 800, capa, 10))
+			_, err := solver.SolveDispatchSSP(ctx, geometricDispatch(2, 20000, 800, capa, 10))
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("SolveDispatch error = %v, want context.Canceled", err)
 			}
@@ -528,9 +543,9 @@ func TestSolveDispatchTieredTight(t *testing.T) {
 		if !feasible {
 			t.Fatalf("seed %d: every task may stay out, yet brute force found no dispatch", seed)
 		}
-		r, err := solver.SolveDispatch(context.Background(), d)
+		r, err := solver.SolveDispatchSSP(context.Background(), d)
 		if err != nil {
-			t.Fatalf("seed %d: SolveDispatch: %v (%+v)", seed, err, d)
+			t.Fatalf("seed %d: SolveDispatchSSP: %v (%+v)", seed, err, d)
 		}
 		if r.Objective != want {
 			t.Fatalf("seed %d: objective = %d, want %d (%+v)", seed, r.Objective, want, d)

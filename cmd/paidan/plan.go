@@ -19,6 +19,7 @@ import (
 	"github.com/paidan/paidan/ingest/file"
 	jobsparquet "github.com/paidan/paidan/jobs/parquet"
 	"github.com/paidan/paidan/model"
+	"github.com/paidan/paidan/solver"
 )
 
 // planFlags are the flags shared by plan and explain.
@@ -27,6 +28,9 @@ type planFlags struct {
 	rules       string
 	skipInvalid bool
 	asOf        string
+	// dumpNetworks, when set, is a directory that receives each pricing
+	// round's network as DIMACS (round-1.min, ...); plan only.
+	dumpNetworks string
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -61,6 +65,8 @@ type stageTimes struct {
 	times  []time.Duration
 	rounds int // solver rounds of the model, 0 if it did not run
 	arcs   int // candidate arcs of the model's final network
+	// roundSolve is the solve time of each of the model's rounds.
+	roundSolve []time.Duration
 }
 
 func (s *stageTimes) add(name string, d time.Duration) {
@@ -70,7 +76,7 @@ func (s *stageTimes) add(name string, d time.Duration) {
 
 // addModel adds the stages of a model.Plan run.
 func (s *stageTimes) addModel(st model.Stats) {
-	s.rounds, s.arcs = st.Rounds, st.Candidates
+	s.rounds, s.arcs, s.roundSolve = st.Rounds, st.Candidates, st.RoundSolve
 	s.add(model.StagePrune, st.Prune)
 	s.add(model.StageBuild, st.Build)
 	s.add(model.StageSolve, st.Solve)
@@ -106,6 +112,15 @@ func (s *stageTimes) seconds() map[string]float64 {
 		m[n] = s.times[i].Seconds()
 	}
 	return m
+}
+
+// roundSeconds returns the solve seconds of each model round.
+func (s *stageTimes) roundSeconds() []float64 {
+	out := make([]float64, len(s.roundSolve))
+	for i, d := range s.roundSolve {
+		out[i] = d.Seconds()
+	}
+	return out
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.
@@ -185,7 +200,16 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 		}
 	}
 	stages.add("load", time.Since(start))
-	p, st, err := model.Plan(ctx, ds.Batch, ds.Rules, model.Options{Progress: progress})
+	opt := model.Options{Progress: progress}
+	if f.dumpNetworks != "" {
+		if err := os.MkdirAll(f.dumpNetworks, 0o755); err != nil {
+			return nil, nil, fmt.Errorf("--dump-networks: %w", err)
+		}
+		opt.RoundNetwork = func(round int, d *solver.Dispatch) error {
+			return dumpNetwork(filepath.Join(f.dumpNetworks, fmt.Sprintf("round-%d.min", round)), d)
+		}
+	}
+	p, st, err := model.Plan(ctx, ds.Batch, ds.Rules, opt)
 	stages.addModel(st)
 	if errors.Is(err, paidan.ErrCertificate) {
 		return nil, nil, answerNo(err)
@@ -246,6 +270,7 @@ tables. Exit status 3 means the optimality certificate failed.`,
 	f.register(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "export root: the plan goes to ROOT/date=YYYY-MM-DD/run=RUN_ID as Parquet, with its input")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
+	cmd.Flags().StringVar(&f.dumpNetworks, "dump-networks", "", "directory to write each pricing round's network into as DIMACS (round-1.min, ...), outside the stage timers")
 	return cmd
 }
 
@@ -305,6 +330,7 @@ type planJSON struct {
 	AddedArcs      int                `json:"added_arcs"`
 	CandidateArcs  int                `json:"candidate_arcs"`
 	StageSeconds   map[string]float64 `json:"stage_seconds"`
+	RoundSeconds   []float64          `json:"round_seconds"`
 }
 
 // reasonCounts returns the unassigned counts by reason code, with every
@@ -335,6 +361,7 @@ func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
 		AddedArcs:      p.Pricing.AddedArcs,
 		CandidateArcs:  stages.arcs,
 		StageSeconds:   stages.seconds(),
+		RoundSeconds:   stages.roundSeconds(),
 	})
 }
 

@@ -34,8 +34,9 @@ iterations, parse_seconds, solve_seconds, verify_seconds and message.
 
 --algorithm auto (the default) solves networks of the dispatch shape (unit-
 supply tasks, task→worker arcs, worker→sink capacity tiers, optional
-task→sink leave-unassigned arcs; see solver.AsDispatch) with the specialised
-dispatch solver and every other network with the network simplex;
+task→sink leave-unassigned arcs; see solver.AsDispatch) with the dispatch
+solver, which picks its algorithm from the network's statistics (see
+solver.SolveDispatch), and every other network with the network simplex;
 --algorithm network-simplex always uses the network simplex.
 
 --out FILE writes the flow as CSV "arc,tail,head,flow" with 1-based arc

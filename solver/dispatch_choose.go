@@ -1,0 +1,123 @@
+package solver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// simplexMinTasks is the least number of movable tasks for which
+// SolveDispatch considers the simplex: below it both algorithms take
+// milliseconds, and the searches' potentials (shortest path distances,
+// which give the smallest reduced costs that paidan explain reports) are
+// kept.
+const simplexMinTasks = 1000
+
+// sspCheapUnits is the least ratio of cheapest-tier capacity units to
+// movable tasks at which SolveDispatch runs successive shortest paths
+// rather than the network simplex (see suitsSimplex).
+const sspCheapUnits = 1.2
+
+// suitsSimplex reports whether the network simplex should solve d rather
+// than the successive shortest paths: when there are at least
+// simplexMinTasks movable tasks and the units of each worker's cheapest
+// tier add up to less than sspCheapUnits times them, unless capacity as a
+// whole is short and every task may stay out (then the capacity-side
+// search, runScarce, is fast).
+//
+// Why: the searches place a task where a unit is free at the cheapest
+// marginal cost. With such units to spare (the uniform shapes of
+// scripts/bench-dispatch: 1.25 per task) almost every task is placed by
+// one bid or a short search, and the solve takes 0.1–0.4 times LEMON
+// NetworkSimplex's time. When they run short (capacity equal to demand,
+// 1.0 per task; the balance tiers of a plan, 0.5 per task at 50 %
+// utilisation), augmenting paths cross a region to the last cheap units:
+// 1.9 times LEMON's time at equal capacity, 4–6 times on plan networks,
+// where the network simplex, which has no such paths to walk, runs at
+// 0.9–1.2 times LEMON's (README, "Networks of the shape package model
+// builds").
+func (d *Dispatch) suitsSimplex() bool {
+	pinned := make(map[int32]bool, len(d.Pinned))
+	for _, a := range d.Pinned {
+		pinned[d.ArcTask[a]] = true
+	}
+	movable := int64(d.Tasks - len(pinned))
+	if movable < simplexMinTasks {
+		return false
+	}
+	allLeave := true
+	for t, u := range d.Unassigned {
+		if u == NoLeave && !pinned[int32(t)] {
+			allLeave = false
+			break
+		}
+	}
+	limit := int64(d.Tasks) + 1 // sums stay below 2·limit·workers
+	var units, cheap int64
+	for _, tiers := range d.Tiers {
+		var all, low int64
+		for _, tr := range tiers {
+			all = min(all+tr.Units, limit)
+			if tr.Cost == tiers[0].Cost {
+				low = min(low+tr.Units, limit)
+			}
+		}
+		units += all
+		cheap += low
+	}
+	if allLeave && units-int64(len(pinned)) < movable {
+		return false
+	}
+	return float64(cheap) < sspCheapUnits*float64(movable)
+}
+
+// solveDispatchSimplex solves d as the general network d.Network() with
+// the network simplex and reads the result back. It returns errNoSimplex
+// when the simplex refuses d (costs too large for its bounds) or finds it
+// infeasible, so that the caller can run the searches, whose errors name
+// the task and workers concerned.
+func solveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
+	start := time.Now()
+	n := d.Network()
+	f, err := SolveMCF(ctx, n)
+	if errors.Is(err, ErrOverflow) || errors.Is(err, ErrInfeasible) {
+		return nil, errNoSimplex
+	}
+	if err != nil {
+		return nil, err
+	}
+	T := d.Tasks
+	r := &DispatchResult{
+		TaskArc:    make([]int32, T),
+		WorkerLoad: make([]int64, d.Workers),
+		Objective:  f.Objective,
+		Potential:  f.Potential,
+		Stats:      f.Stats,
+	}
+	for t := range r.TaskArc {
+		r.TaskArc[t] = -1
+	}
+	for a, t := range d.ArcTask {
+		if f.Flow[a] > 0 {
+			r.TaskArc[t] = int32(a)
+			r.WorkerLoad[d.ArcWorker[a]]++
+		}
+	}
+	sink := len(r.Potential) - 1
+	if ps := r.Potential[sink]; ps != 0 {
+		for v := range r.Potential {
+			r.Potential[v] -= ps
+		}
+	}
+	bound, ok := dispatchDual(d, r)
+	if !ok {
+		return nil, fmt.Errorf("%w: dual bound", ErrOverflow)
+	}
+	r.DualBound = bound
+	r.Stats.Duration = time.Since(start)
+	return r, nil
+}
+
+// errNoSimplex tells SolveDispatch to run the searches instead.
+var errNoSimplex = errors.New("solver: the network simplex declined the dispatch")
