@@ -143,6 +143,9 @@ type Store interface {
 
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
+	// Maintenance returns the maintenance windows f selects, by start.
+	Maintenance(ctx context.Context, f MaintenanceFilter) ([]Maintenance, error)
+
 	Runs(ctx context.Context, f RunFilter) ([]RunSummary, error)
 	Run(ctx context.Context, id string) (RunDetail, error)
 	Assignments(ctx context.Context, f AssignmentFilter) ([]AssignmentRow, error)
