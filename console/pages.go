@@ -79,6 +79,32 @@ type pageData struct {
 	Version   string
 	Path      string
 	Data      any
+	// Maintenance are the active and upcoming maintenance windows, shown
+	// as a banner on every page.
+	Maintenance []maintenanceBanner
+}
+
+// maintenanceBanner is a maintenance window as the banner shows it.
+type maintenanceBanner struct {
+	Maintenance
+	Now bool // active now, rather than upcoming
+}
+
+// banners returns the active and upcoming maintenance windows; a failed
+// read is logged and shows none, since the banner must not take a page
+// down.
+func (s *Server) banners(r *http.Request) []maintenanceBanner {
+	now := s.o.Now()
+	ms, err := s.o.Store.Maintenance(r.Context(), MaintenanceFilter{EndsAfter: now})
+	if err != nil {
+		s.o.Logger.Warn("read maintenance windows", "err", err)
+		return nil
+	}
+	out := make([]maintenanceBanner, len(ms))
+	for i, m := range ms {
+		out[i] = maintenanceBanner{m, m.Active(now)}
+	}
+	return out
 }
 
 // render executes page into a buffer first, so that a template error
@@ -86,7 +112,8 @@ type pageData struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, page string, code int, title string, data any) {
 	t := s.pages[page]
 	var buf bytes.Buffer
-	err := t.Execute(&buf, pageData{Title: title, Principal: principalOf(r), Version: s.o.Version, Path: r.URL.Path, Data: data})
+	err := t.Execute(&buf, pageData{Title: title, Principal: principalOf(r), Version: s.o.Version, Path: r.URL.Path, Data: data,
+		Maintenance: s.banners(r)})
 	if err != nil {
 		s.o.Logger.Error("render page", "page", page, "err", err)
 		http.Error(w, "internal error; the server log has the details", http.StatusInternalServerError)

@@ -176,6 +176,9 @@ type Store interface {
 	// Audit returns the audit entries f selects, newest first.
 	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 
+	// Maintenance returns the maintenance windows f selects, by start.
+	Maintenance(ctx context.Context, f MaintenanceFilter) ([]Maintenance, error)
+
 	// Runs returns one page of the runs f selects, newest first.
 	Runs(ctx context.Context, f RunFilter) ([]RunSummary, error)
 	// Run returns run id with its figures; ErrNotFound when there is no

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -44,6 +45,10 @@ type Scheduler struct {
 	// RunAtStart runs the first cycle at once instead of at the
 	// schedule's first tick.
 	RunAtStart bool
+	// Maintenance, when set, lists the announced maintenance windows: a
+	// cycle skips the partitions an active window covers and runs them
+	// again once it has ended (see maintenance.go). Nil skips nothing.
+	Maintenance MaintenanceSource
 	// OnCycle, when set, is called after every cycle with its results and
 	// error (nil when every run applied or skipped), from the scheduler's
 	// goroutine.
@@ -113,8 +118,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // cycle runs the configured partitions, or every partition with work.
 func (s *Scheduler) cycle(ctx context.Context) ([]*Result, error) {
-	if len(s.Partitions) == 0 {
-		return s.Runner.RunAll(ctx)
+	parts := s.Partitions
+	if len(parts) == 0 {
+		var err error
+		if parts, err = s.Runner.Source.Partitions(ctx); err != nil {
+			return nil, fmt.Errorf("list partitions: %w", err)
+		}
 	}
-	return s.Runner.RunEach(ctx, s.Partitions)
+	parts, err := s.outsideMaintenance(ctx, parts)
+	if err != nil {
+		return nil, err
+	}
+	return s.Runner.RunEach(ctx, parts)
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/spf13/cobra"
+
+	"github.com/paidan/paidan/internal/pgschema"
 )
 
 // envDatabaseURL names the environment variable that supplies the DSN when
@@ -146,6 +148,12 @@ func openDB(ctx context.Context, flag string) (*sqlx.DB, error) {
 // prepareDB parses the DSN as openDB does and returns a pool that has not
 // connected yet.
 func prepareDB(flag string) (*sqlx.DB, error) {
+	return prepareDBWith(flag, nil)
+}
+
+// prepareDBWith is prepareDB with run-time parameters (lock_timeout, …)
+// set on every connection of the pool.
+func prepareDBWith(flag string, settings map[string]string) (*sqlx.DB, error) {
 	dsn := dsnOf(flag)
 	if dsn == "" {
 		return nil, usageErrorf("no database: set $%s, or pass --db-file FILE or --db DSN", envDatabaseURL)
@@ -154,6 +162,12 @@ func prepareDB(flag string) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	for k, v := range settings {
+		if cfg.Runtime == nil {
+			cfg.Runtime = map[string]string{}
+		}
+		cfg.Runtime[k] = v
+	}
 	conn, err := pq.NewConnectorConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", redactDSN(dsn), scrub(err, dsn))
@@ -161,12 +175,42 @@ func prepareDB(flag string) (*sqlx.DB, error) {
 	return sqlx.NewDb(sql.OpenDB(conn), "postgres"), nil
 }
 
-// pingDB checks that db, opened from dsn, connects.
+// pingDB checks that db, opened from dsn, connects, and that the
+// database's schema version is inside the window this binary supports
+// (pgschema.CheckWindow). Every command that reads or writes paidan's
+// tables connects through it; "paidan migrate" and "paidan demo", which
+// create the schema, use openDBForMigration instead.
 func pingDB(ctx context.Context, db *sqlx.DB, dsn string) error {
+	if err := connectDB(ctx, db, dsn); err != nil {
+		return err
+	}
+	if _, err := pgschema.CheckWindow(ctx, db.DB); err != nil {
+		return fmt.Errorf("%s: %w", redactDSN(dsn), scrub(err, dsn))
+	}
+	return nil
+}
+
+// connectDB checks that db, opened from dsn, connects.
+func connectDB(ctx context.Context, db *sqlx.DB, dsn string) error {
 	if err := db.PingContext(ctx); err != nil {
 		return &connectError{fmt.Errorf("connect to %s: %w", redactDSN(dsn), scrub(err, dsn))}
 	}
 	return nil
+}
+
+// openDBForMigration connects as openDB does, with the session settings
+// given (e.g. lock_timeout), but without the schema window check: it is for
+// the commands that create or change the schema.
+func openDBForMigration(ctx context.Context, flag string, settings map[string]string) (*sqlx.DB, error) {
+	db, err := prepareDBWith(flag, settings)
+	if err != nil {
+		return nil, err
+	}
+	if err := connectDB(ctx, db, dsnOf(flag)); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // connectError is a failure to reach the database (as opposed to a DSN

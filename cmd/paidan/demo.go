@@ -103,7 +103,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 		fmt.Fprintf(stderr, "paidan demo: stopped PostgreSQL and removed %s\n", pg.Dir())
 	}()
 	dsn := pg.URL()
-	db, err := openDB(ctx, dsn)
+	db, err := openDBForMigration(ctx, dsn, nil)
 	if err != nil {
 		return err
 	}

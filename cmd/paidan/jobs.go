@@ -97,7 +97,8 @@ func (f *runnerFlags) newRunner(stderr io.Writer, reg prometheus.Registerer) (*j
 		r.Exporter = hive
 	}
 	if reg != nil {
-		if r.Metrics, err = jobs.NewMetrics(reg, jobs.WithBacklog(backlogSource(db)), jobs.WithUsageRecorder(usageRecorder(db))); err != nil {
+		if r.Metrics, err = jobs.NewMetrics(reg, jobs.WithBacklog(backlogSource(db)), jobs.WithUsageRecorder(usageRecorder(db)),
+			jobs.WithMaintenance(&jobspg.Maintenance{DB: db}, nil)); err != nil {
 			db.Close()
 			return nil, nil, err
 		}

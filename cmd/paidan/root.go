@@ -49,6 +49,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newAccountCmd(),
 		newTokenCmd(),
 		newAuditCmd(),
+		newMaintenanceCmd(),
 		newDemoCmd(),
 		newReportCmd(),
 		newLedgerCmd(),

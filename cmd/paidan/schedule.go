@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/paidan/paidan/jobs"
+	jobspg "github.com/paidan/paidan/jobs/postgres"
 )
 
 func newScheduleCmd() *cobra.Command {
@@ -86,7 +87,8 @@ serves neither.`,
 			defer waitBackups()
 			health := &healthState{log: r.Logger}
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
-				RunAtStart: every > 0,
+				Maintenance: &jobspg.Maintenance{DB: db},
+				RunAtStart:  every > 0,
 				OnCycle: func(_ []*jobs.Result, err error) {
 					if err != nil {
 						health.set("last cycle failed", scrub(err, f.dsn()))

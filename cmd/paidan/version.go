@@ -6,6 +6,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/paidan/paidan/internal/pgschema"
 )
 
 // version and commit are stamped by the linker (scripts/build:
@@ -67,18 +69,43 @@ func buildVersion() string {
 }
 
 func newVersionCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the paidan version and the commit it was built from",
+	cmd := &cobra.Command{
+		Use:   "version [--db DSN]",
+		Short: "Print the paidan version, its commit and the schema versions it supports",
 		Long: `version prints the module version and the commit paidan was built
-from, the platform and the Go release. Binaries from scripts/build carry
-both even where Go's VCS stamping is off; "go install" of a tagged module
-version carries the version.`,
+from, the platform and the Go release, then the window of schema versions
+this binary runs against. With --db, --db-file or $` + envDatabaseURL + ` it also
+prints the database's schema version and whether it is inside the window.
+Binaries from scripts/build and scripts/release carry version and commit
+even where Go's VCS stamping is off; "go install" of a tagged module version
+carries the version.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "paidan %s %s/%s %s\n",
-				buildVersion(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-			return err
-		},
 	}
+	dsn := addDBFlag(cmd)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		out := cmd.OutOrStdout()
+		fmt.Fprintf(out, "paidan %s %s/%s %s\n", buildVersion(), runtime.GOOS, runtime.GOARCH, runtime.Version())
+		fmt.Fprintf(out, "schema window %d-%d (embedded migrations up to %d)\n",
+			pgschema.MinSchema, pgschema.MaxSchema, pgschema.Latest())
+		if dsnOf(*dsn) == "" {
+			return nil
+		}
+		ctx := cmd.Context()
+		db, err := openDBForMigration(ctx, *dsn, nil)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		v, err := pgschema.SchemaVersion(ctx, db.DB)
+		if err != nil {
+			return scrub(err, dsnOf(*dsn))
+		}
+		state := "inside the window"
+		if v < pgschema.MinSchema || v > pgschema.MaxSchema {
+			state = "OUTSIDE the window"
+		}
+		_, err = fmt.Fprintf(out, "database schema version %d (%s)\n", v, state)
+		return err
+	}
+	return cmd
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/paidan/paidan/internal/pgschema"
+	"github.com/paidan/paidan/internal/pgtest"
 )
 
 // TestVersionStamped builds the binary as scripts/build does, with VCS
@@ -26,7 +31,26 @@ func TestVersionStamped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`^paidan v1\.2\.3-test 0123456789ab \S+/\S+ go\S+\n$`).Match(out) {
+	if !regexp.MustCompile(`^paidan v1\.2\.3-test 0123456789ab \S+/\S+ go\S+\nschema window \d+-\d+ \(embedded migrations up to \d+\)\n$`).Match(out) {
 		t.Errorf("version printed %q, want the stamped version and commit", out)
+	}
+}
+
+// TestVersionPrintsTheSchema: with a database, version prints its schema
+// version and where it stands against the window.
+func TestVersionPrintsTheSchema(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	out, stderr, code := runCLI(t, "version", "--db", dsn)
+	want := fmt.Sprintf("schema window %d-%d (embedded migrations up to %d)\ndatabase schema version %d (inside the window)\n",
+		pgschema.MinSchema, pgschema.MaxSchema, pgschema.Latest(), pgschema.Latest())
+	if code != exitOK || !strings.HasSuffix(out, want) {
+		t.Fatalf("version --db: code %d, stdout %q, stderr %q; want it to end %q", code, out, stderr, want)
+	}
+	if _, _, code := runCLI(t, "migrate", "down", "--db", dsn); code != exitOK {
+		t.Fatal("migrate down failed")
+	}
+	if out, _, code := runCLI(t, "version", "--db", dsn); code != exitOK || !strings.Contains(out, "(OUTSIDE the window)") {
+		t.Errorf("version --db below the window: code %d, stdout %q; want OUTSIDE the window", code, out)
 	}
 }

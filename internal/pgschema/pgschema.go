@@ -65,6 +65,17 @@ func (m *Migrator) Up(ctx context.Context) ([]int64, error) {
 	return versions(res), nil
 }
 
+// UpTo applies the pending migrations numbered up to version, e.g. to
+// bring a database to the schema of a previous release. It returns the
+// versions applied.
+func (m *Migrator) UpTo(ctx context.Context, version int64) ([]int64, error) {
+	res, err := m.p.UpTo(ctx, version)
+	if err != nil {
+		return nil, fmt.Errorf("migrate up to %d: %w", version, err)
+	}
+	return versions(res), nil
+}
+
 // Down rolls back the latest applied migration and returns its version.
 // It returns goose.ErrNoNextVersion wrapped when nothing is applied.
 func (m *Migrator) Down(ctx context.Context) (int64, error) {

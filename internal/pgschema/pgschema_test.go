@@ -63,9 +63,27 @@ func TestUpDownUp(t *testing.T) {
 		t.Fatalf("second up applied %v, %v; want nothing", again, err)
 	}
 
-	for range all {
-		if _, err := m.Down(ctx); err != nil {
-			t.Fatalf("down: %v", err)
+	// Every migration rolls back to the version before it and applies
+	// again, from the newest down, then stays rolled back.
+	for i := len(all) - 1; i >= 0; i-- {
+		v := all[i].Source.Version
+		prev := int64(0)
+		if i > 0 {
+			prev = all[i-1].Source.Version
+		}
+		for round := range 2 {
+			if got, err := m.Down(ctx); err != nil || got != v {
+				t.Fatalf("down from %d (round %d) rolled back %d, %v", v, round, got, err)
+			}
+			if got, err := m.Version(ctx); err != nil || got != prev {
+				t.Fatalf("version after rolling %d back = %d, %v; want %d", v, got, err, prev)
+			}
+			if round == 1 {
+				break
+			}
+			if got, err := m.UpTo(ctx, v); err != nil || len(got) != 1 || got[0] != v {
+				t.Fatalf("up again from %d applied %v, %v; want [%d]", prev, got, err, v)
+			}
 		}
 	}
 	if schemaExists(t, db) {

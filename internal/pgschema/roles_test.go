@@ -83,6 +83,10 @@ var basePrivileges = []privilege{
 	{"function ledger_bool", nil},
 	{"function ledger_time", nil},
 	{"function ledger_record", nil},
+	// Announced maintenance windows (00040): the scheduler reads them, the
+	// console announces and cancels them.
+	{"table maintenance", map[string][]string{runtime: {"SELECT"}, console: {"SELECT", "INSERT", "UPDATE(cancelled_by,cancelled_at)"}}},
+	{"sequence maintenance_id_seq", nil},
 	{"sequence account_id_seq", nil},
 	{"sequence api_token_id_seq", nil},
 	{"sequence audit_id_seq", nil},
@@ -133,9 +137,10 @@ var consoleObjects = []struct{ object, query string }{
 	{"sequence audit_id_seq", `SELECT nextval('paidan.audit_id_seq')`},
 }
 
-// historyObjects are the tables, sequence and functions of history kept
-// (00020) and the run ledger (00021): the readers may read, nobody but the
-// owner's triggers may change them or call their functions.
+// historyObjects are the tables, sequences and functions of history kept
+// (00020), the run ledger (00021) and maintenance windows (00040): the
+// readers may read; nobody changes them with a plain statement or calls
+// their functions (triggers and the console's own grants do that).
 var historyObjects = []struct {
 	object, read, change string
 	readers              []string
@@ -144,6 +149,8 @@ var historyObjects = []struct {
 	{"table edit_history", `SELECT count(*) FROM paidan.edit_history`, `UPDATE paidan.edit_history SET old_value = NULL`, []string{business, reader, console}},
 	{"table ledger", `SELECT count(*) FROM paidan.ledger`, `DELETE FROM paidan.ledger`, []string{reader, console}},
 	{"table ledger_lock", `SELECT count(*) FROM paidan.ledger_lock`, "", nil},
+	{"table maintenance", `SELECT count(*) FROM paidan.maintenance`, `DELETE FROM paidan.maintenance`, []string{runtime, console}},
+	{"sequence maintenance_id_seq", `SELECT nextval('paidan.maintenance_id_seq')`, "", nil},
 	{"sequence edit_history_id_seq", `SELECT nextval('paidan.edit_history_id_seq')`, "", nil},
 	{"function ledger_text", `SELECT paidan.ledger_text('x')`, "", nil},
 	{"function ledger_bytes", `SELECT paidan.ledger_bytes('x'::bytea)`, "", nil},

@@ -1,0 +1,124 @@
+package pgschema
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/pressly/goose/v3"
+)
+
+// SafeOptions are the session limits and retry policy of UpSafely. The
+// zero value of every field takes the default the field names.
+type SafeOptions struct {
+	// LockTimeout bounds how long one statement waits for a lock; zero
+	// means 2s. A migration that waits longer fails with SQLSTATE 55P03,
+	// rolls back, and is retried, so that it never queues the write-back
+	// or the business systems behind it for longer than this.
+	LockTimeout time.Duration
+	// StatementTimeout bounds one statement; zero means 10m.
+	StatementTimeout time.Duration
+	// Attempts is how many times a migration is tried before its lock
+	// timeout is returned; zero means 10.
+	Attempts int
+	// Backoff is the wait after the first lock timeout, doubled after each
+	// further one up to 32 times itself; zero means 1s.
+	Backoff time.Duration
+	// Logger receives one line per retry; nil discards them.
+	Logger *slog.Logger
+}
+
+func (o SafeOptions) withDefaults() SafeOptions {
+	if o.LockTimeout == 0 {
+		o.LockTimeout = 2 * time.Second
+	}
+	if o.StatementTimeout == 0 {
+		o.StatementTimeout = 10 * time.Minute
+	}
+	if o.Attempts == 0 {
+		o.Attempts = 10
+	}
+	if o.Backoff == 0 {
+		o.Backoff = time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Validate reports options that cannot work: negative durations or
+// attempts.
+func (o SafeOptions) Validate() error {
+	if o.LockTimeout < 0 || o.StatementTimeout < 0 || o.Backoff < 0 || o.Attempts < 0 {
+		return errors.New("pgschema: lock timeout, statement timeout, backoff and attempts must not be negative")
+	}
+	return nil
+}
+
+// SessionSettings returns the run-time parameters a migrating connection
+// must carry (lock_timeout, statement_timeout in milliseconds), for the
+// caller to set on every connection of the pool it hands to New, for
+// example as lib/pq's Config.Runtime.
+func (o SafeOptions) SessionSettings() map[string]string {
+	o = o.withDefaults()
+	return map[string]string{
+		"lock_timeout":      strconv.FormatInt(o.LockTimeout.Milliseconds(), 10),
+		"statement_timeout": strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10),
+	}
+}
+
+// IsLockTimeout reports whether err is PostgreSQL's lock_not_available
+// (SQLSTATE 55P03), which a lock_timeout raises.
+func IsLockTimeout(err error) bool {
+	var st interface{ SQLState() string }
+	return errors.As(err, &st) && st.SQLState() == "55P03"
+}
+
+// UpSafely applies the pending migrations one at a time, like Up, and
+// retries one that failed on a lock timeout after a backoff, logging each
+// retry. A failed transactional migration left nothing behind, so the
+// retry starts it afresh. The session limits are the pool's: the caller
+// opened it with o.SessionSettings(). It returns the versions applied,
+// also when it stops on an error.
+func (m *Migrator) UpSafely(ctx context.Context, o SafeOptions) ([]int64, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	o = o.withDefaults()
+	var applied []int64
+	for {
+		var (
+			res *goose.MigrationResult
+			err error
+		)
+		backoff := o.Backoff
+		for attempt := 1; ; attempt++ {
+			res, err = m.p.UpByOne(ctx)
+			if err == nil || !IsLockTimeout(err) || attempt >= o.Attempts {
+				break
+			}
+			o.Logger.Warn("migration waited longer than lock_timeout; retrying",
+				"attempt", attempt, "backoff", backoff, "lock_timeout", o.LockTimeout, "err", err)
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return applied, fmt.Errorf("migrate up: %w", context.Cause(ctx))
+			case <-t.C:
+			}
+			backoff = min(2*backoff, 32*o.Backoff)
+		}
+		if errors.Is(err, goose.ErrNoNextVersion) {
+			return applied, nil
+		}
+		if err != nil {
+			return applied, fmt.Errorf("migrate up: %w", err)
+		}
+		applied = append(applied, res.Source.Version)
+		o.Logger.Info("migration applied", "version", res.Source.Version, "duration", res.Duration)
+	}
+}

@@ -1,0 +1,159 @@
+package pgschema_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/lib/pq"
+
+	"github.com/paidan/paidan/internal/pgschema"
+	"github.com/paidan/paidan/internal/pgtest"
+)
+
+// syncBuffer is a bytes.Buffer that a logger may write while the test
+// reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestUpSafelyRetriesLockTimeouts holds a lock that the newest migration
+// conflicts with (SHARE on the version table, which its INSERT of the
+// applied version needs ROW EXCLUSIVE on) from another connection: the
+// migration times out on the lock, rolls back and is retried, logging each
+// retry, until the lock is released; then it applies once.
+func TestUpSafelyRetriesLockTimeouts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.NewURL(t)
+	o := pgschema.SafeOptions{LockTimeout: 100 * time.Millisecond, Backoff: 20 * time.Millisecond, Attempts: 1000}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	migrating, err := sql.Open("postgres", url+sep+"lock_timeout="+o.SessionSettings()["lock_timeout"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer migrating.Close()
+	m, err := pgschema.New(migrating)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := pgschema.Latest()
+	if _, err := m.Down(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	holder, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	tx, err := holder.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE `+pgschema.VersionTable+` IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+
+	var log syncBuffer
+	o.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	type result struct {
+		applied []int64
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		applied, err := m.UpSafely(ctx, o)
+		done <- result{applied, err}
+	}()
+
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(log.String(), "retrying") < 2 {
+		select {
+		case r := <-done:
+			t.Fatalf("UpSafely returned %v, %v while the lock was held; log:\n%s", r.applied, r.err, log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no two retries logged within 30s; log:\n%s", log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v, err := pgschema.SchemaVersion(ctx, holder); err != nil || v == latest {
+		t.Fatalf("schema version while the lock is held = %d, %v; want below %d", v, err, latest)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || len(r.applied) != 1 || r.applied[0] != latest {
+		t.Fatalf("UpSafely after the lock was released = %v, %v; want [%d]", r.applied, r.err, latest)
+	}
+	if !strings.Contains(log.String(), "SQLSTATE 55P03") && !strings.Contains(log.String(), "lock timeout") {
+		t.Errorf("retries do not name the lock timeout; log:\n%s", log.String())
+	}
+	if v, err := pgschema.SchemaVersion(ctx, holder); err != nil || v != latest {
+		t.Fatalf("schema version after = %d, %v; want %d", v, err, latest)
+	}
+}
+
+func TestUpSafelyGivesUpAfterAttempts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.NewURL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	migrating, err := sql.Open("postgres", url+sep+"lock_timeout=50")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer migrating.Close()
+	m, err := pgschema.New(migrating)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Down(ctx); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	tx, err := holder.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE `+pgschema.VersionTable+` IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	applied, err := m.UpSafely(ctx, pgschema.SafeOptions{Attempts: 3, Backoff: time.Millisecond})
+	if len(applied) != 0 || !pgschema.IsLockTimeout(err) {
+		t.Fatalf("UpSafely under a held lock = %v, %v; want nothing applied and the lock timeout", applied, err)
+	}
+}
