@@ -45,7 +45,7 @@ func (s *Source) Load(ctx context.Context, partition string) (*paidan.Batch, []*
 	return b, rep.Skipped, nil
 }
 
-// ErrNotLocked: a Writer has no Locker. The database takes a run's writes
+// ErrNotLocked reports a Writer without a Locker. The database takes a run's writes
 // only from the session holding the partition's lock, so a Writer must be
 // wired with the Locker of the Runner it serves; without it every write
 // would wait for the lock its own run holds.
