@@ -21,6 +21,11 @@ var (
 	ErrUnknownKey     = errors.New("paidan: unknown key")
 	ErrNoFeasiblePlan = errors.New("paidan: no feasible plan")
 	ErrCertificate    = errors.New("paidan: optimality certificate failed")
+	// ErrRunApplied: a run id was applied before, so nothing is written
+	// again. The write-back (export/postgres) returns it and the runner
+	// (jobs) treats it as the run's success after an unknown commit
+	// outcome; both packages name it ErrAlreadyApplied.
+	ErrRunApplied = errors.New("paidan: run already applied")
 )
 
 // InputError reports a bad value in an input: a file, a table or a rules

@@ -28,8 +28,9 @@ var (
 	ErrLockLost = errors.New("jobs: partition lock lost")
 	// ErrAlreadyApplied: the writer found the run id applied already. The
 	// runner treats it as the run's success (an earlier attempt whose
-	// commit outcome was unknown did commit).
-	ErrAlreadyApplied = errors.New("jobs: run already applied")
+	// commit outcome was unknown did commit). It is paidan.ErrRunApplied,
+	// which the PostgreSQL write-back returns as well.
+	ErrAlreadyApplied = paidan.ErrRunApplied
 	// ErrOutcomeUnknown: the write-back failed and the runner could not
 	// learn whether it committed (the database stayed unreachable). The
 	// run id is never retried; the next run reloads the partition, so

@@ -18,8 +18,9 @@ import (
 var (
 	// ErrAlreadyApplied: the run id was applied before. Apply and RecordRun
 	// change nothing; a caller retrying after an unknown commit outcome
-	// treats it as success.
-	ErrAlreadyApplied = errors.New("export/postgres: run already applied")
+	// treats it as success. It is paidan.ErrRunApplied, the one sentinel
+	// that jobs.ErrAlreadyApplied is too.
+	ErrAlreadyApplied = paidan.ErrRunApplied
 	// ErrRunFinished: the run id was recorded failed or skipped; it can be
 	// neither applied nor recorded again.
 	ErrRunFinished = errors.New("export/postgres: run already finished")

@@ -75,7 +75,7 @@ func (w *Writer) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, b
 	}
 	res, err := exportpg.Apply(ctx, conn, run, plan, batch)
 	if err != nil {
-		return nil, mapApplied(err)
+		return nil, mapRetryable(err)
 	}
 	if err := recordAsOf(ctx, w.DB, run.ID, plan.AsOf); err != nil && w.Logger != nil {
 		// The write-back stands; only the run's as_of stays NULL.
@@ -106,7 +106,7 @@ func (w *Writer) Record(ctx context.Context, run paidan.Run) error {
 	if err != nil && locked && !errors.As(err, &pqErr) && ctx.Err() == nil {
 		err = exportpg.RecordRun(ctx, w.DB, run)
 	}
-	return mapApplied(err)
+	return mapRetryable(err)
 }
 
 // session returns the connection of Locker holding partition's lock
@@ -121,16 +121,13 @@ func (w *Writer) session(partition string) (db sqlx.QueryerContext, locked bool,
 	return w.DB, false, nil
 }
 
-// mapApplied makes export/postgres.ErrAlreadyApplied match
-// jobs.ErrAlreadyApplied as well, and a deadlock (SQLSTATE 40P01) or
-// serialization failure (40001), which roll the transaction back,
-// jobs.ErrRetryable.
-func mapApplied(err error) error {
+// mapRetryable makes a deadlock (SQLSTATE 40P01) or serialization
+// failure (40001), which roll the transaction back, match
+// jobs.ErrRetryable. (An applied run needs no mapping: both packages'
+// ErrAlreadyApplied are paidan.ErrRunApplied.)
+func mapRetryable(err error) error {
 	var pqErr *pq.Error
-	switch {
-	case errors.Is(err, exportpg.ErrAlreadyApplied):
-		return fmt.Errorf("%w: %w", jobs.ErrAlreadyApplied, err)
-	case errors.As(err, &pqErr) && (pqErr.Code == "40P01" || pqErr.Code == "40001"):
+	if errors.As(err, &pqErr) && (pqErr.Code == "40P01" || pqErr.Code == "40001") {
 		return fmt.Errorf("%w: %w", jobs.ErrRetryable, err)
 	}
 	return err
