@@ -56,7 +56,7 @@ func (t Tools) run(ctx context.Context, c Conn, name string, args ...string) err
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, p, args...)
+	cmd := exec.CommandContext(ctx, p, args...) // #nosec G204 -- p is a PostgreSQL client tool found by name; args are built here, never a shell
 	cmd.Env = c.env(os.Environ())
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
