@@ -35,7 +35,7 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			var stdout lockedBuffer
-			if err := run(ctx, []string{"schedule", "--every", "30ms", "--db", dsn}, &stdout, logs[i]); err != nil {
+			if err := run(ctx, []string{"schedule", "--every", "30ms", "--metrics-addr", "", "--db", dsn}, &stdout, logs[i]); err != nil {
 				t.Errorf("scheduler %d: %v", i, err)
 			}
 		}()
@@ -48,7 +48,7 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 			for _, q := range []string{
 				fmt.Sprintf(`INSERT INTO paidan.task (id, partition, lat, lon) VALUES ('biz-%d', 'city', 31.2, 121.4)`, n),
 				`UPDATE paidan.task SET status = 'done' WHERE id = (SELECT id FROM paidan.task WHERE status = 'assigned' ORDER BY id LIMIT 1)`,
-				`UPDATE paidan.task SET priority = priority + 1 WHERE id = (SELECT id FROM paidan.task WHERE status = 'pending' ORDER BY id LIMIT 1)`,
+				`UPDATE paidan.task SET priority = (priority + 1) % 10 WHERE id = (SELECT id FROM paidan.task WHERE status = 'pending' ORDER BY id LIMIT 1)`,
 				`UPDATE paidan.task SET status = 'cancelled' WHERE id = (SELECT id FROM paidan.task WHERE status = 'pending' ORDER BY id DESC LIMIT 1)`,
 			} {
 				if _, err := db.ExecContext(ctx, q); err != nil && ctx.Err() == nil {
@@ -169,7 +169,7 @@ func TestScheduledBackups(t *testing.T) {
 	var stdout, stderr lockedBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"schedule", "--every", "1h", "--db", dsn,
+		done <- run(ctx, []string{"schedule", "--every", "1h", "--metrics-addr", "", "--db", dsn,
 			"--backup-every", "1100ms", "--backup-dir", root, "--keep-backups", "2"}, &stdout, &stderr)
 	}()
 	deadline := time.Now().Add(2 * time.Minute)

@@ -200,7 +200,7 @@ func connectDB(ctx context.Context, db *sqlx.DB, dsn string) error {
 
 // openDBForMigration connects as openDB does, with the session settings
 // given (e.g. lock_timeout), but without the schema window check: it is for
-// the commands that create or change the schema.
+// the commands that create, change or restore the schema.
 func openDBForMigration(ctx context.Context, flag string, settings map[string]string) (*sqlx.DB, error) {
 	db, err := prepareDBWith(flag, settings)
 	if err != nil {

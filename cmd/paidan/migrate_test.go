@@ -33,7 +33,7 @@ func TestCommandsRefuseASchemaOutsideTheWindow(t *testing.T) {
 		}
 	}
 	if out, stderr, code := runCLI(t, "migrate", "plan", "--db", dsn); code != exitOK ||
-		!strings.Contains(out, "1 migration(s) to apply") || !strings.Contains(out, "paidan.maintenance") {
+		!strings.Contains(out, "1 migration(s) to apply") || !strings.Contains(out, "paidan.run") {
 		t.Errorf("migrate plan: code %d, stdout %q, stderr %q; want the one pending migration and its table", code, out, stderr)
 	}
 	if out, stderr, code := runCLI(t, "migrate", "up", "--db", dsn, "--lock-timeout", "500ms"); code != exitOK ||

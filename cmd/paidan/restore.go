@@ -48,7 +48,10 @@ cluster-wide: apply the backup's roles.sql with psql on a new cluster first
 			return usageErrorf("--from is required")
 		}
 		ctx := cmd.Context()
-		db, err := openDB(ctx, *dsn)
+		// The target is empty (or replaced) before the restore, so it is
+		// outside any schema window; the restore checks the version it
+		// restored against the backup's manifest instead.
+		db, err := openDBForMigration(ctx, *dsn, nil)
 		if err != nil {
 			return err
 		}

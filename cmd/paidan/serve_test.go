@@ -123,7 +123,7 @@ func TestServeTLS(t *testing.T) {
 	var stderr lockedBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile},
+		done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0", "--metrics-addr", "", "--tls-cert", certFile, "--tls-key", keyFile},
 			io.Discard, &stderr)
 	}()
 	base := waitForURL(t, &stderr, `console at (https://[0-9.:]+)/`)

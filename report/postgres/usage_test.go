@@ -32,8 +32,9 @@ func TestIdleTicksStoreNoOrphanUsage(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
+	locker := &jobspg.Locker{DB: db}
 	r := &jobs.Runner{
-		Source: &jobspg.Source{DB: db}, Writer: &jobspg.Writer{DB: db}, Locker: &jobspg.Locker{DB: db},
+		Source: &jobspg.Source{DB: db}, Writer: &jobspg.Writer{DB: db, Locker: locker}, Locker: locker,
 		Rules: paidan.DefaultRules(), Metrics: m,
 		NewRunID: func(p string) string { n++; return fmt.Sprintf("%s-%d", p, n) },
 	}
