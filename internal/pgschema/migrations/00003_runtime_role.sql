@@ -18,7 +18,11 @@
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paidan_runtime') THEN
-        CREATE ROLE paidan_runtime NOLOGIN;
+        BEGIN
+            CREATE ROLE paidan_runtime NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL; -- another database of this cluster created it meanwhile
+        END;
     END IF;
 END
 $$;

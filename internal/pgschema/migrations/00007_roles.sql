@@ -26,13 +26,25 @@
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paidan_business') THEN
-        CREATE ROLE paidan_business NOLOGIN;
+        BEGIN
+            CREATE ROLE paidan_business NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL; -- another database of this cluster created it meanwhile
+        END;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paidan_reader') THEN
-        CREATE ROLE paidan_reader NOLOGIN;
+        BEGIN
+            CREATE ROLE paidan_reader NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL; -- another database of this cluster created it meanwhile
+        END;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paidan_console') THEN
-        CREATE ROLE paidan_console NOLOGIN;
+        BEGIN
+            CREATE ROLE paidan_console NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL; -- another database of this cluster created it meanwhile
+        END;
     END IF;
 END
 $$;

@@ -23,7 +23,11 @@
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paidan_console') THEN
-        CREATE ROLE paidan_console NOLOGIN;
+        BEGIN
+            CREATE ROLE paidan_console NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL; -- another database of this cluster created it meanwhile
+        END;
     END IF;
 END
 $$;
