@@ -64,6 +64,8 @@ var importRules = []importRule{
 	// links: no testing code.
 	{pkg: "internal/pgcluster", forbidden: []string{"testing"}},
 	{pkg: "internal/pgbusiness", allowed: []string{sqlx}, forbidden: []string{"testing"}},
+	// The rolling-upgrade test: its code is all in its tests.
+	{pkg: "internal/upgradetest"},
 	{pkg: "internal/dispatchgen", allowed: []string{"", "solver"}},
 	{pkg: "internal/netgen", allowed: []string{"solver"}},
 	{pkg: "internal/cmd/...", allowed: []string{"solver/...", "internal/dispatchgen", "internal/netgen"}},

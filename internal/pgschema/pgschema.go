@@ -39,13 +39,22 @@ type Migrator struct {
 	p *goose.Provider
 }
 
-// New returns a Migrator for db. The caller keeps ownership of db.
+// New returns a Migrator for db over the embedded migrations. The caller
+// keeps ownership of db.
 func New(db *sql.DB) (*Migrator, error) {
+	return NewFS(db, Migrations())
+}
+
+// NewFS is New over the goose SQL files at the root of fsys instead of the
+// embedded ones, recorded in the same version table under the same
+// advisory lock. Tests use it to rehearse a later release's migrations on
+// top of this one's: fsys then holds the embedded files and the later ones.
+func NewFS(db *sql.DB, fsys fs.FS) (*Migrator, error) {
 	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID))
 	if err != nil {
 		return nil, fmt.Errorf("pgschema: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations(),
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithTableName(VersionTable),
 		goose.WithSessionLocker(locker),
 		goose.WithDisableGlobalRegistry(true),

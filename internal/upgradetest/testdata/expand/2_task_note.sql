@@ -1,0 +1,10 @@
+-- A later release's expand migration, for the rolling-upgrade test only:
+-- a nullable column on paidan.task, a catalog update under a brief ACCESS
+-- EXCLUSIVE lock on task (every reader and writer of task queues behind
+-- the request, for at most lock_timeout).
+
+-- +goose Up
+ALTER TABLE paidan.task ADD COLUMN upgrade_note text;
+
+-- +goose Down
+ALTER TABLE paidan.task DROP COLUMN upgrade_note;
