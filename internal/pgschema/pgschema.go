@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -65,13 +66,22 @@ func NewFS(db *sql.DB, fsys fs.FS) (*Migrator, error) {
 	return &Migrator{p: p}, nil
 }
 
-// Up applies every pending migration and returns the versions applied.
+// Up applies every pending migration, one at a time, and returns the
+// versions applied. A migration that fails with a serialization failure
+// (another database of the cluster created a role it creates) is run
+// again at once, up to 5 times.
 func (m *Migrator) Up(ctx context.Context) ([]int64, error) {
-	res, err := m.p.Up(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migrate up: %w", err)
+	var applied []int64
+	for {
+		res, err := m.upByOne(ctx)
+		if errors.Is(err, goose.ErrNoNextVersion) {
+			return applied, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("migrate up: %w", err)
+		}
+		applied = append(applied, res.Source.Version)
 	}
-	return versions(res), nil
 }
 
 // UpTo applies the pending migrations numbered up to version, e.g. to

@@ -78,6 +78,31 @@ func IsLockTimeout(err error) bool {
 	return errors.As(err, &st) && st.SQLState() == "55P03"
 }
 
+// IsSerializationFailure reports whether err is PostgreSQL's
+// serialization_failure (SQLSTATE 40001). The migrations that create
+// paidan's cluster-wide roles raise it when a migration of another
+// database of the cluster created the same role meanwhile; the migration
+// succeeds when run again in a new transaction.
+func IsSerializationFailure(err error) bool {
+	var st interface{ SQLState() string }
+	return errors.As(err, &st) && st.SQLState() == "40001"
+}
+
+// serializationAttempts is how many times Up and UpSafely run a migration
+// that keeps failing with a serialization failure, at once each time.
+const serializationAttempts = 5
+
+// upByOne applies the next pending migration, running it again at once
+// when it failed with a serialization failure (it rolled back whole).
+func (m *Migrator) upByOne(ctx context.Context) (*goose.MigrationResult, error) {
+	for attempt := 1; ; attempt++ {
+		res, err := m.p.UpByOne(ctx)
+		if err == nil || !IsSerializationFailure(err) || attempt >= serializationAttempts {
+			return res, err
+		}
+	}
+}
+
 // UpSafely applies the pending migrations one at a time, like Up, and
 // retries one that failed on a lock timeout after a backoff, logging each
 // retry. A failed transactional migration left nothing behind, so the
@@ -97,7 +122,7 @@ func (m *Migrator) UpSafely(ctx context.Context, o SafeOptions) ([]int64, error)
 		)
 		backoff := o.Backoff
 		for attempt := 1; ; attempt++ {
-			res, err = m.p.UpByOne(ctx)
+			res, err = m.upByOne(ctx)
 			if err == nil || !IsLockTimeout(err) || attempt >= o.Attempts {
 				break
 			}

@@ -21,7 +21,12 @@ BEGIN
         BEGIN
             CREATE ROLE paidan_runtime NOLOGIN;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL; -- another database of this cluster created it meanwhile
+            -- Another database of this cluster created it meanwhile. This
+            -- transaction's catalog cache may still say it does not exist
+            -- (the next GRANT would fail): fail as a serialization
+            -- failure, which internal/pgschema retries in a new transaction.
+            RAISE EXCEPTION 'role paidan_runtime was created by a migration of another database meanwhile'
+                USING ERRCODE = 'serialization_failure';
         END;
     END IF;
 END

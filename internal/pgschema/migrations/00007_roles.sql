@@ -29,21 +29,36 @@ BEGIN
         BEGIN
             CREATE ROLE paidan_business NOLOGIN;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL; -- another database of this cluster created it meanwhile
+            -- Another database of this cluster created it meanwhile. This
+            -- transaction's catalog cache may still say it does not exist
+            -- (the next GRANT would fail): fail as a serialization
+            -- failure, which internal/pgschema retries in a new transaction.
+            RAISE EXCEPTION 'role paidan_business was created by a migration of another database meanwhile'
+                USING ERRCODE = 'serialization_failure';
         END;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paidan_reader') THEN
         BEGIN
             CREATE ROLE paidan_reader NOLOGIN;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL; -- another database of this cluster created it meanwhile
+            -- Another database of this cluster created it meanwhile. This
+            -- transaction's catalog cache may still say it does not exist
+            -- (the next GRANT would fail): fail as a serialization
+            -- failure, which internal/pgschema retries in a new transaction.
+            RAISE EXCEPTION 'role paidan_reader was created by a migration of another database meanwhile'
+                USING ERRCODE = 'serialization_failure';
         END;
     END IF;
     IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'paidan_console') THEN
         BEGIN
             CREATE ROLE paidan_console NOLOGIN;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL; -- another database of this cluster created it meanwhile
+            -- Another database of this cluster created it meanwhile. This
+            -- transaction's catalog cache may still say it does not exist
+            -- (the next GRANT would fail): fail as a serialization
+            -- failure, which internal/pgschema retries in a new transaction.
+            RAISE EXCEPTION 'role paidan_console was created by a migration of another database meanwhile'
+                USING ERRCODE = 'serialization_failure';
         END;
     END IF;
 END
