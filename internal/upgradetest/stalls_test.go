@@ -88,6 +88,7 @@ func (w *writer) longest(from, to time.Time) (time.Duration, int) {
 // requested first, as the sampler saw it.
 type lockWait struct {
 	user    string // the waiting session's login role
+	query   string // the start of the waiting statement
 	started time.Time
 	longest time.Duration // the longest the sampler saw it waiting
 }
@@ -115,6 +116,7 @@ func (s *sampler) run(ctx context.Context) {
 	var rows []struct {
 		Pid       int       `db:"pid"`
 		User      string    `db:"usename"`
+		Query     string    `db:"query"`
 		Migrating bool      `db:"migrating"`
 		Start     time.Time `db:"waitstart"`
 		Waited    float64   `db:"waited"`
@@ -122,7 +124,7 @@ func (s *sampler) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		rows = rows[:0]
 		err := s.admin.SelectContext(ctx, &rows, `
-			SELECT w.pid, w.usename, w.application_name LIKE 'paidan-migrate%' AS migrating, l.waitstart,
+			SELECT w.pid, w.usename, left(btrim(regexp_replace(regexp_replace(w.query, '--[^\n]*', '', 'g'), '\s+', ' ', 'g')), 60) AS query, w.application_name LIKE 'paidan-migrate%' AS migrating, l.waitstart,
 			       extract(epoch FROM clock_timestamp() - l.waitstart)::float8 AS waited
 			FROM pg_locks l JOIN pg_stat_activity w ON w.pid = l.pid
 			WHERE NOT l.granted AND l.waitstart IS NOT NULL AND w.datname = $1
@@ -142,7 +144,7 @@ func (s *sampler) run(ctx context.Context) {
 			key := fmt.Sprintf("%d@%s", r.Pid, r.Start.Format(time.RFC3339Nano))
 			lw := waits[key]
 			if lw == nil {
-				lw = &lockWait{user: r.User, started: r.Start}
+				lw = &lockWait{user: r.User, query: r.Query, started: r.Start}
 				waits[key] = lw
 			}
 			lw.longest = max(lw.longest, time.Duration(r.Waited*float64(time.Second)))
@@ -157,12 +159,14 @@ func (s *sampler) run(ctx context.Context) {
 
 // longestBehind returns, per login role, the longest wait seen behind a
 // migrating session, and how many waits were seen.
-func (s *sampler) longestBehind() (map[string]time.Duration, int) {
+func (s *sampler) longestBehind() (map[string]lockWait, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m := map[string]time.Duration{}
+	m := map[string]lockWait{}
 	for _, w := range s.behind {
-		m[w.user] = max(m[w.user], w.longest)
+		if w.longest > m[w.user].longest {
+			m[w.user] = *w
+		}
 	}
 	return m, len(s.behind)
 }
