@@ -59,10 +59,12 @@ var partitions = []string{"north", "south"}
 //  4. rollback: a scheduler of the previous release replaces them on the
 //     expanded schema, then the schema is rolled back to the previous
 //     release's version (the later release's migrations, then migrate
-//     down), and it dispatches on.
+//     status and migrate down), the previous release's version --db says
+//     "inside the window", and it dispatches on.
 //
-// Every phase must dispatch both partitions. At the end no run failed, no
-// run is left running, no scheduler logged an error or exited non-zero,
+// Every phase must dispatch both partitions. At the end no run failed
+// (but those a SIGTERM stopped while loading or planning), no run is left
+// running, no scheduler logged an error or exited non-zero,
 // the business writer had no error, the invariants hold, and no session
 // waited on a lock behind a migrating one for longer than the lock
 // timeout (a margin of 500 ms for the server to notice and cancel). The
@@ -108,9 +110,14 @@ func TestRollingUpgrade(t *testing.T) {
 	waitDispatched(t, owner, mark, "release "+previousName, partitions...)
 
 	// 2. The upgrade of the schema, by the code under test.
-	out := paidan(t, head, "version", "--db", ownerURL)
-	if !strings.Contains(out, "inside the window") {
-		t.Fatalf("version --db before the upgrade:\n%s\nwant the previous release's schema inside the new window", out)
+	// The code under test runs on the previous release's schema unless its
+	// MinSchema is above it; then it refuses until migrate up is done.
+	want := "inside the window"
+	if prevSchema < pgschema.MinSchema {
+		want = "OUTSIDE the window"
+	}
+	if out := paidan(t, head, "version", "--db", ownerURL); !strings.Contains(out, want) {
+		t.Fatalf("version --db before the upgrade:\n%s\nwant schema %d %s (window %d-%d)", out, prevSchema, want, pgschema.MinSchema, pgschema.MaxSchema)
 	}
 	t.Logf("migrate plan:\n%s", paidan(t, head, "migrate", "plan", "--db", ownerURL))
 	migrateURL := withParams(t, ownerURL, "application_name", "paidan-migrate")
@@ -164,6 +171,7 @@ func TestRollingUpgrade(t *testing.T) {
 			t.Fatalf("roll back the later release's migrations: %v", err)
 		}
 	}
+	t.Logf("migrate status:\n%s", paidan(t, head, "migrate", "status", "--db", ownerURL))
 	for v := headSchema; v > prevSchema; {
 		t.Logf("migrate down: %s", strings.TrimSpace(paidan(t, head, "migrate", "down", "--db", migrateURL)))
 		if v, err = pgschema.SchemaVersion(ctx, owner.DB); err != nil {
@@ -173,6 +181,9 @@ func TestRollingUpgrade(t *testing.T) {
 	r1 := time.Now()
 	if v, err := pgschema.SchemaVersion(ctx, owner.DB); err != nil || v != prevSchema {
 		t.Fatalf("schema after the rollback = %d, %v; want %d", v, err, prevSchema)
+	}
+	if out := paidan(t, prev, "version", "--db", ownerURL); !strings.Contains(out, "inside the window") {
+		t.Fatalf("release %s's version --db after the rollback:\n%s\nwant its schema inside its window", previousName, out)
 	}
 	mark = dbNow(t, owner)
 	waitDispatched(t, owner, mark, "release "+previousName+" after the rollback", partitions...)
