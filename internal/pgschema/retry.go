@@ -78,14 +78,23 @@ func IsLockTimeout(err error) bool {
 	return errors.As(err, &st) && st.SQLState() == "55P03"
 }
 
-// IsSerializationFailure reports whether err is PostgreSQL's
+// isSerializationFailure reports whether err is PostgreSQL's
 // serialization_failure (SQLSTATE 40001). The migrations that create
 // paidan's cluster-wide roles raise it when a migration of another
 // database of the cluster created the same role meanwhile; the migration
 // succeeds when run again in a new transaction.
-func IsSerializationFailure(err error) bool {
+func isSerializationFailure(err error) bool {
 	var st interface{ SQLState() string }
 	return errors.As(err, &st) && st.SQLState() == "40001"
+}
+
+// isDeadlock reports whether err is PostgreSQL's deadlock_detected
+// (SQLSTATE 40P01): the server aborted the migration's transaction to
+// break a lock cycle with another session (a write-back holding rows of
+// one table and waiting for another that the migration locked).
+func isDeadlock(err error) bool {
+	var st interface{ SQLState() string }
+	return errors.As(err, &st) && st.SQLState() == "40P01"
 }
 
 // serializationAttempts is how many times Up and UpSafely run a migration
@@ -97,16 +106,17 @@ const serializationAttempts = 5
 func (m *Migrator) upByOne(ctx context.Context) (*goose.MigrationResult, error) {
 	for attempt := 1; ; attempt++ {
 		res, err := m.p.UpByOne(ctx)
-		if err == nil || !IsSerializationFailure(err) || attempt >= serializationAttempts {
+		if err == nil || !isSerializationFailure(err) || attempt >= serializationAttempts {
 			return res, err
 		}
 	}
 }
 
 // UpSafely applies the pending migrations one at a time, like Up, and
-// retries one that failed on a lock timeout after a backoff, logging each
-// retry. A failed transactional migration left nothing behind, so the
-// retry starts it afresh. The session limits are the pool's: the caller
+// retries one that failed on a lock timeout, or that the server aborted to
+// break a deadlock, after a backoff, logging each retry. A failed
+// transactional migration left nothing behind, so the retry starts it
+// afresh; a NO TRANSACTION one must be written so that it can run again. The session limits are the pool's: the caller
 // opened it with o.SessionSettings(). It returns the versions applied,
 // also when it stops on an error.
 func (m *Migrator) UpSafely(ctx context.Context, o SafeOptions) ([]int64, error) {
@@ -123,11 +133,14 @@ func (m *Migrator) UpSafely(ctx context.Context, o SafeOptions) ([]int64, error)
 		backoff := o.Backoff
 		for attempt := 1; ; attempt++ {
 			res, err = m.upByOne(ctx)
-			if err == nil || !IsLockTimeout(err) || attempt >= o.Attempts {
+			if err == nil || !(IsLockTimeout(err) || isDeadlock(err)) || attempt >= o.Attempts {
 				break
 			}
-			o.Logger.Warn("migration waited longer than lock_timeout; retrying",
-				"attempt", attempt, "backoff", backoff, "lock_timeout", o.LockTimeout, "err", err)
+			msg := "migration waited longer than lock_timeout; retrying"
+			if isDeadlock(err) {
+				msg = "migration aborted to break a deadlock with another session; retrying"
+			}
+			o.Logger.Warn(msg, "attempt", attempt, "backoff", backoff, "lock_timeout", o.LockTimeout, "err", err)
 			t := time.NewTimer(backoff)
 			select {
 			case <-ctx.Done():

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
+	"io/fs"
 	"log/slog"
+	neturl "net/url"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 
 	"github.com/paidan/paidan/internal/pgschema"
@@ -155,5 +160,124 @@ func TestUpSafelyGivesUpAfterAttempts(t *testing.T) {
 	applied, err := m.UpSafely(ctx, pgschema.SafeOptions{Attempts: 3, Backoff: time.Millisecond})
 	if len(applied) != 0 || !pgschema.IsLockTimeout(err) {
 		t.Fatalf("UpSafely under a held lock = %v, %v; want nothing applied and the lock timeout", applied, err)
+	}
+}
+
+// TestUpSafelyRetriesDeadlocks: a migration that locks paidan.worker and
+// then paidan.task meets a session that holds task and then asks for
+// worker. The holder's role waits 60 s before it looks for deadlocks
+// (deadlock_timeout, set for that role), so the migration, which looks
+// after the default 1 s, is the one the server aborts; UpSafely logs the
+// deadlock, retries after the holder is done, and applies the migration
+// once.
+func TestUpSafelyRetriesDeadlocks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.NewURL(t)
+	admin := pgtest.Admin(t)
+	for _, q := range []string{
+		`DO $$ BEGIN
+			IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'deadlock_holder') THEN
+				BEGIN
+					CREATE ROLE deadlock_holder LOGIN PASSWORD 'deadlock_holder' IN ROLE paidan_reader;
+				EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+				END;
+			END IF;
+		END $$`,
+		`ALTER ROLE deadlock_holder SET deadlock_timeout = '60s'`,
+	} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	next := pgschema.Latest() + 1
+	fsys := fstest.MapFS{}
+	names, err := fs.Glob(pgschema.Migrations(), "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		b, err := fs.ReadFile(pgschema.Migrations(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[n] = &fstest.MapFile{Data: b}
+	}
+	fsys[fmt.Sprintf("%05d_two_tables.sql", next)] = &fstest.MapFile{Data: []byte(`-- locks worker, then task
+-- +goose Up
+LOCK TABLE paidan.worker IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE paidan.task IN ACCESS EXCLUSIVE MODE;
+-- +goose Down
+SELECT 1;
+`)}
+	o := pgschema.SafeOptions{LockTimeout: 30 * time.Second, Backoff: 20 * time.Millisecond}
+	migrating, err := sql.Open("postgres", url+"&lock_timeout="+o.SessionSettings()["lock_timeout"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer migrating.Close()
+	m, err := pgschema.NewFS(migrating, fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = neturl.UserPassword("deadlock_holder", "deadlock_holder")
+	holder, err := sqlx.Open("postgres", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	tx, err := holder.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var dt string
+	if err := tx.GetContext(ctx, &dt, `SHOW deadlock_timeout`); err != nil || dt != "1min" {
+		t.Fatalf("the holder's deadlock_timeout = %q, %v; want 1min", dt, err)
+	}
+	if _, err := tx.ExecContext(ctx, `LOCK TABLE paidan.task IN ACCESS SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+
+	var log syncBuffer
+	o.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	type result struct {
+		applied []int64
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		applied, err := m.UpSafely(ctx, o)
+		done <- result{applied, err}
+	}()
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	owner, err := sqlx.Open("postgres", url) // sees the migrating session's query: the same role
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	pgtest.WaitForLockWait(t, waitCtx, owner, "LOCK TABLE paidan.task%")
+	// The migration holds worker and waits for task: asking for worker
+	// closes the cycle, and the migration's deadlock check breaks it.
+	var n int
+	if err := tx.GetContext(ctx, &n, `SELECT count(*) FROM paidan.worker`); err != nil {
+		t.Fatalf("the holder's read of worker: %v (want the migration, not the holder, aborted)", err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || len(r.applied) != 1 || r.applied[0] != next {
+		t.Fatalf("UpSafely = %v, %v; want [%d]; log:\n%s", r.applied, r.err, next, log.String())
+	}
+	if got := strings.Count(log.String(), "deadlock with another session; retrying"); got != 1 {
+		t.Errorf("%d deadlock retries logged; want 1; log:\n%s", got, log.String())
 	}
 }
