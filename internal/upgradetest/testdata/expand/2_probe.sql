@@ -1,5 +1,4 @@
--- A later release's expand migration, for the rolling-upgrade test only
--- (internal/upgradetest numbers it after the newest embedded migration):
+-- A later release's expand migration, for the rolling-upgrade test only:
 -- a new table referencing paidan.run, which takes SHARE ROW EXCLUSIVE on
 -- run (writes of runs wait, briefly). Each transactional migration of the
 -- set locks one existing table: a transaction that locks two hot tables
