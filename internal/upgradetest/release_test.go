@@ -44,44 +44,68 @@ func goEnv() []string {
 // module cache of the code under test play no part.
 func buildRelease(t *testing.T, root, name, commit string) string {
 	t.Helper()
+	bin, cached, err := releaseBinary(root, name, commit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cached {
+		t.Logf("release %s: %s (cached)", name, bin)
+	} else {
+		t.Logf("release %s: built %s", name, bin)
+	}
+	return bin
+}
+
+// releaseBinary is buildRelease's work: the binary's path and whether it
+// was in the cache already.
+func releaseBinary(root, name, commit string) (string, bool, error) {
 	if err := exec.Command("git", "-C", root, "cat-file", "-e", commit+"^{commit}").Run(); err != nil {
-		t.Fatalf("release %s is commit %s, which this clone does not have: the rolling-upgrade test builds it from source; "+
+		return "", false, fmt.Errorf("release %s is commit %s, which this clone does not have: the rolling-upgrade test builds it from source; "+
 			"run it in a clone with main's full history (git fetch --unshallow origin)", name, commit)
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		t.Fatalf("no cache directory for the release binaries: %v", err)
+		return "", false, fmt.Errorf("no cache directory for the release binaries: %w", err)
 	}
 	dir := filepath.Join(cache, "paidan", "upgradetest", fmt.Sprintf("%s-%s-%s", commit, runtime.GOOS, runtime.GOARCH))
 	bin := filepath.Join(dir, "paidan")
 	if _, err := os.Stat(bin); err == nil {
-		t.Logf("release %s: %s (cached)", name, bin)
-		return bin
+		return bin, true, nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+		return "", false, err
 	}
 	tmp, err := os.MkdirTemp(dir, ".build-")
 	if err != nil {
-		t.Fatal(err)
+		return "", false, err
 	}
 	defer os.RemoveAll(tmp)
 	src := filepath.Join(tmp, "src")
 	if err := archive(root, commit, src); err != nil {
-		t.Fatalf("release %s: %v", name, err)
+		return "", false, fmt.Errorf("release %s: %w", name, err)
 	}
 	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(tmp, "paidan"), "./cmd/paidan")
 	build.Dir, build.Env = src, goEnv()
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("release %s: go build: %v\n%s", name, err, out)
+		return "", false, fmt.Errorf("release %s: go build: %w\n%s", name, err, out)
 	}
 	// A concurrent build of the same commit wrote the same bytes: the
 	// rename replaces them atomically.
 	if err := os.Rename(filepath.Join(tmp, "paidan"), bin); err != nil {
-		t.Fatal(err)
+		return "", false, err
 	}
-	t.Logf("release %s: built %s", name, bin)
-	return bin
+	return bin, false, nil
+}
+
+// TestReleaseNotInHistory: a clone without the release's commit (a
+// shallow one) gets an error that names the commit and the remedy.
+func TestReleaseNotInHistory(t *testing.T) {
+	t.Parallel()
+	const missing = "0123456789abcdef0123456789abcdef01234567"
+	_, _, err := releaseBinary(repoRoot(t), "9.9.9", missing)
+	if err == nil || !strings.Contains(err.Error(), missing) || !strings.Contains(err.Error(), "git fetch --unshallow") {
+		t.Fatalf("releaseBinary of a missing commit: %v; want an error naming it and git fetch --unshallow", err)
+	}
 }
 
 // buildHead builds the code under test (the work tree at root) into dir.
