@@ -90,8 +90,9 @@ func isSerializationFailure(err error) bool {
 
 // isDeadlock reports whether err is PostgreSQL's deadlock_detected
 // (SQLSTATE 40P01): the server aborted the migration's transaction to
-// break a lock cycle with another session (a write-back holding rows of
-// one table and waiting for another that the migration locked).
+// break a lock cycle with another session that holds one table and waits
+// for another that the migration locked (a business UPDATE of a task,
+// whose trigger updates its worker's load; a write-back).
 func isDeadlock(err error) bool {
 	var st interface{ SQLState() string }
 	return errors.As(err, &st) && st.SQLState() == "40P01"
