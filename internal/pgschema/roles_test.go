@@ -90,6 +90,12 @@ var basePrivileges = []privilege{
 	{"sequence account_id_seq", nil},
 	{"sequence api_token_id_seq", nil},
 	{"sequence audit_id_seq", nil},
+	// The report rollups (00053): readable by every group role, filled only
+	// by report_rollup(), which the roles that run reports may call.
+	{"table run_rollup", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table run_region_rollup", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table task_rollup", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"function report_rollup", map[string][]string{runtime: {"EXECUTE"}, reader: {"EXECUTE"}, console: {"EXECUTE"}}},
 	{"function apply_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function start_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function finish_run", map[string][]string{runtime: {"EXECUTE"}}},
@@ -176,6 +182,18 @@ func operations() []operation {
 		operation{business, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
 		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
 		operation{console, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"})
+	for _, role := range roles {
+		for _, table := range []string{"run_rollup", "run_region_rollup", "task_rollup"} {
+			all = append(all,
+				operation{role, "table " + table, "read " + table, "SELECT count(*) FROM paidan." + table, ""},
+				operation{role, "table " + table, "change " + table, "DELETE FROM paidan." + table, "42501"})
+		}
+		want := ""
+		if role == business {
+			want = "42501"
+		}
+		all = append(all, operation{role, "function report_rollup", "roll up runs", "SELECT paidan.report_rollup()", want})
+	}
 	for _, f := range triggerFunctions {
 		for _, role := range roles {
 			all = append(all, operation{role, "function " + f, "call " + f, "SELECT paidan." + f + "()", "42501"})
