@@ -86,6 +86,8 @@ serves neither.`,
 			}
 			defer waitBackups()
 			health := &healthState{log: r.Logger}
+			rollup := rollupAfterCycles(db, r.Logger)
+			defer rollup.Wait()
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
 				Maintenance: &jobspg.Maintenance{DB: db},
 				RunAtStart:  every > 0,
@@ -95,6 +97,7 @@ serves neither.`,
 					} else {
 						health.set("", nil)
 					}
+					rollup.Start(ctx)
 				}}
 			if metricsAddr != "" {
 				srv, err := serveMetrics(metricsAddr, reg, health, r.Logger)

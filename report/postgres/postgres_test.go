@@ -51,7 +51,8 @@ func historyQuery(tb testing.TB) report.Query {
 // lines renders a table's rows as comma-separated FormatValue lines.
 func lines(t *report.Table) []string {
 	var out []string
-	for _, row := range t.Rows {
+	for i := range t.Len() {
+		row := t.Row(i)
 		cells := make([]string, len(row))
 		for i, v := range row {
 			cells[i] = report.FormatValue(v)

@@ -124,11 +124,37 @@ type periodRegion struct {
 	region string
 }
 
-// breach is one row of the latency_breaches table.
+// breach is one row of the latency_breaches table, compact: a month
+// may list millions. Times are Unix microseconds; first is 0 for a task
+// never assigned.
 type breach struct {
 	id, partition, region string
-	created, first        sql.NullTime
+	created, first        int64
 	latency               float64
+}
+
+// breachList is the latency_breaches table's report.RowSource.
+type breachList []breach
+
+func (l breachList) Len() int { return len(l) }
+
+func (l breachList) Row(i int) []any {
+	b := l[i]
+	row := []any{b.id, b.partition, b.region, time.UnixMicro(b.created).UTC(), nil, b.latency}
+	if b.first != 0 {
+		row[4] = time.UnixMicro(b.first).UTC()
+	}
+	return row
+}
+
+// interned returns s, or the equal string seen before: a listing's
+// partitions and regions are few, its rows many.
+func interned(seen map[string]string, s string) string {
+	if v, ok := seen[s]; ok {
+		return v
+	}
+	seen[s] = s
+	return s
 }
 
 // taskTables fills task_completion, latency_by_region and latency_breaches
@@ -143,7 +169,8 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, target float64, da
 	}
 	defer rows.Close()
 	groups := map[periodRegion]*taskGroup{}
-	var breaches []breach
+	var breaches breachList
+	names := map[string]string{}
 	var (
 		period              time.Time
 		region, status      string
@@ -164,8 +191,12 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, target float64, da
 		}
 		g.add(status, n, wait, done, latency, target)
 		if bID.Valid {
-			breaches = append(breaches, breach{id: bID.String, partition: bPart.String, region: region,
-				created: bCreated, first: bFirst, latency: latency.Float64})
+			b := breach{id: bID.String, partition: interned(names, bPart.String), region: interned(names, region),
+				created: bCreated.Time.UnixMicro(), latency: latency.Float64}
+			if bFirst.Valid {
+				b.first = bFirst.Time.UnixMicro()
+			}
+			breaches = append(breaches, b)
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -234,16 +265,7 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, target float64, da
 	slices.SortFunc(breaches, func(a, b breach) int {
 		return cmp.Or(cmp.Compare(b.latency, a.latency), cmp.Compare(a.id, b.id))
 	})
-	for _, b := range breaches {
-		row := []any{b.id, b.partition, b.region, nil, nil, b.latency}
-		if b.created.Valid {
-			row[3] = b.created.Time.UTC()
-		}
-		if b.first.Valid {
-			row[4] = b.first.Time.UTC()
-		}
-		list.Rows = append(list.Rows, row)
-	}
+	list.Source = breaches
 	for _, t := range []*report.Table{completion, byRegionTable, list} {
 		if err := t.Check(); err != nil {
 			return err
