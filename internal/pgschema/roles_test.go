@@ -96,6 +96,13 @@ var basePrivileges = []privilege{
 	{"table run_region_rollup", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	{"table task_rollup", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	{"function report_rollup", map[string][]string{runtime: {"EXECUTE"}, reader: {"EXECUTE"}, console: {"EXECUTE"}}},
+	// Scheduled reports (00054): the scheduler records them, readers and
+	// the console list them.
+	{"table report_run", map[string][]string{
+		runtime: {"SELECT", "INSERT(period,range_from,range_to,dir)", "UPDATE(finished_at,status,files,error)"},
+		reader:  {"SELECT"}, console: {"SELECT"},
+	}},
+	{"sequence report_run_id_seq", nil},
 	{"function apply_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function start_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function finish_run", map[string][]string{runtime: {"EXECUTE"}}},
@@ -193,6 +200,20 @@ func operations() []operation {
 			want = "42501"
 		}
 		all = append(all, operation{role, "function report_rollup", "roll up runs", "SELECT paidan.report_rollup()", want})
+		read := "42501"
+		if role != business {
+			read = ""
+		}
+		start := "42501"
+		if role == runtime {
+			start = ""
+		}
+		all = append(all,
+			operation{role, "table report_run", "read report runs", "SELECT count(*) FROM paidan.report_run", read},
+			operation{role, "table report_run", "record a report run",
+				"INSERT INTO paidan.report_run (period, range_from, range_to, dir) VALUES ('day', '2026-11-01Z', '2026-11-02Z', '/r')", start},
+			operation{role, "table report_run", "delete report runs", "DELETE FROM paidan.report_run", "42501"},
+			operation{role, "sequence report_run_id_seq", "draw a report run id", "SELECT nextval('paidan.report_run_id_seq')", "42501"})
 	}
 	for _, f := range triggerFunctions {
 		for _, role := range roles {

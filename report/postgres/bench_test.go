@@ -21,7 +21,7 @@ import (
 // reports the Go runtime's peak memory during an operation (sampled as a
 // run's Usage is, jobs.SamplePeakMemory) as peak-memory-MiB. The
 // sizes are assignment rows; select one with -bench
-// 'BenchmarkReportMonth/.*assignments=N$'.
+// 'BenchmarkReportMonth/runs=30000/assignments=N$'.
 //
 // The month's runs are rolled up (postgres.RollUp) before the timer
 // starts, as the scheduler does after each run; rollup-s is how long that

@@ -21,7 +21,7 @@ import (
 var queries embed.FS
 
 // settingsSQL tunes the report's transaction.
-const settingsSQL = "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
+const settingsSQL = "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'"
 
 // taskQueries start with the text of task_facts.sql (or, over the
 // rollups, task_facts_rollup.sql).
