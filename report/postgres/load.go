@@ -166,7 +166,7 @@ func load(ctx context.Context, db *sqlx.DB, q report.Query, rollups bool) (*repo
 		switch t.Name {
 		case report.TableTaskCompletion:
 			if rollups {
-				if err := taskTables(ctx, tx, args, q.Target().Seconds(), data); err != nil {
+				if err := taskTables(ctx, tx, args, q, data); err != nil {
 					return nil, fmt.Errorf("load report table %s: %w", t.Name, err)
 				}
 				continue

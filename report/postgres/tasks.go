@@ -162,7 +162,15 @@ func interned(seen map[string]string, s string) string {
 // the rollups): the figures task_stats.sql and latency_breaches.sql compute
 // in PostgreSQL, with percentile_cont as report.Quantile. Regions sort in
 // byte order.
-func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, target float64, data *report.Data) error {
+func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, data *report.Data) error {
+	// The end of an open wait: the range's end, or now (the transaction's
+	// time, as now() in SQL) when that is earlier.
+	var now time.Time
+	if err := tx.GetContext(ctx, &now, "SELECT now()"); err != nil {
+		return err
+	}
+	openEnd := min(q.To.UnixMicro(), now.UnixMicro())
+	target := q.Target().Seconds()
 	rows, err := tx.QueryContext(ctx, mustQuery("task_rows"), args...)
 	if err != nil {
 		return err
@@ -172,29 +180,47 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, target float64, da
 	var breaches breachList
 	names := map[string]string{}
 	var (
-		period              time.Time
-		region, status      string
-		n                   int64
-		wait, done, latency sql.NullFloat64
-		bID, bPart          sql.NullString
-		bCreated, bFirst    sql.NullTime
+		created, n                int64
+		first, last, done         sql.NullInt64
+		region, status, id, part  string
+		wait, doneS, latency      sql.NullFloat64
+		lastPeriodUs, lastCreated int64 = 0, -1
+		period                    time.Time
 	)
+	seconds := func(us int64) float64 { return float64(us) / 1e6 }
 	for rows.Next() {
-		if err := rows.Scan(&period, &region, &status, &n, &wait, &done, &latency, &bID, &bPart, &bCreated, &bFirst); err != nil {
+		if err := rows.Scan(&created, &region, &status, &n, &first, &last, &done, &id, &part); err != nil {
 			return err
 		}
-		k := periodRegion{period.UTC(), region}
+		if created != lastCreated { // rows of one run's tasks often share it
+			period = report.PeriodStart(time.UnixMicro(created), q.Period)
+			lastCreated, lastPeriodUs = created, period.UnixMicro()
+		}
+		wait, doneS, latency = sql.NullFloat64{}, sql.NullFloat64{}, sql.NullFloat64{}
+		if first.Valid {
+			wait = sql.NullFloat64{Float64: seconds(first.Int64 - created), Valid: true}
+		}
+		if status == "done" && last.Valid && done.Valid {
+			doneS = sql.NullFloat64{Float64: seconds(done.Int64 - last.Int64), Valid: true}
+		}
+		switch {
+		case n > 0:
+			latency = wait
+		case status != "cancelled":
+			latency = sql.NullFloat64{Float64: seconds(openEnd - created), Valid: true}
+		}
+		region = interned(names, region)
+		k := periodRegion{time.UnixMicro(lastPeriodUs).UTC(), region}
 		g := groups[k]
 		if g == nil {
 			g = &taskGroup{}
 			groups[k] = g
 		}
-		g.add(status, n, wait, done, latency, target)
-		if bID.Valid {
-			b := breach{id: bID.String, partition: interned(names, bPart.String), region: interned(names, region),
-				created: bCreated.Time.UnixMicro(), latency: latency.Float64}
-			if bFirst.Valid {
-				b.first = bFirst.Time.UnixMicro()
+		g.add(status, n, wait, doneS, latency, target)
+		if latency.Valid && latency.Float64 > target {
+			b := breach{id: id, partition: interned(names, part), region: region, created: created, latency: latency.Float64}
+			if first.Valid {
+				b.first = first.Int64
 			}
 			breaches = append(breaches, b)
 		}
