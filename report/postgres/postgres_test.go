@@ -401,3 +401,30 @@ func withPeriod(q report.Query, p report.Period) report.Query {
 	q.Period = p
 	return q
 }
+
+// A role that may not roll up (here the owner, its EXECUTE revoked) gets
+// the report from the assignment rows: the same figures, nothing rolled up.
+func TestReportWithoutRollupPrivilege(t *testing.T) {
+	t.Parallel()
+	db := seed(t)
+	must(t, execErr(db, `REVOKE EXECUTE ON FUNCTION paidan.report_rollup() FROM CURRENT_USER`))
+	ok, err := postgres.RollUp(context.Background(), db)
+	if err != nil || ok {
+		t.Fatalf("RollUp without EXECUTE = %v, %v; want false, nil", ok, err)
+	}
+	q := historyQuery(t)
+	data, err := postgres.Load(context.Background(), db, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTable(t, data.Tables, "dispatched", []string{
+		"2026-11-02T00:00:00Z,north,A,2,2,6", "2026-11-02T00:00:00Z,north,B,1,1,6", "2026-11-02T00:00:00Z,south,S,1,1,5",
+		"2026-11-03T00:00:00Z,north,A,1,1,1", "2026-11-03T00:00:00Z,north,B,3,3,19",
+	})
+	checkTable(t, data.Tables, "distance_summary", []string{"8,4.625,4.5,7.2,9.72,10"})
+	var rolled int
+	must(t, db.Get(&rolled, `SELECT count(*) FROM paidan.run_rollup`))
+	if rolled != 0 {
+		t.Errorf("%d runs rolled up without the privilege", rolled)
+	}
+}
