@@ -236,23 +236,29 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 	slices.SortFunc(keys, func(a, b periodRegion) int {
 		return cmp.Or(a.period.Compare(b.period), cmp.Compare(a.region, b.region))
 	})
-	byRegion := map[string]*taskGroup{}
 	var regions []string
-	all := &taskGroup{}
 	for _, k := range keys {
-		g := groups[k]
-		r := byRegion[k.region]
-		if r == nil {
-			r = &taskGroup{}
-			byRegion[k.region] = r
+		if !slices.Contains(regions, k.region) {
 			regions = append(regions, k.region)
 		}
-		r.merge(g)
-		all.merge(g)
-		slices.Sort(g.waits)
-		slices.Sort(g.dones)
+		slices.Sort(groups[k].waits)
+		slices.Sort(groups[k].dones)
 	}
 	slices.Sort(regions)
+	// merged returns the figures of the groups whose key keep accepts,
+	// their values sorted; built one at a time, so that at most one merged
+	// copy of the waits is held beside the groups'.
+	merged := func(keep func(periodRegion) bool) *taskGroup {
+		m := &taskGroup{}
+		for _, k := range keys {
+			if keep(k) {
+				m.merge(groups[k])
+			}
+		}
+		slices.Sort(m.waits)
+		slices.Sort(m.dones)
+		return m
+	}
 
 	tables := map[string]*report.Table{}
 	for _, t := range report.Inputs() {
@@ -274,17 +280,12 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 		completion.Rows = append(completion.Rows, project(completion, v))
 	}
 	for _, r := range regions {
-		g := byRegion[r]
-		slices.Sort(g.waits)
-		slices.Sort(g.dones)
-		v := g.values()
+		v := merged(func(k periodRegion) bool { return k.region == r }).values()
 		v["region"] = r
 		byRegionTable.Rows = append(byRegionTable.Rows, project(byRegionTable, v))
 	}
 	if len(keys) > 0 { // SQL's ROLLUP has a grand total only over rows
-		slices.Sort(all.waits)
-		slices.Sort(all.dones)
-		v := all.values()
+		v := merged(func(periodRegion) bool { return true }).values()
 		v["region"] = "(all)"
 		byRegionTable.Rows = append(byRegionTable.Rows, project(byRegionTable, v))
 	}
