@@ -67,8 +67,9 @@ var basePrivileges = []privilege{
 	{"table api_token", map[string][]string{console: {"SELECT", "INSERT", "UPDATE(revoked_at)"}}},
 	{"table partition_pause", map[string][]string{runtime: {"SELECT"}, console: {"SELECT", "INSERT", "DELETE"}}},
 	{"table audit", map[string][]string{console: {"SELECT", "INSERT"}}},
-	// Each run's resource usage (00030), which the runtime role appends.
-	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}}},
+	// Each run's resource usage (00030), which the runtime role appends and
+	// reports read (00054).
+	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}, reader: {"SELECT"}}},
 	// History kept (00020) and the run ledger (00021): readable, changed
 	// by triggers running as the owner only.
 	{"table assignment_archive", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
@@ -187,7 +188,7 @@ func operations() []operation {
 		operation{runtime, "table run_usage", "record a run's usage", `INSERT INTO paidan.run_usage (run_id, cpu_seconds, peak_memory_bytes) VALUES ('r-applied', 1.5, 1024)`, ""},
 		operation{runtime, "table run_usage", "change a run's usage", `UPDATE paidan.run_usage SET cpu_seconds = 0`, "42501"},
 		operation{business, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
-		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
+		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, ""}, // reports read it (00054)
 		operation{console, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"})
 	for _, role := range roles {
 		for _, table := range []string{"run_rollup", "run_region_rollup", "task_rollup"} {

@@ -7,7 +7,7 @@
 -- never both count as having written it (the one that loses the race
 -- finishes 'failed').
 --
--- Expand only: a new table; nothing that runs today changes.
+-- Expand only: a new table and a grant; nothing that runs today changes.
 
 -- +goose Up
 CREATE TABLE paidan.report_run (
@@ -30,6 +30,10 @@ COMMENT ON TABLE paidan.report_run IS 'reports written by the scheduler (--repor
 GRANT SELECT, INSERT (period, range_from, range_to, dir), UPDATE (finished_at, status, files, error)
     ON paidan.report_run TO paidan_runtime;
 GRANT SELECT ON paidan.report_run TO paidan_reader, paidan_console;
+-- Reports read each run's usage (the applied_runs and stage_durations
+-- tables): the reader role, which reports run as, may read it too.
+GRANT SELECT ON paidan.run_usage TO paidan_reader;
 
 -- +goose Down
+REVOKE SELECT ON paidan.run_usage FROM paidan_reader;
 DROP TABLE paidan.report_run;
