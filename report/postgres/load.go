@@ -23,8 +23,8 @@ var queries embed.FS
 // settingsSQL tunes the report's transaction.
 const settingsSQL = "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'"
 
-// taskQueries start with the text of task_facts.sql (or, over the
-// rollups, task_facts_rollup.sql).
+// taskQueries start with the text of task_facts.sql (over the rollups,
+// tasks.go computes their tables instead).
 var taskQueries = map[string]bool{
 	"task_stats":                true,
 	report.TableLatencyBreaches: true,
@@ -51,11 +51,7 @@ func queryText(name string, rollups bool) (string, error) {
 	if !taskQueries[name] {
 		return string(b), nil
 	}
-	headFile := "task_facts.sql"
-	if rollups {
-		headFile = "task_facts_rollup.sql"
-	}
-	head, err := queries.ReadFile(headFile)
+	head, err := queries.ReadFile("task_facts.sql")
 	if err != nil {
 		return "", err
 	}
@@ -171,7 +167,7 @@ func load(ctx context.Context, db *sqlx.DB, q report.Query, rollups bool) (*repo
 				}
 				continue
 			}
-			if err := taskStats(ctx, tx, args, t, data, rollups); err != nil {
+			if err := taskStats(ctx, tx, args, t, data); err != nil {
 				return nil, fmt.Errorf("load report table %s: %w", t.Name, err)
 			}
 			continue
@@ -381,7 +377,7 @@ func taskStatsColumns() []report.Column {
 // created in the range, and splits its rows: level 0 (per period and
 // region) into completion, levels 1 (per region) and 3 (all regions, as
 // "(all)") into the latency_by_region table, which it adds to data.
-func taskStats(ctx context.Context, tx *sqlx.Tx, args []any, completion *report.Table, data *report.Data, rollups bool) error {
+func taskStats(ctx context.Context, tx *sqlx.Tx, args []any, completion *report.Table, data *report.Data) error {
 	var byRegion *report.Table
 	for _, t := range report.Inputs() {
 		if t.Name == report.TableLatencyByRegion {
@@ -389,7 +385,7 @@ func taskStats(ctx context.Context, tx *sqlx.Tx, args []any, completion *report.
 		}
 	}
 	stats := &report.Table{Name: "task_stats", Columns: taskStatsColumns()}
-	text, err := queryText("task_stats", rollups)
+	text, err := queryText("task_stats", false)
 	if err != nil {
 		return err
 	}
