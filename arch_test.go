@@ -78,7 +78,7 @@ var importRules = []importRule{
 	// The operations report: tables and plots in report, its queries in
 	// report/postgres, PDF printing in report/chromium.
 	{pkg: "report", allowed: []string{"internal/atomicdir", plot, parquet}, forbidden: []string{"net", "net/http", "database/sql"}},
-	{pkg: "report/postgres", allowed: []string{"report", sqlx}},
+	{pkg: "report/postgres", allowed: []string{"report", sqlx, pq}},
 	{pkg: "report/chromium", allowed: []string{chromedp}},
 	// Operations: backup wraps pg_dump/pg_restore (and reads the database
 	// with sqlx); the ledger's encoding is pure, its adapter ledger/postgres.

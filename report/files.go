@@ -137,8 +137,8 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	if err := cw.Write(rec); err != nil {
 		return err
 	}
-	for _, row := range t.Rows {
-		for i, v := range row {
+	for r := range t.Len() {
+		for i, v := range t.Row(r) {
 			rec[i] = FormatValue(v)
 		}
 		if err := cw.Write(rec); err != nil {
@@ -180,9 +180,9 @@ func (t *Table) WriteParquet(w io.Writer) error {
 		}
 	}
 	pw := parquet.NewWriter(w, opts...)
-	for _, row := range t.Rows {
+	for r := range t.Len() {
 		v := reflect.New(rowType).Elem()
-		for i, x := range row {
+		for i, x := range t.Row(r) {
 			if x == nil {
 				continue
 			}

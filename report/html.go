@@ -14,9 +14,14 @@ const GeneratedClass = "generated"
 
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"value": FormatValue,
-	"head": func(rows [][]any, n int, list bool) [][]any {
-		if list && len(rows) > n {
-			return rows[:n]
+	"head": func(t *Table, n int, list bool) [][]any {
+		k := t.Len()
+		if list && k > n {
+			k = n
+		}
+		rows := make([][]any, k)
+		for i := range rows {
+			rows[i] = t.Row(i)
 		}
 		return rows
 	},
@@ -27,9 +32,9 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return false
 	},
-	"more": func(rows [][]any, n int, list bool) int {
-		if list && len(rows) > n {
-			return len(rows) - n
+	"more": func(t *Table, n int, list bool) int {
+		if list && t.Len() > n {
+			return t.Len() - n
 		}
 		return 0
 	},
@@ -78,12 +83,12 @@ nav li { display: inline; margin-right: 1.5em; }
 {{if .Note}}<p class="note">{{.Note}}</p>{{end}}
 {{if .ShowTable}}<table class="figures" data-table="{{.Table.Name}}">
 <thead><tr>{{range .Table.Columns}}<th>{{.Name}}{{if .Unit}} ({{.Unit}}){{end}}</th>{{end}}</tr></thead>
-<tbody>{{range head .Table.Rows $limit .List}}
+<tbody>{{range head .Table $limit .List}}
 <tr>{{range .}}<td{{if numeric .}} class="n"{{end}}>{{value .}}</td>{{end}}</tr>{{else}}
 <tr><td colspan="{{len .Table.Columns}}">no rows</td></tr>{{end}}
 </tbody>
 </table>
-{{with more .Table.Rows $limit .List}}<p class="more">… {{.}} more rows in the CSV and Parquet files.</p>{{end}}{{end}}
+{{with more .Table $limit .List}}<p class="more">… {{.}} more rows in the CSV and Parquet files.</p>{{end}}{{end}}
 </div>
 {{end}}</section>
 {{end}}

@@ -33,6 +33,34 @@ type Table struct {
 	Title   string
 	Columns []Column
 	Rows    [][]any
+	// Source, when not nil, holds the rows instead of Rows (which is then
+	// empty): a listing long enough that it is kept in a compact form and
+	// turned into values one row at a time, as it is written.
+	Source RowSource
+}
+
+// RowSource produces a listing's rows on demand (see Table.Source).
+type RowSource interface {
+	Len() int
+	// Row returns row i (0 ≤ i < Len()) as a new slice of one value per
+	// column.
+	Row(i int) []any
+}
+
+// Len returns the number of rows.
+func (t *Table) Len() int {
+	if t.Source != nil {
+		return t.Source.Len()
+	}
+	return len(t.Rows)
+}
+
+// Row returns row i (0 ≤ i < Len()).
+func (t *Table) Row(i int) []any {
+	if t.Source != nil {
+		return t.Source.Row(i)
+	}
+	return t.Rows[i]
 }
 
 // Col returns the index of the named column; it panics when there is none
@@ -48,7 +76,8 @@ func (t *Table) Col(name string) int {
 
 // Check reports a row whose width or value types do not match the columns.
 func (t *Table) Check() error {
-	for i, row := range t.Rows {
+	for i := range t.Len() {
+		row := t.Row(i)
 		if len(row) != len(t.Columns) {
 			return fmt.Errorf("table %s row %d: %d values for %d columns", t.Name, i+1, len(row), len(t.Columns))
 		}

@@ -336,6 +336,8 @@ func TestRunScheduleUsage(t *testing.T) {
 		{"schedule", "--db", "postgres://x@127.0.0.1:1/x"},
 		{"schedule", "--every", "1m", "--cron", "* * * * *"},
 		{"schedule", "--cron", "not a cron"},
+		{"schedule", "--every", "1m", "--report-every", "day"},
+		{"schedule", "--every", "1m", "--report-every", "month", "--report-dir", "/tmp/r"},
 		{"seed"},
 		{"export"},
 	} {

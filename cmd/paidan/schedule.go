@@ -18,12 +18,14 @@ import (
 
 	"github.com/paidan/paidan/jobs"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
+	opsreport "github.com/paidan/paidan/report"
 )
 
 func newScheduleCmd() *cobra.Command {
 	var (
 		f           runnerFlags
 		bk          scheduledBackups
+		rf          reportFlags
 		every       time.Duration
 		cronSpec    string
 		metricsAddr string
@@ -61,17 +63,24 @@ serves neither.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var sched jobs.Schedule
+			var base opsreport.Query // the schedule, for scheduled reports
 			switch {
 			case (every > 0) == (cronSpec != ""):
 				return usageErrorf("give exactly one of --every (a positive duration) and --cron")
 			case every > 0:
 				sched = jobs.Every(every)
+				base.Schedule, base.Fixed, base.ScheduleText = fixedSchedule(every), every, "every "+every.String()
 			default:
 				s, err := cron.ParseStandard(cronSpec)
 				if err != nil {
 					return usageErrorf("--cron %q: %v", cronSpec, err)
 				}
 				sched = s
+				base.Schedule, base.ScheduleText = s, "cron "+cronSpec
+			}
+			reportPeriod, err := rf.period()
+			if err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			reg := prometheus.NewRegistry()
@@ -86,6 +95,20 @@ serves neither.`,
 			}
 			defer waitBackups()
 			health := &healthState{log: r.Logger}
+			rollup := rollupAfterCycles(db, r.Logger)
+			defer rollup.Wait()
+			var reports *jobs.Background
+			if reportPeriod != "" {
+				read := db
+				if rf.db != "" {
+					if read, err = openDB(ctx, rf.db); err != nil {
+						return err
+					}
+					defer read.Close()
+				}
+				reports = scheduledReports(db, read, r.Logger, reportPeriod, rf.dir, base)
+				defer reports.Wait()
+			}
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
 				Maintenance: &jobspg.Maintenance{DB: db},
 				RunAtStart:  every > 0,
@@ -94,6 +117,10 @@ serves neither.`,
 						health.set("last cycle failed", scrub(err, f.dsn()))
 					} else {
 						health.set("", nil)
+					}
+					rollup.Start(ctx)
+					if reports != nil {
+						reports.Start(ctx)
 					}
 				}}
 			if metricsAddr != "" {
@@ -119,6 +146,7 @@ serves neither.`,
 	}
 	f.register(cmd)
 	bk.register(cmd)
+	rf.register(cmd)
 	fl := cmd.Flags()
 	fl.DurationVar(&every, "every", 0, "run a cycle every D (e.g. 2m)")
 	fl.StringVar(&cronSpec, "cron", "", `run a cycle on a cron schedule (e.g. "*/5 * * * *")`)

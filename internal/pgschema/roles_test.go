@@ -67,8 +67,9 @@ var basePrivileges = []privilege{
 	{"table api_token", map[string][]string{console: {"SELECT", "INSERT", "UPDATE(revoked_at)"}}},
 	{"table partition_pause", map[string][]string{runtime: {"SELECT"}, console: {"SELECT", "INSERT", "DELETE"}}},
 	{"table audit", map[string][]string{console: {"SELECT", "INSERT"}}},
-	// Each run's resource usage (00030), which the runtime role appends.
-	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}}},
+	// Each run's resource usage (00030), which the runtime role appends and
+	// reports read (00054).
+	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}, reader: {"SELECT"}}},
 	// History kept (00020) and the run ledger (00021): readable, changed
 	// by triggers running as the owner only.
 	{"table assignment_archive", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
@@ -90,6 +91,19 @@ var basePrivileges = []privilege{
 	{"sequence account_id_seq", nil},
 	{"sequence api_token_id_seq", nil},
 	{"sequence audit_id_seq", nil},
+	// The report rollups (00053): readable by every group role, filled only
+	// by report_rollup(), which the roles that run reports may call.
+	{"table run_rollup", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table run_region_rollup", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"table task_rollup", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"function report_rollup", map[string][]string{runtime: {"EXECUTE"}, reader: {"EXECUTE"}, console: {"EXECUTE"}}},
+	// Scheduled reports (00054): the scheduler records them, readers and
+	// the console list them.
+	{"table report_run", map[string][]string{
+		runtime: {"SELECT", "INSERT(period,range_from,range_to,dir)", "UPDATE(finished_at,status,files,error)"},
+		reader:  {"SELECT"}, console: {"SELECT"},
+	}},
+	{"sequence report_run_id_seq", nil},
 	{"function apply_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function start_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function finish_run", map[string][]string{runtime: {"EXECUTE"}}},
@@ -174,8 +188,34 @@ func operations() []operation {
 		operation{runtime, "table run_usage", "record a run's usage", `INSERT INTO paidan.run_usage (run_id, cpu_seconds, peak_memory_bytes) VALUES ('r-applied', 1.5, 1024)`, ""},
 		operation{runtime, "table run_usage", "change a run's usage", `UPDATE paidan.run_usage SET cpu_seconds = 0`, "42501"},
 		operation{business, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
-		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
+		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, ""}, // reports read it (00054)
 		operation{console, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"})
+	for _, role := range roles {
+		for _, table := range []string{"run_rollup", "run_region_rollup", "task_rollup"} {
+			all = append(all,
+				operation{role, "table " + table, "read " + table, "SELECT count(*) FROM paidan." + table, ""},
+				operation{role, "table " + table, "change " + table, "DELETE FROM paidan." + table, "42501"})
+		}
+		want := ""
+		if role == business {
+			want = "42501"
+		}
+		all = append(all, operation{role, "function report_rollup", "roll up runs", "SELECT paidan.report_rollup()", want})
+		read := "42501"
+		if role != business {
+			read = ""
+		}
+		start := "42501"
+		if role == runtime {
+			start = ""
+		}
+		all = append(all,
+			operation{role, "table report_run", "read report runs", "SELECT count(*) FROM paidan.report_run", read},
+			operation{role, "table report_run", "record a report run",
+				"INSERT INTO paidan.report_run (period, range_from, range_to, dir) VALUES ('day', '2026-11-01Z', '2026-11-02Z', '/r')", start},
+			operation{role, "table report_run", "delete report runs", "DELETE FROM paidan.report_run", "42501"},
+			operation{role, "sequence report_run_id_seq", "draw a report run id", "SELECT nextval('paidan.report_run_id_seq')", "42501"})
+	}
 	for _, f := range triggerFunctions {
 		for _, role := range roles {
 			all = append(all, operation{role, "function " + f, "call " + f, "SELECT paidan." + f + "()", "42501"})

@@ -20,9 +20,14 @@ import (
 // PDF (load every table, build, write the HTML, Parquet and CSV). It
 // reports the Go runtime's peak memory during an operation (sampled as a
 // run's Usage is, jobs.SamplePeakMemory) as peak-memory-MiB. The
-// sizes are assignment rows.
+// sizes are assignment rows; select one with -bench
+// 'BenchmarkReportMonth/runs=30000/assignments=N$'.
+//
+// The month's runs are rolled up (postgres.RollUp) before the timer
+// starts, as the scheduler does after each run; rollup-s is how long that
+// took for the whole month at once.
 func BenchmarkReportMonth(b *testing.B) {
-	for _, assignments := range []int{250_000, 1_000_000} {
+	for _, assignments := range []int{250_000, 1_000_000, 10_000_000} {
 		b.Run(fmt.Sprintf("runs=30000/assignments=%d", assignments), func(b *testing.B) {
 			db := pgtest.New(b)
 			text, err := os.ReadFile("testdata/month.sql")
@@ -35,6 +40,15 @@ func BenchmarkReportMonth(b *testing.B) {
 				b.Fatalf("generate month: %v", err)
 			}
 			b.Logf("generated %d assignment rows in %v", assignments, time.Since(start).Round(time.Second))
+			start = time.Now()
+			if ok, err := postgres.RollUp(context.Background(), db); err != nil || !ok {
+				b.Fatalf("roll up the month: %v, %v", ok, err)
+			}
+			rollup := time.Since(start)
+			b.Logf("rolled up the month in %v", rollup.Round(time.Second))
+			if _, err := db.Exec(`VACUUM ANALYZE`); err != nil {
+				b.Fatal(err)
+			}
 			q := report.Query{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC),
 				Period: report.Day, Schedule: everyMinutes(2), Fixed: 2 * time.Minute, ScheduleText: "every 2m"}
 			dir := b.TempDir()
@@ -59,6 +73,7 @@ func BenchmarkReportMonth(b *testing.B) {
 				peak = max(peak, stop())
 			}
 			b.ReportMetric(float64(peak)/(1<<20), "peak-memory-MiB")
+			b.ReportMetric(rollup.Seconds(), "rollup-s")
 		})
 	}
 }

@@ -2,7 +2,16 @@
 // one SQL file per input table of package report (report.Inputs; the two
 // tables of task figures share task_stats.sql, one pass), run in one
 // read-only, repeatable-read transaction so that every table sees the same
-// snapshot. It also records what a run cost the engine (RecordUsage).
+// snapshot. It also records what a run cost the engine (RecordUsage), rolls
+// up the applied runs for reports (RollUp, migration 00053) and records the
+// scheduler's report runs (StartReportRun, FinishReportRun).
+//
+// Over the rollups (Load, when the schema has them) the assignment figures
+// come from paidan.run_rollup, run_region_rollup and task_rollup instead of
+// paidan.assignment: dispatched_rollup.sql, applied_runs_rollup.sql,
+// distances.sql (distances.go: summary and histogram) and task_rows.sql
+// (tasks.go: the task tables, one pass). LoadAssignments reads the
+// assignment rows as the table below says.
 //
 //	data, err := postgres.Load(ctx, db, q)
 //	rep, err := report.Build(data, q)

@@ -5,12 +5,14 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/paidan/paidan/report"
 )
@@ -19,16 +21,30 @@ import (
 var queries embed.FS
 
 // settingsSQL tunes the report's transaction.
-const settingsSQL = "SET LOCAL jit = off; SET LOCAL work_mem = '128MB'"
+const settingsSQL = "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'"
 
-// taskQueries start with the text of task_facts.sql.
+// taskQueries start with the text of task_facts.sql (over the rollups,
+// tasks.go computes their tables instead).
 var taskQueries = map[string]bool{
 	"task_stats":                true,
 	report.TableLatencyBreaches: true,
 }
 
-func queryText(name string) (string, error) {
-	b, err := queries.ReadFile(name + ".sql")
+// rollupQueries have a variant over the rollups of migration 00053,
+// <name>_rollup.sql.
+var rollupQueries = map[string]bool{
+	report.TableDispatched:  true,
+	report.TableAppliedRuns: true,
+}
+
+// queryText returns the text of query name, over the rollups or over the
+// assignment rows.
+func queryText(name string, rollups bool) (string, error) {
+	file := name
+	if rollups && rollupQueries[name] {
+		file += "_rollup"
+	}
+	b, err := queries.ReadFile(file + ".sql")
 	if err != nil {
 		return "", err
 	}
@@ -44,10 +60,82 @@ func queryText(name string) (string, error) {
 
 // Load reads every input table of q from db in one read-only snapshot. The
 // error names the table whose query failed.
+//
+// When the schema has the report rollups (migration 00053) and the role
+// may fill them, Load first rolls up every applied run not yet rolled up
+// (paidan.report_rollup(), in a transaction of its own) and then reads the
+// assignment figures from the rollups: a report of a month reads a row per
+// run and region instead of every assignment row. Otherwise it reads the
+// assignment rows; both give the same figures.
 func Load(ctx context.Context, db *sqlx.DB, q report.Query) (*report.Data, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	for attempt := 1; ; attempt++ {
+		rollups, err := RollUp(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		data, err := load(ctx, db, q, rollups)
+		// A run applied between the rollup and the snapshot: roll up again.
+		if errors.Is(err, errRollupBehind) && attempt < 3 {
+			continue
+		}
+		return data, err
+	}
+}
+
+// LoadAssignments is Load without the rollups: every figure is read from
+// the assignment rows, as on a schema before migration 00053. It rolls
+// nothing up. Load and LoadAssignments give the same figures.
+func LoadAssignments(ctx context.Context, db *sqlx.DB, q report.Query) (*report.Data, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	return load(ctx, db, q, false)
+}
+
+// errRollupBehind: the report's snapshot holds an applied run that the
+// rollups do not.
+var errRollupBehind = errors.New("load report: applied runs not rolled up")
+
+// RollUp rolls up every applied run not yet rolled up (see migration
+// 00053), in a transaction of its own, and reports whether the rollups can
+// be read: false when the schema predates them or the role may not fill
+// them (the report then reads the assignment rows). The scheduler calls it
+// after each cycle, so that a report finds little left to roll up; it is
+// idempotent and safe to call concurrently.
+func RollUp(ctx context.Context, db sqlx.QueryerContext) (bool, error) {
+	var present bool
+	if err := sqlx.GetContext(ctx, db, &present, mustQuery("rollup_present")); err != nil {
+		return false, fmt.Errorf("roll up runs: %w", err)
+	}
+	if !present {
+		return false, nil
+	}
+	var n int
+	err := sqlx.GetContext(ctx, db, &n, mustQuery("rollup"))
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42501" { // insufficient_privilege
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("roll up runs: %w", err)
+	}
+	return true, nil
+}
+
+// mustQuery returns the text of an embedded query file that has no
+// variants; a missing file is a build error the tests catch.
+func mustQuery(name string) string {
+	b, err := queries.ReadFile(name + ".sql")
+	if err != nil {
+		panic(fmt.Sprintf("report/postgres: query %s: %v", name, err))
+	}
+	return string(b)
+}
+
+func load(ctx context.Context, db *sqlx.DB, q report.Query, rollups bool) (*report.Data, error) {
 	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("load report: %w", err)
@@ -58,28 +146,67 @@ func Load(ctx context.Context, db *sqlx.DB, q report.Query) (*report.Data, error
 	if _, err := tx.ExecContext(ctx, settingsSQL); err != nil {
 		return nil, fmt.Errorf("load report: %w", err)
 	}
+	if rollups {
+		var missing int
+		if err := tx.GetContext(ctx, &missing, mustQuery("rollup_missing")); err != nil {
+			return nil, fmt.Errorf("load report: %w", err)
+		}
+		if missing > 0 {
+			return nil, errRollupBehind
+		}
+	}
 	args := []any{q.From.UTC(), q.To.UTC(), q.Partition, string(q.Period),
 		q.Target().Seconds(), q.Pending().Seconds()}
 	data := &report.Data{Tables: map[string]*report.Table{}}
 	for _, t := range report.Inputs() {
 		switch t.Name {
 		case report.TableTaskCompletion:
+			if rollups {
+				if err := taskTables(ctx, tx, args, q, data); err != nil {
+					return nil, fmt.Errorf("load report table %s: %w", t.Name, err)
+				}
+				continue
+			}
 			if err := taskStats(ctx, tx, args, t, data); err != nil {
 				return nil, fmt.Errorf("load report table %s: %w", t.Name, err)
 			}
 			continue
 		case report.TableLatencyByRegion:
 			continue // filled with task_completion
+		case report.TableLatencyBreaches:
+			if rollups {
+				continue // filled with task_completion
+			}
+		case report.TableDistanceSummary:
+			if rollups {
+				if err := distanceTables(ctx, tx, args, data); err != nil {
+					return nil, fmt.Errorf("load report table %s: %w", t.Name, err)
+				}
+				continue
+			}
+		case report.TableDistanceHistogram:
+			if rollups {
+				continue // filled with distance_summary
+			}
 		}
 		a := args
-		if t.Name == report.TableDistanceHistogram {
+		switch t.Name {
+		case report.TableDistanceHistogram:
 			maxKm, err := histogramTop(data.Tables[report.TableDistanceSummary])
 			if err != nil {
 				return nil, err
 			}
 			a = append(args[:len(args):len(args)], report.DistanceBins, maxKm)
+		case report.TableDispatched:
+			if rollups {
+				if err := dispatched(ctx, tx, t, args, q); err != nil {
+					return nil, fmt.Errorf("load report table %s: %w", t.Name, err)
+				}
+				data.Tables[t.Name] = t
+				continue
+			}
 		}
-		if err := fill(ctx, tx, t, a); err != nil {
+		if err := fill(ctx, tx, t, a, rollups); err != nil {
 			return nil, fmt.Errorf("load report table %s: %w", t.Name, err)
 		}
 		data.Tables[t.Name] = t
@@ -88,6 +215,47 @@ func Load(ctx context.Context, db *sqlx.DB, q report.Query) (*report.Data, error
 		return nil, fmt.Errorf("load report run times: %w", err)
 	}
 	return data, nil
+}
+
+// dispatched fills the dispatched table over the rollups: a period the
+// range's start cuts from the assignment rows (dispatched.sql up to the
+// next period start), the whole periods after it from the rollups.
+func dispatched(ctx context.Context, tx *sqlx.Tx, t *report.Table, args []any, q report.Query) error {
+	aligned := alignedStart(q)
+	if aligned.After(q.From) {
+		cut := slices.Clone(args)
+		cut[1] = minTime(aligned, q.To.UTC())
+		if err := fill(ctx, tx, t, cut, false); err != nil {
+			return err
+		}
+	}
+	if !aligned.Before(q.To) {
+		return nil
+	}
+	return fill(ctx, tx, t, append(slices.Clone(args), aligned), true)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// alignedStart is the first period start at or after q.From.
+func alignedStart(q report.Query) time.Time {
+	from := q.From.UTC()
+	start := report.PeriodStart(from, q.Period)
+	if start.Equal(from) {
+		return from
+	}
+	switch q.Period {
+	case report.Week:
+		return start.AddDate(0, 0, 7)
+	case report.Month:
+		return start.AddDate(0, 1, 0)
+	}
+	return start.AddDate(0, 0, 1)
 }
 
 // histogramTop is the histogram's upper edge: the largest distance rounded
@@ -102,8 +270,8 @@ func histogramTop(summary *report.Table) (float64, error) {
 
 // fill runs t's query and appends its rows, checking that the query's
 // columns are t's columns, in order.
-func fill(ctx context.Context, tx *sqlx.Tx, t *report.Table, args []any) error {
-	text, err := queryText(t.Name)
+func fill(ctx context.Context, tx *sqlx.Tx, t *report.Table, args []any, rollups bool) error {
+	text, err := queryText(t.Name, rollups)
 	if err != nil {
 		return err
 	}
@@ -217,7 +385,7 @@ func taskStats(ctx context.Context, tx *sqlx.Tx, args []any, completion *report.
 		}
 	}
 	stats := &report.Table{Name: "task_stats", Columns: taskStatsColumns()}
-	text, err := queryText("task_stats")
+	text, err := queryText("task_stats", false)
 	if err != nil {
 		return err
 	}
@@ -256,7 +424,7 @@ func taskStats(ctx context.Context, tx *sqlx.Tx, args []any, completion *report.
 }
 
 func runTimes(ctx context.Context, tx *sqlx.Tx, args []any) ([]report.RunTime, error) {
-	text, err := queryText("run_times")
+	text, err := queryText("run_times", false)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,8 @@ func historyQuery(tb testing.TB) report.Query {
 // lines renders a table's rows as comma-separated FormatValue lines.
 func lines(t *report.Table) []string {
 	var out []string
-	for _, row := range t.Rows {
+	for i := range t.Len() {
+		row := t.Row(i)
 		cells := make([]string, len(row))
 		for i, v := range row {
 			cells[i] = report.FormatValue(v)
@@ -343,4 +344,87 @@ func TestReportOfOnePartition(t *testing.T) {
 	checkTable(t, tables, "worker_utilization", []string{"w9,south,S,1,1,1"})
 	checkTable(t, tables, "cycles", []string{"south,8,1,0,7,0,0.125"})
 	checkTable(t, tables, "stage_durations", []string{"run,1,4,4,4"})
+}
+
+// The rollups (migration 00053) give every table the assignment rows give,
+// for each period and for a range that starts inside a period (whose
+// first period is read from the assignment rows), and rolling up twice
+// changes nothing.
+func TestRollupsGiveTheSameReport(t *testing.T) {
+	t.Parallel()
+	db := seed(t)
+	ctx := context.Background()
+	base := historyQuery(t)
+	cut := base
+	cut.From = time.Date(2026, 11, 2, 6, 0, 0, 0, time.UTC) // after R1's and R8's assignments
+	for name, q := range map[string]report.Query{"day": base, "week": withPeriod(base, report.Week),
+		"month": withPeriod(base, report.Month), "cut day": cut, "cut week": withPeriod(cut, report.Week)} {
+		live, err := postgres.LoadAssignments(ctx, db, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rolled, err := postgres.Load(ctx, db, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range report.Inputs() {
+			if in.Name == report.TableDatabaseSize {
+				continue // the rollup tables grew between the two
+			}
+			got, want := lines(rolled.Tables[in.Name]), lines(live.Tables[in.Name])
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("%s: table %s over the rollups:\n\t%s\nover the assignments:\n\t%s", name, in.Name,
+					strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+			}
+		}
+	}
+	var runs, regionRows, tasks, again int
+	must(t, db.Get(&runs, `SELECT count(*) FROM paidan.run_rollup`))
+	must(t, db.Get(&regionRows, `SELECT count(*) FROM paidan.run_region_rollup`))
+	must(t, db.Get(&tasks, `SELECT count(*) FROM paidan.task_rollup`))
+	// R1 R2 R5 R7 R8 applied; per run, region and time: R1 A, R2 B, R5 A and B, R7 B, R8 S; tasks t1 t2 t3 t4 t6 t7 s1.
+	if runs != 5 || regionRows != 6 || tasks != 7 {
+		t.Errorf("rollups hold %d runs, %d region rows, %d tasks; want 5, 6, 7", runs, regionRows, tasks)
+	}
+	must(t, db.Get(&again, `SELECT paidan.report_rollup()`))
+	var t4 struct {
+		N    int       `db:"assignments"`
+		Last time.Time `db:"last_at"`
+	}
+	must(t, db.Get(&t4, `SELECT assignments, last_at FROM paidan.task_rollup WHERE task_id = 't4'`))
+	if again != 0 || t4.N != 2 || !t4.Last.Equal(time.Date(2026, 11, 3, 6, 5, 0, 0, time.UTC)) {
+		t.Errorf("second rollup rolled up %d runs, t4 has %d assignments, last %v; want 0, 2, 2026-11-03T06:05Z", again, t4.N, t4.Last)
+	}
+}
+
+func withPeriod(q report.Query, p report.Period) report.Query {
+	q.Period = p
+	return q
+}
+
+// A role that may not roll up (here the owner, its EXECUTE revoked) gets
+// the report from the assignment rows: the same figures, nothing rolled up.
+func TestReportWithoutRollupPrivilege(t *testing.T) {
+	t.Parallel()
+	db := seed(t)
+	must(t, execErr(db, `REVOKE EXECUTE ON FUNCTION paidan.report_rollup() FROM CURRENT_USER`))
+	ok, err := postgres.RollUp(context.Background(), db)
+	if err != nil || ok {
+		t.Fatalf("RollUp without EXECUTE = %v, %v; want false, nil", ok, err)
+	}
+	q := historyQuery(t)
+	data, err := postgres.Load(context.Background(), db, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkTable(t, data.Tables, "dispatched", []string{
+		"2026-11-02T00:00:00Z,north,A,2,2,6", "2026-11-02T00:00:00Z,north,B,1,1,6", "2026-11-02T00:00:00Z,south,S,1,1,5",
+		"2026-11-03T00:00:00Z,north,A,1,1,1", "2026-11-03T00:00:00Z,north,B,3,3,19",
+	})
+	checkTable(t, data.Tables, "distance_summary", []string{"8,4.625,4.5,7.2,9.72,10"})
+	var rolled int
+	must(t, db.Get(&rolled, `SELECT count(*) FROM paidan.run_rollup`))
+	if rolled != 0 {
+		t.Errorf("%d runs rolled up without the privilege", rolled)
+	}
 }

@@ -21,18 +21,23 @@ SELECT 'run' || i, 'p' || (i % 4),
 FROM generate_series(0, :runs - 1) i;
 
 CREATE TEMP TABLE applied AS
-SELECT row_number() OVER (ORDER BY started_at) - 1 AS n, id, partition, started_at FROM paidan.run WHERE status = 'applied';
+SELECT row_number() OVER (ORDER BY started_at) - 1 AS n,
+       row_number() OVER (PARTITION BY partition ORDER BY started_at) - 1 AS pn,
+       count(*) OVER (PARTITION BY partition) AS pcount,
+       id, partition, started_at FROM paidan.run WHERE status = 'applied';
 
 INSERT INTO paidan.run_usage (run_id, cpu_seconds, peak_memory_bytes, stages)
 SELECT id, 0.5 + n % 10 * 0.1, 100000000 + n % 100 * 1000000, '{"load": 0.2, "plan": 1.1, "write": 0.6}' FROM applied;
 
 -- Task i is created before the applied run k = i mod (applied runs) that
--- first assigns it and is assigned again by run k + 1 (or k - 1).
+-- first assigns it and is assigned again by the next applied run of the
+-- same partition (or, after its last, the one before).
 CREATE TEMP TABLE gen AS
 SELECT i, a1.id AS run1, a1.started_at AS at1, a2.id AS run2, a2.started_at AS at2, a1.partition
 FROM generate_series(0, :tasks - 1) i
 JOIN applied a1 ON a1.n = i % (SELECT count(*) FROM applied)
-JOIN applied a2 ON a2.n = CASE WHEN a1.n + 4 < (SELECT count(*) FROM applied) THEN a1.n + 4 ELSE a1.n - 4 END;
+JOIN applied a2 ON a2.partition = a1.partition
+                AND a2.pn = CASE WHEN a1.pn + 1 < a1.pcount THEN a1.pn + 1 ELSE a1.pn - 1 END;
 
 INSERT INTO paidan.task (id, partition, region, lat, lon, created_at, status, assigned_worker, assigned_run, updated_at)
 SELECT 't' || i, partition, 'r' || (i % 16), 0, 0,

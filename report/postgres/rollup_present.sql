@@ -1,0 +1,2 @@
+-- Whether the schema has the report rollups (migration 00053).
+SELECT to_regprocedure('paidan.report_rollup()') IS NOT NULL

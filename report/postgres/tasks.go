@@ -1,0 +1,303 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/paidan/paidan/report"
+)
+
+// taskGroup accumulates the figures of a set of tasks: one period and
+// region, one region, or all of them.
+type taskGroup struct {
+	created, assignedEver, assignedNow, done, cancelled, pending int64
+	reassigned, reassignments, sla, breaches, within             int64
+	waits, dones                                                 []float64
+}
+
+func (g *taskGroup) add(status string, n int64, wait, done, latency sql.NullFloat64, target float64) {
+	g.created++
+	if n > 0 {
+		g.assignedEver++
+	}
+	if n > 1 {
+		g.reassigned++
+		g.reassignments += n - 1
+	}
+	switch status {
+	case "assigned":
+		g.assignedNow++
+	case "done":
+		g.done++
+	case "cancelled":
+		g.cancelled++
+	case "pending":
+		g.pending++
+	}
+	if wait.Valid {
+		g.waits = append(g.waits, wait.Float64)
+	}
+	if done.Valid {
+		g.dones = append(g.dones, done.Float64)
+	}
+	if latency.Valid {
+		g.sla++
+		if latency.Float64 > target {
+			g.breaches++
+		} else {
+			g.within++
+		}
+	}
+}
+
+// merge adds o's figures to g (o's waits and dones are appended).
+func (g *taskGroup) merge(o *taskGroup) {
+	g.created += o.created
+	g.assignedEver += o.assignedEver
+	g.assignedNow += o.assignedNow
+	g.done += o.done
+	g.cancelled += o.cancelled
+	g.pending += o.pending
+	g.reassigned += o.reassigned
+	g.reassignments += o.reassignments
+	g.sla += o.sla
+	g.breaches += o.breaches
+	g.within += o.within
+	g.waits = append(g.waits, o.waits...)
+	g.dones = append(g.dones, o.dones...)
+}
+
+// quantile is report.Quantile of sorted values, nil (SQL's NULL) for none.
+func quantile(sorted []float64, p float64) any {
+	if len(sorted) == 0 {
+		return nil
+	}
+	return report.Quantile(sorted, p)
+}
+
+func first(sorted []float64) any {
+	if len(sorted) == 0 {
+		return nil
+	}
+	return sorted[0]
+}
+
+func last(sorted []float64) any {
+	if len(sorted) == 0 {
+		return nil
+	}
+	return sorted[len(sorted)-1]
+}
+
+// values returns the group's figures by column name, as task_stats.sql
+// names them; waits and dones must be sorted.
+func (g *taskGroup) values() map[string]any {
+	v := map[string]any{
+		"created": g.created, "assigned_ever": g.assignedEver, "assigned_now": g.assignedNow,
+		"done": g.done, "cancelled": g.cancelled, "pending": g.pending,
+		"completion_rate":  float64(g.done) / float64(g.created),
+		"reassigned_tasks": g.reassigned, "reassignments": g.reassignments,
+		"assigned_tasks": int64(len(g.waits)), "wait_min_s": first(g.waits),
+		"wait_p25_s": quantile(g.waits, 0.25), "wait_p50_s": quantile(g.waits, 0.5),
+		"wait_p75_s": quantile(g.waits, 0.75), "wait_p90_s": quantile(g.waits, 0.9),
+		"wait_p99_s": quantile(g.waits, 0.99), "wait_max_s": last(g.waits),
+		"done_tasks": int64(len(g.dones)), "done_p50_s": quantile(g.dones, 0.5),
+		"done_p90_s": quantile(g.dones, 0.9), "done_p99_s": quantile(g.dones, 0.99),
+		"sla_tasks": g.sla, "breaches": g.breaches, "within_target_share": nil,
+	}
+	if g.created == 0 {
+		v["completion_rate"] = nil
+	}
+	if g.sla > 0 {
+		v["within_target_share"] = float64(g.within) / float64(g.sla)
+	}
+	return v
+}
+
+type periodRegion struct {
+	period time.Time
+	region string
+}
+
+// breach is one row of the latency_breaches table, compact: a month
+// may list millions. Times are Unix microseconds; first is 0 for a task
+// never assigned.
+type breach struct {
+	id, partition, region string
+	created, first        int64
+	latency               float64
+}
+
+// breachList is the latency_breaches table's report.RowSource.
+type breachList []breach
+
+func (l breachList) Len() int { return len(l) }
+
+func (l breachList) Row(i int) []any {
+	b := l[i]
+	row := []any{b.id, b.partition, b.region, time.UnixMicro(b.created).UTC(), nil, b.latency}
+	if b.first != 0 {
+		row[4] = time.UnixMicro(b.first).UTC()
+	}
+	return row
+}
+
+// interned returns s, or the equal string seen before: a listing's
+// partitions and regions are few, its rows many.
+func interned(seen map[string]string, s string) string {
+	if v, ok := seen[s]; ok {
+		return v
+	}
+	seen[s] = s
+	return s
+}
+
+// taskTables fills task_completion, latency_by_region and latency_breaches
+// from one pass over the tasks created in the range (task_rows.sql, over
+// the rollups): the figures task_stats.sql and latency_breaches.sql compute
+// in PostgreSQL, with percentile_cont as report.Quantile. Regions sort in
+// byte order.
+func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, data *report.Data) error {
+	// The end of an open wait: the range's end, or now (the transaction's
+	// time, as now() in SQL) when that is earlier.
+	var now time.Time
+	if err := tx.GetContext(ctx, &now, "SELECT now()"); err != nil {
+		return err
+	}
+	openEnd := min(q.To.UnixMicro(), now.UnixMicro())
+	target := q.Target().Seconds()
+	rows, err := tx.QueryContext(ctx, mustQuery("task_rows"), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	groups := map[periodRegion]*taskGroup{}
+	var breaches breachList
+	names := map[string]string{}
+	var (
+		created, n                int64
+		first, last, done         sql.NullInt64
+		region, status, id, part  string
+		wait, doneS, latency      sql.NullFloat64
+		lastPeriodUs, lastCreated int64 = 0, -1
+		period                    time.Time
+	)
+	seconds := func(us int64) float64 { return float64(us) / 1e6 }
+	for rows.Next() {
+		if err := rows.Scan(&created, &region, &status, &n, &first, &last, &done, &id, &part); err != nil {
+			return err
+		}
+		if created != lastCreated { // rows of one run's tasks often share it
+			period = report.PeriodStart(time.UnixMicro(created), q.Period)
+			lastCreated, lastPeriodUs = created, period.UnixMicro()
+		}
+		wait, doneS, latency = sql.NullFloat64{}, sql.NullFloat64{}, sql.NullFloat64{}
+		if first.Valid {
+			wait = sql.NullFloat64{Float64: seconds(first.Int64 - created), Valid: true}
+		}
+		if status == "done" && last.Valid && done.Valid {
+			doneS = sql.NullFloat64{Float64: seconds(done.Int64 - last.Int64), Valid: true}
+		}
+		switch {
+		case n > 0:
+			latency = wait
+		case status != "cancelled":
+			latency = sql.NullFloat64{Float64: seconds(openEnd - created), Valid: true}
+		}
+		region = interned(names, region)
+		k := periodRegion{time.UnixMicro(lastPeriodUs).UTC(), region}
+		g := groups[k]
+		if g == nil {
+			g = &taskGroup{}
+			groups[k] = g
+		}
+		g.add(status, n, wait, doneS, latency, target)
+		if latency.Valid && latency.Float64 > target {
+			b := breach{id: id, partition: interned(names, part), region: region, created: created, latency: latency.Float64}
+			if first.Valid {
+				b.first = first.Int64
+			}
+			breaches = append(breaches, b)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
+	keys := make([]periodRegion, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b periodRegion) int {
+		return cmp.Or(a.period.Compare(b.period), cmp.Compare(a.region, b.region))
+	})
+	var regions []string
+	for _, k := range keys {
+		if !slices.Contains(regions, k.region) {
+			regions = append(regions, k.region)
+		}
+		slices.Sort(groups[k].waits)
+		slices.Sort(groups[k].dones)
+	}
+	slices.Sort(regions)
+	// merged returns the figures of the groups whose key keep accepts,
+	// their values sorted; built one at a time, so that at most one merged
+	// copy of the waits is held beside the groups'.
+	merged := func(keep func(periodRegion) bool) *taskGroup {
+		m := &taskGroup{}
+		for _, k := range keys {
+			if keep(k) {
+				m.merge(groups[k])
+			}
+		}
+		slices.Sort(m.waits)
+		slices.Sort(m.dones)
+		return m
+	}
+
+	tables := map[string]*report.Table{}
+	for _, t := range report.Inputs() {
+		tables[t.Name] = t
+	}
+	completion := tables[report.TableTaskCompletion]
+	byRegionTable := tables[report.TableLatencyByRegion]
+	list := tables[report.TableLatencyBreaches]
+	project := func(t *report.Table, v map[string]any) []any {
+		row := make([]any, len(t.Columns))
+		for i, c := range t.Columns {
+			row[i] = v[c.Name]
+		}
+		return row
+	}
+	for _, k := range keys {
+		v := groups[k].values()
+		v["period_start"], v["region"] = k.period, k.region
+		completion.Rows = append(completion.Rows, project(completion, v))
+	}
+	for _, r := range regions {
+		v := merged(func(k periodRegion) bool { return k.region == r }).values()
+		v["region"] = r
+		byRegionTable.Rows = append(byRegionTable.Rows, project(byRegionTable, v))
+	}
+	if len(keys) > 0 { // SQL's ROLLUP has a grand total only over rows
+		v := merged(func(periodRegion) bool { return true }).values()
+		v["region"] = "(all)"
+		byRegionTable.Rows = append(byRegionTable.Rows, project(byRegionTable, v))
+	}
+	slices.SortFunc(breaches, func(a, b breach) int {
+		return cmp.Or(cmp.Compare(b.latency, a.latency), cmp.Compare(a.id, b.id))
+	})
+	list.Source = breaches
+	for _, t := range []*report.Table{completion, byRegionTable, list} {
+		if err := t.Check(); err != nil {
+			return err
+		}
+		data.Tables[t.Name] = t
+	}
+	return nil
+}
