@@ -83,6 +83,11 @@ var importRules = []importRule{
 	{pkg: "backup", allowed: []string{"", "export/postgres", "ledger", "ledger/postgres", "internal/pgschema", sqlx, pq}, forbidden: []string{"net/http"}},
 	{pkg: "ledger", forbidden: noIO},
 	{pkg: "ledger/postgres", allowed: []string{"ledger", sqlx, pq}},
+	// Run snapshots: the run directory (plan export + input dataset),
+	// its archive, offline verification and replay; runsnap/postgres keeps
+	// the archives in the database.
+	{pkg: "runsnap", allowed: []string{"", "model", "ingest/file", "export/parquet", "internal/atomicdir"}},
+	{pkg: "runsnap/postgres", allowed: []string{"", "runsnap", "model", sqlx, pq}},
 	{pkg: "cmd/paidan", allowed: []string{"...", sqlx, pq, parquet, prom, cron, cobra}},
 }
 
