@@ -70,7 +70,7 @@ var importRules = []importRule{
 	// The console: HTTP, templates and argon2 in console; SQL only in its
 	// adapter console/postgres; console/internal/consoletest is the tests'
 	// database fixture.
-	{pkg: "console", allowed: []string{"", argon2}, forbidden: []string{"database/sql", "os/exec"}},
+	{pkg: "console", allowed: []string{"", "model", argon2}, forbidden: []string{"database/sql", "os/exec"}},
 	{pkg: "console/postgres", allowed: []string{"", "console", sqlx, pq}, forbidden: []string{"net/http"}},
 	{pkg: "console/internal/consoletest", allowed: []string{"", "console", "console/postgres", "internal/pgtest", sqlx}},
 	// The operations report: tables and plots in report, its queries in
@@ -86,7 +86,7 @@ var importRules = []importRule{
 	// Run snapshots: the run directory (plan export + input dataset),
 	// its archive, offline verification and replay; runsnap/postgres keeps
 	// the archives in the database.
-	{pkg: "runsnap", allowed: []string{"", "model", "ingest/file", "export/parquet", "internal/atomicdir"}},
+	{pkg: "runsnap", allowed: []string{"", "model", "ingest/file", "export/parquet", "internal/atomicdir", parquet}},
 	{pkg: "runsnap/postgres", allowed: []string{"", "runsnap", "model", sqlx, pq}},
 	{pkg: "cmd/paidan", allowed: []string{"...", sqlx, pq, parquet, prom, cron, cobra}},
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/export/parquet"
-	"github.com/paidan/paidan/ingest/file"
 	"github.com/paidan/paidan/internal/atomicdir"
 )
 
@@ -34,7 +33,7 @@ const MaxArchiveBytes = 4 << 30
 var packFiles = []string{
 	parquet.ManifestFile, parquet.AssignmentsFile, parquet.UnassignedFile, parquet.WorkersFile,
 	parquet.SummaryFile, parquet.PotentialsFile,
-	InputDir + "/tasks.parquet", InputDir + "/workers.parquet", InputDir + "/" + file.RulesFileName,
+	InputDir + "/" + TasksFile, InputDir + "/" + WorkersFile, InputDir + "/" + RulesFile,
 }
 
 // Pack returns the run's input and plan as one archive (Format): the run
@@ -48,7 +47,7 @@ func Pack(ctx context.Context, b *paidan.Batch, rules paidan.Rules, plan *paidan
 		return nil, fmt.Errorf("pack run %s: %w", plan.RunID, err)
 	}
 	defer os.RemoveAll(dir)
-	if err := file.Write(ctx, filepath.Join(dir, InputDir), b, file.WriteOptions{Format: file.Parquet, Rules: &rules}); err != nil {
+	if err := writeInput(ctx, filepath.Join(dir, InputDir), b, rules, 0); err != nil {
 		return nil, fmt.Errorf("pack run %s: %w", plan.RunID, err)
 	}
 	// A fixed write time: the archive depends on the run alone.

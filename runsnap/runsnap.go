@@ -4,14 +4,14 @@
 // A run directory (RUNDIR) is the plan's Parquet export (package
 // export/parquet: assignments, left-out tasks, worker usage, summary, the
 // dual potentials, and manifest.json with every file's SHA-256) plus the
-// input it was planned from, as a dataset in input/ (tasks.parquet,
-// workers.parquet, rules.yaml: zstd-compressed Parquet that package
-// ingest/file reads back bit for bit), plus run.json, what the run record
-// says of the run (its id, partition, input and rules hashes).
+// input it was planned from in input/ (tasks.parquet and workers.parquet,
+// zstd-compressed, every field of every task and worker exactly as loaded,
+// and rules.yaml as ingest/file writes rules), plus run.json, what the run
+// record says of the run (its id, partition, input and rules hashes).
 //
 //	RUNDIR/
 //	  run.json            the run record's claim (Run)
-//	  input/              the loaded batch and the rules (ingest/file dataset)
+//	  input/              the loaded batch and the rules (input.go)
 //	  manifest.json       the plan export's manifest, written last
 //	  assignments.parquet unassigned.parquet workers.parquet
 //	  summary.parquet potentials.parquet
@@ -35,7 +35,6 @@ import (
 
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/export/parquet"
-	"github.com/paidan/paidan/ingest/file"
 	"github.com/paidan/paidan/internal/atomicdir"
 	"github.com/paidan/paidan/model"
 )
@@ -85,13 +84,13 @@ type Snapshot struct {
 	Manifest *parquet.Manifest
 }
 
-// WriteInput writes the input of a run (the batch and rules, as an
-// ingest/file Parquet dataset in dir/input) and run.json into dir,
+// WriteInput writes the input of a run (the batch and rules, in
+// dir/input) and run.json into dir,
 // creating it. The plan's export (export/parquet.Write) goes into dir
 // after it: its manifest, written last, marks the directory complete.
 func WriteInput(ctx context.Context, dir string, b *paidan.Batch, rules paidan.Rules, run Run, perm fs.FileMode) error {
-	if err := file.Write(ctx, filepath.Join(dir, InputDir), b, file.WriteOptions{Format: file.Parquet, Rules: &rules, FileMode: perm}); err != nil {
-		return err
+	if err := writeInput(ctx, filepath.Join(dir, InputDir), b, rules, perm); err != nil {
+		return fmt.Errorf("write input of run %s: %w", run.RunID, err)
 	}
 	return WriteRun(dir, run, perm)
 }
@@ -124,12 +123,11 @@ func Read(ctx context.Context, dir string) (*Snapshot, error) {
 	if err != nil {
 		return nil, unreadable(err)
 	}
-	ds, err := file.Load(ctx, filepath.Join(dir, InputDir), file.Options{AsOf: p.AsOf})
+	b, rules, err := readInput(filepath.Join(dir, InputDir), m.Partition, p.AsOf)
 	if err != nil {
-		return nil, unreadable(fmt.Errorf("run directory %s: %w", dir, err))
+		return nil, unreadable(fmt.Errorf("run directory %s: input: %w", dir, err))
 	}
-	ds.Batch.Partition = m.Partition
-	s := &Snapshot{Dir: dir, Batch: ds.Batch, Rules: ds.Rules, Plan: p, Manifest: m}
+	s := &Snapshot{Dir: dir, Batch: b, Rules: rules, Plan: p, Manifest: m}
 	data, err := os.ReadFile(filepath.Join(dir, RunFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil // written before run.json existed; Verify refuses it
