@@ -4,12 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/export/parquet"
+	"github.com/paidan/paidan/internal/pgtest"
 )
 
 // planRunDir plans a dataset with plan --out into a fresh root and
@@ -158,4 +160,38 @@ func TestVerifyCommand(t *testing.T) {
 			t.Errorf("verify of a missing directory: exit %d; want %d", code, exitUsage)
 		}
 	})
+}
+
+// TestExportRunVerify: a scheduled run keeps its input (default
+// --keep-inputs), "paidan export --run ID" writes it as a run directory,
+// which "paidan verify" verifies against the run record and "paidan
+// replay" replays bit for bit; a run without a kept input is a usage
+// error naming it.
+func TestExportRunVerify(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	seedCLI(t, dsn, "city", 300)
+	out, stderr, code := runCLI(t, "run", "--once", "--db", dsn)
+	if code != exitOK {
+		t.Fatalf("run --once: exit %d\n%s", code, stderr)
+	}
+	m := regexp.MustCompile(`^city\t(\S+)\tapplied\t`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("run --once stdout %q, want an applied run of city", out)
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	stdout, stderr, code := runCLI(t, "export", "--db", dsn, "--run", m[1], "--out", dir)
+	if code != exitOK || !strings.Contains(stdout, "paidan verify "+dir) {
+		t.Fatalf("export --run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = runCLI(t, "verify", dir)
+	if code != exitOK || !strings.Contains(stdout, "verified: run "+m[1]) || !strings.Contains(stdout, "from database") {
+		t.Fatalf("verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if stdout, stderr, code = runCLI(t, "replay", dir); code != exitOK {
+		t.Fatalf("replay: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, stderr, code := runCLI(t, "export", "--db", dsn, "--run", "no-such-run", "--out", filepath.Join(t.TempDir(), "x")); code != exitUsage || !strings.Contains(stderr, "no-such-run") {
+		t.Errorf("export --run of an unknown run: exit %d %s; want usage naming it", code, stderr)
+	}
 }
