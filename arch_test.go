@@ -67,8 +67,8 @@ var importRules = []importRule{
 	{pkg: "internal/dispatchgen", allowed: []string{"", "solver"}},
 	{pkg: "internal/netgen", allowed: []string{"solver"}},
 	{pkg: "internal/cmd/...", allowed: []string{"solver/...", "internal/dispatchgen", "internal/netgen"}},
-	// The console: HTTP, templates and argon2 in console; SQL only in its
-	// adapter console/postgres; console/internal/consoletest is the tests'
+	// The console: HTTP, templates and argon2 in console (and model, whose
+	// explanations a task page shows); SQL only in its adapter console/postgres; console/internal/consoletest is the tests'
 	// database fixture.
 	{pkg: "console", allowed: []string{"", "model", argon2}, forbidden: []string{"database/sql", "os/exec"}},
 	{pkg: "console/postgres", allowed: []string{"", "console", sqlx, pq}, forbidden: []string{"net/http"}},

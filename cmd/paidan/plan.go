@@ -240,8 +240,9 @@ stderr.
 
 With --out ROOT, the plan is written as Parquet files and a manifest into
 ROOT/date=YYYY-MM-DD/run=RUN_ID (the layout of paidan export), with the
-planned input (tasks, workers, rules) under input/, so that
-"paidan explain --plan DIR" answers from it without planning again. With --json, stdout holds exactly one JSON object instead of the
+planned input (tasks, workers, rules) under input/ and run.json: a run
+directory, which "paidan explain --plan DIR" answers from without planning
+again, "paidan verify DIR" re-checks and "paidan replay DIR" re-plans. With --json, stdout holds exactly one JSON object instead of the
 tables. Exit status 3 means the optimality certificate failed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
