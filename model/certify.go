@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/paidan/paidan"
@@ -411,37 +413,55 @@ func (in *instance) certifyDuals(net *network, res *solver.DispatchResult) error
 }
 
 // certifyPricing prices every eligible pair off the plan, of a worker with
-// capacity, against the plan's potentials (the search of price, which
-// Plan's rounds use): none may have a negative reduced cost.
+// capacity, against the plan's potentials: none may have a negative
+// reduced cost. It runs Plan's pricing search (pricing.priceRange over the
+// k-d trees, with their potential floors) with no slack, since it adds no
+// arcs: only the pairs that could price out are visited.
 func (in *instance) certifyPricing(ctx context.Context, c *certified, plan *paidan.Plan, parallel int, priced *int64) error {
-	added, _, n, err := in.price(ctx, c.cands, nil, c.res, nil, 1, parallel)
-	*priced = n
-	if err != nil {
+	p := &pricing{in: in, cand: c.cands, extra: map[int][]candidate{}, pot: plan.Potentials, perTask: 1}
+	trees := append(slices.Clone(in.index.byRegion), in.index.any)
+	p.floor = make([][]int64, len(trees))
+	for i, t := range trees {
+		if t != nil {
+			p.floor[i] = p.nodeFloors(t, nil)
+		}
+	}
+	n := len(in.tasks)
+	if parallel <= 0 {
+		parallel = runtime.GOMAXPROCS(0)
+	}
+	parallel = max(min(parallel, n/1024), 1)
+	found := make([][]pricedTask, parallel)
+	counts := make([]int64, parallel)
+	errs := make([]error, parallel)
+	var wg sync.WaitGroup
+	for part := range parallel {
+		lo, hi := n*part/parallel, n*(part+1)/parallel
+		wg.Go(func() { found[part], counts[part], errs[part] = p.priceRange(ctx, lo, hi) })
+	}
+	wg.Wait()
+	for _, k := range counts {
+		*priced += k
+	}
+	if err := firstError(errs); err != nil {
 		return fmt.Errorf("certify: %w", err)
 	}
-	if len(added) == 0 {
-		return nil
-	}
-	tasks := make([]int, 0, len(added))
-	for ti := range added {
-		tasks = append(tasks, ti)
-	}
-	slices.Sort(tasks)
 	T := len(in.tasks)
 	pi := plan.Potentials
-	for _, ti := range tasks {
-		cd := added[ti][0]
-		cost := in.arcUnits(ti, int(cd.worker), cd.distKm)
-		if r := cost - pi[ti] + pi[T+int(cd.worker)]; r < 0 {
+	for _, part := range found {
+		for _, pt := range part {
+			if !pt.violated {
+				continue
+			}
+			ti, cd := pt.task, pt.arcs[0]
+			cost := in.arcUnits(ti, int(cd.worker), cd.distKm)
 			return &Refutation{Check: CheckPricing, Detail: fmt.Sprintf(
 				"task %s and worker %s, an eligible pair the plan does not use, have reduced cost %d < 0 "+
 					"(cost %d − potential %d of the task + %d of the worker): the plan is not optimal over every eligible pair",
-				in.batch.Tasks[ti].ID, in.batch.Workers[cd.worker].ID, r, cost, pi[ti], pi[T+int(cd.worker)])}
+				in.batch.Tasks[ti].ID, in.batch.Workers[cd.worker].ID, cost-pi[ti]+pi[T+int(cd.worker)], cost, pi[ti], pi[T+int(cd.worker)])}
 		}
 	}
-	// price reports a violation only with a pair of negative reduced cost
-	// first in its task's list; one was found above.
-	return fmt.Errorf("certify: pricing reported a violation it did not list")
+	return nil
 }
 
 // nodeName names node v of the network: a task, a worker or the sink.
