@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/console"
 	"github.com/paidan/paidan/console/internal/consoletest"
@@ -32,31 +34,8 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	owner, st, f := consoletest.New(t, 20)
-	b := datasets.Generate(datasets.GenOptions{Tasks: 400, Seed: 9})
-	b.Partition = "east"
-	for i := range b.Workers {
-		b.Workers[i].ID = "east-" + b.Workers[i].ID
-	}
-	for i := range b.Tasks {
-		tk := &b.Tasks[i]
-		tk.ID = "east-" + tk.ID
-		for _, w := range []*paidan.WorkerID{&tk.PinnedWorker, &tk.PreviousWorker} {
-			if *w != "" {
-				*w = "east-" + *w
-			}
-		}
-	}
-	if _, err := ingestpg.Seed(ctx, owner, b, ingestpg.SeedOptions{Shift: time.Since(b.AsOf)}); err != nil {
-		t.Fatal(err)
-	}
-	locker := &jobspg.Locker{DB: owner}
-	r := &jobs.Runner{Source: &jobspg.Source{DB: owner}, Writer: &jobspg.Writer{DB: owner, Locker: locker}, Locker: locker,
-		Rules: paidan.DefaultRules(), Inputs: &runsnappg.Keeper{DB: owner, TmpDir: t.TempDir()}}
-	res := r.Run(ctx, "east")
-	if res.Status != paidan.RunApplied || res.Err != nil {
-		t.Fatalf("run: %v %v", res.Status, res.Err)
-	}
-	snap, err := runsnappg.ReadRun(ctx, owner, res.RunID, t.TempDir())
+	run := keptRun(t, owner)
+	snap, err := runsnappg.ReadRun(ctx, owner, run, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,19 +57,9 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 	if want == nil {
 		t.Fatal("no assigned task had a second eligible worker with room")
 	}
-	ex := &runsnappg.Explainer{DB: st.DB, TmpDir: t.TempDir()} // the console's role
 	clk := &clock{now: time.Now()}
 	srv, err := console.New(console.Options{Store: st, Now: clk.Now, Argon2: consoletest.Argon2(),
-		Explain: func(ctx context.Context, id paidan.TaskID) (*console.Explained, error) {
-			x, err := ex.ExplainTask(ctx, id)
-			if errors.Is(err, runsnappg.ErrNotKept) {
-				return nil, console.ErrNotExplained
-			}
-			if err != nil {
-				return nil, err
-			}
-			return &console.Explained{Run: x.Run.RunID, Partition: x.Run.Partition, AsOf: x.AsOf, Explanation: x.Explanation}, nil
-		}})
+		Explain: explainKept(&runsnappg.Explainer{DB: st.DB, TmpDir: t.TempDir()})}) // as the console's role
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +73,7 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /tasks/%s: %s", task, resp.Status)
 	}
-	for _, w := range []string{`id="explanation"`, "From run", res.RunID, "Reduced cost", worker + " (chosen)", "table id=\"verdicts\""} {
+	for _, w := range []string{`id="explanation"`, "From run", run, "Reduced cost", worker + " (chosen)", "table id=\"verdicts\""} {
 		if !strings.Contains(body, w) {
 			t.Errorf("the task page does not show %q", w)
 		}
@@ -122,8 +91,8 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := got.Explanation
-	if x == nil || x.Run != res.RunID || !x.Priced || x.Why != want.Why || len(x.Workers) == 0 {
-		t.Fatalf("API explanation %+v; want run %s, priced, %q", x, res.RunID, want.Why)
+	if x == nil || x.Run != run || !x.Priced || x.Why != want.Why || len(x.Workers) == 0 {
+		t.Fatalf("API explanation %+v; want run %s, priced, %q", x, run, want.Why)
 	}
 	if len(x.Workers)+x.MoreWorkers != len(want.Workers) {
 		t.Errorf("API lists %d workers and %d more; the run has %d", len(x.Workers), x.MoreWorkers, len(want.Workers))
@@ -156,5 +125,53 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 	resp, body = e.do(t, c, "GET", "/tasks/"+f.LeftOutTask, "", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "no kept run snapshot decided about this task") || strings.Contains(body, `id="explanation"`) {
 		t.Errorf("GET /tasks/%s (no kept run): %s; want the note", f.LeftOutTask, resp.Status)
+	}
+}
+
+// keptRun seeds partition east (a generated city of 400 tasks) and applies
+// one run of it with the scheduler's runner, its input kept; it returns
+// the run id.
+func keptRun(t testing.TB, owner *sqlx.DB) string {
+	t.Helper()
+	ctx := context.Background()
+	b := datasets.Generate(datasets.GenOptions{Tasks: 400, Seed: 9})
+	b.Partition = "east"
+	for i := range b.Workers {
+		b.Workers[i].ID = "east-" + b.Workers[i].ID
+	}
+	for i := range b.Tasks {
+		tk := &b.Tasks[i]
+		tk.ID = "east-" + tk.ID
+		for _, w := range []*paidan.WorkerID{&tk.PinnedWorker, &tk.PreviousWorker} {
+			if *w != "" {
+				*w = "east-" + *w
+			}
+		}
+	}
+	if _, err := ingestpg.Seed(ctx, owner, b, ingestpg.SeedOptions{Shift: time.Since(b.AsOf)}); err != nil {
+		t.Fatal(err)
+	}
+	locker := &jobspg.Locker{DB: owner}
+	r := &jobs.Runner{Source: &jobspg.Source{DB: owner}, Writer: &jobspg.Writer{DB: owner, Locker: locker}, Locker: locker,
+		Rules: paidan.DefaultRules(), Inputs: &runsnappg.Keeper{DB: owner, TmpDir: t.TempDir()}}
+	res := r.Run(ctx, "east")
+	if res.Status != paidan.RunApplied || res.Err != nil {
+		t.Fatalf("run: %v %v", res.Status, res.Err)
+	}
+	return res.RunID
+}
+
+// explainKept is the console's ExplainFunc over kept run snapshots, as
+// paidan serve wires it.
+func explainKept(ex *runsnappg.Explainer) console.ExplainFunc {
+	return func(ctx context.Context, id paidan.TaskID) (*console.Explained, error) {
+		x, err := ex.ExplainTask(ctx, id)
+		if errors.Is(err, runsnappg.ErrNotKept) {
+			return nil, console.ErrNotExplained
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &console.Explained{Run: x.Run.RunID, Partition: x.Run.Partition, AsOf: x.AsOf, Explanation: x.Explanation}, nil
 	}
 }
