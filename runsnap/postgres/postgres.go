@@ -76,6 +76,9 @@ func (k *Keeper) KeepInput(ctx context.Context, run paidan.Run, batch *paidan.Ba
 		(run_id, partition, format, input_hash, rules_hash, sha256, size, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		run.ID, run.Partition, runsnap.Format, plan.InputHash, plan.RulesHash, hex.EncodeToString(sum[:]), len(data), data); err != nil {
+		if isUndefinedTable(err) {
+			return fmt.Errorf("keep input of run %s: the schema predates paidan.run_input (migration 00048; paidan migrate up adds it): %w", run.ID, err)
+		}
 		return fmt.Errorf("keep input of run %s: %w", run.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT paidan.prune_run_input($1, $2)`, run.Partition, keep); err != nil {
