@@ -69,10 +69,10 @@ var importRules = []importRule{
 	{pkg: "internal/dispatchgen", allowed: []string{"", "solver"}},
 	{pkg: "internal/netgen", allowed: []string{"solver"}},
 	{pkg: "internal/cmd/...", allowed: []string{"solver/...", "internal/dispatchgen", "internal/netgen"}},
-	// The console: HTTP, templates and argon2 in console; SQL only in its
-	// adapter console/postgres; console/internal/consoletest is the tests'
+	// The console: HTTP, templates and argon2 in console (and model, whose
+	// explanations a task page shows); SQL only in its adapter console/postgres; console/internal/consoletest is the tests'
 	// database fixture.
-	{pkg: "console", allowed: []string{"", argon2}, forbidden: []string{"database/sql", "os/exec"}},
+	{pkg: "console", allowed: []string{"", "model", argon2}, forbidden: []string{"database/sql", "os/exec"}},
 	{pkg: "console/postgres", allowed: []string{"", "console", sqlx, pq}, forbidden: []string{"net/http"}},
 	{pkg: "console/internal/consoletest", allowed: []string{"", "console", "console/postgres", "internal/pgtest", sqlx}},
 	// The operations report: tables and plots in report, its queries in
@@ -85,6 +85,11 @@ var importRules = []importRule{
 	{pkg: "backup", allowed: []string{"", "export/postgres", "ledger", "ledger/postgres", "internal/pgschema", sqlx, pq}, forbidden: []string{"net/http"}},
 	{pkg: "ledger", forbidden: noIO},
 	{pkg: "ledger/postgres", allowed: []string{"ledger", sqlx, pq}},
+	// Run snapshots: the run directory (plan export + input dataset),
+	// its archive, offline verification and replay; runsnap/postgres keeps
+	// the archives in the database.
+	{pkg: "runsnap", allowed: []string{"", "model", "ingest/file", "export/parquet", "internal/atomicdir", parquet}},
+	{pkg: "runsnap/postgres", allowed: []string{"", "runsnap", "model", sqlx, pq}},
 	{pkg: "cmd/paidan", allowed: []string{"...", sqlx, pq, parquet, prom, cron, cobra}},
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/paidan/paidan/console"
 	"github.com/paidan/paidan/console/internal/consoletest"
+	runsnappg "github.com/paidan/paidan/runsnap/postgres"
 )
 
 // EnvScreenshots names a directory that TestBrowser also writes its
@@ -30,7 +31,14 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, console.Options{Version: "test"})
+	var explainer runsnappg.Explainer
+	e := newEnv(t, console.Options{Version: "test", Explain: explainKept(&explainer)})
+	explainer.DB, explainer.TmpDir = e.st.DB, t.TempDir() // the console's role
+	kept := keptRun(t, e.owner)
+	var keptTask string
+	if err := e.owner.Get(&keptTask, `SELECT task_id FROM paidan.assignment WHERE run_id = $1 ORDER BY task_id LIMIT 1`, kept); err != nil {
+		t.Fatal(err)
+	}
 	shots := t.TempDir()
 	extra := os.Getenv(EnvScreenshots)
 
@@ -114,6 +122,17 @@ func TestBrowser(t *testing.T) {
 	if h := text("table#history"); !strings.Contains(h, "left out") || !strings.Contains(h, "no active worker in partition north has skill welding") {
 		t.Fatalf("the task page does not explain the decision:\n%s", h)
 	}
+	step("a task's explanation from its run's kept data",
+		chromedp.Navigate(e.ts.URL+"/tasks/"+keptTask),
+		chromedp.WaitVisible(chromedp.CSS("#explanation")),
+		shot("task-why"),
+	)
+	if why := text("#why"); !strings.Contains(why, "assigned to") {
+		t.Errorf("the task page's explanation says %q; want why it was assigned", why)
+	}
+	if v := text("table#verdicts"); !strings.Contains(v, "(chosen)") || !strings.Contains(v, "ok") {
+		t.Errorf("the task page shows no verdicts per worker:\n%s", v)
+	}
 	step("log out",
 		chromedp.Click(chromedp.CSS("#logout")),
 		chromedp.WaitVisible(chromedp.CSS("#login")),
@@ -126,7 +145,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(e.ts.URL+"/runs"),
 		chromedp.WaitVisible(chromedp.CSS("#login")),
 	)
-	for _, n := range []string{"login", "runs", "run", "task"} {
+	for _, n := range []string{"login", "runs", "run", "task", "task-why"} {
 		if st, err := os.Stat(filepath.Join(shots, "console-"+n+".png")); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s: %v", n, err)
 		}

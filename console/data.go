@@ -146,7 +146,12 @@ func (s *Server) loadTask(r *http.Request) (TaskDetail, error) {
 	if err != nil {
 		return TaskDetail{}, err
 	}
-	return s.o.Store.Task(r.Context(), id)
+	d, err := s.o.Store.Task(r.Context(), id)
+	if err != nil {
+		return d, err
+	}
+	s.explainTask(r.Context(), &d)
+	return d, nil
 }
 
 type workersView struct {

@@ -52,6 +52,10 @@ type Options struct {
 	Argon2 Argon2Params
 	// Version is shown in the page footer.
 	Version string
+	// Explain explains a task on its page and in GET /api/v1/tasks/{id}
+	// from the latest kept run snapshot that decided about it. Nil means
+	// tasks are shown without an explanation.
+	Explain ExplainFunc
 }
 
 // Validate reports whether o can make a Server.

@@ -126,10 +126,14 @@ type TaskEvent struct {
 	Detail    string    `json:"detail,omitempty"`
 }
 
-// TaskDetail is a task and its history across runs, newest first.
+// TaskDetail is a task, its history across runs, newest first, and the
+// explanation of the latest kept run that decided about it.
 type TaskDetail struct {
 	Task    TaskFacts   `json:"task"`
 	History []TaskEvent `json:"history"`
+	// Explanation is nil when there is none; ExplanationNote says why.
+	Explanation     *TaskExplanation `json:"explanation,omitempty"`
+	ExplanationNote string           `json:"explanation_note,omitempty"`
 }
 
 // WorkerFilter selects workers in id order. Limit zero means 200.

@@ -95,6 +95,14 @@ type Exporter interface {
 	Export(ctx context.Context, plan *paidan.Plan) (string, error)
 }
 
+// InputKeeper keeps an applied run's input and plan, so that the run can
+// be re-checked and explained later from its own data (package runsnap).
+type InputKeeper interface {
+	// KeepInput keeps what run planned from (batch, rules) and the whole
+	// plan it wrote back (before any conflict refused an assignment).
+	KeepInput(ctx context.Context, run paidan.Run, batch *paidan.Batch, rules paidan.Rules, plan *paidan.Plan) error
+}
+
 // Lock is a held partition lock.
 type Lock interface {
 	// Check returns an error wrapping ErrLockLost when the lock is no
@@ -122,6 +130,7 @@ const (
 	StagePlan   = "plan"
 	StageWrite  = "write"
 	StageExport = "export"
+	StageKeep   = "keep"
 	StageRecord = "record"
 )
 
@@ -148,6 +157,11 @@ type Runner struct {
 	Locker Locker
 	// Exporter exports every applied run. Nil means no export.
 	Exporter Exporter
+	// Inputs keeps every applied run's input and plan, after its
+	// write-back and before its export. Nil means none are kept. A failure
+	// leaves the run applied, with Result.Err set, and counts as a failed
+	// export in the metrics.
+	Inputs InputKeeper
 	// Rules are the business rules every run plans with. The zero value
 	// is invalid: use paidan.DefaultRules() or a rules file.
 	Rules paidan.Rules
@@ -366,7 +380,7 @@ func (r *Runner) Run(ctx context.Context, partition string) *Result {
 	res.Duration = r.now().Sub(start)
 	r.Metrics.observeRun(res)
 	var stages []any
-	for _, name := range []string{StageLock, StageLoad, StagePlan, StageWrite, StageExport, StageRecord} {
+	for _, name := range []string{StageLock, StageLoad, StagePlan, StageWrite, StageKeep, StageExport, StageRecord} {
 		if d, ok := res.Stages[name]; ok {
 			stages = append(stages, name, d)
 		}
@@ -444,7 +458,22 @@ func (r *Runner) run(ctx context.Context, res *Result, log *slog.Logger) {
 	if !ok {
 		return
 	}
+	r.keep(rc, wctx, plan, batch)
 	r.export(rc, wctx, plan, wr)
+}
+
+// keep keeps the applied run's input and plan. A failure leaves the run
+// applied, with Err set.
+func (r *Runner) keep(rc *runContext, wctx context.Context, plan *paidan.Plan, batch *paidan.Batch) {
+	if r.Inputs == nil {
+		return
+	}
+	err := r.stage(rc.res, rc.log, StageKeep, func() error {
+		return r.Inputs.KeepInput(wctx, rc.record, batch, r.Rules, plan)
+	})
+	if err != nil {
+		rc.res.Err = fmt.Errorf("keep input of applied run %s: %w", rc.res.RunID, err)
+	}
 }
 
 // runContext is what the stages of one run share.

@@ -20,6 +20,7 @@ import (
 	"github.com/paidan/paidan/internal/pgcluster"
 	"github.com/paidan/paidan/internal/pgschema"
 	"github.com/paidan/paidan/jobs"
+	runsnappg "github.com/paidan/paidan/runsnap/postgres"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -135,7 +136,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	fmt.Fprintf(stdout, "login: %s\npassword: %s\n", o.admin, pw)
 	fmt.Fprintln(stderr, "paidan demo: the password above is shown once; more accounts: paidan account create --db "+redactDSN(dsn))
 
-	rf := runnerFlags{db: &dsn, logLevel: "warn", exportMode: "0640", exportDMode: "0750"}
+	rf := runnerFlags{db: &dsn, logLevel: "warn", exportMode: "0640", exportDMode: "0750", keepInputs: runsnappg.DefaultKeep}
 	r, rdb, err := rf.newRunner(stderr, nil)
 	if err != nil {
 		return err
@@ -148,7 +149,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serveConsole(ctx, o.serve, store, logger, stderr, nil) }()
+	go func() { served <- serveConsole(ctx, o.serve, store, explainFromKeptRuns(db), logger, stderr, nil) }()
 
 	biz := &pgbusiness.Business{DB: db, DoneFraction: 0.25, CancelFraction: 0.01, ShiftFraction: 0.03}
 	tick := time.NewTicker(o.every)

@@ -50,7 +50,7 @@ func exitCode(err error) int {
 // "dimacs: line 3: …" say whose verdict it is and which format was read.
 func isSentinelPrefix(s string) bool {
 	switch s {
-	case "paidan", "jobs", "model", "parquet", "pq",
+	case "paidan", "jobs", "model", "parquet", "pq", "runsnap",
 		"export/postgres", "ingest/postgres", "ingest/file":
 		return true
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/ingest/file"
 	"github.com/paidan/paidan/model"
+	"github.com/paidan/paidan/runsnap"
 )
 
 func newExplainCmd() *cobra.Command {
@@ -50,7 +51,10 @@ With --dataset DIR it plans the dataset first, as "paidan plan" does.`,
 			case saved != "" && (f.dataset != "" || f.rules != "" || f.asOf != ""):
 				return usageErrorf("--plan explains a saved plan: it takes no --dataset, --rules or --as-of")
 			case saved != "":
-				ds, p, err = loadSavedPlan(cmd.Context(), saved)
+				var s *runsnap.Snapshot
+				if s, err = loadSavedPlan(cmd.Context(), saved); err == nil {
+					ds, p = &file.Dataset{Batch: s.Batch, Rules: s.Rules}, s.Plan
+				}
 				where = saved
 			default:
 				var stages stageTimes

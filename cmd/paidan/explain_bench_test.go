@@ -54,11 +54,12 @@ func BenchmarkExplainSavedPlan(b *testing.B) {
 			b.ReportAllocs()
 			cpu := cpuTime()
 			for b.Loop() {
-				ds, sp, err := loadSavedPlan(context.Background(), dir)
+				s, err := loadSavedPlan(context.Background(), dir)
 				if err != nil {
 					b.Fatal(err)
 				}
-				e, err := model.Explain(ds.Batch, ds.Rules, sp, id)
+				sp := s.Plan
+				e, err := model.Explain(s.Batch, s.Rules, sp, id)
 				if err != nil {
 					b.Fatal(err)
 				}

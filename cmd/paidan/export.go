@@ -14,6 +14,7 @@ func newExportCmd() *cobra.Command {
 	var (
 		db  *string
 		out string
+		run string
 	)
 	cmd := &cobra.Command{
 		Use:   "export --out DIR",
@@ -41,6 +42,9 @@ run.kpis is the JSON text.`,
 			}
 			if _, err := os.Lstat(out); err == nil {
 				return usageErrorf("--out %s exists; export into a new directory", out)
+			}
+			if run != "" {
+				return exportRun(cmd.Context(), cmd.OutOrStdout(), *db, run, out)
 			}
 			ctx := cmd.Context()
 			conn, err := openDB(ctx, *db)
@@ -77,5 +81,6 @@ run.kpis is the JSON text.`,
 	}
 	db = addDBFlag(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "directory to create (required)")
+	cmd.Flags().StringVar(&run, "run", "", "write run ID's kept input and plan as a run directory instead (paidan verify, replay, explain --plan read it)")
 	return cmd
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/paidan/paidan/jobs"
 	jobsparquet "github.com/paidan/paidan/jobs/parquet"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
+	runsnappg "github.com/paidan/paidan/runsnap/postgres"
 )
 
 // runnerFlags are the flags shared by run and schedule.
@@ -31,6 +32,7 @@ type runnerFlags struct {
 	exportDMode string // octal directory mode of exports
 	keepExports int
 	exportAge   time.Duration
+	keepInputs  int
 	logLevel    string
 }
 
@@ -45,6 +47,7 @@ func (f *runnerFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.keepExports, "keep-exports", 0, "after each export keep only the newest N runs under --export-dir (0: all)")
 	fl.DurationVar(&f.exportAge, "export-max-age", 0, "after each export remove runs exported longer ago than D, e.g. 720h (0: never)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug (every stage), info, warn or error")
+	fl.IntVar(&f.keepInputs, "keep-inputs", runsnappg.DefaultKeep, "keep each applied run's input snapshot and plan in paidan.run_input, for the newest N runs of each partition (paidan export --run ID, paidan verify; the console's task explanations); 0 keeps none")
 }
 
 // dsn returns the DSN the flags name, for redaction.
@@ -76,6 +79,9 @@ func (f *runnerFlags) newRunner(stderr io.Writer, reg prometheus.Registerer) (*j
 	if err != nil {
 		return nil, nil, err
 	}
+	if f.keepInputs < 0 {
+		return nil, nil, usageErrorf("--keep-inputs %d: want 0 (keep none) or more", f.keepInputs)
+	}
 	db, err := prepareDB(*f.db)
 	if err != nil {
 		return nil, nil, err
@@ -95,6 +101,9 @@ func (f *runnerFlags) newRunner(stderr io.Writer, reg prometheus.Registerer) (*j
 	}
 	if hive != nil {
 		r.Exporter = hive
+	}
+	if f.keepInputs > 0 {
+		r.Inputs = &runsnappg.Keeper{DB: db, Keep: f.keepInputs, Version: buildVersion()}
 	}
 	if reg != nil {
 		if r.Metrics, err = jobs.NewMetrics(reg, jobs.WithBacklog(backlogSource(db)), jobs.WithUsageRecorder(usageRecorder(db)),

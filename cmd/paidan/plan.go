@@ -19,6 +19,7 @@ import (
 	"github.com/paidan/paidan/ingest/file"
 	jobsparquet "github.com/paidan/paidan/jobs/parquet"
 	"github.com/paidan/paidan/model"
+	"github.com/paidan/paidan/runsnap"
 	"github.com/paidan/paidan/solver"
 )
 
@@ -239,8 +240,9 @@ stderr.
 
 With --out ROOT, the plan is written as Parquet files and a manifest into
 ROOT/date=YYYY-MM-DD/run=RUN_ID (the layout of paidan export), with the
-planned input (tasks, workers, rules) under input/, so that
-"paidan explain --plan DIR" answers from it without planning again. With --json, stdout holds exactly one JSON object instead of the
+planned input (tasks, workers, rules) under input/ and run.json: a run
+directory, which "paidan explain --plan DIR" answers from without planning
+again, "paidan verify DIR" re-checks and "paidan replay DIR" re-plans. With --json, stdout holds exactly one JSON object instead of the
 tables. Exit status 3 means the optimality certificate failed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -274,44 +276,32 @@ tables. Exit status 3 means the optimality certificate failed.`,
 	return cmd
 }
 
-// inputDir is the subdirectory of a saved plan that holds the input it
-// was made from.
-const inputDir = "input"
-
-// savePlan writes the plan and what explaining it needs into its run
-// directory under root (jobs/parquet.Dir: ROOT/date=YYYY-MM-DD/run=RUN_ID,
-// the layout of every export): the input dataset (tasks and workers as
-// Parquet, the rules as rules.yaml) in input/, then the Parquet export with
-// its dual potentials, whose manifest, written last, marks the directory
-// complete. It returns the run directory.
+// savePlan writes the plan and its input as a run directory under root
+// (jobs/parquet.Dir: ROOT/date=YYYY-MM-DD/run=RUN_ID, the layout of every
+// export; package runsnap): the input dataset in input/ and run.json
+// first, then the Parquet export with its dual potentials, whose manifest,
+// written last, marks the directory complete. It returns the run
+// directory, which explain --plan, verify and replay read.
 func savePlan(ctx context.Context, root string, ds *file.Dataset, p *paidan.Plan) (string, error) {
 	dir := jobsparquet.Dir(root, p)
-	if err := file.Write(ctx, filepath.Join(dir, inputDir), ds.Batch, file.WriteOptions{Format: file.Parquet, Rules: &ds.Rules}); err != nil {
+	if err := runsnap.WriteInput(ctx, dir, ds.Batch, ds.Rules, runsnap.RunOf(p), 0); err != nil {
 		return "", err
 	}
 	h := &jobsparquet.Hive{Root: root, Options: parquet.Options{Version: buildVersion()}}
 	return h.Export(ctx, p)
 }
 
-// loadSavedPlan reads a plan that plan --out saved in dir, with the batch
-// and rules it was made from, and checks that they are the ones the plan
-// names (input and rules hashes).
-func loadSavedPlan(ctx context.Context, dir string) (*file.Dataset, *paidan.Plan, error) {
-	p, m, err := parquet.ReadPlan(ctx, dir)
+// loadSavedPlan reads a run directory (runsnap.Read) and checks that its
+// rules are the ones the plan names; model.Explain checks the input hash.
+func loadSavedPlan(ctx context.Context, dir string) (*runsnap.Snapshot, error) {
+	s, err := runsnap.Read(ctx, dir)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	ds, err := file.Load(ctx, filepath.Join(dir, inputDir), file.Options{AsOf: p.AsOf})
-	if err != nil {
-		return nil, nil, err
+	if h := model.RulesHash(s.Rules); h != s.Plan.RulesHash {
+		return nil, fmt.Errorf("saved plan %s: its rules hash to %s, the plan was made under %s", dir, h, s.Plan.RulesHash)
 	}
-	ds.Batch.Partition = m.Partition
-	// model.Explain checks the input hash against the plan's (from the
-	// manifest); the rules hash is checked here.
-	if h := model.RulesHash(ds.Rules); h != m.RulesHash {
-		return nil, nil, fmt.Errorf("saved plan %s: its rules hash to %s, the plan was made under %s", dir, h, m.RulesHash)
-	}
-	return ds, p, nil
+	return s, nil
 }
 
 // planJSON is the --json output of plan.

@@ -55,6 +55,8 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newLedgerCmd(),
 		newBackupCmd(),
 		newRestoreCmd(),
+		newVerifyCmd(),
+		newReplayCmd(),
 	)
 	return root
 }

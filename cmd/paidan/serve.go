@@ -70,7 +70,7 @@ Secure. The database role needs the privileges of paidan_console.`,
 			if err != nil {
 				return err
 			}
-			return serveConsole(ctx, f, &consolepg.Store{DB: conn}, logger, cmd.ErrOrStderr(), nil)
+			return serveConsole(ctx, f, &consolepg.Store{DB: conn}, explainFromKeptRuns(conn), logger, cmd.ErrOrStderr(), nil)
 		},
 	}
 	db = addDBFlag(cmd)
@@ -133,10 +133,11 @@ func newLogger(stderr io.Writer, level, dsn string) (*slog.Logger, error) {
 // serveConsole serves the console over store on f.addr until ctx ends,
 // then shuts down gracefully; with f.metricsAddr, /metrics and /healthz
 // listen there (serveMetrics, as for schedule), never beside the console.
-// ready, when not nil, receives the URL the server listens on.
-func serveConsole(ctx context.Context, f serveFlags, store console.Store, logger *slog.Logger, stderr io.Writer, ready chan<- string) error {
+// ready, when not nil, receives the URL the server listens on. explain
+// explains tasks on their pages (nil: none).
+func serveConsole(ctx context.Context, f serveFlags, store console.Store, explain console.ExplainFunc, logger *slog.Logger, stderr io.Writer, ready chan<- string) error {
 	srv, err := console.New(console.Options{Store: store, Logger: logger, SessionTTL: f.sessionTTL,
-		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion()})
+		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion(), Explain: explain})
 	if err != nil {
 		return err
 	}

@@ -104,6 +104,10 @@ var basePrivileges = []privilege{
 		reader:  {"SELECT"}, console: {"SELECT"},
 	}},
 	{"sequence report_run_id_seq", nil},
+	// Kept run inputs (00048): the runtime appends and prunes through
+	// prune_run_input; readers and the console read.
+	{"table run_input", map[string][]string{runtime: {"SELECT", "INSERT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"function prune_run_input", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function apply_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function start_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function finish_run", map[string][]string{runtime: {"EXECUTE"}}},
@@ -120,7 +124,7 @@ var triggerFunctions = []string{
 	"task_check_references", "assignment_check_references", "unassigned_check_references",
 	"task_delete_assignments", "worker_check_referenced", "run_check_referenced",
 	"audit_append_only", "archive_assignments", "task_history", "worker_history", "deletion_history",
-	"refuse_change", "ledger_append",
+	"refuse_change", "ledger_append", "run_input_check",
 }
 
 // privilege is one row of the privilege matrix.
@@ -216,6 +220,22 @@ func operations() []operation {
 			operation{role, "table report_run", "delete report runs", "DELETE FROM paidan.report_run", "42501"},
 			operation{role, "sequence report_run_id_seq", "draw a report run id", "SELECT nextval('paidan.report_run_id_seq')", "42501"})
 	}
+	const keepInput = `INSERT INTO paidan.run_input (run_id, partition, format, input_hash, rules_hash, sha256, size, data)
+		VALUES ('r-applied', 'north', 'rundir-tar/1', repeat('a', 64), repeat('b', 64), repeat('c', 64), 1, '\x00')`
+	all = append(all,
+		operation{runtime, "table run_input", "keep an input that is not the run's", keepInput, "23514"},
+		operation{runtime, "table run_input", "read kept inputs", `SELECT count(*) FROM paidan.run_input`, ""},
+		operation{runtime, "table run_input", "delete kept inputs", `DELETE FROM paidan.run_input`, "42501"},
+		operation{business, "table run_input", "keep an input", keepInput, "42501"},
+		operation{business, "table run_input", "read kept inputs", `SELECT count(*) FROM paidan.run_input`, "42501"},
+		operation{reader, "table run_input", "read kept inputs", `SELECT count(*) FROM paidan.run_input`, ""},
+		operation{console, "table run_input", "read kept inputs", `SELECT count(*) FROM paidan.run_input`, ""},
+		operation{console, "table run_input", "delete kept inputs", `DELETE FROM paidan.run_input`, "42501"},
+		operation{runtime, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, ""},
+		operation{runtime, "function prune_run_input", "prune every kept input", `SELECT paidan.prune_run_input('north', 0)`, "22023"},
+		operation{business, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, "42501"},
+		operation{reader, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, "42501"},
+		operation{console, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, "42501"})
 	for _, f := range triggerFunctions {
 		for _, role := range roles {
 			all = append(all, operation{role, "function " + f, "call " + f, "SELECT paidan." + f + "()", "42501"})

@@ -1,0 +1,251 @@
+// Package postgres keeps run snapshots (package runsnap) in PostgreSQL's
+// paidan.run_input (migration 00048) and reads them back: Keeper stores
+// each applied run's archive and prunes a partition's older ones, Get
+// returns a run's archive with the run record's claim, and Explainer
+// explains a task from the latest kept run that decided about it, with the
+// same code as "paidan explain --plan" (runsnap.Read, model.Explain).
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/model"
+	"github.com/paidan/paidan/runsnap"
+)
+
+// DefaultKeep is how many kept runs a partition retains when Keeper.Keep
+// is zero.
+const DefaultKeep = 20
+
+// ErrNotKept reports a run, or a task, with no kept snapshot: the run was
+// not applied, was applied before inputs were kept, or its snapshot was
+// pruned; or no kept run decided about the task.
+var ErrNotKept = errors.New("runsnap/postgres: no kept run snapshot")
+
+// Keeper keeps applied runs' snapshots in paidan.run_input. It implements
+// jobs.InputKeeper. DB is required; the other fields' zero values work.
+type Keeper struct {
+	DB *sqlx.DB
+	// Keep is how many of a partition's newest kept runs stay after each
+	// run (paidan.prune_run_input). Zero means DefaultKeep; it must not be
+	// negative.
+	Keep int
+	// Version is the paidan version recorded in the snapshot's files.
+	Version string
+	// TmpDir is where the snapshot is assembled before it is packed; ""
+	// means os.TempDir().
+	TmpDir string
+}
+
+// KeepInput packs the run's input and plan (runsnap.Pack), inserts the
+// archive for run (which must be applied already, with the plan's hashes:
+// the table's trigger checks) and prunes the partition to its newest
+// Keep runs, in one transaction.
+func (k *Keeper) KeepInput(ctx context.Context, run paidan.Run, batch *paidan.Batch, rules paidan.Rules, plan *paidan.Plan) error {
+	keep := k.Keep
+	if keep == 0 {
+		keep = DefaultKeep
+	}
+	if keep < 0 {
+		return fmt.Errorf("keep input of run %s: Keep %d is negative", run.ID, keep)
+	}
+	data, err := runsnap.Pack(ctx, batch, rules, plan, k.Version, k.TmpDir)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	tx, err := k.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("keep input of run %s: %w", run.ID, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO paidan.run_input
+		(run_id, partition, format, input_hash, rules_hash, sha256, size, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		run.ID, run.Partition, runsnap.Format, plan.InputHash, plan.RulesHash, hex.EncodeToString(sum[:]), len(data), data); err != nil {
+		if isUndefinedTable(err) {
+			return fmt.Errorf("keep input of run %s: the schema predates paidan.run_input (migration 00048; paidan migrate up adds it): %w", run.ID, err)
+		}
+		return fmt.Errorf("keep input of run %s: %w", run.ID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT paidan.prune_run_input($1, $2)`, run.Partition, keep); err != nil {
+		return fmt.Errorf("prune kept inputs of partition %q: %w", run.Partition, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("keep input of run %s: %w", run.ID, err)
+	}
+	return nil
+}
+
+// Kept is a run's kept archive with the run record's claim.
+type Kept struct {
+	// Run is what paidan.run says of the run: its input and rules hashes
+	// are the run record's (which the run ledger covers), not the
+	// archive's.
+	Run  runsnap.Run
+	Data []byte // the archive, runsnap.Format
+}
+
+// Get returns run id's kept archive. The archive's SHA-256 is checked
+// against the one stored with it. A run without one returns an error
+// wrapping ErrNotKept.
+func Get(ctx context.Context, db sqlx.QueryerContext, id string) (*Kept, error) {
+	var (
+		k              Kept
+		format, sum    string
+		inHash, rHash  sql.NullString
+		status         string
+		partition, rid string
+	)
+	err := db.QueryRowxContext(ctx, `SELECT r.id, r.partition, r.status, r.input_hash, r.rules_hash, i.format, i.sha256, i.data
+		FROM paidan.run_input i JOIN paidan.run r ON r.id = i.run_id WHERE i.run_id = $1`, id).
+		Scan(&rid, &partition, &status, &inHash, &rHash, &format, &sum, &k.Data)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || isUndefinedTable(err):
+		return nil, fmt.Errorf("run %s: %w", id, ErrNotKept)
+	case err != nil:
+		return nil, fmt.Errorf("read kept input of run %s: %w", id, err)
+	}
+	if format != runsnap.Format {
+		return nil, fmt.Errorf("run %s: kept input in format %q; this paidan reads %q", id, format, runsnap.Format)
+	}
+	if got := sha256.Sum256(k.Data); hex.EncodeToString(got[:]) != sum {
+		return nil, fmt.Errorf("run %s: %w: the kept archive's SHA-256 is not the one stored with it", id, runsnap.ErrUnreadable)
+	}
+	k.Run = runsnap.Run{RunID: rid, Partition: partition, InputHash: inHash.String, RulesHash: rHash.String,
+		Status: status, Source: "database"}
+	return &k, nil
+}
+
+// LatestForTask returns the id of the latest run (by start time) with a
+// kept snapshot that assigned task id or left it out, or an error
+// wrapping ErrNotKept.
+func LatestForTask(ctx context.Context, db sqlx.QueryerContext, id string) (string, error) {
+	var run string
+	err := db.QueryRowxContext(ctx, `SELECT r.id FROM paidan.run r JOIN paidan.run_input i ON i.run_id = r.id
+		WHERE r.id IN (SELECT run_id FROM paidan.assignment WHERE task_id = $1
+		               UNION ALL SELECT run_id FROM paidan.unassigned WHERE task_id = $1)
+		ORDER BY r.started_at DESC, r.id DESC LIMIT 1`, id).Scan(&run)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) || isUndefinedTable(err):
+		return "", fmt.Errorf("task %s: %w", id, ErrNotKept)
+	case err != nil:
+		return "", fmt.Errorf("find the latest kept run of task %s: %w", id, err)
+	}
+	return run, nil
+}
+
+// isUndefinedTable reports a database whose schema predates
+// paidan.run_input (SQLSTATE 42P01): nothing is kept there.
+func isUndefinedTable(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "42P01"
+}
+
+// Explained is a task's explanation from a kept run.
+type Explained struct {
+	Run         runsnap.Run
+	AsOf        time.Time // the run's planning instant
+	Explanation *model.Explanation
+}
+
+// Explainer explains tasks from kept run snapshots: the latest kept run
+// that decided about the task is unpacked, read (runsnap.Read) and
+// explained by model.Explain, the code of "paidan explain --plan". The
+// last few snapshots read are cached, since a run is never changed once
+// kept. DB is required. Safe for concurrent use.
+type Explainer struct {
+	DB *sqlx.DB
+	// TmpDir is where snapshots are unpacked to be read; "" means
+	// os.TempDir().
+	TmpDir string
+	// Cache is how many read snapshots are kept in memory. Zero means 2.
+	Cache int
+
+	mu     sync.Mutex
+	cached []*runsnap.Snapshot // most recent last
+}
+
+// ExplainTask explains task id from the latest kept run that assigned it
+// or left it out. A task no kept run decided about returns an error
+// wrapping ErrNotKept; a task unknown to it, model.ErrNoTask.
+func (e *Explainer) ExplainTask(ctx context.Context, id paidan.TaskID) (*Explained, error) {
+	run, err := LatestForTask(ctx, e.DB, string(id))
+	if err != nil {
+		return nil, err
+	}
+	s, err := e.snapshot(ctx, run)
+	if err != nil {
+		return nil, err
+	}
+	x, err := model.Explain(s.Batch, s.Rules, s.Plan, id)
+	if err != nil {
+		return nil, fmt.Errorf("explain task %s from run %s: %w", id, run, err)
+	}
+	return &Explained{Run: s.Run, AsOf: s.Plan.AsOf, Explanation: x}, nil
+}
+
+// snapshot returns run's snapshot, from the cache or the database.
+func (e *Explainer) snapshot(ctx context.Context, run string) (*runsnap.Snapshot, error) {
+	e.mu.Lock()
+	for _, s := range e.cached {
+		if s.Run.RunID == run {
+			e.mu.Unlock()
+			return s, nil
+		}
+	}
+	e.mu.Unlock()
+	s, err := ReadRun(ctx, e.DB, run, e.TmpDir)
+	if err != nil {
+		return nil, err
+	}
+	size := e.Cache
+	if size <= 0 {
+		size = 2
+	}
+	e.mu.Lock()
+	e.cached = append(e.cached, s)
+	if len(e.cached) > size {
+		e.cached = e.cached[len(e.cached)-size:]
+	}
+	e.mu.Unlock()
+	return s, nil
+}
+
+// ReadRun reads run's kept snapshot: Get, unpacked into a temporary
+// directory under tmpDir ("" for os.TempDir()) that is removed after
+// runsnap.Read.
+func ReadRun(ctx context.Context, db sqlx.QueryerContext, run, tmpDir string) (*runsnap.Snapshot, error) {
+	k, err := Get(ctx, db, run)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp(tmpDir, "paidan-run-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "run")
+	if err := runsnap.Unpack(k.Data, k.Run, dir, 0); err != nil {
+		return nil, err
+	}
+	s, err := runsnap.Read(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	s.Dir = ""
+	return s, nil
+}
