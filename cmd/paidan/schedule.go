@@ -86,9 +86,10 @@ serves neither.`,
 			}
 			defer waitBackups()
 			health := &healthState{log: r.Logger}
+			reqs := newRunRequests(db)
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
-				Maintenance: &jobspg.Maintenance{DB: db},
-				RunAtStart:  every > 0,
+				Maintenance: &jobspg.Maintenance{DB: db}, Requests: reqs, Heartbeat: reqs,
+				RunAtStart: every > 0,
 				OnCycle: func(_ []*jobs.Result, err error) {
 					if err != nil {
 						health.set("last cycle failed", scrub(err, f.dsn()))
@@ -114,6 +115,7 @@ serves neither.`,
 				r.Logger.Info("scheduler stopped before the database answered", "err", context.Cause(ctx))
 				return nil
 			}
+			defer listenRunRequests(ctx, reqs, f.dsn(), r.Logger)()
 			return s.Run(ctx)
 		},
 	}
