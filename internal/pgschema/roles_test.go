@@ -97,6 +97,7 @@ var basePrivileges = []privilege{
 	{"sequence run_request_id_seq", nil},
 	{"table scheduler_heartbeat", map[string][]string{runtime: {"SELECT", "INSERT", "DELETE", "UPDATE(partitions,next_at,beat_at)"},
 		reader: {"SELECT"}, console: {"SELECT"}}},
+	{"view partition_backlog", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	{"function run_request_notify", nil},
 	{"function run_rules_change", nil},
 	{"function apply_run", map[string][]string{runtime: {"EXECUTE"}}},
@@ -193,6 +194,7 @@ var runRequestOperations = func() []operation {
 	}
 	for _, role := range roles {
 		ops = append(ops,
+			operation{role, "view partition_backlog", "read the backlog", `SELECT count(*) FROM paidan.partition_backlog`, ""},
 			operation{role, "sequence run_request_id_seq", "take a request number", `SELECT nextval('paidan.run_request_id_seq')`, "42501"},
 			operation{role, "function run_request_notify", "call run_request_notify", `SELECT paidan.run_request_notify()`, "42501"},
 			operation{role, "function run_rules_change", "call run_rules_change", `SELECT paidan.run_rules_change()`, "42501"})

@@ -1,13 +1,11 @@
 -- Every partition with pending tasks, active workers, runs or a pause:
--- its backlog (one pass over the pending tasks), its last run, whether
--- its schedule is paused, the soonest next cycle a scheduler of it
--- recorded, and its open run request. The oldest pending task is the
--- oldest with a finite created_at (rows older than the checks of migration
--- 00010 may hold ±infinity); a last run's start that is not finite is NULL.
+-- its backlog (paidan.partition_backlog, the schema's one definition: one
+-- pass over the pending tasks; the oldest pending task is the oldest with
+-- a finite created_at), its last run, whether its schedule is paused, the
+-- soonest next cycle a scheduler of it recorded, and its open run request.
+-- A last run's start that is not finite is NULL.
 WITH backlog AS (
-    SELECT partition, count(*) AS pending, min(created_at) FILTER (WHERE isfinite(created_at)) AS oldest
-    FROM paidan.task WHERE status = 'pending'
-    GROUP BY partition
+    SELECT partition, pending, oldest_pending AS oldest FROM paidan.partition_backlog
 ), names AS (
     SELECT partition FROM backlog
     UNION SELECT DISTINCT partition FROM paidan.worker WHERE active

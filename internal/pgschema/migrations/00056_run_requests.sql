@@ -18,6 +18,10 @@
 --     with the database role that wrote the run as the actor.
 --   * paidan_console may read paidan.run_usage: the run page shows each
 --     run's stage durations.
+--   * paidan.partition_backlog: the one definition of a partition's
+--     backlog (pending tasks, the oldest finite created_at among them), a
+--     view with the invoker's privileges, for the console's partitions page
+--     and the reports alike.
 
 -- +goose Up
 CREATE TABLE paidan.run_request (
@@ -99,6 +103,14 @@ $$;
 CREATE TRIGGER run_rules_change AFTER INSERT OR UPDATE OF rules_hash ON paidan.run
     FOR EACH ROW EXECUTE FUNCTION paidan.run_rules_change();
 
+CREATE VIEW paidan.partition_backlog WITH (security_invoker = true) AS
+SELECT partition, count(*) AS pending,
+       min(created_at) FILTER (WHERE isfinite(created_at)) AS oldest_pending
+FROM paidan.task
+WHERE status = 'pending'
+GROUP BY partition;
+COMMENT ON VIEW paidan.partition_backlog IS 'pending tasks per partition and the oldest finite created_at among them: the one definition of a backlog';
+
 REVOKE ALL ON FUNCTION paidan.run_request_notify() FROM PUBLIC;
 REVOKE ALL ON FUNCTION paidan.run_rules_change() FROM PUBLIC;
 GRANT SELECT, INSERT (partition, requested_by, note) ON paidan.run_request TO paidan_console;
@@ -106,10 +118,12 @@ GRANT SELECT, UPDATE (claimed_by, claimed_at, run_id, outcome, done_at) ON paida
 GRANT SELECT ON paidan.run_request TO paidan_reader;
 GRANT SELECT, INSERT, UPDATE (partitions, next_at, beat_at), DELETE ON paidan.scheduler_heartbeat TO paidan_runtime;
 GRANT SELECT ON paidan.scheduler_heartbeat TO paidan_console, paidan_reader;
+GRANT SELECT ON paidan.partition_backlog TO paidan_runtime, paidan_business, paidan_reader, paidan_console;
 -- The console's run page shows each run's stage durations.
 GRANT SELECT ON paidan.run_usage TO paidan_console;
 
 -- +goose Down
+DROP VIEW paidan.partition_backlog;
 REVOKE SELECT ON paidan.run_usage FROM paidan_console;
 DROP TRIGGER run_rules_change ON paidan.run;
 DROP FUNCTION paidan.run_rules_change();
