@@ -69,15 +69,15 @@ func parquetNode(k Kind) parquetgo.Node {
 	return parquetgo.Optional(n)
 }
 
-// newTableFile creates path and a Parquet writer for cols, with the
-// table's name and comment as key-value metadata.
+// newTableFile starts the Parquet file of table t's columns cols in f,
+// with the table's name and comment as key-value metadata.
 func newTableFile(f *os.File, t Table, cols []Column) (*tableFile, error) {
 	group := parquetgo.Group{}
 	for _, c := range cols {
 		group[c.Name] = parquetNode(c.Kind)
 	}
 	schema := parquetgo.NewSchema(t.Name, group)
-	tf := &tableFile{name: f.Name(), f: f, hash: sha256.New(), leaves: make([]leaf, len(cols)),
+	tf := &tableFile{name: t.Name + ".parquet", f: f, hash: sha256.New(), leaves: make([]leaf, len(cols)),
 		order: make([]int, len(cols)), batch: make([]parquetgo.Row, 0, batchRows)}
 	for i, c := range cols {
 		path := []string{c.Name}
