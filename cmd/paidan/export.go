@@ -25,7 +25,7 @@ func newExportCmd() *cobra.Command {
 or an archive: one NAME.parquet per table of the paidan schema (tasks,
 workers, runs, assignments and the tasks left out, the assignment archive
 and edit history, the run ledger, run usage, maintenance windows, paused
-partitions, accounts and API tokens without their password and token
+partitions, run requests, accounts and API tokens without their password and token
 hashes, and the audit trail), every row read from one consistent snapshot
 and streamed (memory does not grow with the tables); dictionary.md and
 dictionary.json, which describe every table and column (PostgreSQL type,
