@@ -72,7 +72,7 @@ func (s *Server) runNowForm(w http.ResponseWriter, r *http.Request) error {
 
 // apiRunNow records a run request and answers 202 with it.
 func (s *Server) apiRunNow(w http.ResponseWriter, r *http.Request) error {
-	req, err := decodeOptional[RunNowRequest](r, "run request")
+	req, err := decodeRunNow(r.Body)
 	if err != nil {
 		return err
 	}
@@ -84,16 +84,18 @@ func (s *Server) apiRunNow(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// decodeOptional reads a JSON object of type T from r's body; an empty
-// body is T's zero value.
-func decodeOptional[T any](r *http.Request, what string) (T, error) {
-	var zero T
-	b, err := io.ReadAll(r.Body)
+// decodeRunNow reads a RunNowRequest; an empty body is an empty note.
+func decodeRunNow(body io.Reader) (RunNowRequest, error) {
+	b, err := io.ReadAll(body)
 	if err != nil {
-		return zero, err
+		return RunNowRequest{}, err
 	}
 	if strings.TrimSpace(string(b)) == "" {
-		return zero, nil
+		return RunNowRequest{}, nil
 	}
-	return decodeJSON[T](strings.NewReader(string(b)), what)
+	req, err := decodeJSON[RunNowRequest](strings.NewReader(string(b)), "run request")
+	if err != nil {
+		return req, err
+	}
+	return req, checkNote(req.Note)
 }
