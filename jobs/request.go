@@ -72,7 +72,7 @@ func (s *Scheduler) serveRequests(ctx context.Context) error {
 				if res.Recorded {
 					runID = res.RunID
 				}
-				outcome = outcomeOf(res)
+				outcome = res.Outcome()
 			}
 		}
 		if err := s.Requests.Done(context.WithoutCancel(ctx), req, runID, outcome); err != nil {
@@ -82,8 +82,9 @@ func (s *Scheduler) serveRequests(ctx context.Context) error {
 	return nil
 }
 
-// outcomeOf says in a few words how a run ended.
-func outcomeOf(res *Result) string {
+// Outcome says in a few words how the run ended: "applied: N assigned",
+// "skipped: REASON" or "failed: ERROR", as a run request records it.
+func (res *Result) Outcome() string {
 	switch res.Status {
 	case paidan.RunApplied:
 		return fmt.Sprintf("applied: %d assigned", res.Assigned)
