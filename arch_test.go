@@ -52,6 +52,11 @@ var importRules = []importRule{
 	{pkg: "export/parquet", allowed: []string{"", "export/parquet/internal/fixture", "internal/atomicdir", parquet}},
 	{pkg: "export/parquet/internal/fixture", allowed: []string{""}},
 	{pkg: "export/postgres", allowed: []string{"", "internal/pgschema", sqlx, pq}},
+	// The end-of-contract export: Parquet files, dictionary and manifest in
+	// export/handover (checked with backup's file verification), the
+	// catalog and rows read by its adapter export/handover/postgres.
+	{pkg: "export/handover", allowed: []string{"backup", "internal/atomicdir", parquet}, forbidden: []string{"database/sql", "net/http"}},
+	{pkg: "export/handover/postgres", allowed: []string{"export/handover", sqlx}, forbidden: []string{"net/http"}},
 	{pkg: "jobs", allowed: []string{"", "model", prom}, forbidden: noIO},
 	{pkg: "jobs/parquet", allowed: []string{"", "jobs", "export/parquet"}},
 	{pkg: "jobs/postgres", allowed: []string{"", "jobs", "ingest/postgres", "export/postgres", sqlx, pq}},

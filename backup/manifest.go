@@ -85,14 +85,31 @@ func Verify(dir string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	var problems []string
+	var unlisted []string
 	for _, need := range []string{SchemaDumpFile, VersionDumpFile, RolesFile} {
 		if !slices.ContainsFunc(m.Files, func(f File) bool { return f.Name == need }) {
-			problems = append(problems, fmt.Sprintf("%s: not listed in the manifest", need))
+			unlisted = append(unlisted, need)
 		}
 	}
-	for _, f := range m.Files {
-		if f.Name != filepath.Base(f.Name) || f.Name == ManifestFile {
+	if err := VerifyFiles(dir, m.Files, unlisted...); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// VerifyFiles checks that dir holds each of files with its size and
+// SHA-256, that each is a plain name inside dir other than the manifest,
+// and reports each name in unlisted (files the caller needs that the
+// manifest does not list). It returns nil, or an error wrapping ErrCorrupt
+// that names every file that differs. Other manifests (the export's) use
+// it to check their files exactly as a backup's are checked.
+func VerifyFiles(dir string, files []File, unlisted ...string) error {
+	var problems []string
+	for _, need := range unlisted {
+		problems = append(problems, fmt.Sprintf("%s: not listed in the manifest", need))
+	}
+	for _, f := range files {
+		if f.Name != filepath.Base(f.Name) || f.Name == ManifestFile || f.Name == "." || f.Name == ".." {
 			problems = append(problems, fmt.Sprintf("%s: not a file name the manifest may list", f.Name))
 			continue
 		}
@@ -107,9 +124,9 @@ func Verify(dir string) (*Manifest, error) {
 		}
 	}
 	if len(problems) > 0 {
-		return nil, fmt.Errorf("%w: %s:\n  %s", ErrCorrupt, dir, strings.Join(problems, "\n  "))
+		return fmt.Errorf("%w: %s:\n  %s", ErrCorrupt, dir, strings.Join(problems, "\n  "))
 	}
-	return m, nil
+	return nil
 }
 
 // hashFile returns the size and hex SHA-256 of a file.

@@ -193,6 +193,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/partitions", Role: RoleViewer, h: s.partitionsPage},
 		{Method: "POST", Pattern: "/partitions/{name}/pause", Role: RolePlanner, h: s.pauseForm},
 		{Method: "POST", Pattern: "/partitions/{name}/resume", Role: RolePlanner, h: s.resumeForm},
+		{Method: "POST", Pattern: "/partitions/{name}/run", Role: RolePlanner, h: s.runNowForm},
 		{Method: "GET", Pattern: "/audit", Role: RoleAdmin, h: s.auditPage},
 		{Method: "GET", Pattern: "/accounts", Role: RoleAdmin, h: s.accountsPage},
 		{Method: "POST", Pattern: "/accounts/{login}/role", Role: RoleAdmin, h: s.setRoleForm},
@@ -218,6 +219,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/partitions", Role: RoleViewer, API: true, h: s.apiPartitions},
 		{Method: "PUT", Pattern: "/api/v1/partitions/{name}/pause", Role: RolePlanner, API: true, h: s.apiPause},
 		{Method: "DELETE", Pattern: "/api/v1/partitions/{name}/pause", Role: RolePlanner, API: true, h: s.apiResume},
+		{Method: "POST", Pattern: "/api/v1/partitions/{name}/runs", Role: RolePlanner, API: true, h: s.apiRunNow},
 		{Method: "GET", Pattern: "/api/v1/audit", Role: RoleAdmin, API: true, h: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/accounts", Role: RoleAdmin, API: true, h: s.apiAccounts},
 	}

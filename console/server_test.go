@@ -149,6 +149,8 @@ var wantRoles = map[string]string{
 	"DELETE /api/v1/tasks/{id}/pin":          "planner",
 	"PUT /api/v1/partitions/{name}/pause":    "planner",
 	"DELETE /api/v1/partitions/{name}/pause": "planner",
+	"POST /partitions/{name}/run":            "planner",
+	"POST /api/v1/partitions/{name}/runs":    "planner",
 	"GET /audit":                             "admin",
 	"GET /accounts":                          "admin",
 	"GET /api/v1/audit":                      "admin",
@@ -195,6 +197,8 @@ var wantServed = map[string]int{
 	"DELETE /api/v1/tasks/{id}/pin":          200,
 	"PUT /api/v1/partitions/{name}/pause":    200,
 	"DELETE /api/v1/partitions/{name}/pause": 200,
+	"POST /partitions/{name}/run":            303,
+	"POST /api/v1/partitions/{name}/runs":    202,
 	"GET /audit":                             200,
 	"GET /accounts":                          200,
 	"GET /api/v1/audit":                      200,
@@ -308,6 +312,8 @@ func TestEveryRouteByRole(t *testing.T) {
 			q, args = `INSERT INTO paidan.partition_pause (partition, paused_by) VALUES ($1, 'shell:test') ON CONFLICT DO NOTHING`, []any{e.f.Partition}
 		case "POST /tokens/{id}/revoke":
 			q, args = `UPDATE paidan.api_token SET revoked_at = NULL WHERE id = $1`, []any{spare.ID}
+		case "POST /partitions/{name}/run", "POST /api/v1/partitions/{name}/runs":
+			q = `DELETE FROM paidan.run_request`
 		case "POST /login":
 			e.ageLoginFailures(t, time.Hour)
 			return

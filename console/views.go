@@ -57,6 +57,28 @@ type RunDetail struct {
 	DualBound int64   `json:"dual_bound"`
 	Overall   *Stats  `json:"overall,omitempty"`
 	ByRegion  []Stats `json:"by_region,omitempty"`
+	// PreviousRulesHash is the rules hash of the partition's previous run
+	// that recorded one ("" when none did); RulesChanged reports that it
+	// differs from RulesHash (the change is audited as rules.change).
+	PreviousRun       string `json:"previous_run,omitempty"`
+	PreviousRulesHash string `json:"previous_rules_hash,omitempty"`
+	RulesChanged      bool   `json:"rules_changed"`
+	// Usage is what the run cost the engine (paidan.run_usage); nil when
+	// the run recorded none.
+	Usage *RunUsage `json:"usage,omitempty"`
+}
+
+// RunUsage is a run's CPU time, peak memory and stage durations.
+type RunUsage struct {
+	CPUSeconds      float64         `json:"cpu_seconds"`
+	PeakMemoryBytes int64           `json:"peak_memory_bytes"`
+	Stages          []StageDuration `json:"stages"` // in pipeline order, then by name
+}
+
+// StageDuration is how long one stage of a run took.
+type StageDuration struct {
+	Stage   string  `json:"stage"`
+	Seconds float64 `json:"seconds"`
 }
 
 // AssignmentFilter selects a run's assignments in task order, from the
@@ -169,6 +191,20 @@ type PartitionRow struct {
 	Paused        bool       `json:"paused"`
 	PausedBy      string     `json:"paused_by,omitempty"`
 	PauseNote     string     `json:"pause_note,omitempty"`
+	// NextRunAt is the soonest next cycle a running scheduler of the
+	// partition recorded (paidan.scheduler_heartbeat), by NextRunBy; nil
+	// when no scheduler recorded one. NextRunOverdue: it is over a minute
+	// past (the scheduler is in a long cycle, or stopped without saying).
+	NextRunAt      *time.Time `json:"next_run_at,omitempty"`
+	NextRunBy      string     `json:"next_run_scheduler,omitempty"`
+	NextRunOverdue bool       `json:"next_run_overdue"`
+	// RunRequestedBy and RunRequestedAt describe the open run request
+	// ("run now", not yet taken by a scheduler); empty when none.
+	RunRequestedBy string     `json:"run_requested_by,omitempty"`
+	RunRequestedAt *time.Time `json:"run_requested_at,omitempty"`
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// PeakMemoryMiB is PeakMemoryBytes in mebibytes, for the run page.
+func (u RunUsage) PeakMemoryMiB() float64 { return float64(u.PeakMemoryBytes) / (1 << 20) }

@@ -49,6 +49,13 @@ type Scheduler struct {
 	// cycle skips the partitions an active window covers and runs them
 	// again once it has ended (see maintenance.go). Nil skips nothing.
 	Maintenance MaintenanceSource
+	// Requests, when set, are run requests made in the console: the
+	// scheduler takes them at every tick and whenever Requests.Wake
+	// receives, between cycles (see request.go). Nil takes none.
+	Requests RequestQueue
+	// Heartbeat, when set, records when each next cycle starts. Nil
+	// records nothing.
+	Heartbeat Heartbeat
 	// OnCycle, when set, is called after every cycle with its results and
 	// error (nil when every run applied or skipped), from the scheduler's
 	// goroutine.
@@ -79,7 +86,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if s.RunAtStart {
 		next = s.Runner.now()
 	}
+	var wake <-chan struct{}
+	if s.Requests != nil {
+		wake = s.Requests.Wake()
+	}
 	for {
+		s.beat(ctx, next)
 		wait := next.Sub(s.Runner.now())
 		if backoff > 0 && backoff < wait {
 			wait = backoff
@@ -90,10 +102,19 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			t.Stop()
 			log.Info("scheduler stopped", "err", context.Cause(ctx))
 			return nil
+		case <-wake:
+			t.Stop()
+			if err := s.serveRequests(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("serving run requests failed", "stage", "schedule", "err", err)
+			}
+			continue
 		case <-t.C:
 		}
 
 		start := s.Runner.now()
+		if err := s.serveRequests(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("serving run requests failed", "stage", "schedule", "err", err)
+		}
 		results, err := s.cycle(ctx)
 		if s.OnCycle != nil {
 			s.OnCycle(results, err)

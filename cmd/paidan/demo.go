@@ -20,6 +20,7 @@ import (
 	"github.com/paidan/paidan/internal/pgcluster"
 	"github.com/paidan/paidan/internal/pgschema"
 	"github.com/paidan/paidan/jobs"
+	jobspg "github.com/paidan/paidan/jobs/postgres"
 	runsnappg "github.com/paidan/paidan/runsnap/postgres"
 )
 
@@ -151,11 +152,13 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	served := make(chan error, 1)
 	go func() { served <- serveConsole(ctx, o.serve, store, explainFromKeptRuns(db), logger, stderr, nil) }()
 
+	reqs := newRunRequests(rdb)
+	defer reqs.Forget(context.WithoutCancel(ctx))
 	biz := &pgbusiness.Business{DB: db, DoneFraction: 0.25, CancelFraction: 0.01, ShiftFraction: 0.03}
 	tick := time.NewTicker(o.every)
 	defer tick.Stop()
 	for cycle := 1; ; cycle++ {
-		if err := demoCycle(ctx, cycle, o, r, biz, stderr); err != nil && ctx.Err() == nil {
+		if err := demoCycle(ctx, cycle, o, r, biz, reqs, stderr); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(stderr, "paidan demo: cycle %d: %v\n", cycle, err)
 		}
 		if o.cycles > 0 && cycle >= o.cycles {
@@ -177,7 +180,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 // partition with pending tasks is planned; the runner leaves out those
 // paused in the console and logs each pause and resume once.
 func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, biz *pgbusiness.Business,
-	stderr io.Writer) error {
+	reqs *jobspg.Requests, stderr io.Writer) error {
 	if cycle > 1 {
 		changes, err := biz.Step(ctx)
 		if err != nil {
@@ -199,13 +202,42 @@ func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, bi
 		fmt.Fprintf(stderr, "paidan demo: cycle %d: %d done, %d cancelled, %d shifts ended, %d started, new tasks arrived\n",
 			cycle, changes.Done, changes.Cancelled, changes.ShiftsEnded, changes.ShiftsStarted)
 	}
+	// Runs requested in the console ("Run now") are served by this cycle.
+	requested, err := reqs.Claim(ctx, nil)
+	if err != nil {
+		return err
+	}
 	results, err := r.RunAll(ctx)
 	for _, res := range results {
 		if res.Status == paidan.RunApplied {
 			fmt.Fprintf(stderr, "paidan demo: cycle %d: %s: run %s assigned %d\n", cycle, res.Partition, res.RunID, res.Assigned)
 		}
 	}
+	finishDemoRequests(ctx, reqs, requested, results, stderr)
+	if berr := reqs.Beat(ctx, nil, time.Now().Add(o.every)); berr != nil {
+		fmt.Fprintf(stderr, "paidan demo: heartbeat: %v\n", berr)
+	}
 	return err
+}
+
+// finishDemoRequests records how each requested partition's run of this
+// cycle ended; a partition the cycle did not run was paused or had
+// nothing pending.
+func finishDemoRequests(ctx context.Context, reqs *jobspg.Requests, requested []jobs.RunRequest, results []*jobs.Result, stderr io.Writer) {
+	for _, req := range requested {
+		runID, outcome := "", "skipped: paused, or nothing pending"
+		for _, res := range results {
+			if res.Partition == req.Partition {
+				if res.Recorded {
+					runID = res.RunID
+				}
+				outcome = res.Outcome()
+			}
+		}
+		if err := reqs.Done(context.WithoutCancel(ctx), req, runID, outcome); err != nil {
+			fmt.Fprintf(stderr, "paidan demo: run request %d: %v\n", req.ID, err)
+		}
+	}
 }
 
 // prefixIDs prefixes every task and worker id of b (and the references to

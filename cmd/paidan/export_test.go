@@ -1,15 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	parquetgo "github.com/parquet-go/parquet-go"
 
-	"github.com/paidan/paidan/export/parquet"
+	"github.com/paidan/paidan/export/handover"
 	"github.com/paidan/paidan/internal/pgtest"
 )
 
@@ -39,32 +39,69 @@ func TestExportSurvivesPoisonedRows(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("export: exit %d\n%s", code, stderr)
 	}
-	if !strings.Contains(stdout, "task.parquet\t10 rows") || !strings.Contains(stdout, "unassigned.parquet\t0 rows") {
+	if !strings.Contains(stdout, "paidan.task\ttask.parquet\t10 rows") || !strings.Contains(stdout, "paidan.unassigned\tunassigned.parquet\t0 rows") {
 		t.Errorf("export stdout %q, want all 10 tasks and the unassigned file", stdout)
 	}
-	for _, want := range []string{"table paidan.task: T01: due_at: infinity", "table paidan.task: T02: due_at: -infinity"} {
+	for _, want := range []string{"table paidan.task: T01: due_at: infinity written as NULL", "table paidan.task: T02: due_at: -infinity written as NULL"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q lacks %q", stderr, want)
 		}
 	}
-	data, err := os.ReadFile(filepath.Join(out, parquet.ManifestFile))
+	m, err := handover.Verify(out)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var m parquet.SnapshotManifest
-	if err := json.Unmarshal(data, &m); err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Problems) != 2 {
 		t.Errorf("manifest problems %q, want the two bad times", m.Problems)
 	}
-	rows, err := parquetgo.ReadFile[parquet.SnapshotTaskRow](filepath.Join(out, parquet.SnapshotTaskFile))
+	type taskRow struct {
+		ID    string     `parquet:"id"`
+		DueAt *time.Time `parquet:"due_at,optional,timestamp(microsecond)"`
+	}
+	rows, err := parquetgo.ReadFile[taskRow](filepath.Join(out, "task.parquet"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(rows) != 10 {
+		t.Errorf("task.parquet: %d rows, want 10", len(rows))
 	}
 	for _, r := range rows {
 		if (r.ID == "T01" || r.ID == "T02") && r.DueAt != nil {
 			t.Errorf("%s due_at %v, want NULL", r.ID, r.DueAt)
 		}
+	}
+}
+
+// TestExportVerifyRefusesAFlippedByte: "paidan export verify" accepts a
+// fresh export (exit 0) and refuses one with a flipped byte (exit 3),
+// naming the file.
+func TestExportVerifyRefusesAFlippedByte(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	tiny := filepath.Join("..", "..", "datasets", "tiny")
+	if _, stderr, code := runCLI(t, "seed", "--db", dsn, "--dataset", tiny); code != exitOK {
+		t.Fatalf("seed: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "handover")
+	if _, stderr, code := runCLI(t, "export", "--db", dsn, "--out", out); code != exitOK {
+		t.Fatalf("export: exit %d\n%s", code, stderr)
+	}
+	stdout, stderr, code := runCLI(t, "export", "verify", out)
+	if code != exitOK || !strings.Contains(stdout, "every file matches the manifest") ||
+		!strings.Contains(stdout, "paidan.console_session\texcluded: ") {
+		t.Fatalf("export verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+	path := filepath.Join(out, "worker.parquet")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x80
+	if err := os.WriteFile(path, b, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = runCLI(t, "export", "verify", out)
+	if code != exitNo || !strings.Contains(stderr, "worker.parquet: SHA-256") {
+		t.Errorf("export verify of a flipped byte: exit %d, stderr %q; want %d naming worker.parquet", code, stderr, exitNo)
 	}
 }

@@ -3,9 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -23,7 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	parquetgo "github.com/parquet-go/parquet-go"
 
-	"github.com/paidan/paidan/export/parquet"
+	"github.com/paidan/paidan/export/handover"
 	exportpg "github.com/paidan/paidan/export/postgres"
 	"github.com/paidan/paidan/internal/pgtest"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
@@ -135,37 +133,30 @@ func TestRunOnceSeedAndExport(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("export: exit %d\n%s", code, stderr)
 	}
-	if lines := strings.Count(out, "\n"); lines != 5 {
-		t.Errorf("export printed %d lines, want one per file:\n%s", lines, out)
-	}
-	var man parquet.SnapshotManifest
-	data, err := os.ReadFile(filepath.Join(full, "manifest.json"))
+	man, err := handover.Verify(full)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(data, &man); err != nil {
-		t.Fatal(err)
+	// One line for the snapshot, one per table, one per file.
+	if lines := strings.Count(out, "\n"); lines != 1+len(man.Tables)+len(man.Files) {
+		t.Errorf("export printed %d lines, want one for the snapshot, one per table and one per file:\n%s", lines, out)
 	}
-	tables := map[string]string{"task.parquet": "paidan.task", "worker.parquet": "paidan.worker",
-		"run.parquet": "paidan.run", "assignment.parquet": "paidan.assignment", "unassigned.parquet": "paidan.unassigned"}
-	if len(man.Files) != len(tables) {
-		t.Fatalf("manifest lists %d files, want %d", len(man.Files), len(tables))
-	}
-	for _, f := range man.Files {
+	exported := 0
+	for _, mt := range man.Tables {
+		if mt.Excluded != "" {
+			continue
+		}
+		exported++
 		var rows int64
-		if err := db.Get(&rows, `SELECT count(*) FROM `+tables[f.Name]); err != nil {
+		if err := db.Get(&rows, `SELECT count(*) FROM `+mt.Name); err != nil {
 			t.Fatal(err)
 		}
-		if f.Rows != rows || parquetRows(t, filepath.Join(full, f.Name)) != rows {
-			t.Errorf("%s: manifest %d rows, table %d", f.Name, f.Rows, rows)
+		if mt.Rows != rows || parquetRows(t, filepath.Join(full, mt.File)) != rows {
+			t.Errorf("%s: manifest %d rows, table %d", mt.Name, mt.Rows, rows)
 		}
-		b, err := os.ReadFile(filepath.Join(full, f.Name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != f.SHA256 || int64(len(b)) != f.Bytes {
-			t.Errorf("%s: checksum or size differs from the manifest", f.Name)
-		}
+	}
+	if exported < 14 || len(man.Files) != exported+2 {
+		t.Errorf("%d tables exported, %d files; want every table but the excluded ones, and the two dictionaries", exported, len(man.Files))
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(full)); len(entries) != 1 {
 		t.Errorf("export left %d entries beside %s, want only it", len(entries), full)

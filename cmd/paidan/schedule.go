@@ -54,6 +54,13 @@ A partition paused in the console (paidan.partition_pause) is left out of
 every cycle, --partition or not, until it is resumed; the pause and the
 resume are logged once each.
 
+A run requested in the console ("Run now", paidan.run_request) is taken at
+once (the scheduler listens on channel paidan_run_request) or at the next
+tick, by one scheduler, and its outcome recorded in the request. Before
+each wait the scheduler records when its next cycle starts in
+paidan.scheduler_heartbeat (as host:pid; the console shows it as the
+partitions' next run) and deletes its row when it stops.
+
 /metrics serves the Prometheus metrics and /healthz answers 200 "healthy"
 while the database answered and the last cycle succeeded, 503 "unhealthy"
 otherwise (the reason is logged, never served). They listen on
@@ -109,9 +116,10 @@ serves neither.`,
 				reports = scheduledReports(db, read, r.Logger, reportPeriod, rf.dir, base)
 				defer reports.Wait()
 			}
+			reqs := newRunRequests(db)
 			s := &jobs.Scheduler{Runner: r, Schedule: sched, Partitions: f.partitions, MaxBackoff: maxBackoff,
-				Maintenance: &jobspg.Maintenance{DB: db},
-				RunAtStart:  every > 0,
+				Maintenance: &jobspg.Maintenance{DB: db}, Requests: reqs, Heartbeat: reqs,
+				RunAtStart: every > 0,
 				OnCycle: func(_ []*jobs.Result, err error) {
 					if err != nil {
 						health.set("last cycle failed", scrub(err, f.dsn()))
@@ -141,6 +149,7 @@ serves neither.`,
 				r.Logger.Info("scheduler stopped before the database answered", "err", context.Cause(ctx))
 				return nil
 			}
+			defer listenRunRequests(ctx, reqs, f.dsn(), r.Logger)()
 			return s.Run(ctx)
 		},
 	}

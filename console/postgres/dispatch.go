@@ -73,10 +73,15 @@ func (s *Store) Runs(ctx context.Context, f console.RunFilter) ([]console.RunSum
 func (s *Store) Run(ctx context.Context, id string) (console.RunDetail, error) {
 	var r struct {
 		runRow
-		RulesHash string `db:"rules_hash"`
-		InputHash string `db:"input_hash"`
-		DualBound int64  `db:"dual_bound"`
-		KPIs      []byte `db:"kpis"`
+		RulesHash     string          `db:"rules_hash"`
+		InputHash     string          `db:"input_hash"`
+		DualBound     int64           `db:"dual_bound"`
+		KPIs          []byte          `db:"kpis"`
+		PreviousRun   string          `db:"previous_run"`
+		PreviousRules string          `db:"previous_rules_hash"`
+		CPUSeconds    sql.NullFloat64 `db:"cpu_seconds"`
+		PeakMemory    int64           `db:"peak_memory_bytes"`
+		Stages        []byte          `db:"stages"`
 	}
 	if err := s.DB.GetContext(ctx, &r, query("run_get"), id); errors.Is(err, sql.ErrNoRows) {
 		return console.RunDetail{}, fmt.Errorf("%w: no run %q", console.ErrNotFound, id)
@@ -87,7 +92,16 @@ func (s *Store) Run(ctx context.Context, id string) (console.RunDetail, error) {
 	if err != nil {
 		return console.RunDetail{}, err
 	}
-	d := console.RunDetail{RunSummary: sum, RulesHash: r.RulesHash, InputHash: r.InputHash, DualBound: r.DualBound}
+	d := console.RunDetail{RunSummary: sum, RulesHash: r.RulesHash, InputHash: r.InputHash, DualBound: r.DualBound,
+		PreviousRun: r.PreviousRun, PreviousRulesHash: r.PreviousRules,
+		RulesChanged: r.RulesHash != "" && r.PreviousRules != "" && r.RulesHash != r.PreviousRules}
+	if r.CPUSeconds.Valid {
+		u, err := runUsage(r.CPUSeconds.Float64, r.PeakMemory, r.Stages)
+		if err != nil {
+			return console.RunDetail{}, fmt.Errorf("table paidan.run_usage, run %q: %w", id, err)
+		}
+		d.Usage = u
+	}
 	if len(r.KPIs) > 0 {
 		var k struct {
 			Overall  *console.Stats  `json:"overall"`
@@ -284,6 +298,10 @@ func (s *Store) Partitions(ctx context.Context, now time.Time) ([]console.Partit
 		Paused        bool         `db:"paused"`
 		PausedBy      string       `db:"paused_by"`
 		PauseNote     string       `db:"pause_note"`
+		NextRunAt     sql.NullTime `db:"next_run_at"`
+		NextRunBy     string       `db:"next_run_by"`
+		RequestedBy   string       `db:"run_requested_by"`
+		RequestedAt   sql.NullTime `db:"run_requested_at"`
 	}
 	if err := s.DB.SelectContext(ctx, &rows, query("partitions")); err != nil {
 		return nil, fmt.Errorf("list partitions: %w", err)
@@ -298,6 +316,13 @@ func (s *Store) Partitions(ctx context.Context, now time.Time) ([]console.Partit
 		}
 		if r.LastStartedAt.Valid {
 			p.LastStartedAt = &r.LastStartedAt.Time
+		}
+		if r.NextRunAt.Valid {
+			p.NextRunAt, p.NextRunBy = &r.NextRunAt.Time, r.NextRunBy
+			p.NextRunOverdue = now.Sub(r.NextRunAt.Time) > time.Minute
+		}
+		if r.RequestedAt.Valid {
+			p.RunRequestedAt, p.RunRequestedBy = &r.RequestedAt.Time, r.RequestedBy
 		}
 		out[i] = p
 	}

@@ -67,9 +67,9 @@ var basePrivileges = []privilege{
 	{"table api_token", map[string][]string{console: {"SELECT", "INSERT", "UPDATE(revoked_at)"}}},
 	{"table partition_pause", map[string][]string{runtime: {"SELECT"}, console: {"SELECT", "INSERT", "DELETE"}}},
 	{"table audit", map[string][]string{console: {"SELECT", "INSERT"}}},
-	// Each run's resource usage (00030), which the runtime role appends and
-	// reports read (00054).
-	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}, reader: {"SELECT"}}},
+	// Each run's resource usage (00030), which the runtime role appends,
+	// reports read (00054) and the console's run page shows (00056).
+	{"table run_usage", map[string][]string{runtime: {"SELECT", "INSERT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	// History kept (00020) and the run ledger (00021): readable, changed
 	// by triggers running as the owner only.
 	{"table assignment_archive", map[string][]string{business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
@@ -108,6 +108,16 @@ var basePrivileges = []privilege{
 	// prune_run_input; readers and the console read.
 	{"table run_input", map[string][]string{runtime: {"SELECT", "INSERT"}, reader: {"SELECT"}, console: {"SELECT"}}},
 	{"function prune_run_input", map[string][]string{runtime: {"EXECUTE"}}},
+	// Runs on request, schedulers' heartbeats and the rules-change audit
+	// (00056): the console requests, the runtime claims and beats.
+	{"table run_request", map[string][]string{runtime: {"SELECT", "UPDATE(claimed_by,claimed_at,run_id,outcome,done_at)"},
+		reader: {"SELECT"}, console: {"SELECT", "INSERT(partition,requested_by,note)"}}},
+	{"sequence run_request_id_seq", nil},
+	{"table scheduler_heartbeat", map[string][]string{runtime: {"SELECT", "INSERT", "DELETE", "UPDATE(partitions,next_at,beat_at)"},
+		reader: {"SELECT"}, console: {"SELECT"}}},
+	{"view partition_backlog", map[string][]string{runtime: {"SELECT"}, business: {"SELECT"}, reader: {"SELECT"}, console: {"SELECT"}}},
+	{"function run_request_notify", nil},
+	{"function run_rules_change", nil},
 	{"function apply_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function start_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function finish_run", map[string][]string{runtime: {"EXECUTE"}}},
@@ -179,6 +189,37 @@ var historyObjects = []struct {
 	{"function ledger_record", `SELECT paidan.ledger_record('r')`, "", nil},
 }
 
+// runRequestOperations cover 00056: the console requests a run, the
+// runtime claims it and records its heartbeat; nobody else changes them.
+var runRequestOperations = func() []operation {
+	const (
+		request = `INSERT INTO paidan.run_request (partition, requested_by) VALUES ('north', 'account:ann')`
+		claim   = `UPDATE paidan.run_request SET claimed_by = 'h:1', claimed_at = now()`
+		beat    = `INSERT INTO paidan.scheduler_heartbeat (scheduler, next_at) VALUES ('h:1', now())`
+	)
+	ops := []operation{
+		{console, "table run_request", "request a run", request, ""},
+		{console, "table run_request", "claim a request", claim, "42501"},
+		{runtime, "table run_request", "claim a request", claim, ""},
+		{runtime, "table run_request", "request a run", request, "42501"},
+		{runtime, "table scheduler_heartbeat", "record its heartbeat", beat, ""},
+		{console, "table scheduler_heartbeat", "read heartbeats", `SELECT count(*) FROM paidan.scheduler_heartbeat`, ""},
+		{console, "table scheduler_heartbeat", "record a heartbeat", beat, "42501"},
+		{reader, "table run_request", "read requests", `SELECT count(*) FROM paidan.run_request`, ""},
+		{reader, "table scheduler_heartbeat", "read heartbeats", `SELECT count(*) FROM paidan.scheduler_heartbeat`, ""},
+		{business, "table run_request", "read requests", `SELECT count(*) FROM paidan.run_request`, "42501"},
+		{business, "table scheduler_heartbeat", "read heartbeats", `SELECT count(*) FROM paidan.scheduler_heartbeat`, "42501"},
+	}
+	for _, role := range roles {
+		ops = append(ops,
+			operation{role, "view partition_backlog", "read the backlog", `SELECT count(*) FROM paidan.partition_backlog`, ""},
+			operation{role, "sequence run_request_id_seq", "take a request number", `SELECT nextval('paidan.run_request_id_seq')`, "42501"},
+			operation{role, "function run_request_notify", "call run_request_notify", `SELECT paidan.run_request_notify()`, "42501"},
+			operation{role, "function run_rules_change", "call run_rules_change", `SELECT paidan.run_rules_change()`, "42501"})
+	}
+	return ops
+}()
+
 // operations returns the whole role × operation matrix.
 func operations() []operation {
 	all := slices.Clone(baseOperations)
@@ -193,7 +234,8 @@ func operations() []operation {
 		operation{runtime, "table run_usage", "change a run's usage", `UPDATE paidan.run_usage SET cpu_seconds = 0`, "42501"},
 		operation{business, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
 		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, ""}, // reports read it (00054)
-		operation{console, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"})
+		operation{console, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, ""}, // the run page's stages (00056)
+		operation{console, "table run_usage", "change usage", `UPDATE paidan.run_usage SET cpu_seconds = 0`, "42501"})
 	for _, role := range roles {
 		for _, table := range []string{"run_rollup", "run_region_rollup", "task_rollup"} {
 			all = append(all,
@@ -236,6 +278,7 @@ func operations() []operation {
 		operation{business, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, "42501"},
 		operation{reader, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, "42501"},
 		operation{console, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, "42501"})
+	all = append(all, runRequestOperations...)
 	for _, f := range triggerFunctions {
 		for _, role := range roles {
 			all = append(all, operation{role, "function " + f, "call " + f, "SELECT paidan." + f + "()", "42501"})
