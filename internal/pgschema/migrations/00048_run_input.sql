@@ -81,6 +81,17 @@ GRANT EXECUTE ON FUNCTION paidan.prune_run_input(text, integer) TO paidan_runtim
 GRANT SELECT, INSERT ON paidan.run_input TO paidan_runtime;
 GRANT SELECT ON paidan.run_input TO paidan_reader, paidan_console;
 
+COMMENT ON TABLE paidan.run_input IS 'an applied run''s input snapshot and plan, kept so the run can be re-checked offline (paidan verify) and its tasks explained; newest runs of each partition only';
+COMMENT ON COLUMN paidan.run_input.run_id IS 'the run (paidan.run.id) whose input and plan this is';
+COMMENT ON COLUMN paidan.run_input.partition IS 'the run''s partition';
+COMMENT ON COLUMN paidan.run_input.format IS 'archive format: rundir-tar/1, a tar of the run directory''s files (package runsnap)';
+COMMENT ON COLUMN paidan.run_input.input_hash IS 'SHA-256 (hex) of the loaded batch: equal to the run''s input_hash';
+COMMENT ON COLUMN paidan.run_input.rules_hash IS 'SHA-256 (hex) of the rules: equal to the run''s rules_hash';
+COMMENT ON COLUMN paidan.run_input.sha256 IS 'SHA-256 (hex) of data';
+COMMENT ON COLUMN paidan.run_input.size IS 'bytes in data';
+COMMENT ON COLUMN paidan.run_input.data IS 'the run directory as a tar archive of zstd-compressed Parquet files, rules and manifest';
+COMMENT ON COLUMN paidan.run_input.created_at IS 'when the snapshot was kept (after the write-back committed)';
+
 -- +goose Down
 DROP TABLE paidan.run_input;
 DROP FUNCTION paidan.prune_run_input(text, integer);

@@ -34,6 +34,18 @@ GRANT SELECT ON paidan.report_run TO paidan_reader, paidan_console;
 -- tables): the reader role, which reports run as, may read it too.
 GRANT SELECT ON paidan.run_usage TO paidan_reader;
 
+COMMENT ON TABLE paidan.report_run IS 'one row per report the scheduler wrote on its own (paidan schedule --report-every)';
+COMMENT ON COLUMN paidan.report_run.id IS 'report run number, assigned by the database';
+COMMENT ON COLUMN paidan.report_run.period IS 'day or week';
+COMMENT ON COLUMN paidan.report_run.range_from IS 'start of the reported period (inclusive)';
+COMMENT ON COLUMN paidan.report_run.range_to IS 'end of the reported period (exclusive)';
+COMMENT ON COLUMN paidan.report_run.dir IS 'directory the report was written to';
+COMMENT ON COLUMN paidan.report_run.started_at IS 'when the report run started';
+COMMENT ON COLUMN paidan.report_run.finished_at IS 'when it finished; NULL while running';
+COMMENT ON COLUMN paidan.report_run.status IS 'running, done or failed';
+COMMENT ON COLUMN paidan.report_run.files IS 'files written, when done';
+COMMENT ON COLUMN paidan.report_run.error IS 'why it failed, when failed';
+
 -- +goose Down
 REVOKE SELECT ON paidan.run_usage FROM paidan_reader;
 DROP TABLE paidan.report_run;
