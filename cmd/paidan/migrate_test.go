@@ -33,8 +33,9 @@ func TestCommandsRefuseASchemaOutsideTheWindow(t *testing.T) {
 		}
 	}
 	if out, stderr, code := runCLI(t, "migrate", "plan", "--db", dsn); code != exitOK ||
-		!strings.Contains(out, "1 migration(s) to apply") || !strings.Contains(out, "paidan.run") {
-		t.Errorf("migrate plan: code %d, stdout %q, stderr %q; want the one pending migration and its table", code, out, stderr)
+		!strings.Contains(out, "1 migration(s) to apply") || !strings.Contains(out, fmt.Sprintf("%05d_", pgschema.Latest())) ||
+		!strings.Contains(out, "LOCK") {
+		t.Errorf("migrate plan: code %d, stdout %q, stderr %q; want the one pending migration and its locks", code, out, stderr)
 	}
 	if out, stderr, code := runCLI(t, "migrate", "up", "--db", dsn, "--lock-timeout", "500ms"); code != exitOK ||
 		!strings.Contains(out, "applied 1 migration(s)") {
