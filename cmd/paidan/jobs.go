@@ -94,7 +94,7 @@ func (f *runnerFlags) newRunner(stderr io.Writer, reg prometheus.Registerer) (*j
 	locker := &jobspg.Locker{DB: db}
 	r := &jobs.Runner{
 		Source: &jobspg.Source{DB: db},
-		Writer: &jobspg.Writer{DB: db, Locker: locker, Logger: logger},
+		Writer: &jobspg.Writer{DB: db, Locker: locker},
 		Locker: locker,
 		Rules:  rules,
 		Logger: logger,

@@ -99,11 +99,14 @@ func (r *ApplyResult) ConflictCounts() map[ConflictKind]int {
 //   - claims the run id: inserts the run as running, or finds it running; a
 //     run id already applied returns ErrAlreadyApplied and one recorded
 //     failed or skipped ErrRunFinished, with nothing written;
+//   - records plan.AsOf (the load snapshot's time; zero records nothing) as
+//     the run's as_of, unless the run has one already;
 //   - row-locks the plan's workers in id order;
 //   - assigns each task only if it is still a pending task of the partition
 //     at the version the batch loaded, and only within its worker's
 //     remaining capacity (capacity - load, active workers of the partition
-//     only), in priority order when capacity falls short;
+//     only), in priority order when capacity falls short (one UPDATE joined
+//     to the arrays when no worker is short, the common case);
 //   - records the assignments made, one paidan.unassigned row per task the
 //     plan left out (its reason and detail) and per assignment refused (its
 //     conflict kind), and finishes the run as applied with the plan's
@@ -163,7 +166,7 @@ func applyArgs(run paidan.Run, plan *paidan.Plan, partition string, rows *planAr
 		rows.task, rows.worker, rows.version, rows.priority, rows.distance, rows.travel,
 		rows.balance, rows.stability, rows.pinned, rows.leftTask, rows.leftReason, rows.leftDetail,
 		plan.RulesHash, plan.InputHash, plan.Objective, plan.ObjectiveUnits, plan.DualBound,
-		plan.Certificate.String(), string(kpis)}, nil
+		plan.Certificate.String(), string(kpis), nullTime(plan.AsOf)}, nil
 }
 
 // stopwatch returns a function that returns the time since it was last

@@ -7,8 +7,9 @@
 // it encodes the plan's assignments (with the task versions its batch
 // loaded) and the tasks it left out as arrays and calls paidan.apply_run, a
 // function of the schema that runs as its owner. apply_run takes the
-// partition's advisory lock for the transaction, claims the run id, locks
-// the plan's workers in id order, assigns each task with a set-based UPDATE
+// partition's advisory lock for the transaction, claims the run id, records
+// the plan's AsOf as the run's as_of, locks the plan's workers in id order,
+// assigns each task with a set-based UPDATE
 // (only if the task is still pending at the loaded version and its worker
 // still has room) whose RETURNING rows feed the INSERT of the assignments,
 // stores one paidan.unassigned row per task left out, and finishes the run

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/paidan/paidan"
 )
@@ -167,19 +166,7 @@ func Partitions(ctx context.Context, db *sqlx.DB) ([]string, error) {
 
 // taskRow is one row of tasks.sql.
 type taskRow struct {
-	ID             string         `db:"id"`
-	Region         string         `db:"region"`
-	Skills         pq.StringArray `db:"skills"`
-	Priority       int            `db:"priority"`
-	Lat            float64        `db:"lat"`
-	Lon            float64        `db:"lon"`
-	CreatedAt      sql.NullTime   `db:"created_at"`
-	CreatedAtBad   sql.NullString `db:"created_at_bad"`
-	DueAt          sql.NullTime   `db:"due_at"`
-	DueAtBad       sql.NullString `db:"due_at_bad"`
-	PinnedWorker   sql.NullString `db:"pinned_worker"`
-	PreviousWorker sql.NullString `db:"previous_worker"`
-	Version        int64          `db:"version"`
+	taskColumns
 }
 
 // task validates the row and maps it to a paidan.Task. known holds the
@@ -195,7 +182,7 @@ func (r *taskRow) task(known map[paidan.WorkerID]bool, partition string) (paidan
 		ID:             paidan.TaskID(r.ID),
 		Region:         r.Region,
 		Skills:         []string(r.Skills),
-		Priority:       r.Priority,
+		Priority:       int(r.Priority),
 		Location:       paidan.Point{Lat: r.Lat, Lon: r.Lon},
 		CreatedAt:      r.CreatedAt.Time,
 		DueAt:          r.DueAt.Time,
@@ -215,18 +202,7 @@ func (r *taskRow) task(known map[paidan.WorkerID]bool, partition string) (paidan
 
 // workerRow is one row of workers.sql.
 type workerRow struct {
-	ID            string         `db:"id"`
-	Regions       pq.StringArray `db:"regions"`
-	Skills        pq.StringArray `db:"skills"`
-	Capacity      int            `db:"capacity"`
-	Load          int            `db:"load"`
-	Lat           float64        `db:"lat"`
-	Lon           float64        `db:"lon"`
-	ShiftStart    sql.NullTime   `db:"shift_start"`
-	ShiftStartBad sql.NullString `db:"shift_start_bad"`
-	ShiftEnd      sql.NullTime   `db:"shift_end"`
-	ShiftEndBad   sql.NullString `db:"shift_end_bad"`
-	MaxDistanceKm float64        `db:"max_distance_km"`
+	workerColumns
 }
 
 // worker validates the row and maps it to a paidan.Worker.
@@ -241,8 +217,8 @@ func (r *workerRow) worker() (paidan.Worker, error) {
 		ID:            paidan.WorkerID(r.ID),
 		Regions:       []string(r.Regions),
 		Skills:        []string(r.Skills),
-		Capacity:      r.Capacity,
-		Load:          r.Load,
+		Capacity:      int(r.Capacity),
+		Load:          int(r.Load),
 		Location:      paidan.Point{Lat: r.Lat, Lon: r.Lon},
 		ShiftStart:    r.ShiftStart.Time,
 		ShiftEnd:      r.ShiftEnd.Time,

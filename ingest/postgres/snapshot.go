@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/paidan/paidan"
 )
@@ -198,24 +197,14 @@ func (r *rowProblems) texts(column string, l []string) []string {
 	return l
 }
 
+// snapshotTask is one row of snapshot_tasks.sql: the loaded columns and
+// the ones paidan maintains.
 type snapshotTask struct {
-	ID             string         `db:"id"`
+	taskColumns
 	Partition      string         `db:"partition"`
-	Region         string         `db:"region"`
-	Skills         pq.StringArray `db:"skills"`
-	Priority       int64          `db:"priority"`
-	Lat            float64        `db:"lat"`
-	Lon            float64        `db:"lon"`
-	CreatedAt      sql.NullTime   `db:"created_at"`
-	CreatedAtBad   sql.NullString `db:"created_at_bad"`
-	DueAt          sql.NullTime   `db:"due_at"`
-	DueAtBad       sql.NullString `db:"due_at_bad"`
-	PinnedWorker   sql.NullString `db:"pinned_worker"`
-	PreviousWorker sql.NullString `db:"previous_worker"`
 	Status         string         `db:"status"`
 	AssignedWorker sql.NullString `db:"assigned_worker"`
 	AssignedRun    sql.NullString `db:"assigned_run"`
-	Version        int64          `db:"version"`
 	UpdatedAt      sql.NullTime   `db:"updated_at"`
 	UpdatedAtBad   sql.NullString `db:"updated_at_bad"`
 }
@@ -232,24 +221,15 @@ func (s *snapshotTask) record(p *rowProblems) *paidan.TaskRecord {
 	}
 }
 
+// snapshotWorker is one row of snapshot_workers.sql: the loaded columns
+// and the ones paidan maintains.
 type snapshotWorker struct {
-	ID            string         `db:"id"`
-	Partition     string         `db:"partition"`
-	Regions       pq.StringArray `db:"regions"`
-	Skills        pq.StringArray `db:"skills"`
-	Capacity      int64          `db:"capacity"`
-	Load          int64          `db:"load"`
-	Active        bool           `db:"active"`
-	Lat           float64        `db:"lat"`
-	Lon           float64        `db:"lon"`
-	ShiftStart    sql.NullTime   `db:"shift_start"`
-	ShiftStartBad sql.NullString `db:"shift_start_bad"`
-	ShiftEnd      sql.NullTime   `db:"shift_end"`
-	ShiftEndBad   sql.NullString `db:"shift_end_bad"`
-	MaxDistanceKm float64        `db:"max_distance_km"`
-	Version       int64          `db:"version"`
-	UpdatedAt     sql.NullTime   `db:"updated_at"`
-	UpdatedAtBad  sql.NullString `db:"updated_at_bad"`
+	workerColumns
+	Partition    string         `db:"partition"`
+	Active       bool           `db:"active"`
+	Version      int64          `db:"version"`
+	UpdatedAt    sql.NullTime   `db:"updated_at"`
+	UpdatedAtBad sql.NullString `db:"updated_at_bad"`
 }
 
 func (s *snapshotWorker) record(p *rowProblems) *paidan.WorkerRecord {

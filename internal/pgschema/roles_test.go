@@ -119,6 +119,9 @@ var basePrivileges = []privilege{
 	{"function run_request_notify", nil},
 	{"function run_rules_change", nil},
 	{"function apply_run", map[string][]string{runtime: {"EXECUTE"}}},
+	// Whether a statement runs inside apply_run (00046): the reference
+	// checks call it, as the owner.
+	{"function write_back_active", nil},
 	{"function start_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function finish_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function claim_run", nil},
@@ -310,7 +313,7 @@ SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'paidan' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
 UNION ALL
-SELECT 'function ' || p.proname
+SELECT DISTINCT 'function ' || p.proname
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname = 'paidan'`
 
@@ -344,7 +347,7 @@ SELECT rel.kind || ' ' || rel.relname || ' ' || r.role || ' ' || p.priv
 FROM rel, r, unnest(ARRAY['USAGE', 'SELECT', 'UPDATE']) p(priv)
 WHERE rel.relkind = 'S' AND has_sequence_privilege(r.role, rel.oid, p.priv)
 UNION ALL
-SELECT 'function ' || f.proname || ' ' || r.role || ' EXECUTE'
+SELECT DISTINCT 'function ' || f.proname || ' ' || r.role || ' EXECUTE'
 FROM pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace, r
 WHERE n.nspname = 'paidan' AND has_function_privilege(r.role, f.oid, 'EXECUTE')`
 
@@ -484,6 +487,7 @@ var baseOperations = []operation{
 	{runtime, "function claim_run", "claim a run directly", `SELECT paidan.claim_run('r-x', 'north', NULL)`, "42501"},
 	{runtime, "function take_partition_lock", "call the lock helper", `SELECT paidan.take_partition_lock('north')`, "42501"},
 	{runtime, "function lock_workers", "lock workers", `SELECT paidan.lock_workers('{w1}')`, "42501"},
+	{runtime, "function write_back_active", "ask whether a write-back runs", `SELECT paidan.write_back_active()`, "42501"},
 	{runtime, "schema paidan", "create a table", `CREATE TABLE paidan.scratch (id int)`, "42501"},
 	{runtime, "schema paidan", "disable the guards", `ALTER TABLE paidan.task DISABLE TRIGGER USER`, "42501"},
 
@@ -522,6 +526,7 @@ var baseOperations = []operation{
 	{business, "function claim_run", "claim a run", `SELECT paidan.claim_run('r-x', 'north', NULL)`, "42501"},
 	{business, "function take_partition_lock", "call the lock helper", `SELECT paidan.take_partition_lock('north')`, "42501"},
 	{business, "function lock_workers", "lock workers", `SELECT paidan.lock_workers('{w1}')`, "42501"},
+	{business, "function write_back_active", "ask whether a write-back runs", `SELECT paidan.write_back_active()`, "42501"},
 	{business, "schema paidan", "create a table", `CREATE TABLE paidan.scratch (id int)`, "42501"},
 
 	// The reader role reads.
@@ -541,6 +546,7 @@ var baseOperations = []operation{
 	{reader, "function claim_run", "claim a run", `SELECT paidan.claim_run('r-x', 'north', NULL)`, "42501"},
 	{reader, "function take_partition_lock", "call the lock helper", `SELECT paidan.take_partition_lock('north')`, "42501"},
 	{reader, "function lock_workers", "lock workers", `SELECT paidan.lock_workers('{w1}')`, "42501"},
+	{reader, "function write_back_active", "ask whether a write-back runs", `SELECT paidan.write_back_active()`, "42501"},
 	{reader, "schema paidan", "create a table", `CREATE TABLE paidan.scratch (id int)`, "42501"},
 
 	// The console role holds nothing on the dispatch schema (the
@@ -570,6 +576,7 @@ var baseOperations = []operation{
 	{console, "function claim_run", "claim a run", `SELECT paidan.claim_run('r-x', 'north', NULL)`, "42501"},
 	{console, "function take_partition_lock", "call the lock helper", `SELECT paidan.take_partition_lock('north')`, "42501"},
 	{console, "function lock_workers", "lock workers", `SELECT paidan.lock_workers('{w1}')`, "42501"},
+	{console, "function write_back_active", "ask whether a write-back runs", `SELECT paidan.write_back_active()`, "42501"},
 	{console, "schema paidan", "create a table", `CREATE TABLE paidan.scratch (id int)`, "42501"},
 }
 

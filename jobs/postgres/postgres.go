@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -60,14 +59,11 @@ var ErrNotLocked = errors.New("jobs/postgres: Writer without Locker")
 type Writer struct {
 	DB     *sqlx.DB
 	Locker *Locker
-	// Logger receives a warning when an applied run's as_of could not be
-	// recorded. Nil means discard.
-	Logger *slog.Logger
 }
 
 // Apply writes the plan back in one transaction (export/postgres.Apply),
-// then records the run's planning instant, plan.AsOf (the load snapshot's
-// time), in paidan.run.as_of (recordAsOf).
+// which also records the run's planning instant, plan.AsOf (the load
+// snapshot's time), in paidan.run.as_of.
 func (w *Writer) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*jobs.WriteResult, error) {
 	conn, _, err := w.session(batch.Partition)
 	if err != nil {
@@ -76,10 +72,6 @@ func (w *Writer) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, b
 	res, err := exportpg.Apply(ctx, conn, run, plan, batch)
 	if err != nil {
 		return nil, mapRetryable(err)
-	}
-	if err := recordAsOf(ctx, w.DB, run.ID, plan.AsOf); err != nil && w.Logger != nil {
-		// The write-back stands; only the run's as_of stays NULL.
-		w.Logger.Warn("run applied; its as_of was not recorded", "run_id", run.ID, "err", err)
 	}
 	out := &jobs.WriteResult{Assigned: res.Assigned, Conflicts: make(map[paidan.TaskID]string, len(res.Conflicts))}
 	for _, c := range res.Conflicts {

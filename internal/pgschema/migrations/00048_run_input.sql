@@ -81,7 +81,6 @@ GRANT EXECUTE ON FUNCTION paidan.prune_run_input(text, integer) TO paidan_runtim
 GRANT SELECT, INSERT ON paidan.run_input TO paidan_runtime;
 GRANT SELECT ON paidan.run_input TO paidan_reader, paidan_console;
 
-COMMENT ON TABLE paidan.run_input IS 'an applied run''s input snapshot and plan, kept so the run can be re-checked offline (paidan verify) and its tasks explained; newest runs of each partition only';
 COMMENT ON COLUMN paidan.run_input.run_id IS 'the run (paidan.run.id) whose input and plan this is';
 COMMENT ON COLUMN paidan.run_input.partition IS 'the run''s partition';
 COMMENT ON COLUMN paidan.run_input.format IS 'archive format: rundir-tar/1, a tar of the run directory''s files (package runsnap)';

@@ -134,7 +134,6 @@ GRANT SELECT ON paidan.run_rollup, paidan.run_region_rollup, paidan.task_rollup
     TO paidan_runtime, paidan_business, paidan_reader, paidan_console;
 GRANT EXECUTE ON FUNCTION paidan.report_rollup() TO paidan_runtime, paidan_reader, paidan_console;
 
-COMMENT ON TABLE paidan.run_rollup IS 'one row per applied run rolled up for reports: the sums of its assignments'' costs';
 COMMENT ON COLUMN paidan.run_rollup.run_id IS 'the applied run (paidan.run.id)';
 COMMENT ON COLUMN paidan.run_rollup.partition IS 'the run''s partition';
 COMMENT ON COLUMN paidan.run_rollup.started_at IS 'when the run started';
@@ -144,7 +143,6 @@ COMMENT ON COLUMN paidan.run_rollup.cost_balance IS 'sum of the assignments'' ba
 COMMENT ON COLUMN paidan.run_rollup.cost_stability IS 'sum of the assignments'' stability cost';
 COMMENT ON COLUMN paidan.run_rollup.cost_total IS 'sum of the assignments'' total cost';
 COMMENT ON COLUMN paidan.run_rollup.rolled_up_at IS 'when paidan.report_rollup() rolled the run up';
-COMMENT ON TABLE paidan.run_region_rollup IS 'per applied run, task region and write-back time: the assignments, their distances and how many were their task''s first of a day, week, month';
 COMMENT ON COLUMN paidan.run_region_rollup.run_id IS 'the applied run (paidan.run_rollup.run_id)';
 COMMENT ON COLUMN paidan.run_region_rollup.region IS 'the assigned tasks'' region when the run was rolled up';
 COMMENT ON COLUMN paidan.run_region_rollup.created_at IS 'the assignments'' write-back time (assignment.created_at)';
@@ -154,7 +152,6 @@ COMMENT ON COLUMN paidan.run_region_rollup.tasks_week IS 'of them, the task''s f
 COMMENT ON COLUMN paidan.run_region_rollup.tasks_month IS 'of them, the task''s first assignment in its UTC month';
 COMMENT ON COLUMN paidan.run_region_rollup.distance_km IS 'sum of the assignments'' distances, km';
 COMMENT ON COLUMN paidan.run_region_rollup.distances_km IS 'every assignment''s distance in km, sorted ascending (exact percentiles and histograms)';
-COMMENT ON TABLE paidan.task_rollup IS 'per task ever assigned: its first and last assignment time and how many assignments it had';
 COMMENT ON COLUMN paidan.task_rollup.task_id IS 'the task (paidan.task.id)';
 COMMENT ON COLUMN paidan.task_rollup.first_at IS 'time of the task''s first assignment';
 COMMENT ON COLUMN paidan.task_rollup.last_at IS 'time of the task''s latest assignment';

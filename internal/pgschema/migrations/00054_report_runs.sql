@@ -34,7 +34,6 @@ GRANT SELECT ON paidan.report_run TO paidan_reader, paidan_console;
 -- tables): the reader role, which reports run as, may read it too.
 GRANT SELECT ON paidan.run_usage TO paidan_reader;
 
-COMMENT ON TABLE paidan.report_run IS 'one row per report the scheduler wrote on its own (paidan schedule --report-every)';
 COMMENT ON COLUMN paidan.report_run.id IS 'report run number, assigned by the database';
 COMMENT ON COLUMN paidan.report_run.period IS 'day or week';
 COMMENT ON COLUMN paidan.report_run.range_from IS 'start of the reported period (inclusive)';
