@@ -36,6 +36,7 @@ const (
 	argon2   = "golang.org/x/crypto"
 	plot     = "gonum.org/v1/plot"
 	chromedp = "github.com/chromedp/chromedp"
+	river    = "github.com/riverqueue/river"
 )
 
 // noIO are the standard library packages a pure layer never imports.
@@ -58,7 +59,7 @@ var importRules = []importRule{
 	{pkg: "jobs/jobstest", allowed: []string{"", "jobs", "model", "datasets"}},
 	{pkg: "datasets", allowed: []string{"", "ingest/file"}},
 	{pkg: "internal/atomicdir"},
-	{pkg: "internal/pgschema", allowed: []string{goose}},
+	{pkg: "internal/pgschema", allowed: []string{goose, river}},
 	{pkg: "internal/pgtest", allowed: []string{"internal/pgschema", "internal/pgcluster", "internal/pgbusiness", sqlx, pq, pgtestd}},
 	// Throwaway clusters and the simulated business, which paidan demo
 	// links: no testing code.

@@ -59,7 +59,7 @@ func TestPlanReadsEveryMigration(t *testing.T) {
 	if err != nil || len(last) != 1 {
 		t.Fatalf("Plan(latest-1) = %d steps, %v; want only the newest", len(last), err)
 	}
-	if l := last[0]; l.Locks[0].Kind != "ADD COLUMN" || l.Locks[0].Table != "paidan.run" {
-		t.Errorf("newest migration's first statement = %+v; want ADD COLUMN on paidan.run", l.Locks[0])
+	if l := last[0]; l.Locks[0].Kind != "CREATE TABLE" || l.Locks[0].Table != "paidan.subscriber" {
+		t.Errorf("newest migration's first statement = %+v; want CREATE TABLE paidan.subscriber", l.Locks[0])
 	}
 }
