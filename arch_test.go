@@ -56,6 +56,11 @@ var importRules = []importRule{
 	{pkg: "jobs", allowed: []string{"", "model", prom}, forbidden: noIO},
 	{pkg: "jobs/parquet", allowed: []string{"", "jobs", "export/parquet"}},
 	{pkg: "jobs/postgres", allowed: []string{"", "jobs", "ingest/postgres", "export/postgres", sqlx, pq}},
+	// Push: the wire format, signature and HTTP POST in push; River's
+	// client, delivery worker, transactional enqueue and subscribers in
+	// jobs/river.
+	{pkg: "push", allowed: []string{""}, forbidden: []string{"os", "database/sql"}},
+	{pkg: "jobs/river", allowed: []string{"", "push", "internal/pgschema", river, sqlx, pq, prom}, forbidden: []string{"net/http"}},
 	{pkg: "jobs/jobstest", allowed: []string{"", "jobs", "model", "datasets"}},
 	{pkg: "datasets", allowed: []string{"", "ingest/file"}},
 	{pkg: "internal/atomicdir"},
