@@ -104,14 +104,14 @@ func New(opts Options) (*Client, error) {
 		return nil, fmt.Errorf("jobs/river: %w", err)
 	}
 	cfg := &rq.Config{
-		Schema:              pgschema.RiverSchema,
-		Logger:              logger,
-		Workers:             workers,
-		MaxAttempts:         opts.maxAttempts(),
-		RetryPolicy:         &opts.Backoff,
-		JobTimeout:          opts.timeout(),
+		Schema:               pgschema.RiverSchema,
+		Logger:               logger,
+		Workers:              workers,
+		MaxAttempts:          opts.maxAttempts(),
+		RetryPolicy:          &opts.Backoff,
+		JobTimeout:           opts.timeout(),
 		RescueStuckJobsAfter: opts.rescueAfter(),
-		FetchPollInterval:   orDefault(opts.PollInterval, time.Second),
+		FetchPollInterval:    orDefault(opts.PollInterval, time.Second),
 		// Reindexing needs the tables' owner; the runtime role is not.
 		ReindexerIndexNames: []string{},
 	}
