@@ -47,8 +47,14 @@ func TestVersionPrintsTheSchema(t *testing.T) {
 	if code != exitOK || !strings.HasSuffix(out, want) {
 		t.Fatalf("version --db: code %d, stdout %q, stderr %q; want it to end %q", code, out, stderr, want)
 	}
-	if _, _, code := runCLI(t, "migrate", "down", "--db", dsn); code != exitOK {
-		t.Fatal("migrate down failed")
+	// Roll back until the version falls below the window's floor.
+	for range pgschema.Latest() - pgschema.MinSchema + 1 {
+		if _, _, code := runCLI(t, "migrate", "down", "--db", dsn); code != exitOK {
+			t.Fatal("migrate down failed")
+		}
+		if out, _, _ := runCLI(t, "version", "--db", dsn); strings.Contains(out, "(OUTSIDE the window)") {
+			break
+		}
 	}
 	if out, _, code := runCLI(t, "version", "--db", dsn); code != exitOK || !strings.Contains(out, "(OUTSIDE the window)") {
 		t.Errorf("version --db below the window: code %d, stdout %q; want OUTSIDE the window", code, out)
