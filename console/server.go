@@ -191,6 +191,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/partitions/{name}/resume", Role: RolePlanner, h: s.resumeForm},
 		{Method: "GET", Pattern: "/audit", Role: RoleAdmin, h: s.auditPage},
 		{Method: "GET", Pattern: "/accounts", Role: RoleAdmin, h: s.accountsPage},
+		{Method: "GET", Pattern: "/deliveries/dead", Role: RolePlanner, h: s.deadDeliveriesPage},
 		{Method: "POST", Pattern: "/accounts/{login}/role", Role: RoleAdmin, h: s.setRoleForm},
 		{Method: "POST", Pattern: "/accounts/{login}/disable", Role: RoleAdmin, h: s.disableForm(true)},
 		{Method: "POST", Pattern: "/accounts/{login}/enable", Role: RoleAdmin, h: s.disableForm(false)},
@@ -216,6 +217,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/api/v1/partitions/{name}/pause", Role: RolePlanner, API: true, h: s.apiResume},
 		{Method: "GET", Pattern: "/api/v1/audit", Role: RoleAdmin, API: true, h: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/accounts", Role: RoleAdmin, API: true, h: s.apiAccounts},
+		{Method: "GET", Pattern: "/api/v1/deliveries/dead", Role: RolePlanner, API: true, h: s.apiDeadDeliveries},
 	}
 }
 
