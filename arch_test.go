@@ -60,7 +60,7 @@ var importRules = []importRule{
 	// client, delivery worker, transactional enqueue and subscribers in
 	// jobs/river.
 	{pkg: "push", allowed: []string{""}, forbidden: []string{"os", "database/sql"}},
-	{pkg: "jobs/river", allowed: []string{"", "push", "internal/pgschema", river, sqlx, pq, prom}, forbidden: []string{"net/http"}},
+	{pkg: "jobs/river", allowed: []string{"", "jobs", "push", "internal/pgschema", river, sqlx, pq, prom}, forbidden: []string{"net/http"}},
 	{pkg: "jobs/jobstest", allowed: []string{"", "jobs", "model", "datasets"}},
 	{pkg: "datasets", allowed: []string{"", "ingest/file"}},
 	{pkg: "internal/atomicdir"},

@@ -40,9 +40,16 @@ func (p *pushFlags) register(cmd *cobra.Command, withSwitch bool) {
 
 // start builds a River client on a pool of its own over the DSN, works
 // deliveries when --deliverers > 0, and exposes the deliveries' states in
-// reg (nil: none). The returned stop waits for deliveries in flight up to
+// reg (nil: none). The returned stop waits for jobs in flight up to
 // --delivery-stop-timeout and closes the pool.
 func (p *pushFlags) start(ctx context.Context, dbFlag string, logger *slog.Logger, reg prometheus.Registerer) (*jobsriver.Client, func(), error) {
+	return p.startWith(ctx, dbFlag, logger, reg, jobsriver.Options{Deliver: p.deliverers, MaxAttempts: p.maxAttempts,
+		Timeout: p.timeout, RescueAfter: p.rescueAfter})
+}
+
+// startWith is start with the client's options given (DB and Logger are
+// filled in); it starts the client when it works any queue.
+func (p *pushFlags) startWith(ctx context.Context, dbFlag string, logger *slog.Logger, reg prometheus.Registerer, opts jobsriver.Options) (*jobsriver.Client, func(), error) {
 	if p.deliverers < 0 || p.maxAttempts < 1 {
 		return nil, nil, usageErrorf("--deliverers must be 0 or more and --delivery-attempts 1 or more")
 	}
@@ -50,9 +57,9 @@ func (p *pushFlags) start(ctx context.Context, dbFlag string, logger *slog.Logge
 	if err != nil {
 		return nil, nil, err
 	}
-	db.SetMaxOpenConns(p.deliverers + 4)
-	client, err := jobsriver.New(jobsriver.Options{DB: db.DB, Deliver: p.deliverers, MaxAttempts: p.maxAttempts,
-		Timeout: p.timeout, RescueAfter: p.rescueAfter, Logger: logger.With("component", "push")})
+	db.SetMaxOpenConns(opts.Deliver + opts.Plan + 4)
+	opts.DB, opts.Logger = db.DB, logger.With("component", "river")
+	client, err := jobsriver.New(opts)
 	if err != nil {
 		db.Close()
 		return nil, nil, usageErrorf("%v", err)
@@ -63,18 +70,21 @@ func (p *pushFlags) start(ctx context.Context, dbFlag string, logger *slog.Logge
 			return nil, nil, fmt.Errorf("push metrics: %w", err)
 		}
 	}
-	if p.deliverers > 0 {
-		if err := client.Start(ctx); err != nil {
+	working := opts.Deliver > 0 || opts.Plan > 0
+	if working {
+		// Jobs in flight must not see the signal that stops the process:
+		// stop below lets them finish.
+		if err := client.Start(context.WithoutCancel(ctx)); err != nil {
 			db.Close()
 			return nil, nil, scrub(err, dsnOf(dbFlag))
 		}
 	}
 	stop := func() {
-		if p.deliverers > 0 {
+		if working {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.stopTimeout)
 			defer cancel()
 			if err := client.Stop(sctx); err != nil {
-				logger.Warn("deliveries still in flight at stop; they are retried later", "err", err)
+				logger.Warn("jobs still in flight at stop; River retries them later", "err", err)
 			}
 		}
 		db.Close()

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 
 	"github.com/paidan/paidan/internal/pgschema"
+	"github.com/paidan/paidan/jobs"
 	"github.com/paidan/paidan/push"
 )
 
@@ -42,6 +43,20 @@ type Options struct {
 	// PollInterval is how often idle workers look for new jobs; zero means
 	// 1 second.
 	PollInterval time.Duration
+	// Plan is how many partitions this process plans at once; zero means
+	// it plans none. With Plan > 0, Runner and Every are required.
+	Plan int
+	// Runner runs a plan job's partition (the same Runner "paidan
+	// schedule" uses, its Writer holding a Publisher to push).
+	Runner *jobs.Runner
+	// Every is the period of cycles: each enqueues one plan job per
+	// partition with pending tasks, unique per partition and period.
+	Every time.Duration
+	// Partitions, when not empty, are the only partitions cycles enqueue.
+	Partitions []string
+	// PlanQueue is the queue of cycle and plan jobs this process works;
+	// "" means "plan". Give a pool of machines a queue of its own.
+	PlanQueue string
 	// Sender posts deliveries; nil means a zero push.Sender.
 	Sender *push.Sender
 	// Logger receives River's and the deliveries' logs; nil discards them.
@@ -55,6 +70,10 @@ func (o *Options) Validate() error {
 		return errors.New("jobs/river: Options.DB is nil")
 	case o.Deliver < 0 || o.MaxAttempts < 0 || o.Timeout < 0 || o.RescueAfter < 0 || o.PollInterval < 0:
 		return errors.New("jobs/river: negative option")
+	case o.Plan < 0 || o.Every < 0:
+		return errors.New("jobs/river: negative option")
+	case o.Plan > 0 && (o.Runner == nil || o.Every == 0):
+		return errors.New("jobs/river: planning needs Options.Runner and Options.Every")
 	case o.rescueAfter() <= o.timeout():
 		return fmt.Errorf("jobs/river: RescueAfter %s must exceed Timeout %s", o.rescueAfter(), o.timeout())
 	}
@@ -79,7 +98,8 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // Client is a River client over paidan's database: it enqueues deliveries
-// (Publisher) and, when Options.Deliver > 0, works them. Start it to work
+// (Publisher), works them when Options.Deliver > 0, and plans partitions
+// when Options.Plan > 0. Start it to work
 // jobs; an enqueue-only client needs no Start. Safe for concurrent use.
 type Client struct {
 	rc   *rq.Client[*sql.Tx]
@@ -116,8 +136,30 @@ func New(opts Options) (*Client, error) {
 		ReindexerIndexNames: []string{},
 	}
 	cfg.FetchCooldown = min(100*time.Millisecond, cfg.FetchPollInterval)
+	cfg.Queues = map[string]rq.QueueConfig{}
 	if opts.Deliver > 0 {
-		cfg.Queues = map[string]rq.QueueConfig{QueueDeliver: {MaxWorkers: opts.Deliver}}
+		cfg.Queues[QueueDeliver] = rq.QueueConfig{MaxWorkers: opts.Deliver}
+	}
+	if opts.Plan > 0 {
+		queue := opts.PlanQueue
+		if queue == "" {
+			queue = QueuePlan
+		}
+		if err := rq.AddWorkerSafely(workers, &cycleWorker{runner: opts.Runner, every: opts.Every, queue: queue, only: opts.Partitions, logger: logger}); err != nil {
+			return nil, fmt.Errorf("jobs/river: %w", err)
+		}
+		if err := rq.AddWorkerSafely(workers, &planWorker{runner: opts.Runner, timeout: opts.rescueAfter() * 9 / 10, logger: logger}); err != nil {
+			return nil, fmt.Errorf("jobs/river: %w", err)
+		}
+		cfg.Queues[queue] = rq.QueueConfig{MaxWorkers: opts.Plan}
+		cfg.PeriodicJobs = []*rq.PeriodicJob{rq.NewPeriodicJob(rq.PeriodicInterval(opts.Every),
+			func() (rq.JobArgs, *rq.InsertOpts) {
+				return CycleArgs{}, &rq.InsertOpts{Queue: queue, MaxAttempts: 1,
+					UniqueOpts: rq.UniqueOpts{ByQueue: true, ByPeriod: opts.Every}}
+			}, &rq.PeriodicJobOpts{RunOnStart: true})}
+	}
+	if len(cfg.Queues) == 0 {
+		cfg.Queues = nil
 	}
 	rc, err := rq.NewClient(riverdatabasesql.New(opts.DB), cfg)
 	if err != nil {
