@@ -1,6 +1,7 @@
 package river
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -102,8 +103,12 @@ func orDefault(d, def time.Duration) time.Duration {
 // when Options.Plan > 0. Start it to work
 // jobs; an enqueue-only client needs no Start. Safe for concurrent use.
 type Client struct {
-	rc   *rq.Client[*sql.Tx]
-	opts Options
+	rc    *rq.Client[*sql.Tx]
+	opts  Options
+	queue string // of cycle and plan jobs
+
+	stopCycles context.CancelFunc
+	cyclesDone chan struct{}
 }
 
 // New builds a Client; it does not connect.
@@ -141,10 +146,7 @@ func New(opts Options) (*Client, error) {
 		cfg.Queues[QueueDeliver] = rq.QueueConfig{MaxWorkers: opts.Deliver}
 	}
 	if opts.Plan > 0 {
-		queue := opts.PlanQueue
-		if queue == "" {
-			queue = QueuePlan
-		}
+		queue := cmp.Or(opts.PlanQueue, QueuePlan)
 		if err := rq.AddWorkerSafely(workers, &cycleWorker{runner: opts.Runner, every: opts.Every, queue: queue, only: opts.Partitions, logger: logger}); err != nil {
 			return nil, fmt.Errorf("jobs/river: %w", err)
 		}
@@ -152,11 +154,6 @@ func New(opts Options) (*Client, error) {
 			return nil, fmt.Errorf("jobs/river: %w", err)
 		}
 		cfg.Queues[queue] = rq.QueueConfig{MaxWorkers: opts.Plan}
-		cfg.PeriodicJobs = []*rq.PeriodicJob{rq.NewPeriodicJob(rq.PeriodicInterval(opts.Every),
-			func() (rq.JobArgs, *rq.InsertOpts) {
-				return CycleArgs{}, &rq.InsertOpts{Queue: queue, MaxAttempts: 1,
-					UniqueOpts: rq.UniqueOpts{ByQueue: true, ByPeriod: opts.Every}}
-			}, &rq.PeriodicJobOpts{RunOnStart: true})}
 	}
 	if len(cfg.Queues) == 0 {
 		cfg.Queues = nil
@@ -165,20 +162,65 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs/river: %w", err)
 	}
-	return &Client{rc: rc, opts: opts}, nil
+	c := &Client{rc: rc, opts: opts, queue: opts.PlanQueue}
+	if c.queue == "" {
+		c.queue = QueuePlan
+	}
+	return c, nil
 }
 
-// Start starts working jobs until Stop; it returns at once.
+// Start starts working jobs until Stop; it returns at once. A planning
+// client also enqueues a cycle job every Options.Every, from now.
 func (c *Client) Start(ctx context.Context) error {
 	if err := c.rc.Start(ctx); err != nil {
 		return fmt.Errorf("jobs/river: start: %w", err)
 	}
+	if c.opts.Plan > 0 {
+		cctx, cancel := context.WithCancel(ctx)
+		c.stopCycles, c.cyclesDone = cancel, make(chan struct{})
+		go c.cycles(cctx)
+	}
 	return nil
+}
+
+// cycles inserts a cycle job into the plan queue at once and then every
+// Options.Every, unique per queue and period: every planning process of a
+// pool inserts, the database keeps one per period. (River's periodic jobs
+// run on the one leader among all clients, with the leader's own
+// configuration, which would leave the other pools' queues without
+// cycles.) A failed insert is logged; the next tick inserts again.
+func (c *Client) cycles(ctx context.Context) {
+	defer close(c.cyclesDone)
+	opts := &rq.InsertOpts{Queue: c.queue, MaxAttempts: 1,
+		UniqueOpts: rq.UniqueOpts{ByQueue: true, ByPeriod: c.opts.Every}}
+	t := time.NewTicker(c.opts.Every)
+	defer t.Stop()
+	for {
+		if _, err := c.rc.Insert(ctx, CycleArgs{}, opts); err != nil && ctx.Err() == nil {
+			c.logger().Warn("enqueue a cycle", "queue", c.queue, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Client) logger() *slog.Logger {
+	if c.opts.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.opts.Logger
 }
 
 // Stop stops fetching jobs and waits for the ones running to finish, or
 // for ctx to end (then their outcome is recorded by River's rescuer later).
 func (c *Client) Stop(ctx context.Context) error {
+	if c.stopCycles != nil {
+		c.stopCycles()
+		<-c.cyclesDone
+	}
 	if err := c.rc.Stop(ctx); err != nil {
 		return fmt.Errorf("jobs/river: stop: %w", err)
 	}

@@ -23,9 +23,9 @@ const (
 )
 
 // CycleArgs starts one cycle: the job lists the partitions with pending
-// tasks (paused ones left out) and enqueues a PlanArgs for each. River's
-// periodic enqueuer, which only the elected leader among the clients runs,
-// inserts one per Options.Every.
+// tasks (paused ones left out) and enqueues a PlanArgs for each. Every
+// planning Client inserts one per Options.Every into its plan queue,
+// unique per queue and period, so that each queue gets one per period.
 type CycleArgs struct{}
 
 // Kind is KindCycle.
