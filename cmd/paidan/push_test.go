@@ -365,3 +365,71 @@ func TestSubscriberCommands(t *testing.T) {
 		t.Error("the secret was printed")
 	}
 }
+
+// TestWorkerPlansAndStopsGracefully: "paidan worker --queues plan,deliver"
+// plans a seeded partition from its cycle job, writes it back, delivers it
+// signed, and on SIGTERM exits 0 leaving no run and no job running.
+func TestWorkerPlansAndStopsGracefully(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	seedCLI(t, dsn, "north", 80)
+	owner := openTest(t, dsn)
+	hook := newHookServer(t, 0)
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte(pushSecret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, "subscriber", "add", "app", "--db", dsn, "--url", hook.srv.URL, "--events", "assigned",
+		"--secret-file", secretFile); code != exitOK {
+		t.Fatalf("subscriber add: %d %s", code, stderr)
+	}
+	bin := buildPaidan(t)
+	var log lockedBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(log.String())
+		}
+	})
+	cmd := exec.Command(bin, "worker", "--db", runtimeDSN(t, owner, dsn, "paidan-worker-test"), "--queues", "plan,deliver",
+		"--every", "1s", "--metrics-addr", "")
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var runID string
+	waitUntil(t, 60*time.Second, "an applied run", func() bool {
+		return owner.Get(&runID, `SELECT id FROM paidan.run WHERE status = 'applied' LIMIT 1`) == nil
+	})
+	var subID int64
+	if err := owner.Get(&subID, `SELECT id FROM paidan.subscriber WHERE name = 'app'`); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, "the run's delivery", func() bool {
+		got, _, _ := hook.state()
+		return got[fmt.Sprintf("%s/%d", runID, subID)] == 1
+	})
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("worker exited with %v after SIGTERM", err)
+		}
+	case <-time.After(40 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("worker still running 40s after SIGTERM")
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM paidan.run WHERE status = 'running'`,
+		`SELECT count(*) FROM paidan_river.river_job WHERE state = 'running'`,
+	} {
+		var n int
+		if err := owner.Get(&n, q); err != nil || n != 0 {
+			t.Errorf("%s = %d (%v) after the worker stopped; want 0", q, n, err)
+		}
+	}
+	if err := exportpg.CheckInvariants(context.Background(), owner); err != nil {
+		t.Error(err)
+	}
+}
