@@ -13,8 +13,14 @@ import (
 	"github.com/paidan/paidan/push"
 )
 
+// NotifyChannel is the PostgreSQL channel on which every applied run is
+// announced, as {"run_id": ..., "partition": ...}, when its write-back
+// commits (LISTEN paidan_run_applied).
+const NotifyChannel = "paidan_run_applied"
+
 // Publisher enqueues the deliveries of applied runs inside their
-// write-back transactions. It implements jobs/postgres.Publisher.
+// write-back transactions, and announces each run on NotifyChannel. It
+// implements jobs/postgres.Publisher.
 type Publisher struct {
 	Client *Client
 }
@@ -26,6 +32,12 @@ type Publisher struct {
 // plan and batch are the run's; refused maps each refused task to its
 // conflict kind. Nothing is enqueued unless tx commits.
 func (p *Publisher) PublishTx(ctx context.Context, tx *sql.Tx, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch, refused map[paidan.TaskID]string) error {
+	// Low-latency consumers LISTEN; PostgreSQL sends the notification
+	// when, and only if, tx commits.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, json_build_object('run_id', $2::text, 'partition', $3::text)::text)`,
+		NotifyChannel, run.ID, batch.Partition); err != nil {
+		return fmt.Errorf("publish run %q: notify: %w", run.ID, err)
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, events, single, now() FROM paidan.subscriber ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("publish run %q: read subscribers: %w", run.ID, err)

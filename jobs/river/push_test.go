@@ -10,10 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/internal/pgtest"
+	"github.com/paidan/paidan/jobs"
 	jobspg "github.com/paidan/paidan/jobs/postgres"
 	jobsriver "github.com/paidan/paidan/jobs/river"
 	"github.com/paidan/paidan/push"
@@ -255,5 +259,57 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 			t.Fatalf("no %s after %s", what, timeout)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestPushNotifiesCommittedRuns: a LISTEN on NotifyChannel hears each
+// applied run once, with its id and partition, and nothing of a
+// rolled-back write-back.
+func TestPushNotifiesCommittedRuns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := pgtest.NewURL(t)
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	seed(t, db, "north", 20, 4)
+	addSubscriber(t, db, "app", "https://app.example.com/hook", "assigned", false, secret)
+	client, err := jobsriver.New(jobsriver.Options{DB: db.DB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	locker := &jobspg.Locker{DB: db}
+	w := &jobspg.Writer{DB: db, Locker: locker}
+	r := &jobs.Runner{Source: &jobspg.Source{DB: db}, Writer: w, Locker: locker, Rules: paidan.DefaultRules()}
+
+	listener := pq.NewListener(url, time.Second, time.Second, nil)
+	defer listener.Close()
+	if err := listener.Listen(jobsriver.NotifyChannel); err != nil {
+		t.Fatal(err)
+	}
+	w.Publisher = failingPublisher{inner: &jobsriver.Publisher{Client: client}}
+	if res := r.Run(ctx, "north"); res.Status != paidan.RunFailed {
+		t.Fatalf("run: %s; want failed", res.Status)
+	}
+	w.Publisher = &jobsriver.Publisher{Client: client}
+	res := r.Run(ctx, "north")
+	if res.Status != paidan.RunApplied {
+		t.Fatalf("run: %s %v", res.Status, res.Err)
+	}
+	select {
+	case n := <-listener.Notify:
+		want := fmt.Sprintf(`{"run_id" : "%s", "partition" : "north"}`, res.RunID)
+		if n == nil || n.Extra != want {
+			t.Errorf("notification %+v; want %s", n, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no notification of the applied run")
+	}
+	select {
+	case n := <-listener.Notify:
+		t.Errorf("a second notification %+v; the rolled-back run must not notify", n)
+	case <-time.After(500 * time.Millisecond):
 	}
 }
