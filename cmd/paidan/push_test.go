@@ -93,14 +93,27 @@ func (h *hookServer) state() (byKey map[string]int, bad, inFlight int) {
 	return byKey, h.bad, h.inFlight
 }
 
-// buildPaidan builds the binary for tests that kill it.
-func buildPaidan(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "paidan")
+// builtPaidan builds the binary once for the tests that run and kill it.
+var builtPaidan = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "paidan-push-test-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "paidan")
 	build := exec.Command("go", "build", "-buildvcs=false", "-o", bin, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// buildPaidan returns the binary for tests that kill it.
+func buildPaidan(t *testing.T) string {
+	t.Helper()
+	bin, err := builtPaidan()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -428,6 +441,119 @@ func TestWorkerPlansAndStopsGracefully(t *testing.T) {
 		if err := owner.Get(&n, q); err != nil || n != 0 {
 			t.Errorf("%s = %d (%v) after the worker stopped; want 0", q, n, err)
 		}
+	}
+	if err := exportpg.CheckInvariants(context.Background(), owner); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestWorkerKilledMidPlan: a worker planning a partition is killed with
+// SIGKILL while its plan job is running (asserted); a second worker plans
+// the partition again. Every applied run is delivered, nothing is delivered
+// that was not applied, no task is assigned twice, and the dispatch
+// invariants hold.
+func TestWorkerKilledMidPlan(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.NewURL(t)
+	seedCLI(t, dsn, "north", 1500)
+	owner := openTest(t, dsn)
+	hook := newHookServer(t, 0)
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secretFile, []byte(pushSecret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCLI(t, "subscriber", "add", "app", "--db", dsn, "--url", hook.srv.URL, "--events", "assigned",
+		"--secret-file", secretFile); code != exitOK {
+		t.Fatalf("subscriber add: %d %s", code, stderr)
+	}
+	bin := buildPaidan(t)
+	var log lockedBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(log.String())
+		}
+	})
+	workerDSN := runtimeDSN(t, owner, dsn, "paidan-midplan-test")
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, "worker", "--db", workerDSN, "--queues", "plan,deliver", "--every", "1s",
+			"--metrics-addr", "", "--delivery-rescue-after", "2m", "--log-level", "warn")
+		cmd.Stdout, cmd.Stderr = &log, &log
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if cmd.ProcessState == nil {
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+		})
+		return cmd
+	}
+	w1 := start()
+	waitUntil(t, 60*time.Second, "a plan job running", func() bool {
+		var n int
+		owner.Get(&n, `SELECT count(*) FROM paidan_river.river_job WHERE kind = 'paidan_plan' AND state = 'running'`)
+		return n > 0
+	})
+	w1.Process.Signal(syscall.SIGKILL)
+	w1.Wait()
+	var running, appliedAtKill int
+	if err := owner.Get(&running, `SELECT count(*) FROM paidan_river.river_job WHERE kind = 'paidan_plan' AND state = 'running'`); err != nil {
+		t.Fatal(err)
+	}
+	if running == 0 {
+		t.Fatal("the kill landed when no plan job was running")
+	}
+	if err := owner.Get(&appliedAtKill, `SELECT count(*) FROM paidan.run WHERE status = 'applied'`); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("killed with %d plan jobs running, %d runs applied", running, appliedAtKill)
+
+	w2 := start()
+	waitUntil(t, 90*time.Second, "an applied run after the kill", func() bool {
+		var n int
+		owner.Get(&n, `SELECT count(*) FROM paidan.run WHERE status = 'applied'`)
+		return n > appliedAtKill
+	})
+	var applied []string
+	if err := owner.Select(&applied, `SELECT id FROM paidan.run WHERE status = 'applied'`); err != nil {
+		t.Fatal(err)
+	}
+	var subID int64
+	if err := owner.Get(&subID, `SELECT id FROM paidan.subscriber WHERE name = 'app'`); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, r := range applied {
+		want[fmt.Sprintf("%s/%d", r, subID)] = true
+	}
+	waitUntil(t, 60*time.Second, "every applied run delivered", func() bool {
+		got, _, _ := hook.state()
+		for k := range want {
+			if got[k] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	w2.Process.Signal(syscall.SIGTERM)
+	w2.Wait()
+	got, bad, _ := hook.state()
+	for k := range got {
+		if !want[k] {
+			var st string
+			owner.Get(&st, `SELECT status FROM paidan.run WHERE id = $1`, strings.Split(k, "/")[0])
+			if st != "applied" {
+				t.Errorf("phantom delivery %s of a run %q", k, st)
+			}
+		}
+	}
+	if bad != 0 {
+		t.Errorf("%d requests failed the signature check", bad)
+	}
+	var twice int
+	if err := owner.Get(&twice, `SELECT count(*) FROM (SELECT task_id FROM paidan.assignment WHERE active GROUP BY task_id HAVING count(*) > 1) x`); err != nil || twice != 0 {
+		t.Errorf("tasks with two active assignments: %d (%v)", twice, err)
 	}
 	if err := exportpg.CheckInvariants(context.Background(), owner); err != nil {
 		t.Error(err)
