@@ -32,6 +32,9 @@
 // worker's state in order by applying a delivery only when its sequence is
 // above the last one applied for that partition.
 //
+// Announcement. PublishTx also sends pg_notify on NotifyChannel in the
+// write-back's transaction: LISTENers hear of a run when it commits.
+//
 // Privileges. River's tables live in schema paidan_river (migration 00050
 // and River's own migrations, which internal/pgschema runs). The runtime
 // role enqueues and works jobs with row access only; the Client never
