@@ -147,7 +147,7 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.Plan > 0 {
 		queue := cmp.Or(opts.PlanQueue, QueuePlan)
-		if err := rq.AddWorkerSafely(workers, &cycleWorker{runner: opts.Runner, every: opts.Every, queue: queue, only: opts.Partitions, logger: logger}); err != nil {
+		if err := rq.AddWorkerSafely(workers, &cycleWorker{runner: opts.Runner, every: opts.Every, queue: queue, only: opts.Partitions, db: opts.DB, logger: logger}); err != nil {
 			return nil, fmt.Errorf("jobs/river: %w", err)
 		}
 		if err := rq.AddWorkerSafely(workers, &planWorker{runner: opts.Runner, timeout: opts.rescueAfter() * 9 / 10, logger: logger}); err != nil {

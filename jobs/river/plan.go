@@ -46,10 +46,12 @@ type cycleWorker struct {
 	every  time.Duration
 	queue  string
 	only   []string // when not empty, the only partitions to enqueue
+	db     *sql.DB  // reads which partitions are late
 	logger *slog.Logger
 }
 
-// Work enqueues one plan job per partition with pending tasks, unique per
+// Work enqueues one plan job per partition with pending tasks, priority 1
+// for a partition with a task past its due time and 2 otherwise, unique per
 // partition and period: a second cycle within the same period (two leaders
 // for a moment, a retried cycle) enqueues nothing new.
 func (w *cycleWorker) Work(ctx context.Context, job *rq.Job[CycleArgs]) error {
@@ -70,9 +72,17 @@ func (w *cycleWorker) Work(ctx context.Context, job *rq.Job[CycleArgs]) error {
 	if len(parts) == 0 {
 		return nil
 	}
-	opts := &rq.InsertOpts{Queue: w.queue, MaxAttempts: 3, UniqueOpts: rq.UniqueOpts{ByArgs: true, ByPeriod: w.every}}
+	late, err := w.latePartitions(ctx)
+	if err != nil {
+		return fmt.Errorf("cycle: %w", err)
+	}
 	params := make([]rq.InsertManyParams, len(parts))
 	for i, p := range parts {
+		opts := &rq.InsertOpts{Queue: w.queue, MaxAttempts: 3, Priority: priorityOnTime,
+			UniqueOpts: rq.UniqueOpts{ByArgs: true, ByPeriod: w.every}}
+		if late[p] {
+			opts.Priority = priorityLate
+		}
 		params[i] = rq.InsertManyParams{Args: PlanArgs{Partition: p}, InsertOpts: opts}
 	}
 	client, err := rq.ClientFromContextSafely[*sql.Tx](ctx)
@@ -91,6 +101,36 @@ func (w *cycleWorker) Work(ctx context.Context, job *rq.Job[CycleArgs]) error {
 	}
 	w.logger.Info("cycle enqueued plan jobs", "partitions", len(parts), "enqueued", added)
 	return nil
+}
+
+// Plan job priorities (River's 1, the most urgent, to 4): a partition with
+// a pending task past its due time is planned before the others.
+const (
+	priorityLate   = 1
+	priorityOnTime = 2
+)
+
+// latePartitions returns the partitions that have a pending task past its
+// due time.
+func (w *cycleWorker) latePartitions(ctx context.Context) (map[string]bool, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT DISTINCT partition FROM paidan.task
+		WHERE status = 'pending' AND due_at IS NOT NULL AND due_at < now()`)
+	if err != nil {
+		return nil, fmt.Errorf("late partitions: %w", err)
+	}
+	defer rows.Close()
+	late := map[string]bool{}
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, fmt.Errorf("late partitions: %w", err)
+		}
+		late[p] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("late partitions: %w", err)
+	}
+	return late, nil
 }
 
 // planWorker runs one partition.

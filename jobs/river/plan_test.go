@@ -3,6 +3,7 @@ package river_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +48,11 @@ func TestPlanJobsAcrossMachines(t *testing.T) {
 	for i, p := range parts {
 		seed(t, owner, p, 20, 4+uint64(i)*10)
 	}
+	// West is late: one of its tasks is past due.
+	if n, err := owner.MustExec(`UPDATE paidan.task SET due_at = created_at
+		WHERE id = (SELECT id FROM paidan.task WHERE partition = 'west' AND status = 'pending' AND created_at < now() ORDER BY id LIMIT 1)`).RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("make west late: %d rows, %v", n, err)
+	}
 	rcv := newReceiver(t, secret)
 	s := addSubscriber(t, owner, "app", rcv.srv.URL, "assigned,reassigned,unassigned", false, secret)
 
@@ -80,6 +86,21 @@ func TestPlanJobsAcrossMachines(t *testing.T) {
 	}
 	if n, most := count(t, owner, `SELECT count(*) FROM paidan_river.river_job WHERE kind = 'paidan_cycle'`), int(elapsed/time.Second)+2; n > most {
 		t.Errorf("%d cycles in %s; want at most %d (one per period)", n, elapsed, most)
+	}
+	// The late partition's plan jobs come first (priority 1), the others' after.
+	var prios []string
+	if err := owner.Select(&prios, `SELECT DISTINCT (args->>'partition') || ':' || priority FROM paidan_river.river_job
+		WHERE kind = 'paidan_plan' ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	if len(prios) < len(parts) {
+		t.Errorf("plan job priorities %v; want one per partition", prios)
+	}
+	for _, p := range prios {
+		if (strings.HasPrefix(p, "west:") && p != "west:1") || (!strings.HasPrefix(p, "west:") && !strings.HasSuffix(p, ":2")) {
+			t.Errorf("plan job priorities %v; want west:1 and the others 2", prios)
+			break
+		}
 	}
 	for _, c := range []struct{ what, query string }{
 		{"tasks with two active assignments", `SELECT count(*) FROM (SELECT task_id FROM paidan.assignment WHERE active GROUP BY task_id HAVING count(*) > 1) x`},
