@@ -100,8 +100,8 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // Client is a River client over paidan's database: it enqueues deliveries
 // (Publisher), works them when Options.Deliver > 0, and plans partitions
-// when Options.Plan > 0. Start it to work
-// jobs; an enqueue-only client needs no Start. Safe for concurrent use.
+// when Options.Plan > 0. Start it to work jobs; an enqueue-only client
+// needs no Start. Safe for concurrent use.
 type Client struct {
 	rc    *rq.Client[*sql.Tx]
 	opts  Options
@@ -162,11 +162,7 @@ func New(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs/river: %w", err)
 	}
-	c := &Client{rc: rc, opts: opts, queue: opts.PlanQueue}
-	if c.queue == "" {
-		c.queue = QueuePlan
-	}
-	return c, nil
+	return &Client{rc: rc, opts: opts, queue: cmp.Or(opts.PlanQueue, QueuePlan)}, nil
 }
 
 // Start starts working jobs until Stop; it returns at once. A planning
