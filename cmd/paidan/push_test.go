@@ -41,12 +41,24 @@ type hookServer struct {
 	byKey    map[string]int
 	bad      int
 	inFlight int
+	down     bool // answer 503 to everything
+}
+
+func (h *hookServer) setDown(v bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.down = v
 }
 
 func newHookServer(t *testing.T, delay time.Duration) *hookServer {
 	h := &hookServer{delay: delay, byKey: map[string]int{}}
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
+		if h.down {
+			h.mu.Unlock()
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
 		h.inFlight++
 		h.mu.Unlock()
 		defer func() {
@@ -257,17 +269,10 @@ func TestPushFaults(t *testing.T) {
 
 	// Fault 2: the receiver refuses everything for a while; a second
 	// worker rescues the killed worker's jobs and retries.
-	hook.mu.Lock()
-	hookHandler := hook.srv.Config.Handler
-	hook.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "down", http.StatusServiceUnavailable)
-	})
-	hook.mu.Unlock()
+	hook.setDown(true)
 	startWorker(t, bin, workerDSN, &log)
 	time.Sleep(3 * time.Second)
-	hook.mu.Lock()
-	hook.srv.Config.Handler = hookHandler
-	hook.mu.Unlock()
+	hook.setDown(false)
 
 	// Fault 3: terminate the workers' database connections mid-way.
 	waitUntil(t, 60*time.Second, "more deliveries after the receiver is back", func() bool {
