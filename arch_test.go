@@ -36,6 +36,7 @@ const (
 	argon2   = "golang.org/x/crypto"
 	plot     = "gonum.org/v1/plot"
 	chromedp = "github.com/chromedp/chromedp"
+	river    = "github.com/riverqueue/river"
 )
 
 // noIO are the standard library packages a pure layer never imports.
@@ -60,10 +61,15 @@ var importRules = []importRule{
 	{pkg: "jobs", allowed: []string{"", "model", prom}, forbidden: noIO},
 	{pkg: "jobs/parquet", allowed: []string{"", "jobs", "export/parquet"}},
 	{pkg: "jobs/postgres", allowed: []string{"", "jobs", "ingest/postgres", "export/postgres", sqlx, pq}},
+	// Push: the wire format, signature and HTTP POST in push; River's
+	// client, delivery worker, transactional enqueue and subscribers in
+	// jobs/river.
+	{pkg: "push", allowed: []string{""}, forbidden: []string{"os", "database/sql"}},
+	{pkg: "jobs/river", allowed: []string{"", "jobs", "push", "internal/pgschema", river, sqlx, pq, prom}, forbidden: []string{"net/http"}},
 	{pkg: "jobs/jobstest", allowed: []string{"", "jobs", "model", "datasets"}},
 	{pkg: "datasets", allowed: []string{"", "ingest/file"}},
 	{pkg: "internal/atomicdir"},
-	{pkg: "internal/pgschema", allowed: []string{goose}},
+	{pkg: "internal/pgschema", allowed: []string{goose, river}},
 	{pkg: "internal/pgtest", allowed: []string{"internal/pgschema", "internal/pgcluster", "internal/pgbusiness", sqlx, pq, pgtestd}},
 	// Throwaway clusters and the simulated business, which paidan demo
 	// links: no testing code.

@@ -196,6 +196,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/partitions/{name}/run", Role: RolePlanner, h: s.runNowForm},
 		{Method: "GET", Pattern: "/audit", Role: RoleAdmin, h: s.auditPage},
 		{Method: "GET", Pattern: "/accounts", Role: RoleAdmin, h: s.accountsPage},
+		{Method: "GET", Pattern: "/deliveries/dead", Role: RolePlanner, h: s.deadDeliveriesPage},
 		{Method: "POST", Pattern: "/accounts/{login}/role", Role: RoleAdmin, h: s.setRoleForm},
 		{Method: "POST", Pattern: "/accounts/{login}/disable", Role: RoleAdmin, h: s.disableForm(true)},
 		{Method: "POST", Pattern: "/accounts/{login}/enable", Role: RoleAdmin, h: s.disableForm(false)},
@@ -222,6 +223,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/api/v1/partitions/{name}/runs", Role: RolePlanner, API: true, h: s.apiRunNow},
 		{Method: "GET", Pattern: "/api/v1/audit", Role: RoleAdmin, API: true, h: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/accounts", Role: RoleAdmin, API: true, h: s.apiAccounts},
+		{Method: "GET", Pattern: "/api/v1/deliveries/dead", Role: RolePlanner, API: true, h: s.apiDeadDeliveries},
 	}
 }
 

@@ -54,6 +54,8 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newReportCmd(),
 		newLedgerCmd(),
 		newBackupCmd(),
+		newSubscriberCmd(),
+		newWorkerCmd(),
 		newRestoreCmd(),
 		newVerifyCmd(),
 		newReplayCmd(),

@@ -30,6 +30,7 @@ func newScheduleCmd() *cobra.Command {
 		cronSpec    string
 		metricsAddr string
 		maxBackoff  time.Duration
+		pf          pushFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "schedule (--every D | --cron SPEC) [--metrics-addr 127.0.0.1:9090]",
@@ -49,6 +50,11 @@ backoff (1s doubling up to --max-backoff), and the scheduler carries on by
 itself once the server is back; a refused login or a missing database stops
 it at start. Any number of schedulers may run against one database: the
 partition lock lets one run a partition at a time and the others skip it.
+
+With --push every applied run is delivered to the subscribers ('paidan
+subscriber'): the deliveries are enqueued in the run's write-back
+transaction and made by this process (--deliverers) or by 'paidan worker
+--queues deliver' elsewhere; see README, "Push".
 
 A partition paused in the console (paidan.partition_pause) is left out of
 every cycle, --partition or not, until it is resumed; the pause and the
@@ -96,6 +102,16 @@ serves neither.`,
 				return err
 			}
 			defer db.Close()
+			if pf.enabled {
+				client, stop, err := pf.start(ctx, *f.db, r.Logger, reg)
+				if err != nil {
+					return err
+				}
+				defer stop()
+				if err := publishTo(r, client); err != nil {
+					return err
+				}
+			}
 			waitBackups, err := bk.start(ctx, f.dsn(), r.Logger)
 			if err != nil {
 				return err
@@ -156,6 +172,7 @@ serves neither.`,
 	f.register(cmd)
 	bk.register(cmd)
 	rf.register(cmd)
+	pf.register(cmd, true)
 	fl := cmd.Flags()
 	fl.DurationVar(&every, "every", 0, "run a cycle every D (e.g. 2m)")
 	fl.StringVar(&cronSpec, "cron", "", `run a cycle on a cron schedule (e.g. "*/5 * * * *")`)

@@ -32,6 +32,7 @@ func Policy() map[string]Decision {
 		"run_region_rollup":   {},
 		"task_rollup":         {},
 		"report_run":          {},
+		"subscriber":          {Omit: map[string]string{"secret": "a credential: it signs deliveries to the subscriber"}},
 		"account":             {Omit: map[string]string{"password_hash": secret}},
 		"api_token":           {Omit: map[string]string{"hash": secret}},
 		"console_session":     {Exclude: "live login sessions, keyed by a hash of the session cookie: " + secret + "; logins are in audit"},

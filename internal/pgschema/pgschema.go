@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // VersionTable is the table that records applied migrations.
@@ -20,6 +23,9 @@ const VersionTable = "paidan_schema_version"
 
 // lockID is the advisory lock key that serialises concurrent migrators.
 const lockID = 0x7061696461_6e00 // "paidan\0"
+
+// riverLockID is the advisory lock key that serialises River's migrations.
+const riverLockID = 0x7061696461_6e72 // "paidanr"
 
 //go:embed migrations/*.sql
 var embedded embed.FS
@@ -33,11 +39,21 @@ func Migrations() fs.FS {
 	return sub
 }
 
-// Migrator applies paidan's migrations to one database.
-// It holds a PostgreSQL session advisory lock while it works, so that two
+// RiverSchema is the schema of River's tables (the job queue of push
+// deliveries and partition jobs). Migration RiverVersion creates it with
+// its grants; River's own migrations, which Up runs after paidan's, create
+// its tables.
+const (
+	RiverSchema  = "paidan_river"
+	RiverVersion = 50
+)
+
+// Migrator applies paidan's migrations to one database, then River's.
+// It holds a PostgreSQL advisory lock while it works, so that two
 // migrators on the same database never interleave.
 type Migrator struct {
-	p *goose.Provider
+	p  *goose.Provider
+	db *sql.DB
 }
 
 // New returns a Migrator for db over the embedded migrations. The caller
@@ -63,7 +79,7 @@ func NewFS(db *sql.DB, fsys fs.FS) (*Migrator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgschema: %w", err)
 	}
-	return &Migrator{p: p}, nil
+	return &Migrator{p: p, db: db}, nil
 }
 
 // Up applies every pending migration, one at a time, and returns the
@@ -75,6 +91,9 @@ func (m *Migrator) Up(ctx context.Context) ([]int64, error) {
 	for {
 		res, err := m.upByOne(ctx)
 		if errors.Is(err, goose.ErrNoNextVersion) {
+			if err := m.upRiver(ctx); err != nil {
+				return nil, err
+			}
 			return applied, nil
 		}
 		if err != nil {
@@ -92,7 +111,46 @@ func (m *Migrator) UpTo(ctx context.Context, version int64) ([]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("migrate up to %d: %w", version, err)
 	}
+	if err := m.upRiver(ctx); err != nil {
+		return nil, err
+	}
 	return versions(res), nil
+}
+
+// upRiver applies River's pending migrations to RiverSchema once paidan's
+// migration RiverVersion (which creates the schema and its default
+// privileges) is applied. River applies each of its versions in a
+// transaction of its own (some add enum values, which must commit before
+// use); a session advisory lock, held on a connection of its own, keeps
+// concurrent migrators from interleaving.
+func (m *Migrator) upRiver(ctx context.Context) error {
+	v, err := m.p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if v < RiverVersion {
+		return nil
+	}
+	conn, err := m.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, int64(riverLockID)); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, int64(riverLockID))
+	rm, err := rivermigrate.New(riverdatabasesql.New(m.db), &rivermigrate.Config{
+		Schema: RiverSchema,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	if _, err := rm.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate river: %w", err)
+	}
+	return nil
 }
 
 // Down rolls back the latest applied migration and returns its version.

@@ -113,7 +113,7 @@ func (m *Migrator) upByOne(ctx context.Context) (*goose.MigrationResult, error) 
 	}
 }
 
-// UpSafely applies the pending migrations one at a time, like Up, and
+// UpSafely applies the pending migrations one at a time, then River's, like Up, and
 // retries one that failed on a lock timeout, or that the server aborted to
 // break a deadlock, after a backoff, logging each retry. A failed
 // transactional migration left nothing behind, so the retry starts it
@@ -152,7 +152,7 @@ func (m *Migrator) UpSafely(ctx context.Context, o SafeOptions) ([]int64, error)
 			backoff = min(2*backoff, 32*o.Backoff)
 		}
 		if errors.Is(err, goose.ErrNoNextVersion) {
-			return applied, nil
+			return applied, m.upRiver(ctx)
 		}
 		if err != nil {
 			return applied, fmt.Errorf("migrate up: %w", err)

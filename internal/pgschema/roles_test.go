@@ -88,6 +88,10 @@ var basePrivileges = []privilege{
 	// console announces and cancels them.
 	{"table maintenance", map[string][]string{runtime: {"SELECT"}, console: {"SELECT", "INSERT", "UPDATE(cancelled_by,cancelled_at)"}}},
 	{"sequence maintenance_id_seq", nil},
+	// Push subscribers (00050): changed by the owner only; the runtime
+	// role delivers and so reads the secret; the console reads the rest.
+	{"table subscriber", map[string][]string{runtime: {"SELECT"}, console: {"SELECT(id,name,url,events,single,created_by,created_at)"}}},
+	{"sequence subscriber_id_seq", nil},
 	{"sequence account_id_seq", nil},
 	{"sequence api_token_id_seq", nil},
 	{"sequence audit_id_seq", nil},
@@ -236,7 +240,7 @@ func operations() []operation {
 		operation{runtime, "table run_usage", "record a run's usage", `INSERT INTO paidan.run_usage (run_id, cpu_seconds, peak_memory_bytes) VALUES ('r-applied', 1.5, 1024)`, ""},
 		operation{runtime, "table run_usage", "change a run's usage", `UPDATE paidan.run_usage SET cpu_seconds = 0`, "42501"},
 		operation{business, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, "42501"},
-		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, ""}, // reports read it (00054)
+		operation{reader, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, ""},  // reports read it (00054)
 		operation{console, "table run_usage", "read usage", `SELECT count(*) FROM paidan.run_usage`, ""}, // the run page's stages (00056)
 		operation{console, "table run_usage", "change usage", `UPDATE paidan.run_usage SET cpu_seconds = 0`, "42501"})
 	for _, role := range roles {
@@ -282,6 +286,21 @@ func operations() []operation {
 		operation{reader, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, "42501"},
 		operation{console, "function prune_run_input", "prune kept inputs", `SELECT paidan.prune_run_input('north', 1)`, "42501"})
 	all = append(all, runRequestOperations...)
+	// Push subscribers (00050): only the owner adds or removes one; the
+	// delivering runtime reads the secret, the console everything else.
+	all = append(all,
+		operation{runtime, "table subscriber", "read subscribers' secrets", `SELECT count(secret) FROM paidan.subscriber`, ""},
+		operation{console, "table subscriber", "read subscribers", `SELECT count(url) FROM paidan.subscriber`, ""},
+		operation{console, "table subscriber", "read subscribers' secrets", `SELECT count(secret) FROM paidan.subscriber`, "42501"})
+	for _, role := range roles {
+		all = append(all,
+			operation{role, "table subscriber", "add a subscriber", `INSERT INTO paidan.subscriber (name, url, events, secret, created_by) VALUES ('x', 'https://x', '{assigned}', '0123456789abcdef', 'x')`, "42501"},
+			operation{role, "table subscriber", "remove subscribers", `DELETE FROM paidan.subscriber`, "42501"},
+			operation{role, "sequence subscriber_id_seq", "draw a subscriber id", `SELECT nextval('paidan.subscriber_id_seq')`, "42501"})
+	}
+	for _, role := range []string{business, reader} {
+		all = append(all, operation{role, "table subscriber", "read subscribers", `SELECT count(url) FROM paidan.subscriber`, "42501"})
+	}
 	for _, f := range triggerFunctions {
 		for _, role := range roles {
 			all = append(all, operation{role, "function " + f, "call " + f, "SELECT paidan." + f + "()", "42501"})

@@ -59,6 +59,20 @@ var ErrNotLocked = errors.New("jobs/postgres: Writer without Locker")
 type Writer struct {
 	DB     *sqlx.DB
 	Locker *Locker
+	// Publisher, when set, enqueues what each applied run pushes to its
+	// subscribers inside the write-back's transaction, so that it is
+	// enqueued if and only if the run commits. Nil means the write-back is
+	// the one statement of export/postgres.Apply, as without push.
+	Publisher Publisher
+}
+
+// Publisher enqueues the pushes of an applied run in its write-back
+// transaction (jobs/river.Publisher is one). tx has just applied run;
+// plan and batch are the run's; refused maps each task whose assignment
+// the write-back refused to its conflict kind. An error rolls the
+// write-back back.
+type Publisher interface {
+	PublishTx(ctx context.Context, tx *sql.Tx, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch, refused map[paidan.TaskID]string) error
 }
 
 // Apply writes the plan back in one transaction (export/postgres.Apply),
@@ -69,7 +83,12 @@ func (w *Writer) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, b
 	if err != nil {
 		return nil, err
 	}
-	res, err := exportpg.Apply(ctx, conn, run, plan, batch)
+	var res *exportpg.ApplyResult
+	if w.Publisher == nil {
+		res, err = exportpg.Apply(ctx, conn, run, plan, batch)
+	} else {
+		res, err = w.applyAndPublish(ctx, conn, run, plan, batch)
+	}
 	if err != nil {
 		return nil, mapRetryable(err)
 	}
@@ -78,6 +97,37 @@ func (w *Writer) Apply(ctx context.Context, run paidan.Run, plan *paidan.Plan, b
 		out.Conflicts[c.Task] = string(c.Kind)
 	}
 	return out, nil
+}
+
+// applyAndPublish runs export/postgres.Apply and the Publisher in one
+// transaction on conn (the partition lock's connection, or the pool).
+func (w *Writer) applyAndPublish(ctx context.Context, conn sqlx.QueryerContext, run paidan.Run, plan *paidan.Plan, batch *paidan.Batch) (*exportpg.ApplyResult, error) {
+	beginner, ok := conn.(interface {
+		BeginTxx(context.Context, *sql.TxOptions) (*sqlx.Tx, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("apply run %q: %T cannot begin a transaction", run.ID, conn)
+	}
+	tx, err := beginner.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("apply run %q: begin: %w", run.ID, err)
+	}
+	defer tx.Rollback()
+	res, err := exportpg.Apply(ctx, tx, run, plan, batch)
+	if err != nil {
+		return nil, err
+	}
+	refused := make(map[paidan.TaskID]string, len(res.Conflicts))
+	for _, c := range res.Conflicts {
+		refused[c.Task] = string(c.Kind)
+	}
+	if err := w.Publisher.PublishTx(ctx, tx.Tx, run, plan, batch, refused); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("apply run %q: commit: %w", run.ID, err)
+	}
+	return res, nil
 }
 
 // WasApplied reports whether the run id was applied.
