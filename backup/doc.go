@@ -16,7 +16,7 @@
 //
 // A backup directory:
 //
-//	paidan.dump          pg_dump -Fc --schema=paidan
+//	paidan.dump          pg_dump -Fc --schema=paidan --schema=paidan_river
 //	schema_version.dump  pg_dump -Fc --table=public.paidan_schema_version
 //	roles.sql            pg_dumpall --roles-only --no-role-passwords
 //	manifest.json        written last

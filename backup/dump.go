@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/paidan/paidan/internal/pgschema"
 )
 
 // Options tunes Backup and Restore. The zero value works.
@@ -63,7 +65,7 @@ func backup(ctx context.Context, db *sqlx.DB, conn Conn, dir string, opts Option
 		file string
 		args []string
 	}{
-		{SchemaDumpFile, []string{"--schema=" + backupSchemaName}},
+		{SchemaDumpFile, []string{"--schema=" + backupSchemaName, "--schema=" + pgschema.RiverSchema}},
 		{VersionDumpFile, []string{"--table=" + versionTable}},
 	}
 	for _, d := range dumps {
