@@ -32,7 +32,7 @@ type Check struct {
 // database and runs no extra checks.
 type RestoreOptions struct {
 	Options
-	// Replace drops the target's schema paidan and version table before
+	// Replace drops the target's schemas paidan and paidan_river and version table before
 	// restoring; false refuses a target that has either.
 	Replace bool
 	// NoOwner restores every object as owned by the restoring role
@@ -209,15 +209,15 @@ func describeTarget(schema, objects, versionTable int) string {
 	return strings.Join(parts, " and ")
 }
 
-// dropTarget removes the target's schema paidan and version table in one
-// transaction.
+// dropTarget removes the target's schemas paidan and paidan_river and its
+// version table in one transaction.
 func dropTarget(ctx context.Context, db *sqlx.DB) error {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DROP SCHEMA IF EXISTS paidan CASCADE`, `DROP TABLE IF EXISTS public.paidan_schema_version`} {
+	for _, q := range []string{`DROP SCHEMA IF EXISTS paidan CASCADE`, `DROP SCHEMA IF EXISTS paidan_river CASCADE`, `DROP TABLE IF EXISTS public.paidan_schema_version`} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("replace target: %s: %w", q, err)
 		}

@@ -109,6 +109,10 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 		WHERE grantee = 'paidan_runtime' AND table_schema = 'paidan'`); err != nil || n == 0 {
 		t.Errorf("paidan_runtime's grants in the restored database: %d (%v)", n, err)
 	}
+	// River's queue came back with it (the deliveries pending at the backup).
+	if err := restored.Get(&n, `SELECT count(*) FROM paidan_river.river_migration`); err != nil || n == 0 {
+		t.Errorf("River's migrations in the restored database: %d (%v)", n, err)
+	}
 
 	t.Run("non-empty target", func(t *testing.T) {
 		var before int64
