@@ -28,6 +28,7 @@ type dispatchLayout struct {
 	leaveArc     []int32 // per task, its leave arc's index (network numbering), or -1
 }
 
+// newDispatchLayout lays out the arcs of d.Network().
 func newDispatchLayout(d *Dispatch) *dispatchLayout {
 	l := &dispatchLayout{cands: len(d.ArcTask), tierStart: make([]int32, d.Workers+1), leaveArc: make([]int32, d.Tasks)}
 	for w, tiers := range d.Tiers {
