@@ -31,6 +31,7 @@ func BenchmarkPlan(b *testing.B) {
 				sum.Build += st.Build
 				sum.Solve += st.Solve
 				sum.Verify += st.Verify
+				sum.Price += st.Price
 				sum.Classify += st.Classify
 				sum.Finish += st.Finish
 				sum.Rounds += st.Rounds
@@ -40,6 +41,7 @@ func BenchmarkPlan(b *testing.B) {
 			b.ReportMetric(float64(sum.Build.Milliseconds())/n, "build-ms")
 			b.ReportMetric(float64(sum.Solve.Milliseconds())/n, "solve-ms")
 			b.ReportMetric(float64(sum.Verify.Milliseconds())/n, "verify-ms")
+			b.ReportMetric(float64(sum.Price.Milliseconds())/n, "price-ms")
 			b.ReportMetric(float64(sum.Classify.Milliseconds())/n, "classify-ms")
 			b.ReportMetric(float64(sum.Finish.Milliseconds())/n, "finish-ms")
 			b.ReportMetric(float64(sum.Rounds)/n, "rounds")

@@ -147,7 +147,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		// tasks that the added arcs would move are searched for again.
 		var start *solver.DispatchStart
 		if res != nil {
-			start = &solver.DispatchStart{TaskWorker: taskWorker, Potential: res.Potential}
+			start = &solver.DispatchStart{TaskWorker: taskWorker, Potential: res.Potential, Basis: res.Basis}
 		}
 		res, err = solver.SolveDispatchFrom(ctx, &net.d, start)
 		done()

@@ -312,6 +312,31 @@ func TestPlanDeterministic(t *testing.T) {
 	}
 }
 
+// TestPlanWarmSimplexPricing plans generated metro batches (package
+// datasets, the shape `paidan gen dispatch` writes) large enough for the
+// network simplex with few candidates, so that pricing rounds start the simplex
+// from the previous round's tree, and compares with the plan that keeps
+// every worker as a candidate (one round, nothing to price).
+func TestPlanWarmSimplexPricing(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(2) {
+		b := datasets.Generate(datasets.GenOptions{Tasks: 2000, Workers: 100, Seed: seed + 1})
+		full := paidan.DefaultRules()
+		full.CandidatesPerTask = 100
+		pFull := mustPlan(t, b, full)
+		r := full
+		r.CandidatesPerTask = 3
+		p := mustPlan(t, b, r)
+		if p.Pricing.Rounds < 2 || p.Solver.Algorithm != "network-simplex" {
+			t.Fatalf("seed %d: %d rounds by %s; want pricing rounds solved by the simplex", seed, p.Pricing.Rounds, p.Solver.Algorithm)
+		}
+		if p.ObjectiveUnits != pFull.ObjectiveUnits {
+			t.Fatalf("seed %d: k=3 objective %d; every worker %d", seed, p.ObjectiveUnits, pFull.ObjectiveUnits)
+		}
+		checkPlan(t, b, r, p)
+	}
+}
+
 // TestPlanPruning checks that keeping k ≥ workers candidates changes
 // nothing, that with pricing a small k reaches the same optimum as keeping
 // every worker, and that reasons stay right under heavy pruning

@@ -135,7 +135,7 @@ func TestPriceRadiusBound(t *testing.T) {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)
 			}
 			tw, _ := assignedWorkers(&net.d, res)
-			start = &solver.DispatchStart{TaskWorker: tw, Potential: res.Potential}
+			start = &solver.DispatchStart{TaskWorker: tw, Potential: res.Potential, Basis: res.Basis}
 			got, memo, _, err := in.price(ctx, cands, extra, res, prev, perTask, 2)
 			if prev != nil {
 				incremental++

@@ -68,5 +68,9 @@ type DispatchResult struct {
 	// (the convention of Ahuja, Magnanti and Orlin, Network Flows, 1993).
 	Potential []int64
 
+	// Basis is the optimal spanning tree when the network simplex solved
+	// the dispatch (nil otherwise), for DispatchStart.Basis.
+	Basis *DispatchBasis
+
 	Stats Stats
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -73,19 +74,88 @@ func (d *Dispatch) suitsSimplex() bool {
 }
 
 // solveDispatchSimplex solves d as the general network d.Network() with
-// the network simplex and reads the result back. It returns errNoSimplex
-// when the simplex refuses d (costs too large for its bounds) or finds it
-// infeasible, so that the caller can run the searches, whose errors name
-// the task and workers concerned.
+// the network simplex and reads the result back, with its optimal tree in
+// Basis. It returns errNoSimplex when the simplex refuses d (costs too
+// large for its bounds) or finds it infeasible, so that the caller can run
+// the searches, whose errors name the task and workers concerned.
 func solveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
 	start := time.Now()
 	n := d.Network()
-	f, err := SolveMCF(ctx, n)
+	s, err := newSimplexFor(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	return dispatchSimplexResult(ctx, d, n, s, start)
+}
+
+// solveDispatchSimplexFrom is solveDispatchSimplex started from the
+// optimal tree of a previous solve (start.Basis) over the same tasks,
+// workers and tiers, with start.TaskWorker's flow on the arcs off the
+// tree: only the arcs added since, or whose costs changed, make it pivot.
+// It returns errNoSimplex as solveDispatchSimplex does, and also when the
+// tree does not fit d (see simplex.setTree); the caller then solves cold.
+func solveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchStart) (*DispatchResult, error) {
+	t0 := time.Now()
+	b := start.Basis
+	n := d.Network()
+	lay := newDispatchLayout(d)
+	if len(b.tierFlow) != lay.tiers || len(b.parent) != n.Nodes() || !slices.Equal(b.tierStart, lay.tierStart) {
+		return nil, errNoSimplex
+	}
+	tree, ok := b.treeOn(d, lay)
+	if !ok {
+		return nil, errNoSimplex
+	}
+	tw := start.TaskWorker
+	upper := func(a int) bool {
+		switch {
+		case a < lay.cands:
+			return tw[d.ArcTask[a]] == d.ArcWorker[a]
+		case a < lay.cands+lay.tiers:
+			i := a - lay.cands
+			return b.tierFlow[i] == n.Upper[a]
+		default:
+			return tw[lay.leaveTask[a-lay.cands-lay.tiers]] == -1
+		}
+	}
+	s, err := newSimplexFor(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	if !s.setTree(n, tree, upper) {
+		return nil, errNoSimplex
+	}
+	return dispatchSimplexResult(ctx, d, n, s, t0)
+}
+
+// newSimplexFor validates n and builds its simplex, mapping a refusal to
+// errNoSimplex.
+func newSimplexFor(ctx context.Context, n *Network) (*simplex, error) {
+	if err := n.Validate(); err != nil {
+		return nil, errNoSimplex
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("min-cost flow: %w", err)
+	}
+	s, err := newSimplex(n)
+	if err != nil {
+		return nil, errNoSimplex
+	}
+	return s, nil
+}
+
+// dispatchSimplexResult runs s on n = d.Network() and reads the optimum
+// back as a DispatchResult with its tree.
+func dispatchSimplexResult(ctx context.Context, d *Dispatch, n *Network, s *simplex, start time.Time) (*DispatchResult, error) {
+	if err := s.run(ctx); err != nil {
+		return nil, fmt.Errorf("min-cost flow: %w", err)
+	}
+	f, err := s.result(n)
 	if errors.Is(err, ErrOverflow) || errors.Is(err, ErrInfeasible) {
 		return nil, errNoSimplex
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("min-cost flow: %w", err)
 	}
 	T := d.Tasks
 	r := &DispatchResult{
@@ -93,7 +163,12 @@ func solveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, er
 		WorkerLoad: make([]int64, d.Workers),
 		Objective:  f.Objective,
 		Potential:  f.Potential,
-		Stats:      f.Stats,
+		Stats: Stats{
+			Algorithm:  "network-simplex",
+			Nodes:      n.Nodes(),
+			Arcs:       n.Arcs(),
+			Iterations: s.pivots,
+		},
 	}
 	for t := range r.TaskArc {
 		r.TaskArc[t] = -1
@@ -115,6 +190,7 @@ func solveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, er
 		return nil, fmt.Errorf("%w: dual bound", ErrOverflow)
 	}
 	r.DualBound = bound
+	r.Basis = newDispatchBasis(d, s.tree(), f)
 	r.Stats.Duration = time.Since(start)
 	return r, nil
 }

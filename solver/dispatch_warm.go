@@ -17,6 +17,11 @@ type DispatchStart struct {
 	// Potential holds a potential per node, numbered as on Dispatch (see
 	// DispatchResult.Potential). Length Tasks+Workers+1.
 	Potential []int64
+	// Basis, when not nil, is the optimal tree of the solve that
+	// TaskWorker comes from (DispatchResult.Basis). On a network that
+	// suits the simplex, the solve then starts the simplex from it
+	// instead of repairing the start with searches.
+	Basis *DispatchBasis
 }
 
 // maxStartPotential bounds the potentials a DispatchStart may carry, so
@@ -45,6 +50,10 @@ const maxStartPotential = 1 << 61
 // a node (see route). Only the freed tasks are searched for: after a round
 // of pricing on a 100k-task plan, a few thousand.
 //
+// When start.Basis is set and d suits the simplex (see SolveDispatch), the
+// simplex starts from that tree and start.TaskWorker's flow instead, new
+// arcs empty; a basis that does not fit d is ignored.
+//
 // Pinned tasks are placed as in a cold start whatever start says. Errors
 // are those of SolveDispatch, and ErrInvalid when start's slices have the
 // wrong length or a potential beyond ±2^61.
@@ -64,6 +73,14 @@ func solveDispatchFrom(ctx context.Context, d *Dispatch, start *DispatchStart, b
 	}
 	if err := start.validate(d); err != nil {
 		return nil, fmt.Errorf("solve dispatch: %w", err)
+	}
+	if start.Basis != nil && d.suitsSimplex() {
+		if r, err := solveDispatchSimplexFrom(ctx, d, start); !errors.Is(err, errNoSimplex) {
+			if err != nil {
+				return nil, fmt.Errorf("solve dispatch: %w", err)
+			}
+			return r, nil
+		}
 	}
 	t0 := time.Now()
 	s, err := newDispatchState(d, off, order)

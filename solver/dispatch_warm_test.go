@@ -207,3 +207,100 @@ func TestSolveDispatchFromBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestSolveDispatchFromBasisBruteForce starts the simplex from the optimal
+// tree of a random part of each brute-force instance's arcs (a pricing
+// round's network) and compares with brute force.
+func TestSolveDispatchFromBasisBruteForce(t *testing.T) {
+	t.Parallel()
+	var warm int
+	for seed := range uint64(6000) {
+		rng := rand.New(rand.NewPCG(seed, 23))
+		d := randomDispatch(rng)
+		want, feasible := bruteForce(d)
+		if !feasible {
+			continue
+		}
+		sub := subDispatch(rng, d, 0.6)
+		r, err := solver.SolveDispatchSimplex(context.Background(), sub)
+		if err != nil || r.Basis == nil {
+			continue // infeasible part, or solved by the searches
+		}
+		start := startOf(sub, r)
+		start.Basis = r.Basis
+		w, ok, err := solver.SolveDispatchSimplexFrom(context.Background(), d, start)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		if !ok {
+			t.Fatalf("seed %d: the part's tree was refused", seed)
+		}
+		warm++
+		if w.Objective != want {
+			t.Fatalf("seed %d: objective %d, want %d (brute force)", seed, w.Objective, want)
+		}
+		if bound, err := solver.VerifyDispatch(d, w); err != nil || bound != want {
+			t.Fatalf("seed %d: VerifyDispatch = %d, %v; want %d", seed, bound, err, want)
+		}
+	}
+	if warm < 2000 {
+		t.Errorf("%d instances started from a tree, want at least 2000", warm)
+	}
+}
+
+// TestSolveDispatchFromBasisMetro starts metro instances, which suit the
+// simplex, from the optimal tree of a third of their arcs through
+// SolveDispatchFrom, and from their own optimal tree, which needs no pivot.
+func TestSolveDispatchFromBasisMetro(t *testing.T) {
+	t.Parallel()
+	for _, slack := range []float64{1.05, 1.3} { // 0.9 is solved from the capacity side
+		t.Run(fmt.Sprintf("slack=%.2f", slack), func(t *testing.T) {
+			t.Parallel()
+			d := dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 1500, Workers: 80, Slack: slack, Seed: 5})
+			if !d.SuitsSimplex() {
+				t.Fatal("the metro instance does not suit the simplex")
+			}
+			cold := solveDispatchVerified(t, d)
+			sub := subDispatch(rand.New(rand.NewPCG(3, 3)), d, 0.3)
+			r := solveDispatchVerified(t, sub)
+			if r.Basis == nil {
+				t.Fatal("the part was not solved by the simplex")
+			}
+			start := startOf(sub, r)
+			start.Basis = r.Basis
+			warmCase(t, "metro from a part's tree", d, start, cold.Objective)
+			if _, ok, _ := solver.SolveDispatchSimplexFrom(context.Background(), d, start); !ok {
+				t.Error("the part's tree was refused")
+			}
+			self := startOf(d, cold)
+			self.Basis = cold.Basis
+			w, ok, err := solver.SolveDispatchSimplexFrom(context.Background(), d, self)
+			if err != nil || !ok || w.Objective != cold.Objective || w.Stats.Iterations != 0 {
+				t.Errorf("from its own optimum: %v, taken %v, objective %d (want %d), %d pivots (want 0)",
+					err, ok, w.Objective, cold.Objective, w.Stats.Iterations)
+			}
+		})
+	}
+}
+
+// TestSolveDispatchFromBasisMismatch offers a tree that does not belong to
+// the network (another instance's; a start whose flows disagree with its
+// tree): the solve ignores it and still finds the optimum.
+func TestSolveDispatchFromBasisMismatch(t *testing.T) {
+	t.Parallel()
+	d := dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 1200, Workers: 60, Slack: 1.05, Seed: 7})
+	other := dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 1200, Workers: 60, Slack: 1.05, Seed: 8})
+	want := solveDispatchVerified(t, d).Objective
+	ro := solveDispatchVerified(t, other)
+	sub := subDispatch(rand.New(rand.NewPCG(5, 5)), d, 0.4)
+	rs := solveDispatchVerified(t, sub)
+	for _, tc := range []struct {
+		name  string
+		start *solver.DispatchStart
+	}{
+		{"another instance's tree", &solver.DispatchStart{TaskWorker: startOf(sub, rs).TaskWorker, Potential: rs.Potential, Basis: ro.Basis}},
+		{"flows of another instance", &solver.DispatchStart{TaskWorker: startOf(other, ro).TaskWorker, Potential: ro.Potential, Basis: rs.Basis}},
+	} {
+		warmCase(t, tc.name, d, tc.start, want)
+	}
+}

@@ -36,3 +36,40 @@ func SolveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, er
 func SolveDispatchFromBudget(ctx context.Context, d *Dispatch, start *DispatchStart, budgetPerArc int64) (*DispatchResult, error) {
 	return solveDispatchFrom(ctx, d, start, budgetPerArc)
 }
+
+// SolveDispatchSimplexFrom starts the simplex from start.Basis whatever
+// the network; warm reports whether the basis fitted d (otherwise the
+// result is nil).
+func SolveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchStart) (r *DispatchResult, warm bool, err error) {
+	if _, _, err := d.validate(); err != nil {
+		return nil, false, err
+	}
+	r, err = solveDispatchSimplexFrom(ctx, d, start)
+	if err == errNoSimplex {
+		return nil, false, nil
+	}
+	return r, true, err
+}
+
+// SolveMCFGrown solves sub cold with the simplex, then n, whose first arcs
+// are sub's (same nodes), from sub's optimal tree with sub's arc states on
+// the other arcs and n's added arcs at their lower bounds. warm reports whether
+// the tree was taken; pivots counts the warm solve's pivots.
+func SolveMCFGrown(ctx context.Context, sub, n *Network) (f *Flow, warm bool, pivots int64, err error) {
+	s, err := newSimplex(sub)
+	if err != nil {
+		return nil, false, 0, err
+	}
+	if err := s.run(ctx); err != nil {
+		return nil, false, 0, err
+	}
+	if _, err := s.result(sub); err != nil {
+		return nil, false, 0, err
+	}
+	upper := func(a int) bool { return a < sub.Arcs() && s.state[s.perm[a]] == stateUpper }
+	f, _, warm, err = solveMCFFrom(ctx, n, s.tree(), upper)
+	if f != nil {
+		pivots = f.Stats.Iterations
+	}
+	return f, warm, pivots, err
+}

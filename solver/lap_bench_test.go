@@ -72,3 +72,26 @@ func BenchmarkSolveLAPGeometric(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSolveLAPProduct solves the degenerate family c_ij = i·j, on
+// which every column's minimum lies in row 0, the initialization assigns
+// almost nothing and every row needs a long shortest path search (the
+// product family of scripts/bench-lap).
+func BenchmarkSolveLAPProduct(b *testing.B) {
+	for _, n := range []int{500, 1000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			d := solver.NewDense(n, n)
+			for i := range n {
+				for j := range n {
+					d.Set(i, j, int64(i*j))
+				}
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := solver.SolveLAP(context.Background(), d, solver.LAPOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

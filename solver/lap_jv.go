@@ -323,12 +323,7 @@ func (s *lap) augment(f int) error {
 			bj = relaxRow(row, v, d, pred, i, h)
 			continue
 		}
-		var pos int
-		bj, pos = relaxList(row, v, d, pred, todo, i, h)
-		if s.colRow[bj] >= 0 { // to be scanned next: drop it from the list
-			todo[pos] = todo[len(todo)-1]
-			todo = todo[:len(todo)-1]
-		}
+		bj, todo = relaxList(row, v, d, pred, todo, i, h)
 	}
 	// Scanned columns are assigned (odd distance), the sink is free (even):
 	// each scanned price falls by the real distance difference, and the
@@ -408,27 +403,36 @@ func relaxRow(row, v, d []int64, pred []int, i int, h int64) int {
 	return bj
 }
 
-// relaxList is relaxRow over the columns listed in todo only. It returns
-// the column of smallest distance (the lowest on ties, whatever the list
-// order) and its position in todo. The list holds no scanned column, so
-// distances compare as they are, without keys.
-func relaxList(row, v, d []int64, pred []int, todo []int, i int, h int64) (bj, pos int) {
+// relaxList is relaxRow over the columns listed in todo only, which it
+// keeps in increasing order. It returns the column of smallest distance
+// (the first, so the lowest, on ties) and the list without the columns
+// scanned since it was last compacted (marked by d[j] = math.MinInt64: the
+// one the previous step picked), dropped in the same pass. Ordered, the
+// list needs no index comparison on ties, which on degenerate costs with
+// many equal distances (c_ij = i·j) was a mispredicted branch per column.
+func relaxList(row, v, d []int64, pred []int, todo []int, i int, h int64) (bj int, rest []int) {
 	m := len(row)
 	v, d, pred = v[:m], d[:m], pred[:m]
 	best := int64(math.MaxInt64)
-	for t, j := range todo {
-		x := 2*row[j] - v[j] - h
+	w := 0
+	for _, j := range todo {
 		dd := d[j]
+		if dd == math.MinInt64 {
+			continue
+		}
+		todo[w] = j
+		w++
+		x := 2*row[j] - v[j] - h
 		if x < dd {
 			dd = x
 			d[j] = x
 			pred[j] = i
 		}
-		if dd <= best && (dd < best || j < bj) {
-			best, bj, pos = dd, j, t
+		if dd < best {
+			best, bj = dd, j
 		}
 	}
-	return bj, pos
+	return bj, todo[:w]
 }
 
 // hallViolation is a set of internal rows whose allowed columns are fewer

@@ -160,6 +160,8 @@ type simplex struct {
 	revThread []int32
 	lastSucc  []int32
 
+	artCost int64 // cost of the artificial arc into a node of demand
+
 	// Pricing.
 	blockSize int
 	nextArc   int
@@ -331,6 +333,7 @@ func newSimplex(n *Network) (*simplex, error) {
 			s.pi[u] = -artCost
 		}
 	}
+	s.artCost = artCost
 	s.blockSize = max(int(math.Sqrt(float64(arcs))), 10)
 	return s, nil
 }

@@ -754,3 +754,58 @@ func TestSolveMCFExtremeValues(t *testing.T) {
 		t.Errorf("cost above the bound: err = %v, want ErrOverflow", err)
 	}
 }
+
+// TestSolveMCFFromGrownTree solves random networks from the optimal tree of
+// a part of their arcs (the first ones; as a pricing round grows a
+// network) and compares with the cold solve; a network grown by nothing
+// starts at its optimum and makes no pivot.
+func TestSolveMCFFromGrownTree(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(8, 9))
+	var warm int
+	for i := range 400 {
+		n := randomNetwork(rng, 40, 300)
+		k := n.Arcs() - rng.IntN(n.Arcs()/4+1)
+		for a := k; a < n.Arcs() && n.Lower != nil; a++ {
+			n.Lower[a] = 0 // added arcs start empty, as candidate arcs do
+		}
+		cold, err := solver.SolveMCF(context.Background(), n)
+		if err != nil {
+			continue // infeasible or unbounded: nothing to grow from
+		}
+		sub := solver.NewNetwork(n.Nodes())
+		copy(sub.Supply, n.Supply)
+		for a := range k {
+			lo := int64(0)
+			if n.Lower != nil {
+				lo = n.Lower[a]
+			}
+			sub.AddArc(int(n.Tail[a]), int(n.Head[a]), lo, n.Upper[a], n.Cost[a])
+		}
+		f, ok, _, err := solver.SolveMCFGrown(context.Background(), sub, n)
+		if err != nil {
+			if _, serr := solver.SolveMCF(context.Background(), sub); serr != nil {
+				continue // the part alone is infeasible
+			}
+			t.Fatalf("network %d grown from %d arcs: %v", i, k, err)
+		}
+		if !ok {
+			t.Fatalf("network %d grown from %d arcs: the tree was refused", i, k)
+		}
+		warm++
+		if f.Objective != cold.Objective {
+			t.Fatalf("network %d grown from %d arcs: objective %d, want %d", i, k, f.Objective, cold.Objective)
+		}
+		if _, err := solver.Verify(n, f); err != nil {
+			t.Fatalf("network %d grown from %d arcs: %v", i, k, err)
+		}
+		if k == n.Arcs() {
+			if _, _, pivots, _ := solver.SolveMCFGrown(context.Background(), n, n); pivots != 0 {
+				t.Errorf("network %d from its own optimal tree: %d pivots, want 0", i, pivots)
+			}
+		}
+	}
+	if warm < 150 {
+		t.Errorf("%d networks solved from a grown tree, want at least 150", warm)
+	}
+}
