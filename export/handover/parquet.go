@@ -33,7 +33,7 @@ type tableFile struct {
 	f      *os.File
 	hash   hash.Hash
 	n      int64 // bytes written
-	pw     *parquetgo.Writer
+	pw     *parquetgo.GenericWriter[any]
 	leaves []leaf // per exported column, in the Source's column order
 	order  []int  // exported column positions by Parquet column index
 	batch  []parquetgo.Row
@@ -91,7 +91,7 @@ func newTableFile(f *os.File, t Table, cols []Column) (*tableFile, error) {
 		tf.leaves[i] = leaf{kind: c.Kind, index: lc.ColumnIndex}
 		tf.order[lc.ColumnIndex] = i
 	}
-	tf.pw = parquetgo.NewWriter(io.MultiWriter(countWriter{&tf.n, f}, tf.hash), schema,
+	tf.pw = parquetgo.NewGenericWriter[any](io.MultiWriter(countWriter{&tf.n, f}, tf.hash), schema,
 		parquetgo.Compression(&zstd.Codec{}), parquetgo.MaxRowsPerRowGroup(rowGroupRows),
 		parquetgo.KeyValueMetadata("paidan.table", "paidan."+t.Name),
 		parquetgo.KeyValueMetadata("paidan.comment", t.Comment))
