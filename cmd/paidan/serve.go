@@ -30,6 +30,9 @@ type serveFlags struct {
 	// metricsAddr is where /metrics and /healthz listen, apart from the
 	// console; "" serves no metrics. Only serve sets it (--metrics-addr).
 	metricsAddr string
+	// reportDir is the directory of the scheduled reports whose pages the
+	// console serves (--report-dir); "" serves none.
+	reportDir string
 }
 
 func newServeCmd() *cobra.Command {
@@ -89,6 +92,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the session cookie Secure without --tls-cert (behind a TLS-terminating proxy)")
 	fl.DurationVar(&f.sessionTTL, "session-ttl", 12*time.Hour, "how long a console login lasts")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&f.reportDir, "report-dir", "", "serve report.html of the scheduled reports written inside this directory (the scheduler's --report-dir)")
 }
 
 // validate checks the TLS pair and refuses a plaintext listener beyond
@@ -137,7 +141,7 @@ func newLogger(stderr io.Writer, level, dsn string) (*slog.Logger, error) {
 // explains tasks on their pages (nil: none).
 func serveConsole(ctx context.Context, f serveFlags, store console.Store, explain console.ExplainFunc, logger *slog.Logger, stderr io.Writer, ready chan<- string) error {
 	srv, err := console.New(console.Options{Store: store, Logger: logger, SessionTTL: f.sessionTTL,
-		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion(), Explain: explain})
+		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion(), Explain: explain, ReportDir: f.reportDir})
 	if err != nil {
 		return err
 	}
