@@ -57,7 +57,12 @@ serves neither.
 Without --tls-cert and --tls-key the server listens only on a loopback
 address (127.0.0.1, ::1, localhost) unless --insecure-listen is given (for
 a TLS-terminating proxy on the same host). With them, session cookies are
-Secure. The database role needs the privileges of paidan_console.`,
+Secure. The database role needs the privileges of paidan_console.
+
+With --report-dir (the scheduler's), the Reports page links the page of
+each finished scheduled report recorded inside that directory; nothing
+outside it is served. Any viewer may render a report of up to 93 days on
+demand (/reports/new), one at a time.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {
