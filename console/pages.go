@@ -15,7 +15,7 @@ import (
 
 // pageNames are the templates in templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"login", "error", "runs", "run", "task", "workers", "partitions", "audit", "accounts", "deliveries"}
+var pageNames = []string{"login", "error", "runs", "run", "task", "workers", "partitions", "audit", "accounts", "deliveries", "reports", "report_new"}
 
 // parsePages parses each page with the layout.
 func parsePages() (map[string]*template.Template, error) {

@@ -56,6 +56,10 @@ type Options struct {
 	// from the latest kept run snapshot that decided about it. Nil means
 	// tasks are shown without an explanation.
 	Explain ExplainFunc
+	// ReportDir is the directory of the scheduled reports (paidan schedule
+	// --report-dir): GET /reports/{id}/report.html serves a report's page
+	// only when its recorded directory lies inside it. "" serves none.
+	ReportDir string
 }
 
 // Validate reports whether o can make a Server.
@@ -122,6 +126,8 @@ type Server struct {
 	// connection, under its locks, for as long as it waits and hashes, so
 	// a burst of logins waits here instead of taking every connection.
 	logins chan struct{}
+	// rendering holds the one report rendered on demand at a time.
+	rendering chan struct{}
 }
 
 // New returns a Server over o.Store.
@@ -130,7 +136,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	o.setDefaults()
-	s := &Server{o: o, hashing: make(chan struct{}, 4), logins: make(chan struct{}, 8)}
+	s := &Server{o: o, hashing: make(chan struct{}, 4), logins: make(chan struct{}, 8), rendering: make(chan struct{}, 1)}
 	var err error
 	if s.dummyHash, err = HashPassword(GeneratePassword(), o.Argon2); err != nil {
 		return nil, err
@@ -194,6 +200,10 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/partitions/{name}/pause", Role: RolePlanner, h: s.pauseForm},
 		{Method: "POST", Pattern: "/partitions/{name}/resume", Role: RolePlanner, h: s.resumeForm},
 		{Method: "POST", Pattern: "/partitions/{name}/run", Role: RolePlanner, h: s.runNowForm},
+		{Method: "GET", Pattern: "/reports", Role: RoleViewer, h: s.reportsPage},
+		{Method: "GET", Pattern: "/reports/{id}/report.html", Role: RoleViewer, h: s.reportFile},
+		{Method: "GET", Pattern: "/reports/new", Role: RoleViewer, h: s.newReportPage},
+		{Method: "GET", Pattern: "/reports/render", Role: RoleViewer, h: s.renderReport},
 		{Method: "GET", Pattern: "/audit", Role: RoleAdmin, h: s.auditPage},
 		{Method: "GET", Pattern: "/accounts", Role: RoleAdmin, h: s.accountsPage},
 		{Method: "GET", Pattern: "/deliveries/dead", Role: RolePlanner, h: s.deadDeliveriesPage},
@@ -221,6 +231,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "PUT", Pattern: "/api/v1/partitions/{name}/pause", Role: RolePlanner, API: true, h: s.apiPause},
 		{Method: "DELETE", Pattern: "/api/v1/partitions/{name}/pause", Role: RolePlanner, API: true, h: s.apiResume},
 		{Method: "POST", Pattern: "/api/v1/partitions/{name}/runs", Role: RolePlanner, API: true, h: s.apiRunNow},
+		{Method: "GET", Pattern: "/api/v1/reports", Role: RoleViewer, API: true, h: s.apiReports},
 		{Method: "GET", Pattern: "/api/v1/audit", Role: RoleAdmin, API: true, h: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/accounts", Role: RoleAdmin, API: true, h: s.apiAccounts},
 		{Method: "GET", Pattern: "/api/v1/deliveries/dead", Role: RolePlanner, API: true, h: s.apiDeadDeliveries},
@@ -337,6 +348,8 @@ func httpStatus(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, ErrLoginRateLimit):
 		return http.StatusTooManyRequests
+	case errors.Is(err, errBusy):
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

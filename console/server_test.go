@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,6 +142,11 @@ var wantRoles = map[string]string{
 	"GET /api/v1/tasks/{id}":                 "viewer",
 	"GET /api/v1/workers":                    "viewer",
 	"GET /api/v1/partitions":                 "viewer",
+	"GET /reports":                           "viewer",
+	"GET /reports/{id}/report.html":          "viewer",
+	"GET /reports/new":                       "viewer",
+	"GET /reports/render":                    "viewer",
+	"GET /api/v1/reports":                    "viewer",
 	"POST /tasks/{id}/pin":                   "planner",
 	"POST /tasks/{id}/unpin":                 "planner",
 	"POST /partitions/{name}/pause":          "planner",
@@ -191,6 +197,11 @@ var wantServed = map[string]int{
 	"GET /api/v1/tasks/{id}":                 200,
 	"GET /api/v1/workers":                    200,
 	"GET /api/v1/partitions":                 200,
+	"GET /reports":                           200,
+	"GET /reports/{id}/report.html":          200,
+	"GET /reports/new":                       200,
+	"GET /reports/render":                    200,
+	"GET /api/v1/reports":                    200,
 	"POST /tasks/{id}/pin":                   303,
 	"POST /tasks/{id}/unpin":                 303,
 	"POST /partitions/{name}/pause":          303,
@@ -220,8 +231,17 @@ var wantServed = map[string]int{
 // answers 401 or 403.
 func TestEveryRouteByRole(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, console.Options{})
+	reports := t.TempDir()
+	e := newEnv(t, console.Options{ReportDir: reports})
 	ctx := context.Background()
+	reportDir := filepath.Join(reports, "day-2026-12-03")
+	if err := os.Mkdir(reportDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(reportDir, "report.html"), []byte("<p>report</p>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reportID := e.addReportRun(t, time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC), reportDir, "done")
 	routes := e.srv.Routes()
 	served := map[string]bool{}
 	for _, rt := range routes {
@@ -277,6 +297,12 @@ func TestEveryRouteByRole(t *testing.T) {
 		p = strings.ReplaceAll(p, "{login}", "zed")
 		if strings.HasPrefix(p, "/tokens/") {
 			p = strings.ReplaceAll(p, "{id}", strconv.FormatInt(spare.ID, 10))
+		}
+		if strings.HasPrefix(p, "/reports/") {
+			p = strings.ReplaceAll(p, "{id}", strconv.FormatInt(reportID, 10))
+		}
+		if p == "/reports/render" {
+			p += "?from=2026-12-03&to=2026-12-03&period=day"
 		}
 		if strings.HasPrefix(p, "/tasks/") || strings.HasPrefix(p, "/api/v1/tasks/") {
 			p = strings.ReplaceAll(p, "{id}", e.f.LeftOutTask)

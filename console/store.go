@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"time"
 )
 
@@ -203,6 +204,15 @@ type Store interface {
 	// Partitions returns every partition's backlog, last run and pause,
 	// with the age at now of its oldest pending task.
 	Partitions(ctx context.Context, now time.Time) ([]PartitionRow, error)
+
+	// ReportRuns returns the latest limit scheduled reports, newest first.
+	ReportRuns(ctx context.Context, limit int) ([]ReportRun, error)
+	// ReportRun returns scheduled report id; ErrNotFound when there is no
+	// such report.
+	ReportRun(ctx context.Context, id int64) (ReportRun, error)
+	// RenderReport writes the operations report of req as one
+	// self-contained HTML page to w, stamped as generated at generated.
+	RenderReport(ctx context.Context, req ReportRequest, w io.Writer, generated time.Time) error
 
 	// SetPin pins a pending task to worker (unpins it when worker is "").
 	SetPin(ctx context.Context, by Actor, taskID, worker string) (TaskFacts, error)

@@ -30,6 +30,9 @@ type serveFlags struct {
 	// metricsAddr is where /metrics and /healthz listen, apart from the
 	// console; "" serves no metrics. Only serve sets it (--metrics-addr).
 	metricsAddr string
+	// reportDir is the directory of the scheduled reports whose pages the
+	// console serves (--report-dir); "" serves none.
+	reportDir string
 }
 
 func newServeCmd() *cobra.Command {
@@ -54,7 +57,12 @@ serves neither.
 Without --tls-cert and --tls-key the server listens only on a loopback
 address (127.0.0.1, ::1, localhost) unless --insecure-listen is given (for
 a TLS-terminating proxy on the same host). With them, session cookies are
-Secure. The database role needs the privileges of paidan_console.`,
+Secure. The database role needs the privileges of paidan_console.
+
+With --report-dir (the scheduler's), the Reports page links the page of
+each finished scheduled report recorded inside that directory; nothing
+outside it is served. Any viewer may render a report of up to 93 days on
+demand (/reports/new), one at a time.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {
@@ -89,6 +97,7 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.secureCookies, "secure-cookies", false, "mark the session cookie Secure without --tls-cert (behind a TLS-terminating proxy)")
 	fl.DurationVar(&f.sessionTTL, "session-ttl", 12*time.Hour, "how long a console login lasts")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&f.reportDir, "report-dir", "", "serve report.html of the scheduled reports written inside this directory (the scheduler's --report-dir)")
 }
 
 // validate checks the TLS pair and refuses a plaintext listener beyond
@@ -137,7 +146,7 @@ func newLogger(stderr io.Writer, level, dsn string) (*slog.Logger, error) {
 // explains tasks on their pages (nil: none).
 func serveConsole(ctx context.Context, f serveFlags, store console.Store, explain console.ExplainFunc, logger *slog.Logger, stderr io.Writer, ready chan<- string) error {
 	srv, err := console.New(console.Options{Store: store, Logger: logger, SessionTTL: f.sessionTTL,
-		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion(), Explain: explain})
+		SecureCookies: f.tlsCert != "" || f.secureCookies, Version: buildVersion(), Explain: explain, ReportDir: f.reportDir})
 	if err != nil {
 		return err
 	}
