@@ -133,18 +133,26 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 // the run id.
 func keptRun(t testing.TB, owner *sqlx.DB) string {
 	t.Helper()
+	return keptRunOf(t, owner, "east", 400, 9)
+}
+
+// keptRunOf seeds partition part with a generated city of n tasks (seed
+// seed; ids prefixed with the partition's name) and applies one run of it
+// with the scheduler's runner, its input kept; it returns the run id.
+func keptRunOf(t testing.TB, owner *sqlx.DB, part string, n int, seed uint64) string {
+	t.Helper()
 	ctx := context.Background()
-	b := datasets.Generate(datasets.GenOptions{Tasks: 400, Seed: 9})
-	b.Partition = "east"
+	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: seed})
+	b.Partition = part
 	for i := range b.Workers {
-		b.Workers[i].ID = "east-" + b.Workers[i].ID
+		b.Workers[i].ID = paidan.WorkerID(part+"-") + b.Workers[i].ID
 	}
 	for i := range b.Tasks {
 		tk := &b.Tasks[i]
-		tk.ID = "east-" + tk.ID
+		tk.ID = paidan.TaskID(part+"-") + tk.ID
 		for _, w := range []*paidan.WorkerID{&tk.PinnedWorker, &tk.PreviousWorker} {
 			if *w != "" {
-				*w = "east-" + *w
+				*w = paidan.WorkerID(part+"-") + *w
 			}
 		}
 	}
@@ -154,9 +162,9 @@ func keptRun(t testing.TB, owner *sqlx.DB) string {
 	locker := &jobspg.Locker{DB: owner}
 	r := &jobs.Runner{Source: &jobspg.Source{DB: owner}, Writer: &jobspg.Writer{DB: owner, Locker: locker}, Locker: locker,
 		Rules: paidan.DefaultRules(), Inputs: &runsnappg.Keeper{DB: owner, TmpDir: t.TempDir()}}
-	res := r.Run(ctx, "east")
+	res := r.Run(ctx, part)
 	if res.Status != paidan.RunApplied || res.Err != nil {
-		t.Fatalf("run: %v %v", res.Status, res.Err)
+		t.Fatalf("run of %s: %v %v", part, res.Status, res.Err)
 	}
 	return res.RunID
 }

@@ -164,19 +164,27 @@ type Explained struct {
 
 // Explainer explains tasks from kept run snapshots: the latest kept run
 // that decided about the task is unpacked, read (runsnap.Read) and
-// explained by model.Explain, the code of "paidan explain --plan". The
-// last few snapshots read are cached, since a run is never changed once
-// kept. DB is required. Safe for concurrent use.
+// prepared for explanations (model.NewExplainer, the code of "paidan
+// explain --plan"). The last few runs prepared are cached, since a run is
+// never changed once kept: a second task of a cached run costs its own
+// explanation only. DB is required. Safe for concurrent use.
 type Explainer struct {
 	DB *sqlx.DB
 	// TmpDir is where snapshots are unpacked to be read; "" means
 	// os.TempDir().
 	TmpDir string
-	// Cache is how many read snapshots are kept in memory. Zero means 2.
+	// Cache is how many prepared runs are kept in memory. Zero means 2.
 	Cache int
 
 	mu     sync.Mutex
-	cached []*runsnap.Snapshot // most recent last
+	cached []*preparedRun // most recent last
+}
+
+// preparedRun is a kept run read and prepared for explanations.
+type preparedRun struct {
+	run  runsnap.Run
+	asOf time.Time
+	x    *model.Explainer
 }
 
 // ExplainTask explains task id from the latest kept run that assigned it
@@ -187,24 +195,26 @@ func (e *Explainer) ExplainTask(ctx context.Context, id paidan.TaskID) (*Explain
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.snapshot(ctx, run)
+	p, err := e.prepared(ctx, run)
 	if err != nil {
 		return nil, err
 	}
-	x, err := model.Explain(s.Batch, s.Rules, s.Plan, id)
+	x, err := p.x.Explain(id)
 	if err != nil {
 		return nil, fmt.Errorf("explain task %s from run %s: %w", id, run, err)
 	}
-	return &Explained{Run: s.Run, AsOf: s.Plan.AsOf, Explanation: x}, nil
+	return &Explained{Run: p.run, AsOf: p.asOf, Explanation: x}, nil
 }
 
-// snapshot returns run's snapshot, from the cache or the database.
-func (e *Explainer) snapshot(ctx context.Context, run string) (*runsnap.Snapshot, error) {
+// prepared returns run prepared for explanations, from the cache or the
+// database.
+func (e *Explainer) prepared(ctx context.Context, run string) (*preparedRun, error) {
 	e.mu.Lock()
-	for _, s := range e.cached {
-		if s.Run.RunID == run {
+	for i, p := range e.cached {
+		if p.run.RunID == run {
+			e.cached = append(append(e.cached[:i:i], e.cached[i+1:]...), p)
 			e.mu.Unlock()
-			return s, nil
+			return p, nil
 		}
 	}
 	e.mu.Unlock()
@@ -212,17 +222,22 @@ func (e *Explainer) snapshot(ctx context.Context, run string) (*runsnap.Snapshot
 	if err != nil {
 		return nil, err
 	}
+	x, err := model.NewExplainer(s.Batch, s.Rules, s.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("explain from run %s: %w", run, err)
+	}
+	p := &preparedRun{run: s.Run, asOf: s.Plan.AsOf, x: x}
 	size := e.Cache
 	if size <= 0 {
 		size = 2
 	}
 	e.mu.Lock()
-	e.cached = append(e.cached, s)
+	e.cached = append(e.cached, p)
 	if len(e.cached) > size {
 		e.cached = e.cached[len(e.cached)-size:]
 	}
 	e.mu.Unlock()
-	return s, nil
+	return p, nil
 }
 
 // ReadRun reads run's kept snapshot: Get, unpacked into a temporary
