@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -177,9 +178,46 @@ func explainKept(ex *runsnappg.Explainer) console.ExplainFunc {
 		if errors.Is(err, runsnappg.ErrNotKept) {
 			return nil, console.ErrNotExplained
 		}
+		if errors.Is(err, runsnappg.ErrPreparing) {
+			return nil, console.ErrExplanationPending
+		}
 		if err != nil {
 			return nil, err
 		}
 		return &console.Explained{Run: x.Run.RunID, Partition: x.Run.Partition, AsOf: x.AsOf, Explanation: x.Explanation}, nil
+	}
+}
+
+// TestTaskPageWhileTheExplanationIsPrepared: when the run that explains a
+// task is still being read, the task's page and API answer at once with
+// a note saying so, and no explanation.
+func TestTaskPageWhileTheExplanationIsPrepared(t *testing.T) {
+	t.Parallel()
+	owner, st, f := consoletest.New(t, 20)
+	clk := &clock{now: time.Now()}
+	srv, err := console.New(console.Options{Store: st, Now: clk.Now, Argon2: consoletest.Argon2(),
+		Explain: func(context.Context, paidan.TaskID) (*console.Explained, error) {
+			return nil, fmt.Errorf("run r1: %w", console.ErrExplanationPending)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	e := &env{owner: owner, srv: srv, ts: ts, st: st, f: f, clock: clk}
+	c := e.client(t)
+	e.login(t, c, f.Accounts["viewer"], consoletest.Password)
+	const note = "the explanation is being prepared"
+	resp, body := e.do(t, c, "GET", "/tasks/"+f.LeftOutTask, "", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, note) || strings.Contains(body, `id="explanation"`) {
+		t.Errorf("GET /tasks/%s while preparing: %s; want the note %q and no explanation", f.LeftOutTask, resp.Status, note)
+	}
+	resp, body = e.do(t, c, "GET", "/api/v1/tasks/"+f.LeftOutTask, "", nil)
+	var got console.TaskDetail
+	if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/v1/tasks/%s: %s %v", f.LeftOutTask, resp.Status, err)
+	}
+	if got.Explanation != nil || !strings.HasPrefix(got.ExplanationNote, note) {
+		t.Errorf("API while preparing: explanation %v, note %q; want none and the note", got.Explanation, got.ExplanationNote)
 	}
 }
