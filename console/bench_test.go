@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/paidan/paidan/console"
 	"github.com/paidan/paidan/console/postgres"
 	"github.com/paidan/paidan/internal/pgtest"
@@ -36,9 +38,51 @@ func (d *discard) WriteHeader(code int) {
 //
 //	go test ./console/ -run '^$' -bench BenchmarkPages -benchtime 20x
 func BenchmarkPages(b *testing.B) {
-	ctx := context.Background()
 	owner, conn := pgtest.NewConsole(b)
 	st := &postgres.Store{DB: conn}
+	seedPages(b, owner)
+	tok := benchToken(b, st)
+	srv, err := console.New(console.Options{Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := srv.Handler()
+	for _, path := range []string{
+		"/runs",
+		"/runs?partition=big&status=applied&page=10",
+		"/runs/big-0500",
+		"/runs/big-0000?after=t050000",
+		"/runs/big-0000?q=w0042",
+		"/tasks/t050000",
+		"/workers?partition=big",
+		"/partitions",
+		"/audit",
+		"/api/v1/runs",
+		"/api/v1/runs/big-0000/assignments?after=t090000",
+		"/api/v1/runs/big-0000/left-out",
+		"/api/v1/tasks/t050000",
+		"/api/v1/runs/big-0000/assignments.csv",
+	} {
+		b.Run(path, func(b *testing.B) {
+			b.ReportAllocs()
+			var bytes int
+			for b.Loop() {
+				req := httptest.NewRequest("GET", path, nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				w := &discard{h: http.Header{}}
+				h.ServeHTTP(w, req)
+				bytes = w.n
+			}
+			b.ReportMetric(float64(bytes), "resp-bytes")
+		})
+	}
+}
+
+// seedPages seeds the pages' benchmark database: partition big with 1,000
+// runs, 999,100 assignment rows, 100,000 tasks left out and 1,000 workers.
+func seedPages(b *testing.B, owner *sqlx.DB) {
+	b.Helper()
+	ctx := context.Background()
 	start := time.Now()
 	for _, q := range []string{
 		`INSERT INTO paidan.worker (id, partition, regions, capacity, lat, lon)
@@ -75,6 +119,12 @@ func BenchmarkPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("seeded %d assignment rows in %v", rows, time.Since(start).Round(time.Second))
+}
+
+// benchToken creates the admin ada and returns an API token of hers.
+func benchToken(b *testing.B, st *postgres.Store) string {
+	b.Helper()
+	ctx := context.Background()
 	if _, err := console.CreateAccount(ctx, st, console.Actor{Name: "shell:bench"}, console.NewAccount{Login: "ada",
 		Role: console.RoleAdmin, Password: "correct horse battery staple"}, console.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}); err != nil {
 		b.Fatal(err)
@@ -84,38 +134,5 @@ func BenchmarkPages(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv, err := console.New(console.Options{Store: st})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := srv.Handler()
-	for _, path := range []string{
-		"/runs",
-		"/runs?partition=big&status=applied&page=10",
-		"/runs/big-0500",
-		"/runs/big-0000?after=t050000",
-		"/runs/big-0000?q=w0042",
-		"/tasks/t050000",
-		"/workers?partition=big",
-		"/partitions",
-		"/audit",
-		"/api/v1/runs",
-		"/api/v1/runs/big-0000/assignments?after=t090000",
-		"/api/v1/runs/big-0000/left-out",
-		"/api/v1/tasks/t050000",
-		"/api/v1/runs/big-0000/assignments.csv",
-	} {
-		b.Run(path, func(b *testing.B) {
-			b.ReportAllocs()
-			var bytes int
-			for b.Loop() {
-				req := httptest.NewRequest("GET", path, nil)
-				req.Header.Set("Authorization", "Bearer "+tok)
-				w := &discard{h: http.Header{}}
-				h.ServeHTTP(w, req)
-				bytes = w.n
-			}
-			b.ReportMetric(float64(bytes), "resp-bytes")
-		})
-	}
+	return tok
 }

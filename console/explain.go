@@ -14,6 +14,12 @@ import (
 // partition only; see paidan schedule --keep-inputs).
 var ErrNotExplained = errors.New("console: no kept run snapshot decided about the task")
 
+// ErrExplanationPending is returned by an ExplainFunc when the run that
+// explains the task is still being read (a large run's snapshot takes
+// longer than a page should): the page says so and a reload a moment
+// later shows the explanation.
+var ErrExplanationPending = errors.New("console: the explanation is being prepared")
+
 // Explained is a task's explanation, computed by model.Explain from the
 // stored data of the run that decided about it (its kept input snapshot
 // and plan with dual potentials), not by planning again.
@@ -119,6 +125,8 @@ func (s *Server) explainTask(ctx context.Context, d *TaskDetail) {
 	switch {
 	case errors.Is(err, ErrNotExplained):
 		d.ExplanationNote = "no kept run snapshot decided about this task: inputs are kept for the newest runs of each partition only"
+	case errors.Is(err, ErrExplanationPending):
+		d.ExplanationNote = "the explanation is being prepared from the kept run's snapshot (a large run takes a few seconds to read): reload the page in a moment"
 	case err != nil:
 		s.o.Logger.Error("explain task", "task", d.Task.ID, "err", err)
 		d.ExplanationNote = "the explanation could not be computed; the server's log says why"

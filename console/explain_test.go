@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -133,18 +134,26 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 // the run id.
 func keptRun(t testing.TB, owner *sqlx.DB) string {
 	t.Helper()
+	return keptRunOf(t, owner, "east", 400, 9)
+}
+
+// keptRunOf seeds partition part with a generated city of n tasks (seed
+// seed; ids prefixed with the partition's name) and applies one run of it
+// with the scheduler's runner, its input kept; it returns the run id.
+func keptRunOf(t testing.TB, owner *sqlx.DB, part string, n int, seed uint64) string {
+	t.Helper()
 	ctx := context.Background()
-	b := datasets.Generate(datasets.GenOptions{Tasks: 400, Seed: 9})
-	b.Partition = "east"
+	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: seed})
+	b.Partition = part
 	for i := range b.Workers {
-		b.Workers[i].ID = "east-" + b.Workers[i].ID
+		b.Workers[i].ID = paidan.WorkerID(part+"-") + b.Workers[i].ID
 	}
 	for i := range b.Tasks {
 		tk := &b.Tasks[i]
-		tk.ID = "east-" + tk.ID
+		tk.ID = paidan.TaskID(part+"-") + tk.ID
 		for _, w := range []*paidan.WorkerID{&tk.PinnedWorker, &tk.PreviousWorker} {
 			if *w != "" {
-				*w = "east-" + *w
+				*w = paidan.WorkerID(part+"-") + *w
 			}
 		}
 	}
@@ -154,9 +163,9 @@ func keptRun(t testing.TB, owner *sqlx.DB) string {
 	locker := &jobspg.Locker{DB: owner}
 	r := &jobs.Runner{Source: &jobspg.Source{DB: owner}, Writer: &jobspg.Writer{DB: owner, Locker: locker}, Locker: locker,
 		Rules: paidan.DefaultRules(), Inputs: &runsnappg.Keeper{DB: owner, TmpDir: t.TempDir()}}
-	res := r.Run(ctx, "east")
+	res := r.Run(ctx, part)
 	if res.Status != paidan.RunApplied || res.Err != nil {
-		t.Fatalf("run: %v %v", res.Status, res.Err)
+		t.Fatalf("run of %s: %v %v", part, res.Status, res.Err)
 	}
 	return res.RunID
 }
@@ -169,9 +178,46 @@ func explainKept(ex *runsnappg.Explainer) console.ExplainFunc {
 		if errors.Is(err, runsnappg.ErrNotKept) {
 			return nil, console.ErrNotExplained
 		}
+		if errors.Is(err, runsnappg.ErrPreparing) {
+			return nil, console.ErrExplanationPending
+		}
 		if err != nil {
 			return nil, err
 		}
 		return &console.Explained{Run: x.Run.RunID, Partition: x.Run.Partition, AsOf: x.AsOf, Explanation: x.Explanation}, nil
+	}
+}
+
+// TestTaskPageWhileTheExplanationIsPrepared: when the run that explains a
+// task is still being read, the task's page and API answer at once with
+// a note saying so, and no explanation.
+func TestTaskPageWhileTheExplanationIsPrepared(t *testing.T) {
+	t.Parallel()
+	owner, st, f := consoletest.New(t, 20)
+	clk := &clock{now: time.Now()}
+	srv, err := console.New(console.Options{Store: st, Now: clk.Now, Argon2: consoletest.Argon2(),
+		Explain: func(context.Context, paidan.TaskID) (*console.Explained, error) {
+			return nil, fmt.Errorf("run r1: %w", console.ErrExplanationPending)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	e := &env{owner: owner, srv: srv, ts: ts, st: st, f: f, clock: clk}
+	c := e.client(t)
+	e.login(t, c, f.Accounts["viewer"], consoletest.Password)
+	const note = "the explanation is being prepared"
+	resp, body := e.do(t, c, "GET", "/tasks/"+f.LeftOutTask, "", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, note) || strings.Contains(body, `id="explanation"`) {
+		t.Errorf("GET /tasks/%s while preparing: %s; want the note %q and no explanation", f.LeftOutTask, resp.Status, note)
+	}
+	resp, body = e.do(t, c, "GET", "/api/v1/tasks/"+f.LeftOutTask, "", nil)
+	var got console.TaskDetail
+	if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/v1/tasks/%s: %s %v", f.LeftOutTask, resp.Status, err)
+	}
+	if got.Explanation != nil || !strings.HasPrefix(got.ExplanationNote, note) {
+		t.Errorf("API while preparing: explanation %v, note %q; want none and the note", got.Explanation, got.ExplanationNote)
 	}
 }

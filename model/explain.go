@@ -79,7 +79,8 @@ type RuleCheck struct {
 // Plan from b under rules. Every worker of the batch is checked against
 // every hard rule; the cost is linear in the size of the batch (no solve).
 // With the plan's dual potentials, every eligible worker not chosen also
-// gets its reduced cost (the dual view: why it is not better).
+// gets its reduced cost (the dual view: why it is not better). To explain
+// several tasks of one plan, NewExplainer prepares the batch once.
 //
 // Errors: the rules' Validate error; ErrNoTask; ErrPlanMismatch; the
 // batch errors of Plan.
@@ -87,24 +88,90 @@ func Explain(b *paidan.Batch, rules paidan.Rules, plan *paidan.Plan, id paidan.T
 	if err := rules.Validate(); err != nil {
 		return nil, fmt.Errorf("explain: rules: %w", err)
 	}
-	ti := slices.IndexFunc(b.Tasks, func(t paidan.Task) bool { return t.ID == id })
-	if ti < 0 {
+	if !slices.ContainsFunc(b.Tasks, func(t paidan.Task) bool { return t.ID == id }) {
 		return nil, fmt.Errorf("explain %s: %w", id, ErrNoTask)
 	}
+	x, err := prepareExplainer(b, rules, plan)
+	if err != nil {
+		return nil, fmt.Errorf("explain %s: %w", id, err)
+	}
+	return x.Explain(id)
+}
+
+// Explainer explains the tasks of one plan. NewExplainer checks the plan
+// against the batch and prepares the batch for eligibility checks once,
+// so that each Explain costs only the task's checks against every worker.
+// An Explainer is never changed after NewExplainer: it is safe for
+// concurrent use, and the batch, rules and plan must not be changed while
+// it is used.
+type Explainer struct {
+	b        *paidan.Batch
+	plan     *paidan.Plan
+	in       *instance
+	task     map[paidan.TaskID]int // index in b.Tasks
+	assigned map[paidan.TaskID]int // index in plan.Assignments
+	left     map[paidan.TaskID]int // index in plan.Unassigned
+}
+
+// NewExplainer prepares the explanations of plan, which must have been
+// made by Plan from b under rules. Errors: the rules' Validate error;
+// ErrPlanMismatch; the batch errors of Plan.
+func NewExplainer(b *paidan.Batch, rules paidan.Rules, plan *paidan.Plan) (*Explainer, error) {
+	if err := rules.Validate(); err != nil {
+		return nil, fmt.Errorf("explain: rules: %w", err)
+	}
+	x, err := prepareExplainer(b, rules, plan)
+	if err != nil {
+		return nil, fmt.Errorf("explain: %w", err)
+	}
+	return x, nil
+}
+
+// prepareExplainer is NewExplainer under valid rules, its errors unwrapped.
+func prepareExplainer(b *paidan.Batch, rules paidan.Rules, plan *paidan.Plan) (*Explainer, error) {
 	if plan.InputHash != InputHash(b) || len(plan.Workers) != len(b.Workers) {
-		return nil, fmt.Errorf("explain %s: %w", id, ErrPlanMismatch)
+		return nil, ErrPlanMismatch
 	}
 	in, err := newInstance(b, rules)
 	if err != nil {
-		return nil, fmt.Errorf("explain %s: %w", id, err)
+		return nil, err
+	}
+	x := &Explainer{b: b, plan: plan, in: in, task: make(map[paidan.TaskID]int, len(b.Tasks)),
+		assigned: make(map[paidan.TaskID]int, len(plan.Assignments)), left: make(map[paidan.TaskID]int, len(plan.Unassigned))}
+	for i := range b.Tasks {
+		if _, ok := x.task[b.Tasks[i].ID]; !ok {
+			x.task[b.Tasks[i].ID] = i
+		}
+	}
+	for i := range plan.Assignments {
+		if _, ok := x.assigned[plan.Assignments[i].Task]; !ok {
+			x.assigned[plan.Assignments[i].Task] = i
+		}
+	}
+	for i := range plan.Unassigned {
+		if _, ok := x.left[plan.Unassigned[i].Task]; !ok {
+			x.left[plan.Unassigned[i].Task] = i
+		}
+	}
+	return x, nil
+}
+
+// Explain explains task id's outcome in the plan (see the function
+// Explain). Errors: ErrNoTask; ErrPlanMismatch when the plan neither
+// assigns nor lists the task.
+func (x *Explainer) Explain(id paidan.TaskID) (*Explanation, error) {
+	b, plan, in := x.b, x.plan, x.in
+	ti, ok := x.task[id]
+	if !ok {
+		return nil, fmt.Errorf("explain %s: %w", id, ErrNoTask)
 	}
 	e := &Explanation{Task: b.Tasks[ti], Penalty: in.cost.value(in.tasks[ti].penalty),
 		Priced: len(plan.Potentials) == len(b.Tasks)+len(b.Workers)+1 && in.tasks[ti].pinned == -1}
 	chosen := int32(-1)
-	if i := slices.IndexFunc(plan.Assignments, func(a paidan.Assignment) bool { return a.Task == id }); i >= 0 {
+	if i, ok := x.assigned[id]; ok {
 		e.Assignment = &plan.Assignments[i]
 		chosen = in.workerByID[e.Assignment.Worker]
-	} else if i := slices.IndexFunc(plan.Unassigned, func(u paidan.Unassigned) bool { return u.Task == id }); i >= 0 {
+	} else if i, ok := x.left[id]; ok {
 		e.Unassigned = &plan.Unassigned[i]
 	} else {
 		return nil, fmt.Errorf("explain %s: %w: the plan neither assigns nor lists the task", id, ErrPlanMismatch)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -276,6 +278,40 @@ func TestExplainAgreesWithPlans(t *testing.T) {
 					t.Fatalf("seed %d task %s (%v): eligible worker %+v", seed, task.ID, e.Unassigned.Reason, c)
 				}
 			}
+		}
+	}
+}
+
+// TestExplainerAgreesWithExplain: an Explainer prepared once explains
+// every task of a plan as Explain does, from goroutines at once; it
+// reports a task not in the batch, and a plan made from another batch.
+func TestExplainerAgreesWithExplain(t *testing.T) {
+	t.Parallel()
+	for seed := range uint64(200) {
+		b, r := tinyBatch(seed)
+		p := mustPlan(t, b, r)
+		x, err := model.NewExplainer(b, r, p)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		var wg sync.WaitGroup
+		for _, task := range b.Tasks {
+			wg.Go(func() {
+				got, err := x.Explain(task.ID)
+				want, werr := model.Explain(b, r, p, task.ID)
+				if err != nil || werr != nil || !reflect.DeepEqual(got, want) {
+					t.Errorf("seed %d task %s: Explainer %+v, %v; Explain %+v, %v", seed, task.ID, got, err, want, werr)
+				}
+			})
+		}
+		wg.Wait()
+		if _, err := x.Explain("no-such-task"); !errors.Is(err, model.ErrNoTask) {
+			t.Fatalf("seed %d: Explain of an unknown task: %v; want ErrNoTask", seed, err)
+		}
+		other := *b
+		other.Tasks = b.Tasks[1:]
+		if _, err := model.NewExplainer(&other, r, p); !errors.Is(err, model.ErrPlanMismatch) {
+			t.Fatalf("seed %d: NewExplainer on another batch: %v; want ErrPlanMismatch", seed, err)
 		}
 	}
 }

@@ -35,6 +35,14 @@ const DefaultKeep = 20
 // pruned; or no kept run decided about the task.
 var ErrNotKept = errors.New("runsnap/postgres: no kept run snapshot")
 
+// ErrPreparing is returned by Explainer.ExplainTask when the task's run
+// was not prepared within Explainer.Wait: its snapshot is still being
+// read, in the background, and a later call finds it ready.
+var ErrPreparing = errors.New("runsnap/postgres: the kept run is being prepared for explanations")
+
+// prepareTimeout bounds the background preparation of one kept run.
+const prepareTimeout = 5 * time.Minute
+
 // Keeper keeps applied runs' snapshots in paidan.run_input. It implements
 // jobs.InputKeeper. DB is required; the other fields' zero values work.
 type Keeper struct {
@@ -164,19 +172,41 @@ type Explained struct {
 
 // Explainer explains tasks from kept run snapshots: the latest kept run
 // that decided about the task is unpacked, read (runsnap.Read) and
-// explained by model.Explain, the code of "paidan explain --plan". The
-// last few snapshots read are cached, since a run is never changed once
-// kept. DB is required. Safe for concurrent use.
+// prepared for explanations (model.NewExplainer, the code of "paidan
+// explain --plan"). The last few runs prepared are cached, since a run is
+// never changed once kept: a second task of a cached run costs its own
+// explanation only. DB is required. Safe for concurrent use.
 type Explainer struct {
 	DB *sqlx.DB
 	// TmpDir is where snapshots are unpacked to be read; "" means
 	// os.TempDir().
 	TmpDir string
-	// Cache is how many read snapshots are kept in memory. Zero means 2.
+	// Cache is how many prepared runs are kept in memory. Zero means 2.
 	Cache int
+	// Wait is how long ExplainTask waits for a run that is not prepared
+	// yet before it returns ErrPreparing; the preparation goes on in the
+	// background (at most 5 minutes), so that the next call finds the run
+	// cached. Zero waits until the run is prepared.
+	Wait time.Duration
 
-	mu     sync.Mutex
-	cached []*runsnap.Snapshot // most recent last
+	mu       sync.Mutex
+	cached   []*preparedRun // most recent last
+	inflight map[string]*preparing
+}
+
+// preparing is a run being read and prepared; done is closed when p or
+// err is set.
+type preparing struct {
+	done chan struct{}
+	p    *preparedRun
+	err  error
+}
+
+// preparedRun is a kept run read and prepared for explanations.
+type preparedRun struct {
+	run  runsnap.Run
+	asOf time.Time
+	x    *model.Explainer
 }
 
 // ExplainTask explains task id from the latest kept run that assigned it
@@ -187,42 +217,88 @@ func (e *Explainer) ExplainTask(ctx context.Context, id paidan.TaskID) (*Explain
 	if err != nil {
 		return nil, err
 	}
-	s, err := e.snapshot(ctx, run)
+	p, err := e.prepared(ctx, run)
 	if err != nil {
 		return nil, err
 	}
-	x, err := model.Explain(s.Batch, s.Rules, s.Plan, id)
+	x, err := p.x.Explain(id)
 	if err != nil {
 		return nil, fmt.Errorf("explain task %s from run %s: %w", id, run, err)
 	}
-	return &Explained{Run: s.Run, AsOf: s.Plan.AsOf, Explanation: x}, nil
+	return &Explained{Run: p.run, AsOf: p.asOf, Explanation: x}, nil
 }
 
-// snapshot returns run's snapshot, from the cache or the database.
-func (e *Explainer) snapshot(ctx context.Context, run string) (*runsnap.Snapshot, error) {
+// prepared returns run prepared for explanations: from the cache, or read
+// from the database by one preparation shared by every caller, which
+// goes on in the background when a caller stops waiting (Wait, or ctx).
+func (e *Explainer) prepared(ctx context.Context, run string) (*preparedRun, error) {
 	e.mu.Lock()
-	for _, s := range e.cached {
-		if s.Run.RunID == run {
+	for i, p := range e.cached {
+		if p.run.RunID == run {
+			e.cached = append(append(e.cached[:i:i], e.cached[i+1:]...), p)
 			e.mu.Unlock()
-			return s, nil
+			return p, nil
+		}
+	}
+	f, ok := e.inflight[run]
+	if !ok {
+		if e.inflight == nil {
+			e.inflight = map[string]*preparing{}
+		}
+		f = &preparing{done: make(chan struct{})}
+		e.inflight[run] = f
+		go e.prepare(context.WithoutCancel(ctx), run, f)
+	}
+	e.mu.Unlock()
+	var timeout <-chan time.Time
+	if e.Wait > 0 {
+		t := time.NewTimer(e.Wait)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-f.done:
+		return f.p, f.err
+	case <-timeout:
+		return nil, fmt.Errorf("run %s: %w", run, ErrPreparing)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("run %s: %w", run, ctx.Err())
+	}
+}
+
+// prepare reads run and prepares it into f, then caches it (a failure is
+// not cached: the next call tries again).
+func (e *Explainer) prepare(ctx context.Context, run string, f *preparing) {
+	ctx, cancel := context.WithTimeout(ctx, prepareTimeout)
+	defer cancel()
+	f.p, f.err = e.read(ctx, run)
+	e.mu.Lock()
+	delete(e.inflight, run)
+	if f.err == nil {
+		size := e.Cache
+		if size <= 0 {
+			size = 2
+		}
+		e.cached = append(e.cached, f.p)
+		if len(e.cached) > size {
+			e.cached = e.cached[len(e.cached)-size:]
 		}
 	}
 	e.mu.Unlock()
+	close(f.done)
+}
+
+// read reads run's kept snapshot and prepares its explanations.
+func (e *Explainer) read(ctx context.Context, run string) (*preparedRun, error) {
 	s, err := ReadRun(ctx, e.DB, run, e.TmpDir)
 	if err != nil {
 		return nil, err
 	}
-	size := e.Cache
-	if size <= 0 {
-		size = 2
+	x, err := model.NewExplainer(s.Batch, s.Rules, s.Plan)
+	if err != nil {
+		return nil, fmt.Errorf("explain from run %s: %w", run, err)
 	}
-	e.mu.Lock()
-	e.cached = append(e.cached, s)
-	if len(e.cached) > size {
-		e.cached = e.cached[len(e.cached)-size:]
-	}
-	e.mu.Unlock()
-	return s, nil
+	return &preparedRun{run: s.Run, asOf: s.Plan.AsOf, x: x}, nil
 }
 
 // ReadRun reads run's kept snapshot: Get, unpacked into a temporary

@@ -152,6 +152,24 @@ func TestKeepExportVerifyExplain(t *testing.T) {
 	if !x.Explanation.Priced {
 		t.Errorf("explanation of task %s has no reduced costs", task)
 	}
+	// An explainer that waits at most a nanosecond says the run is being
+	// prepared, goes on preparing it in the background, and a later call
+	// answers from it as the explainer that waited did.
+	quick := &runsnappg.Explainer{DB: owner, TmpDir: t.TempDir(), Wait: time.Nanosecond}
+	if _, err := quick.ExplainTask(ctx, paidan.TaskID(task)); !errors.Is(err, runsnappg.ErrPreparing) {
+		t.Errorf("first explain with Wait 1ns: %v; want ErrPreparing", err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		y, err := quick.ExplainTask(ctx, paidan.TaskID(task))
+		if errors.Is(err, runsnappg.ErrPreparing) && time.Now().Before(deadline) {
+			continue
+		}
+		if err != nil || y.Run.RunID != runs[2] || y.Explanation.Why != want.Why {
+			t.Errorf("explain after the background preparation: %v; want run %s, %q", err, runs[2], want.Why)
+		}
+		break
+	}
+
 	// A task only the pruned run decided about has no kept explanation.
 	var old string
 	if err := owner.Get(&old, `SELECT task_id FROM paidan.assignment WHERE run_id = $1 ORDER BY task_id LIMIT 1`, runs[0]); err != nil {
