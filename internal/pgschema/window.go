@@ -13,10 +13,11 @@ import (
 // The compatibility window: the schema versions this binary runs against.
 //
 // MinSchema is the oldest applied version the code can use: the newest
-// migration whose tables, columns or functions it uses (00046 adds the
-// form of paidan.apply_run that records the run's as_of, which the
-// write-back calls; 00040 adds paidan.maintenance, which the scheduler
-// reads). MaxSchema is the newest
+// migration whose tables, columns or functions it uses (00056 adds the run
+// requests and scheduler heartbeats the scheduler reads and writes, and the
+// backlog view; 00054 the report runs, 00050 the subscribers, 00048 the
+// kept run inputs; 00046 the form of paidan.apply_run that records the
+// run's as_of, which the write-back calls). MaxSchema is the newest
 // applied version it still understands: the release that follows may add
 // expand-only migrations (new tables, nullable or defaulted columns, NOT
 // VALID constraints, concurrent indexes) numbered up to MaxSchema, and a
@@ -26,7 +27,7 @@ import (
 // rather than half-understand it. The README's Upgrades section states the
 // rule; TestWindowCoversEmbeddedMigrations keeps the constants honest.
 const (
-	MinSchema int64 = 46
+	MinSchema int64 = 56
 	MaxSchema int64 = 59
 )
 

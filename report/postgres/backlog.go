@@ -9,7 +9,8 @@ import (
 )
 
 // BacklogReader reads the pending work of every partition from DB: the one
-// place that says what a backlog is (backlog.sql). Its Read is a
+// place that reads what a backlog is (backlog.sql, over the view
+// paidan.partition_backlog). Its Read is a
 // jobs.BacklogFunc, in standard types only.
 type BacklogReader struct {
 	DB sqlx.QueryerContext
