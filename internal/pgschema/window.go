@@ -28,7 +28,7 @@ import (
 // rule; TestWindowCoversEmbeddedMigrations keeps the constants honest.
 const (
 	MinSchema int64 = 56
-	MaxSchema int64 = 59
+	MaxSchema int64 = 79
 )
 
 // ErrOutsideWindow is returned by CheckWindow when the database's schema
