@@ -200,17 +200,11 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	select {
-	case s.rendering <- struct{}{}:
-		defer func() { <-s.rendering }()
-	default:
-		w.Header().Set("Retry-After", "60")
-		return errBusy
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), renderTimeout)
-	defer cancel()
 	var buf bytes.Buffer
-	if err := s.o.Store.RenderReport(ctx, req, &buf, s.o.Now()); err != nil {
+	if err := s.buildReport(r.Context(), req, &buf); err != nil {
+		if errors.Is(err, errBusy) {
+			w.Header().Set("Retry-After", "60")
+		}
 		return err
 	}
 	h := w.Header()
@@ -219,4 +213,20 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	_, err = buf.WriteTo(w)
 	return err
+}
+
+// buildReport renders req into buf while holding the process's one render
+// slot, and releases the slot before the caller sends the page, so that a
+// client that has read one report may ask for the next at once. It returns
+// errBusy when another render holds the slot.
+func (s *Server) buildReport(ctx context.Context, req ReportRequest, buf *bytes.Buffer) error {
+	select {
+	case s.rendering <- struct{}{}:
+		defer func() { <-s.rendering }()
+	default:
+		return errBusy
+	}
+	ctx, cancel := context.WithTimeout(ctx, renderTimeout)
+	defer cancel()
+	return s.o.Store.RenderReport(ctx, req, buf, s.o.Now())
 }
