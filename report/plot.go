@@ -136,7 +136,9 @@ func (p *Plot) SVG() (string, error) {
 		pl.NominalX(labels...)
 		pl.X.Min, pl.X.Max = -0.5, float64(len(p.Boxes))-0.5
 	}
-	if len(p.Labels) > 8 || len(p.Boxes) > 8 {
+	// Slanted labels where a row of them would overlap (more than 8 names,
+	// or more than 6 dates along a time axis).
+	if len(p.Labels) > 8 || len(p.Boxes) > 8 || (p.Kind == Lines && len(p.Series) > 0 && len(p.Series[0].X) > 6) {
 		pl.X.Tick.Label.Rotation = 0.6
 		pl.X.Tick.Label.XAlign = draw.XRight
 	}
