@@ -9,8 +9,7 @@
 // *paidan.Batch, whose tasks carry the row versions that the write-back
 // (export/postgres) checks. Partitions lists the partitions with work.
 // Seed writes a batch into a partition (demos, benchmarks, migrations),
-// refusing ids that are taken unless told to skip or update them; Snapshot
-// streams every table for a full export.
+// refusing ids that are taken unless told to skip or update them.
 //
 // Poisoned rows never stop a run: a row paidan cannot plan with (one that
 // breaks paidan.ValidateTask or paidan.ValidateWorker, which the schema's

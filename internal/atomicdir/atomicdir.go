@@ -28,7 +28,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // Default permissions: the owner writes, the owner's group reads (BI
@@ -80,9 +79,6 @@ type Staged struct {
 	temp      string
 	opts      Options
 }
-
-// Name returns the final base name of the file.
-func (s *Staged) Name() string { return s.name }
 
 // Stage writes the file name in dir through fill (buffered) under a hidden
 // temporary name, with Options.FileMode, fsyncs and closes it. On error the
@@ -208,27 +204,6 @@ func Remove(dir, name string) error {
 		return err
 	}
 	return SyncDir(dir)
-}
-
-// RemoveStale removes the temporary files that an interrupted write left
-// in dir (hidden names ending in ".tmp" that Stage creates) and returns
-// their names.
-func RemoveStale(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var removed []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.Type().IsRegular() && strings.HasPrefix(n, ".") && strings.HasSuffix(n, ".tmp") {
-			if err := os.Remove(filepath.Join(dir, n)); err != nil {
-				return removed, err
-			}
-			removed = append(removed, n)
-		}
-	}
-	return removed, nil
 }
 
 func removeIfExists(path string) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	_ "embed"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -23,8 +22,6 @@ var (
 	unassignedSQL string
 	//go:embed entries.sql
 	entriesSQL string
-	//go:embed head.sql
-	headSQL string
 	//go:embed verify_settings.sql
 	verifySettingsSQL string
 )
@@ -74,32 +71,6 @@ func Verify(ctx context.Context, db *sqlx.DB, opts VerifyOptions) (*ledger.Repor
 	}
 	slices.Sort(without)
 	return chain.Finish(without), nil
-}
-
-// Head returns the chain head: the last entry's number and hash, zero when
-// the ledger is empty. It does not verify the chain. It is safe for
-// concurrent use.
-func Head(ctx context.Context, db sqlx.QueryerContext) (ledger.Head, error) {
-	h, err := readHead(ctx, db)
-	if err != nil {
-		return ledger.Head{}, err
-	}
-	return h, nil
-}
-
-func readHead(ctx context.Context, q sqlx.QueryerContext) (ledger.Head, error) {
-	var h ledger.Head
-	var hash []byte
-	err := q.QueryRowxContext(ctx, headSQL).Scan(&h.Seq, &hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ledger.Head{}, nil
-	} else if err != nil {
-		return h, fmt.Errorf("read ledger head: %w", err)
-	}
-	if err := digest(&h.Hash, hash, "paidan.ledger hash"); err != nil {
-		return h, err
-	}
-	return h, nil
 }
 
 // runState is what Verify keeps per finished run.
