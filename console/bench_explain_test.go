@@ -48,7 +48,7 @@ func BenchmarkTaskExplanation(b *testing.B) {
 	}
 	newExplainer(0)
 	explain := func(ctx context.Context, id paidan.TaskID) (*console.Explained, error) {
-		return explainKept(cur.Load())(ctx, id)
+		return postgres.Explain(cur.Load())(ctx, id)
 	}
 	srv, err := console.New(console.Options{Store: st, Explain: explain})
 	if err != nil {

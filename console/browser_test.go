@@ -13,6 +13,7 @@ import (
 
 	"github.com/paidan/paidan/console"
 	"github.com/paidan/paidan/console/internal/consoletest"
+	consolepg "github.com/paidan/paidan/console/postgres"
 	runsnappg "github.com/paidan/paidan/runsnap/postgres"
 )
 
@@ -32,7 +33,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	var explainer runsnappg.Explainer
-	e := newEnv(t, console.Options{Version: "test", Explain: explainKept(&explainer)})
+	e := newEnv(t, console.Options{Version: "test", Explain: consolepg.Explain(&explainer)})
 	explainer.DB, explainer.TmpDir = e.st.DB, t.TempDir() // the console's role
 	kept := keptRun(t, e.owner)
 	var keptTask string

@@ -3,7 +3,6 @@ package console_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/console"
 	"github.com/paidan/paidan/console/internal/consoletest"
+	consolepg "github.com/paidan/paidan/console/postgres"
 	"github.com/paidan/paidan/datasets"
 	ingestpg "github.com/paidan/paidan/ingest/postgres"
 	"github.com/paidan/paidan/jobs"
@@ -60,7 +60,7 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 	}
 	clk := &clock{now: time.Now()}
 	srv, err := console.New(console.Options{Store: st, Now: clk.Now, Argon2: consoletest.Argon2(),
-		Explain: explainKept(&runsnappg.Explainer{DB: st.DB, TmpDir: t.TempDir()})}) // as the console's role
+		Explain: consolepg.Explain(&runsnappg.Explainer{DB: st.DB, TmpDir: t.TempDir()})}) // as the console's role
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,24 +168,6 @@ func keptRunOf(t testing.TB, owner *sqlx.DB, part string, n int, seed uint64) st
 		t.Fatalf("run of %s: %v %v", part, res.Status, res.Err)
 	}
 	return res.RunID
-}
-
-// explainKept is the console's ExplainFunc over kept run snapshots, as
-// paidan serve wires it.
-func explainKept(ex *runsnappg.Explainer) console.ExplainFunc {
-	return func(ctx context.Context, id paidan.TaskID) (*console.Explained, error) {
-		x, err := ex.ExplainTask(ctx, id)
-		if errors.Is(err, runsnappg.ErrNotKept) {
-			return nil, console.ErrNotExplained
-		}
-		if errors.Is(err, runsnappg.ErrPreparing) {
-			return nil, console.ErrExplanationPending
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &console.Explained{Run: x.Run.RunID, Partition: x.Run.Partition, AsOf: x.AsOf, Explanation: x.Explanation}, nil
-	}
 }
 
 // TestTaskPageWhileTheExplanationIsPrepared: when the run that explains a

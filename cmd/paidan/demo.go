@@ -150,7 +150,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	served := make(chan error, 1)
-	go func() { served <- serveConsole(ctx, o.serve, store, explainFromKeptRuns(db), logger, stderr, nil) }()
+	explain := explainFromKeptRuns(ctx, db, dsn, o.serve.explainCache, logger)
+	go func() { served <- serveConsole(ctx, o.serve, store, explain, logger, stderr, nil) }()
 
 	reqs := newRunRequests(rdb)
 	defer reqs.Forget(context.WithoutCancel(ctx))

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/paidan/paidan"
 	"github.com/paidan/paidan/console"
+	consolepg "github.com/paidan/paidan/console/postgres"
 	runsnappg "github.com/paidan/paidan/runsnap/postgres"
 )
 
@@ -18,24 +18,22 @@ import (
 const explainWait = 150 * time.Millisecond
 
 // explainFromKeptRuns explains tasks for the console from the kept run
-// snapshots in db (runsnap/postgres.Explainer: model.Explain over the
-// run's own input and plan, as "paidan explain --plan" does). A task
-// whose run is not prepared within explainWait gets a note instead (the
-// run goes on being prepared; a reload shows the explanation), so that
-// the page keeps within its time.
-func explainFromKeptRuns(db *sqlx.DB) console.ExplainFunc {
-	e := &runsnappg.Explainer{DB: db, Wait: explainWait}
-	return func(ctx context.Context, id paidan.TaskID) (*console.Explained, error) {
-		x, err := e.ExplainTask(ctx, id)
-		if errors.Is(err, runsnappg.ErrNotKept) {
-			return nil, console.ErrNotExplained
+// snapshots in db (console/postgres.Explain over a runsnap/postgres
+// Explainer holding cache prepared runs). A task whose run is not
+// prepared within explainWait gets a note instead (the run goes on being
+// prepared; a reload shows the explanation), so that the page keeps within
+// its time. Until ctx ends, a Prefetcher listening with a connection of
+// its own to dsn keeps the newest kept runs prepared, so that their tasks'
+// first explanations answer from memory; should listening fail, tasks are
+// still explained (their runs read on first view), and the failure is
+// logged.
+func explainFromKeptRuns(ctx context.Context, db *sqlx.DB, dsn string, cache int, logger *slog.Logger) console.ExplainFunc {
+	e := &runsnappg.Explainer{DB: db, Wait: explainWait, Cache: cache}
+	p := &runsnappg.Prefetcher{Explainer: e, DSN: dsn, Logger: logger}
+	go func() {
+		if err := p.Run(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("not prefetching kept runs; each run is read on its first explanation", "err", scrub(err, dsn))
 		}
-		if errors.Is(err, runsnappg.ErrPreparing) {
-			return nil, console.ErrExplanationPending
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &console.Explained{Run: x.Run.RunID, Partition: x.Run.Partition, AsOf: x.AsOf, Explanation: x.Explanation}, nil
-	}
+	}()
+	return consolepg.Explain(e)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/paidan/paidan/console"
 	consolepg "github.com/paidan/paidan/console/postgres"
+	runsnappg "github.com/paidan/paidan/runsnap/postgres"
 )
 
 // serveFlags are the flags of serve (and the console part of demo).
@@ -33,6 +34,9 @@ type serveFlags struct {
 	// reportDir is the directory of the scheduled reports whose pages the
 	// console serves (--report-dir); "" serves none.
 	reportDir string
+	// explainCache is how many kept runs stay prepared for task
+	// explanations (--explain-cache); 0 is runsnap/postgres's default.
+	explainCache int
 }
 
 func newServeCmd() *cobra.Command {
@@ -78,7 +82,7 @@ demand (/reports/new), one at a time.`,
 			if err != nil {
 				return err
 			}
-			return serveConsole(ctx, f, &consolepg.Store{DB: conn}, explainFromKeptRuns(conn), logger, cmd.ErrOrStderr(), nil)
+			return serveConsole(ctx, f, &consolepg.Store{DB: conn}, explainFromKeptRuns(ctx, conn, dsnOf(*db), f.explainCache, logger), logger, cmd.ErrOrStderr(), nil)
 		},
 	}
 	db = addDBFlag(cmd)
@@ -98,6 +102,8 @@ func (f *serveFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.sessionTTL, "session-ttl", 12*time.Hour, "how long a console login lasts")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&f.reportDir, "report-dir", "", "serve report.html of the scheduled reports written inside this directory (the scheduler's --report-dir)")
+	fl.IntVar(&f.explainCache, "explain-cache", runsnappg.DefaultExplainCache,
+		"kept runs held prepared for task explanations, the newest of each partition prepared at start and as they are kept (memory grows with each run's size)")
 }
 
 // validate checks the TLS pair and refuses a plaintext listener beyond
@@ -108,6 +114,9 @@ func (f *serveFlags) validate() error {
 	}
 	if f.sessionTTL <= 0 {
 		return usageErrorf("--session-ttl must be positive")
+	}
+	if f.explainCache < 1 {
+		return usageErrorf("--explain-cache must be at least 1")
 	}
 	if f.tlsCert == "" && !f.insecureListen && !isLoopback(f.addr) {
 		return usageErrorf("--addr %s is not a loopback address: serve it with --tls-cert and --tls-key, "+

@@ -106,6 +106,9 @@ func TestServeRefusesPlaintextBeyondLoopback(t *testing.T) {
 	if _, errOut, code := runCLI(t, "serve", "--tls-cert", "c.pem", "--db", "x"); code != exitUsage {
 		t.Errorf("--tls-cert without --tls-key: code %d, %q", code, errOut)
 	}
+	if _, errOut, code := runCLI(t, "serve", "--explain-cache", "0", "--db", "postgres://x@127.0.0.1:1/x"); code != exitUsage || !strings.Contains(errOut, "--explain-cache") {
+		t.Errorf("--explain-cache 0: code %d, %q; want a usage error naming --explain-cache", code, errOut)
+	}
 }
 
 // TestServeTLS serves over TLS with a self-signed certificate: the

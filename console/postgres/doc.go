@@ -2,7 +2,8 @@
 // lib/pq): accounts, sessions, tokens, the audit trail and partition
 // pauses in the tables of migration 00015, and read-only views of the
 // dispatch tables (runs, assignments, tasks left out, tasks, workers,
-// partitions).
+// partitions). Explain answers the task pages' explanations from the kept
+// run snapshots (runsnap/postgres.Explainer).
 //
 // Every method that changes state runs in one transaction that also
 // appends its paidan.audit row, so a change is never without its entry.

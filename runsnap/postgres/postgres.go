@@ -92,6 +92,12 @@ func (k *Keeper) KeepInput(ctx context.Context, run paidan.Run, batch *paidan.Ba
 	if _, err := tx.ExecContext(ctx, `SELECT paidan.prune_run_input($1, $2)`, run.Partition, keep); err != nil {
 		return fmt.Errorf("prune kept inputs of partition %q: %w", run.Partition, err)
 	}
+	// Consoles listening on KeptChannel prepare the run for explanations
+	// (Prefetcher); PostgreSQL sends this when, and only if, tx commits.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, json_build_object('run_id', $2::text, 'partition', $3::text)::text)`,
+		KeptChannel, run.ID, run.Partition); err != nil {
+		return fmt.Errorf("keep input of run %s: announce: %w", run.ID, err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("keep input of run %s: %w", run.ID, err)
 	}
@@ -175,13 +181,16 @@ type Explained struct {
 // prepared for explanations (model.NewExplainer, the code of "paidan
 // explain --plan"). The last few runs prepared are cached, since a run is
 // never changed once kept: a second task of a cached run costs its own
-// explanation only. DB is required. Safe for concurrent use.
+// explanation only. Prefetch prepares a run before anyone asks (Prefetcher
+// does so for the newest kept runs). DB is required. Safe for concurrent
+// use.
 type Explainer struct {
 	DB *sqlx.DB
 	// TmpDir is where snapshots are unpacked to be read; "" means
 	// os.TempDir().
 	TmpDir string
-	// Cache is how many prepared runs are kept in memory. Zero means 2.
+	// Cache is how many prepared runs are kept in memory, the least
+	// recently used leaving first. Zero means DefaultExplainCache.
 	Cache int
 	// Wait is how long ExplainTask waits for a run that is not prepared
 	// yet before it returns ErrPreparing; the preparation goes on in the
@@ -192,6 +201,45 @@ type Explainer struct {
 	mu       sync.Mutex
 	cached   []*preparedRun // most recent last
 	inflight map[string]*preparing
+	stats    ExplainerStats
+}
+
+// DefaultExplainCache is how many prepared runs an Explainer keeps when
+// its Cache is zero.
+const DefaultExplainCache = 2
+
+// ExplainerStats counts what an Explainer did since it was made.
+type ExplainerStats struct {
+	// Hits counts the explanations answered from a run already prepared.
+	Hits int64
+	// Reads counts the kept runs read from the database and prepared,
+	// whoever asked for them.
+	Reads int64
+	// Prefetched counts the runs that Prefetch found unprepared and had
+	// prepared.
+	Prefetched int64
+	// Cached lists the prepared runs in memory, least recently used first.
+	Cached []string
+}
+
+// Stats returns what e did so far.
+func (e *Explainer) Stats() ExplainerStats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.stats
+	s.Cached = make([]string, len(e.cached))
+	for i, p := range e.cached {
+		s.Cached[i] = p.run.RunID
+	}
+	return s
+}
+
+// cacheSize is e.Cache with its default.
+func (e *Explainer) cacheSize() int {
+	if e.Cache <= 0 {
+		return DefaultExplainCache
+	}
+	return e.Cache
 }
 
 // preparing is a run being read and prepared; done is closed when p or
@@ -217,9 +265,14 @@ func (e *Explainer) ExplainTask(ctx context.Context, id paidan.TaskID) (*Explain
 	if err != nil {
 		return nil, err
 	}
-	p, err := e.prepared(ctx, run)
+	p, hit, err := e.prepared(ctx, run, e.Wait)
 	if err != nil {
 		return nil, err
+	}
+	if hit {
+		e.mu.Lock()
+		e.stats.Hits++
+		e.mu.Unlock()
 	}
 	x, err := p.x.Explain(id)
 	if err != nil {
@@ -228,16 +281,35 @@ func (e *Explainer) ExplainTask(ctx context.Context, id paidan.TaskID) (*Explain
 	return &Explained{Run: p.run, AsOf: p.asOf, Explanation: x}, nil
 }
 
-// prepared returns run prepared for explanations: from the cache, or read
-// from the database by one preparation shared by every caller, which
-// goes on in the background when a caller stops waiting (Wait, or ctx).
-func (e *Explainer) prepared(ctx context.Context, run string) (*preparedRun, error) {
+// Prefetch prepares kept run id for explanations, unless it is prepared
+// already, and makes it the most recently used run of the cache. It waits
+// for the preparation (bounded by ctx; the preparation itself goes on in
+// the background when ctx ends first). A run without a kept snapshot
+// returns an error wrapping ErrNotKept.
+func (e *Explainer) Prefetch(ctx context.Context, run string) error {
+	_, hit, err := e.prepared(ctx, run, 0)
+	if err != nil {
+		return err
+	}
+	if !hit {
+		e.mu.Lock()
+		e.stats.Prefetched++
+		e.mu.Unlock()
+	}
+	return nil
+}
+
+// prepared returns run prepared for explanations: from the cache (hit), or
+// read from the database by one preparation shared by every caller, which
+// goes on in the background when a caller stops waiting (wait when
+// positive, or ctx).
+func (e *Explainer) prepared(ctx context.Context, run string, wait time.Duration) (_ *preparedRun, hit bool, _ error) {
 	e.mu.Lock()
 	for i, p := range e.cached {
 		if p.run.RunID == run {
 			e.cached = append(append(e.cached[:i:i], e.cached[i+1:]...), p)
 			e.mu.Unlock()
-			return p, nil
+			return p, true, nil
 		}
 	}
 	f, ok := e.inflight[run]
@@ -251,18 +323,18 @@ func (e *Explainer) prepared(ctx context.Context, run string) (*preparedRun, err
 	}
 	e.mu.Unlock()
 	var timeout <-chan time.Time
-	if e.Wait > 0 {
-		t := time.NewTimer(e.Wait)
+	if wait > 0 {
+		t := time.NewTimer(wait)
 		defer t.Stop()
 		timeout = t.C
 	}
 	select {
 	case <-f.done:
-		return f.p, f.err
+		return f.p, false, f.err
 	case <-timeout:
-		return nil, fmt.Errorf("run %s: %w", run, ErrPreparing)
+		return nil, false, fmt.Errorf("run %s: %w", run, ErrPreparing)
 	case <-ctx.Done():
-		return nil, fmt.Errorf("run %s: %w", run, ctx.Err())
+		return nil, false, fmt.Errorf("run %s: %w", run, ctx.Err())
 	}
 }
 
@@ -275,13 +347,15 @@ func (e *Explainer) prepare(ctx context.Context, run string, f *preparing) {
 	e.mu.Lock()
 	delete(e.inflight, run)
 	if f.err == nil {
-		size := e.Cache
-		if size <= 0 {
-			size = 2
-		}
+		e.stats.Reads++
+		size := e.cacheSize()
 		e.cached = append(e.cached, f.p)
-		if len(e.cached) > size {
-			e.cached = e.cached[len(e.cached)-size:]
+		if n := len(e.cached) - size; n > 0 {
+			// Shift down and clear the tail, so that the backing array
+			// holds no evicted run (a large one is hundreds of MB).
+			copy(e.cached, e.cached[n:])
+			clear(e.cached[size:])
+			e.cached = e.cached[:size]
 		}
 	}
 	e.mu.Unlock()
