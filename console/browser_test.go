@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -23,9 +24,10 @@ const EnvScreenshots = "PAIDAN_SCREENSHOTS"
 
 // TestBrowser drives headless Chromium (Debian's chromium package) through
 // the console as a planner would: log in, the runs, a run, a task left
-// out and why, log out. It saves a screenshot of each page in the test's
-// temporary directory. Without Chromium it fails: browser tests never
-// skip.
+// out and why, log out; then as a viewer through the reports: the list of
+// scheduled reports, one of them opened, and a range rendered on demand.
+// It saves a screenshot of each page in the test's temporary directory.
+// Without Chromium it fails: browser tests never skip.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
 	chromium, err := findChromium()
@@ -33,13 +35,30 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	var explainer runsnappg.Explainer
-	e := newEnv(t, console.Options{Version: "test", Explain: consolepg.Explain(&explainer)})
+	reportDir := t.TempDir()
+	e := newEnv(t, console.Options{Version: "test", Explain: consolepg.Explain(&explainer), ReportDir: reportDir})
 	explainer.DB, explainer.TmpDir = e.st.DB, t.TempDir() // the console's role
 	kept := keptRun(t, e.owner)
 	var keptTask string
 	if err := e.owner.Get(&keptTask, `SELECT task_id FROM paidan.assignment WHERE run_id = $1 ORDER BY task_id LIMIT 1`, kept); err != nil {
 		t.Fatal(err)
 	}
+	// A scheduled report of the fixture's day, rendered by the console's
+	// store as the scheduler's would be, in the served directory.
+	day := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	dayDir := filepath.Join(reportDir, "day-2026-12-03")
+	if err := os.Mkdir(dayDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var page bytes.Buffer
+	if err := e.st.RenderReport(context.Background(), console.ReportRequest{From: day, To: day.AddDate(0, 0, 1), Period: "day"},
+		&page, day.Add(25*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dayDir, "report.html"), page.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scheduled := idText(e.addReportRun(t, day, dayDir, "done"))
 	shots := t.TempDir()
 	extra := os.Getenv(EnvScreenshots)
 
@@ -52,9 +71,10 @@ func TestBrowser(t *testing.T) {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancelTimeout()
 
-	shot := func(name string) chromedp.Action[chromedp.Void] {
+	// capture saves what take returns as console-NAME.png.
+	capture := func(name string, take chromedp.Action[[]byte]) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-			png, err := chromedp.FullScreenshot(100)(ctx, tg)
+			png, err := take(ctx, tg)
 			if err != nil {
 				return chromedp.Void{}, err
 			}
@@ -69,6 +89,7 @@ func TestBrowser(t *testing.T) {
 			return chromedp.Void{}, nil
 		}
 	}
+	shot := func(name string) chromedp.Action[chromedp.Void] { return capture(name, chromedp.FullScreenshot(100)) }
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -146,7 +167,49 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(e.ts.URL+"/runs"),
 		chromedp.WaitVisible(chromedp.CSS("#login")),
 	)
-	for _, n := range []string{"login", "runs", "run", "task", "task-why"} {
+
+	step("log in as a viewer and open the reports",
+		chromedp.SendKeys(chromedp.CSS("#login"), e.f.Accounts["viewer"]),
+		chromedp.SendKeys(chromedp.CSS("#password"), consoletest.Password),
+		chromedp.Click(chromedp.CSS("#submit")),
+		chromedp.WaitVisible(chromedp.CSS("table#runs")),
+		chromedp.Click(chromedp.CSS(`nav a[href="/reports"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table#reports")),
+		shot("reports"),
+	)
+	if list := text("table#reports"); !strings.Contains(list, scheduled) || !strings.Contains(list, "done") || !strings.Contains(list, "2026-12-03") {
+		t.Fatalf("the reports page does not list scheduled report %s of 2026-12-03, done:\n%s", scheduled, list)
+	}
+	step("open the scheduled report",
+		chromedp.Click(chromedp.CSS(`#reports a[href="/reports/`+scheduled+`/report.html"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`table[data-table="runs"]`)),
+	)
+	if runs := text(`table[data-table="runs"]`); !strings.Contains(runs, e.f.Partition) {
+		t.Errorf("the scheduled report's runs table names no run of partition %s:\n%s", e.f.Partition, runs)
+	}
+	step("render a range on demand",
+		chromedp.Navigate(e.ts.URL+"/reports"),
+		chromedp.WaitVisible(chromedp.CSS("table#reports")),
+		chromedp.Click(chromedp.CSS(`a[href="/reports/new"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/reports/render"]`)),
+		chromedp.SetValue(chromedp.CSS(`input[name="from"]`), "2026-12-01"),
+		chromedp.SetValue(chromedp.CSS(`input[name="to"]`), "2026-12-04"),
+		chromedp.SetValue(chromedp.CSS(`input[name="partition"]`), e.f.Partition),
+		shot("report-new"),
+		chromedp.Click(chromedp.CSS(`form[action="/reports/render"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`table[data-table="runs"]`)),
+		capture("report", chromedp.CaptureScreenshot()), // its top: the whole report is many screens long
+	)
+	loc, err = chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(loc, "/reports/render?") || !strings.Contains(loc, "from=2026-12-01") || !strings.Contains(loc, "to=2026-12-04") {
+		t.Errorf("the rendered report is at %q (%v); want /reports/render for 2026-12-01 to 2026-12-04", loc, err)
+	}
+	// The fixture's applied and failed run, on 2026-12-03.
+	if runs := text(`table[data-table="runs"]`); !strings.Contains(runs, "2026-12-03") || !strings.Contains(runs, e.f.Partition) {
+		t.Errorf("the rendered report's runs table:\n%s\nwant the runs of partition %s on 2026-12-03", runs, e.f.Partition)
+	}
+
+	for _, n := range []string{"login", "runs", "run", "task", "task-why", "reports", "report-new", "report"} {
 		if st, err := os.Stat(filepath.Join(shots, "console-"+n+".png")); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s: %v", n, err)
 		}
