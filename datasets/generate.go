@@ -21,6 +21,11 @@ type GenOptions struct {
 	Seed    uint64 // the same seed and sizes give the same batch
 	// AsOf is the planning instant; zero means DefaultAsOf.
 	AsOf time.Time
+	// IDPrefix is prepended to every task and worker id (and to the pins
+	// and previous workers that name them); "" prepends nothing. Batches
+	// generated with different prefixes share no id, so that several fit
+	// in one store, where ids are global.
+	IDPrefix string
 }
 
 // DefaultAsOf is the planning instant of a generated batch when
@@ -135,6 +140,20 @@ func Generate(opts GenOptions) *paidan.Batch {
 	b := &paidan.Batch{AsOf: asOf}
 	b.Workers = g.workers()
 	b.Tasks = g.tasks()
+	if p := opts.IDPrefix; p != "" {
+		for i := range b.Workers {
+			b.Workers[i].ID = paidan.WorkerID(p) + b.Workers[i].ID
+		}
+		for i := range b.Tasks {
+			t := &b.Tasks[i]
+			t.ID = paidan.TaskID(p) + t.ID
+			for _, w := range []*paidan.WorkerID{&t.PinnedWorker, &t.PreviousWorker} {
+				if *w != "" {
+					*w = paidan.WorkerID(p) + *w
+				}
+			}
+		}
+	}
 	return b
 }
 

@@ -203,3 +203,57 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
+
+// TestGenerateIDPrefix: a prefix is prepended to every task and worker id
+// and to every pin and previous worker (the generator's hard tasks may
+// name a worker the batch lacks; they keep doing so); nothing else
+// changes, and two prefixes share no id.
+func TestGenerateIDPrefix(t *testing.T) {
+	t.Parallel()
+	opts := datasets.GenOptions{Tasks: 400, Seed: 11}
+	plain := datasets.Generate(opts)
+	opts.IDPrefix = "north-"
+	b := datasets.Generate(opts)
+	for i, w := range b.Workers {
+		if w.ID != "north-"+plain.Workers[i].ID {
+			t.Fatalf("worker %d: id %q; want %q", i, w.ID, "north-"+plain.Workers[i].ID)
+		}
+		w.ID = plain.Workers[i].ID
+		if !reflect.DeepEqual(w, plain.Workers[i]) {
+			t.Errorf("worker %s differs beyond its id:\n%+v\n%+v", plain.Workers[i].ID, w, plain.Workers[i])
+		}
+	}
+	refs := 0
+	for i, tk := range b.Tasks {
+		p := plain.Tasks[i]
+		if tk.ID != "north-"+p.ID {
+			t.Fatalf("task %d: id %q; want %q", i, tk.ID, "north-"+p.ID)
+		}
+		for _, c := range []struct{ got, plain paidan.WorkerID }{{tk.PinnedWorker, p.PinnedWorker}, {tk.PreviousWorker, p.PreviousWorker}} {
+			if c.plain == "" {
+				if c.got != "" {
+					t.Errorf("task %s names worker %q; want none", tk.ID, c.got)
+				}
+				continue
+			}
+			refs++
+			if c.got != "north-"+c.plain {
+				t.Errorf("task %s names worker %q; want north-%s", tk.ID, c.got, c.plain)
+			}
+		}
+		tk.ID, tk.PinnedWorker, tk.PreviousWorker = p.ID, p.PinnedWorker, p.PreviousWorker
+		if !reflect.DeepEqual(tk, p) {
+			t.Errorf("task %s differs beyond its ids", p.ID)
+		}
+	}
+	if refs == 0 {
+		t.Fatal("no task names a worker: the references went untested")
+	}
+	opts.IDPrefix = "south-"
+	other := datasets.Generate(opts)
+	for i := range b.Tasks {
+		if b.Tasks[i].ID == other.Tasks[i].ID {
+			t.Fatalf("prefixes north- and south- share task id %s", b.Tasks[i].ID)
+		}
+	}
+}

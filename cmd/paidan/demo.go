@@ -120,8 +120,8 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderrw io.Writer) (err
 	now := time.Now().UTC()
 	names := slices.Sorted(maps.Keys(demoPartitions))
 	for i, part := range names {
-		b := datasets.Generate(datasets.GenOptions{Tasks: o.tasks * demoPartitions[part] / 5, Seed: o.seed + uint64(i), AsOf: now})
-		prefixIDs(b, part+"-")
+		b := datasets.Generate(datasets.GenOptions{Tasks: o.tasks * demoPartitions[part] / 5, Seed: o.seed + uint64(i), AsOf: now,
+			IDPrefix: part + "-"})
 		b.Partition = part
 		if _, err := ingestpg.Seed(ctx, db, b, ingestpg.SeedOptions{}); err != nil {
 			return fmt.Errorf("seed partition %s: %w", part, err)
@@ -190,8 +190,8 @@ func demoCycle(ctx context.Context, cycle int, o demoOptions, r *jobs.Runner, bi
 		now := time.Now().UTC()
 		for i, part := range slices.Sorted(maps.Keys(demoPartitions)) {
 			n := o.arrive * demoPartitions[part] / 5
-			b := datasets.Generate(datasets.GenOptions{Tasks: n, Workers: 1, Seed: o.seed + uint64(1000*cycle+i), AsOf: now})
-			prefixIDs(b, fmt.Sprintf("%s-c%d-", part, cycle))
+			b := datasets.Generate(datasets.GenOptions{Tasks: n, Workers: 1, Seed: o.seed + uint64(1000*cycle+i), AsOf: now,
+				IDPrefix: fmt.Sprintf("%s-c%d-", part, cycle)})
 			b.Partition, b.Workers = part, nil
 			for j := range b.Tasks {
 				b.Tasks[j].PinnedWorker, b.Tasks[j].PreviousWorker = "", ""
@@ -238,24 +238,6 @@ func finishDemoRequests(ctx context.Context, reqs *jobspg.Requests, requested []
 		if err := reqs.Done(context.WithoutCancel(ctx), req, runID, outcome); err != nil {
 			fmt.Fprintf(stderr, "paidan demo: run request %d: %v\n", req.ID, err)
 		}
-	}
-}
-
-// prefixIDs prefixes every task and worker id of b (and the references to
-// them), so that generated batches never collide.
-func prefixIDs(b *paidan.Batch, prefix string) {
-	for i := range b.Tasks {
-		t := &b.Tasks[i]
-		t.ID = paidan.TaskID(prefix + string(t.ID))
-		if t.PinnedWorker != "" {
-			t.PinnedWorker = paidan.WorkerID(prefix + string(t.PinnedWorker))
-		}
-		if t.PreviousWorker != "" {
-			t.PreviousWorker = paidan.WorkerID(prefix + string(t.PreviousWorker))
-		}
-	}
-	for i := range b.Workers {
-		b.Workers[i].ID = paidan.WorkerID(prefix + string(b.Workers[i].ID))
 	}
 }
 

@@ -22,20 +22,8 @@ import (
 // so that it plans now.
 func seedPartition(t testing.TB, db *sqlx.DB, part string, n int, seed uint64) {
 	t.Helper()
-	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: seed})
+	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: seed, IDPrefix: part + "-"})
 	b.Partition = part
-	for i := range b.Workers {
-		b.Workers[i].ID = paidan.WorkerID(part+"-") + b.Workers[i].ID
-	}
-	for i := range b.Tasks {
-		tk := &b.Tasks[i]
-		tk.ID = paidan.TaskID(part+"-") + tk.ID
-		for _, w := range []*paidan.WorkerID{&tk.PinnedWorker, &tk.PreviousWorker} {
-			if *w != "" {
-				*w = paidan.WorkerID(part+"-") + *w
-			}
-		}
-	}
 	if _, err := ingestpg.Seed(context.Background(), db, b, ingestpg.SeedOptions{Shift: time.Since(b.AsOf)}); err != nil {
 		t.Fatal(err)
 	}
