@@ -58,15 +58,8 @@ func TestTaskPageExplainsFromTheKeptRun(t *testing.T) {
 	if want == nil {
 		t.Fatal("no assigned task had a second eligible worker with room")
 	}
-	clk := &clock{now: time.Now()}
-	srv, err := console.New(console.Options{Store: st, Now: clk.Now, Argon2: consoletest.Argon2(),
+	e := envOn(t, owner, st, f, console.Options{
 		Explain: consolepg.Explain(&runsnappg.Explainer{DB: st.DB, TmpDir: t.TempDir()})}) // as the console's role
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	e := &env{owner: owner, srv: srv, ts: ts, st: st, f: f, clock: clk}
 	c := e.client(t)
 	e.login(t, c, f.Accounts["viewer"], consoletest.Password)
 
@@ -164,17 +157,10 @@ func keptRunOf(t testing.TB, owner *sqlx.DB, part string, n int, seed uint64) st
 func TestTaskPageWhileTheExplanationIsPrepared(t *testing.T) {
 	t.Parallel()
 	owner, st, f := consoletest.New(t, 20)
-	clk := &clock{now: time.Now()}
-	srv, err := console.New(console.Options{Store: st, Now: clk.Now, Argon2: consoletest.Argon2(),
+	e := envOn(t, owner, st, f, console.Options{
 		Explain: func(context.Context, paidan.TaskID) (*console.Explained, error) {
 			return nil, fmt.Errorf("run r1: %w", console.ErrExplanationPending)
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	e := &env{owner: owner, srv: srv, ts: ts, st: st, f: f, clock: clk}
 	c := e.client(t)
 	e.login(t, c, f.Accounts["viewer"], consoletest.Password)
 	const note = "the explanation is being prepared"
@@ -190,4 +176,20 @@ func TestTaskPageWhileTheExplanationIsPrepared(t *testing.T) {
 	if got.Explanation != nil || !strings.HasPrefix(got.ExplanationNote, note) {
 		t.Errorf("API while preparing: explanation %v, note %q; want none and the note", got.Explanation, got.ExplanationNote)
 	}
+}
+
+// envOn serves a console with options o over the database seeded as f
+// (consoletest.New), with a test clock and cheap password hashes, as
+// newEnv does for its own database.
+func envOn(t *testing.T, owner *sqlx.DB, st *consolepg.Store, f consoletest.Fixture, o console.Options) *env {
+	t.Helper()
+	clk := &clock{now: time.Now()}
+	o.Store, o.Now, o.Argon2 = st, clk.Now, consoletest.Argon2()
+	srv, err := console.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return &env{owner: owner, srv: srv, ts: ts, st: st, f: f, clock: clk}
 }
