@@ -132,7 +132,9 @@ func (p *Prefetcher) prefetch(ctx context.Context, log *slog.Logger, k KeptRun) 
 	err := p.Explainer.Prefetch(ctx, k.Run)
 	switch {
 	case err == nil:
-		log.Debug("prepared a kept run for explanations", "run_id", k.Run, "partition", k.Partition, "duration", time.Since(start))
+		s := p.Explainer.Stats()
+		log.Debug("prepared a kept run for explanations", "run_id", k.Run, "partition", k.Partition, "duration", time.Since(start),
+			"cached", len(s.Cached), "reads", s.Reads, "hits", s.Hits)
 	case ctx.Err() != nil:
 	case errors.Is(err, ErrNotKept): // pruned since it was announced
 		log.Debug("an announced run is no longer kept", "run_id", k.Run, "partition", k.Partition)
