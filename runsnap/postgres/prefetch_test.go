@@ -156,3 +156,78 @@ func TestPrefetcherWarmsTheNewestKeptRuns(t *testing.T) {
 		t.Errorf("after explaining a task of the announced run: %+v; want 2 hits and still 3 reads", s)
 	}
 }
+
+// TestPrefetcherRefreshesAfterReconnecting: announcements sent while the
+// listening connection is down are lost, so the Prefetcher prepares the
+// newest kept runs again when it reconnects. With a cache of one run,
+// south's (the newest) is prefetched at start-up; the test then prepares
+// north's, which pushes south's out, and kills the listening connection:
+// once reconnected, the Prefetcher has south's prepared again.
+func TestPrefetcherRefreshesAfterReconnecting(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	ownerDSN, consoleDSN := pgtest.NewConsoleURL(t)
+	owner := sqlx.MustOpen("postgres", ownerDSN)
+	t.Cleanup(func() { owner.Close() })
+	consoleDB := sqlx.MustOpen("postgres", consoleDSN)
+	t.Cleanup(func() { consoleDB.Close() })
+	seedPartition(t, owner, "north", 60, 8)
+	seedPartition(t, owner, "south", 60, 9)
+	locker := &jobspg.Locker{DB: owner}
+	r := &jobs.Runner{Source: &jobspg.Source{DB: owner}, Writer: &jobspg.Writer{DB: owner, Locker: locker}, Locker: locker,
+		Rules: paidan.DefaultRules(), Inputs: &runsnappg.Keeper{DB: owner, Version: "test", TmpDir: t.TempDir()}}
+	var runs []string
+	for _, part := range []string{"north", "south"} {
+		res := r.Run(ctx, part)
+		if res.Status != paidan.RunApplied || res.Err != nil {
+			t.Fatalf("run of %s: %v %v; want applied", part, res.Status, res.Err)
+		}
+		runs = append(runs, res.RunID)
+	}
+	north, south := runs[0], runs[1]
+
+	e := &runsnappg.Explainer{DB: consoleDB, TmpDir: t.TempDir(), Cache: 1}
+	pctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- (&runsnappg.Prefetcher{Explainer: e, DSN: consoleDSN}).Run(pctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	s := waitStats(t, e, "south's run prefetched", func(s runsnappg.ExplainerStats) bool { return s.Prefetched == 1 })
+	if !slices.Equal(s.Cached, []string{south}) {
+		t.Fatalf("after start-up with a cache of one: %+v; want only the newest run, %s", s, south)
+	}
+	if err := e.Prefetch(ctx, north); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.Stats(); !slices.Equal(s.Cached, []string{north}) || s.Prefetched != 2 {
+		t.Fatalf("after preparing %s: %+v; want it alone in the cache", north, s)
+	}
+
+	// The listening connection is the console role's one whose last
+	// statement was its LISTEN.
+	admin := pgtest.Admin(t)
+	var killed int
+	for deadline := time.Now().Add(time.Minute); killed == 0; time.Sleep(50 * time.Millisecond) {
+		if err := admin.Get(&killed, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = $1 AND query = $2`,
+			dbName(t, consoleDB), `LISTEN "`+runsnappg.KeptChannel+`"`); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no listening connection to terminate")
+		}
+	}
+	s = waitStats(t, e, "the newest run prepared again after reconnecting", func(s runsnappg.ExplainerStats) bool { return s.Prefetched == 3 })
+	if !slices.Equal(s.Cached, []string{south}) || s.Reads != 3 {
+		t.Errorf("after reconnecting: %+v; want %s prepared again (3 reads)", s, south)
+	}
+}
+
+// dbName returns the name of the database db is connected to.
+func dbName(t *testing.T, db *sqlx.DB) string {
+	t.Helper()
+	var name string
+	if err := db.Get(&name, `SELECT current_database()`); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
