@@ -352,7 +352,8 @@ func (e *Explainer) prepare(ctx context.Context, run string, f *preparing) {
 		e.cached = append(e.cached, f.p)
 		if n := len(e.cached) - size; n > 0 {
 			// Shift down and clear the tail, so that the backing array
-			// holds no evicted run (a large one is hundreds of MB).
+			// holds no evicted run (about 0.55 KB a task: tens of MB for a
+			// large run).
 			copy(e.cached, e.cached[n:])
 			clear(e.cached[size:])
 			e.cached = e.cached[:size]
