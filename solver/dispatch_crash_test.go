@@ -67,3 +67,53 @@ func TestCrashTreePivots(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCrashTreeDegenerate runs the crash-started simplex against brute
+// force on dispatches where every cost is equal (every tree is optimal and
+// every pivot degenerate, the case Cunningham's rule guards against
+// cycling in) or where capacity is zero or short.
+func TestCrashTreeDegenerate(t *testing.T) {
+	t.Parallel()
+	solved := 0
+	for seed := range uint64(3000) {
+		rng := rand.New(rand.NewPCG(seed, 13))
+		d := randomDispatch(rng)
+		for a := range d.ArcCost {
+			d.ArcCost[a] = 0
+		}
+		for i, u := range d.Unassigned {
+			if u != solver.NoLeave {
+				d.Unassigned[i] = 0
+			}
+		}
+		for w := range d.Tiers {
+			if seed%4 == 0 {
+				d.Tiers[w] = nil // no capacity at all
+			}
+			for i := range d.Tiers[w] {
+				d.Tiers[w][i].Cost = 0
+			}
+		}
+		want, feasible := bruteForce(d)
+		r, err := solver.SolveDispatchSimplex(context.Background(), d)
+		if !feasible {
+			if !errors.Is(err, solver.ErrInfeasible) {
+				t.Fatalf("seed %d: error %v, want ErrInfeasible", seed, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("seed %d: %v (%+v)", seed, err, d)
+		}
+		if r.Objective != want {
+			t.Fatalf("seed %d: objective %d, want %d", seed, r.Objective, want)
+		}
+		if _, err := solver.VerifyDispatch(d, r); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		solved++
+	}
+	if solved < 1000 {
+		t.Errorf("solved %d feasible instances; want at least 1000", solved)
+	}
+}
