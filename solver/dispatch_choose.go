@@ -120,6 +120,7 @@ func solveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchS
 	if !s.setTree(n, tree, upper) {
 		return nil, errNoSimplex
 	}
+	s.blockSize = dispatchBlockSize(s.arcs)
 	return dispatchSimplexResult(ctx, d, n, s, t0)
 }
 
