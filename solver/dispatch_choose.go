@@ -36,8 +36,8 @@ const sspCheapUnits = 1.2
 // utilisation), augmenting paths cross a region to the last cheap units:
 // 1.9 times LEMON's time at equal capacity, 4–6 times on plan networks,
 // where the network simplex, which has no such paths to walk, runs at
-// 0.9–1.2 times LEMON's (README, "Networks of the shape package model
-// builds").
+// 0.55–0.75 times LEMON's CPU time from the crash tree (README, "Networks
+// of the shape package model builds", "The crash start").
 func (d *Dispatch) suitsSimplex() bool {
 	pinned := make(map[int32]bool, len(d.Pinned))
 	for _, a := range d.Pinned {
