@@ -36,8 +36,8 @@ const sspCheapUnits = 1.2
 // utilisation), augmenting paths cross a region to the last cheap units:
 // 1.9 times LEMON's time at equal capacity, 4–6 times on plan networks,
 // where the network simplex, which has no such paths to walk, runs at
-// 0.9–1.2 times LEMON's (README, "Networks of the shape package model
-// builds").
+// 0.55–0.75 times LEMON's CPU time from the crash tree (README, "Networks
+// of the shape package model builds", "The crash start").
 func (d *Dispatch) suitsSimplex() bool {
 	pinned := make(map[int32]bool, len(d.Pinned))
 	for _, a := range d.Pinned {
@@ -74,14 +74,15 @@ func (d *Dispatch) suitsSimplex() bool {
 }
 
 // solveDispatchSimplex solves d as the general network d.Network() with
-// the network simplex and reads the result back, with its optimal tree in
-// Basis. It returns errNoSimplex when the simplex refuses d (costs too
+// the network simplex, started from a greedy dispatch (see crashSimplex),
+// and reads the result back, with its optimal tree in Basis. It returns errNoSimplex when the simplex refuses d (costs too
 // large for its bounds) or finds it infeasible, so that the caller can run
 // the searches, whose errors name the task and workers concerned.
 func solveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
 	start := time.Now()
-	n := d.Network()
-	s, err := newSimplexFor(ctx, n)
+	lay := newDispatchLayout(d)
+	n := d.simplexNetwork(lay)
+	s, _, err := d.crashSimplex(ctx, lay, n)
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +98,8 @@ func solveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, er
 func solveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchStart) (*DispatchResult, error) {
 	t0 := time.Now()
 	b := start.Basis
-	n := d.Network()
 	lay := newDispatchLayout(d)
+	n := d.simplexNetwork(lay)
 	if len(b.tierFlow) != lay.tiers || len(b.parent) != n.Nodes() || !slices.Equal(b.tierStart, lay.tierStart) {
 		return nil, errNoSimplex
 	}
@@ -106,17 +107,11 @@ func solveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchS
 	if !ok {
 		return nil, errNoSimplex
 	}
-	tw := start.TaskWorker
+	// Candidate and leave arcs (capacity 2 in n) are never full: a task's
+	// unit runs on its tree arc, so only tiers can start at the upper bound.
 	upper := func(a int) bool {
-		switch {
-		case a < lay.cands:
-			return tw[d.ArcTask[a]] == d.ArcWorker[a]
-		case a < lay.cands+lay.tiers:
-			i := a - lay.cands
-			return b.tierFlow[i] == n.Upper[a]
-		default:
-			return tw[lay.leaveTask[a-lay.cands-lay.tiers]] == -1
-		}
+		i := a - lay.cands
+		return i >= 0 && i < lay.tiers && b.tierFlow[i] == n.Upper[a]
 	}
 	s, err := newSimplexFor(ctx, n)
 	if err != nil {
@@ -125,6 +120,7 @@ func solveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchS
 	if !s.setTree(n, tree, upper) {
 		return nil, errNoSimplex
 	}
+	s.blockSize = dispatchBlockSize(s.arcs)
 	return dispatchSimplexResult(ctx, d, n, s, t0)
 }
 

@@ -53,8 +53,10 @@ import (
 // rest by short searches in their neighbourhood; nothing is global. Where
 // the cheapest capacity is short of the tasks (suitsSimplex: the balance
 // tiers of a plan, capacity equal to demand) the searches cross regions,
-// and SolveDispatch runs the network simplex (SolveMCF on d.Network())
-// instead; Stats.Algorithm is then "network-simplex". The README's solver
+// and SolveDispatch runs the network simplex (SolveMCF's, on d.Network()
+// with the task arcs' capacity raised to 2, see simplexNetwork) instead,
+// started from a greedy dispatch rather than from artificial arcs (see
+// dispatchCrashTree); Stats.Algorithm is then "network-simplex". The README's solver
 // notes give the measurements against LEMON that chose this and the
 // variants tried and rejected. SolveDispatchFrom starts from a previous
 // optimum instead (pricing rounds).

@@ -73,3 +73,17 @@ func SolveMCFGrown(ctx context.Context, sub, n *Network) (f *Flow, warm bool, pi
 	}
 	return f, warm, pivots, err
 }
+
+// CrashTreeFits reports whether the simplex accepts the crash tree of a
+// valid d (the solve would otherwise start from the artificial tree), and
+// how many pivots the crash-started solve then takes.
+func CrashTreeFits(d *Dispatch) (fits bool, pivots int64, err error) {
+	lay := newDispatchLayout(d)
+	n := d.simplexNetwork(lay)
+	s, fits, err := d.crashSimplex(context.Background(), lay, n)
+	if err != nil || !fits {
+		return fits, 0, err
+	}
+	err = s.run(context.Background())
+	return fits, s.pivots, err
+}

@@ -138,7 +138,7 @@ func (s *simplex) setTree(n *Network, t *simplexTree, upper func(a int) bool) bo
 		s.state[e] = stateTree
 		s.x[e].flow = 0
 		dir := int8(-1)
-		if s.src[e] == int32(v) {
+		if s.arc[e].src == int32(v) {
 			dir = 1
 		}
 		s.node[v] = treeNode{parent: p, pred: e, dir: dir}
@@ -197,9 +197,9 @@ func (s *simplex) setTree(n *Network, t *simplexTree, upper func(a int) bool) bo
 			// ships (cost 0), or into one that receives (cost artCost), as
 			// newSimplex lays them, so it can always pass flow to the root.
 			if excess[u] >= 0 {
-				s.src[e], s.tgt[e], s.cost[e], s.node[u].dir = u, root, 0, 1
+				s.arc[e].src, s.arc[e].tgt, s.arc[e].cost, s.node[u].dir = u, root, 0, 1
 			} else {
-				s.src[e], s.tgt[e], s.cost[e], s.node[u].dir = root, u, s.artCost, -1
+				s.arc[e].src, s.arc[e].tgt, s.arc[e].cost, s.node[u].dir = root, u, s.artCost, -1
 			}
 		}
 		nd := s.node[u]
@@ -218,9 +218,9 @@ func (s *simplex) setTree(n *Network, t *simplexTree, upper func(a int) bool) bo
 	for _, u := range order[1:] {
 		nd := s.node[u]
 		if nd.dir == 1 { // u → parent
-			s.pi[u] = s.cost[nd.pred] + s.pi[nd.parent]
+			s.pi[u] = s.arc[nd.pred].cost + s.pi[nd.parent]
 		} else {
-			s.pi[u] = s.pi[nd.parent] - s.cost[nd.pred]
+			s.pi[u] = s.pi[nd.parent] - s.arc[nd.pred].cost
 		}
 	}
 	return true
