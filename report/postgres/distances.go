@@ -2,11 +2,11 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/paidan/paidan/report"
 )
@@ -23,12 +23,14 @@ func distanceTables(ctx context.Context, tx *sqlx.Tx, args []any, data *report.D
 	}
 	defer rows.Close()
 	var all []float64
-	var arr pq.Float64Array
+	var arr []byte
 	for rows.Next() {
 		if err := rows.Scan(&arr); err != nil {
 			return err
 		}
-		all = append(all, arr...)
+		if all, err = appendFloat8s(all, arr); err != nil {
+			return fmt.Errorf("distances: %w", err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
