@@ -116,9 +116,14 @@ func appendInt8s[T any](dst []T, b []byte, conv func(int64) T) ([]T, error) {
 	return dst, err
 }
 
-// appendTexts appends the elements of a binary text[] to dst.
+// appendTexts appends the elements of a binary text[] to dst. They share
+// one copy of b (a listing's ids are many and small).
 func appendTexts(dst []string, b []byte) ([]string, error) {
-	err := arrayElements(b, oidText, false, func(e []byte) { dst = append(dst, string(e)) })
+	all := string(b)
+	err := arrayElements(b, oidText, false, func(e []byte) {
+		at := cap(b) - cap(e) // e's offset in b
+		dst = append(dst, all[at:at+len(e)])
+	})
 	return dst, err
 }
 

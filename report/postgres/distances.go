@@ -17,12 +17,16 @@ import (
 // assignment rows, with PostgreSQL's percentile_cont (report.Quantile)
 // and width_bucket.
 func distanceTables(ctx context.Context, tx *sqlx.Tx, args []any, data *report.Data) error {
+	var n int64
+	if err := tx.GetContext(ctx, &n, mustQuery("distance_count"), args...); err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, mustQuery("distances"), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var all []float64
+	all := make([]float64, 0, n)
 	var arr []byte
 	for rows.Next() {
 		if err := rows.Scan(&arr); err != nil {
@@ -34,6 +38,9 @@ func distanceTables(ctx context.Context, tx *sqlx.Tx, args []any, data *report.D
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	if int64(len(all)) != n {
+		return fmt.Errorf("distances: %d in the arrays, %d assignments in their rows", len(all), n)
 	}
 	slices.Sort(all)
 	summary, hist := distanceSummary(all)
