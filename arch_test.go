@@ -79,7 +79,8 @@ var importRules = []importRule{
 	{pkg: "internal/upgradetest"},
 	{pkg: "internal/dispatchgen", allowed: []string{"", "solver"}},
 	{pkg: "internal/netgen", allowed: []string{"solver"}},
-	{pkg: "internal/cmd/...", allowed: []string{"solver/...", "internal/dispatchgen", "internal/netgen"}},
+	{pkg: "internal/reportgen"},
+	{pkg: "internal/cmd/...", allowed: []string{"solver/...", "internal/dispatchgen", "internal/netgen", "internal/reportgen", pq}},
 	// The console: HTTP, templates and argon2 in console (and model, whose
 	// explanations a task page shows); SQL only in its adapter console/postgres; console/internal/consoletest is the tests'
 	// database fixture.

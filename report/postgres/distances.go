@@ -2,11 +2,11 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"slices"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/paidan/paidan/report"
 )
@@ -17,21 +17,30 @@ import (
 // assignment rows, with PostgreSQL's percentile_cont (report.Quantile)
 // and width_bucket.
 func distanceTables(ctx context.Context, tx *sqlx.Tx, args []any, data *report.Data) error {
+	var n int64
+	if err := tx.GetContext(ctx, &n, mustQuery("distance_count"), args...); err != nil {
+		return err
+	}
 	rows, err := tx.QueryContext(ctx, mustQuery("distances"), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var all []float64
-	var arr pq.Float64Array
+	all := make([]float64, 0, n)
+	var arr []byte
 	for rows.Next() {
 		if err := rows.Scan(&arr); err != nil {
 			return err
 		}
-		all = append(all, arr...)
+		if all, err = appendFloat8s(all, arr); err != nil {
+			return fmt.Errorf("distances: %w", err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	if int64(len(all)) != n {
+		return fmt.Errorf("distances: %d in the arrays, %d assignments in their rows", len(all), n)
 	}
 	slices.Sort(all)
 	summary, hist := distanceSummary(all)

@@ -9,7 +9,7 @@
 // Over the rollups (Load, when the schema has them) the assignment figures
 // come from paidan.run_rollup, run_region_rollup and task_rollup instead of
 // paidan.assignment: dispatched_rollup.sql, applied_runs_rollup.sql,
-// distances.sql (distances.go: summary and histogram) and task_rows.sql
+// distances.sql (distances.go: summary and histogram) and task_groups.sql
 // (tasks.go: the task tables, one pass). LoadAssignments reads the
 // assignment rows as the table below says.
 //

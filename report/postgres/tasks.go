@@ -3,7 +3,8 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"database/sql"
+	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -18,41 +19,6 @@ type taskGroup struct {
 	created, assignedEver, assignedNow, done, cancelled, pending int64
 	reassigned, reassignments, sla, breaches, within             int64
 	waits, dones                                                 []float64
-}
-
-func (g *taskGroup) add(status string, n int64, wait, done, latency sql.NullFloat64, target float64) {
-	g.created++
-	if n > 0 {
-		g.assignedEver++
-	}
-	if n > 1 {
-		g.reassigned++
-		g.reassignments += n - 1
-	}
-	switch status {
-	case "assigned":
-		g.assignedNow++
-	case "done":
-		g.done++
-	case "cancelled":
-		g.cancelled++
-	case "pending":
-		g.pending++
-	}
-	if wait.Valid {
-		g.waits = append(g.waits, wait.Float64)
-	}
-	if done.Valid {
-		g.dones = append(g.dones, done.Float64)
-	}
-	if latency.Valid {
-		g.sla++
-		if latency.Float64 > target {
-			g.breaches++
-		} else {
-			g.within++
-		}
-	}
 }
 
 // merge adds o's figures to g (o's waits and dones are appended).
@@ -158,10 +124,12 @@ func interned(seen map[string]string, s string) string {
 }
 
 // taskTables fills task_completion, latency_by_region and latency_breaches
-// from one pass over the tasks created in the range (task_rows.sql, over
-// the rollups): the figures task_stats.sql and latency_breaches.sql compute
-// in PostgreSQL, with percentile_cont as report.Quantile. Regions sort in
-// byte order.
+// from one pass over the tasks created in the range (task_groups.sql, over
+// the rollups): PostgreSQL hands the tasks' times over as binary arrays, a
+// row per region, partition and status, and the waits, latencies and
+// percentiles are computed here, with percentile_cont as report.Quantile:
+// the figures task_stats.sql and latency_breaches.sql compute in
+// PostgreSQL. Regions sort in byte order.
 func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, data *report.Data) error {
 	// The end of an open wait: the range's end, or now (the transaction's
 	// time, as now() in SQL) when that is earlier.
@@ -171,7 +139,8 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 	}
 	openEnd := min(q.To.UnixMicro(), now.UnixMicro())
 	target := q.Target().Seconds()
-	rows, err := tx.QueryContext(ctx, mustQuery("task_rows"), args...)
+	rows, err := tx.QueryContext(ctx, mustQuery("task_groups"),
+		append(slices.Clone(args), time.UnixMicro(openEnd).UTC(), breachAfter(target))...)
 	if err != nil {
 		return err
 	}
@@ -179,50 +148,105 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 	groups := map[periodRegion]*taskGroup{}
 	var breaches breachList
 	names := map[string]string{}
-	var (
-		created, n                int64
-		first, last, done         sql.NullInt64
-		region, status, id, part  string
-		wait, doneS, latency      sql.NullFloat64
-		lastPeriodUs, lastCreated int64 = 0, -1
-		period                    time.Time
-	)
 	seconds := func(us int64) float64 { return float64(us) / 1e6 }
+	var (
+		region, part, status               string
+		createdB, firstB, lastB, doneB, nB []byte
+		idsB                               []byte
+		created, first, last, doneAt, n    []int64
+		ids                                []string
+		lastCreated                        int64 = noTime
+		g                                  *taskGroup
+	)
 	for rows.Next() {
-		if err := rows.Scan(&created, &region, &status, &n, &first, &last, &done, &id, &part); err != nil {
+		if err := rows.Scan(&region, &part, &status, &createdB, &firstB, &lastB, &doneB, &nB, &idsB); err != nil {
 			return err
 		}
-		if created != lastCreated { // rows of one run's tasks often share it
-			period = report.PeriodStart(time.UnixMicro(created), q.Period)
-			lastCreated, lastPeriodUs = created, period.UnixMicro()
+		region, part = interned(names, region), interned(names, part)
+		if created, err = appendTimes(created[:0], createdB); err == nil {
+			if first, err = appendTimes(first[:0], firstB); err == nil {
+				if last, err = appendTimes(last[:0], lastB); err == nil {
+					if doneAt, err = appendTimes(doneAt[:0], doneB); err == nil {
+						if n, err = appendInt4s(n[:0], nB); err == nil {
+							ids, err = appendTexts(ids[:0], idsB)
+						}
+					}
+				}
+			}
 		}
-		wait, doneS, latency = sql.NullFloat64{}, sql.NullFloat64{}, sql.NullFloat64{}
-		if first.Valid {
-			wait = sql.NullFloat64{Float64: seconds(first.Int64 - created), Valid: true}
+		if err != nil {
+			return fmt.Errorf("tasks of region %q, partition %q, status %s: %w", region, part, status, err)
 		}
-		if status == "done" && last.Valid && done.Valid {
-			doneS = sql.NullFloat64{Float64: seconds(done.Int64 - last.Int64), Valid: true}
+		isDone := status == "done"
+		if len(first) != len(created) || len(n) != len(created) ||
+			isDone && (len(last) != len(created) || len(doneAt) != len(created)) {
+			return fmt.Errorf("tasks of region %q, partition %q, status %s: arrays of %d, %d, %d, %d, %d tasks",
+				region, part, status, len(created), len(first), len(last), len(doneAt), len(n))
 		}
-		switch {
-		case n > 0:
-			latency = wait
-		case status != "cancelled":
-			latency = sql.NullFloat64{Float64: seconds(openEnd - created), Valid: true}
-		}
-		region = interned(names, region)
-		k := periodRegion{time.UnixMicro(lastPeriodUs).UTC(), region}
-		g := groups[k]
-		if g == nil {
-			g = &taskGroup{}
-			groups[k] = g
-		}
-		g.add(status, n, wait, doneS, latency, target)
-		if latency.Valid && latency.Float64 > target {
-			b := breach{id: id, partition: interned(names, part), region: region, created: created, latency: latency.Float64}
-			if first.Valid {
-				b.first = first.Int64
+		lastCreated, g = noTime, nil // a new region: look the group up again
+		next := 0
+		for i, c := range created {
+			if c != lastCreated || g == nil { // rows of one run's tasks often share it
+				k := periodRegion{report.PeriodStart(time.UnixMicro(c), q.Period).UTC(), region}
+				if g = groups[k]; g == nil {
+					g = &taskGroup{}
+					groups[k] = g
+				}
+				lastCreated = c
+			}
+			g.created++
+			switch status {
+			case "assigned":
+				g.assignedNow++
+			case "done":
+				g.done++
+			case "cancelled":
+				g.cancelled++
+			case "pending":
+				g.pending++
+			}
+			if n[i] > 0 {
+				g.assignedEver++
+			}
+			if n[i] > 1 {
+				g.reassigned++
+				g.reassignments += n[i] - 1
+			}
+			if first[i] != noTime {
+				g.waits = append(g.waits, seconds(first[i]-c))
+			}
+			if isDone && last[i] != noTime && doneAt[i] != noTime {
+				g.dones = append(g.dones, seconds(doneAt[i]-last[i]))
+			}
+			var latency float64
+			switch {
+			case n[i] > 0 && first[i] != noTime:
+				latency = seconds(first[i] - c)
+			case status != "cancelled":
+				latency = seconds(openEnd - c)
+			default:
+				continue // no dispatch latency
+			}
+			g.sla++
+			if latency <= target {
+				g.within++
+				continue
+			}
+			g.breaches++
+			if next == len(ids) {
+				return fmt.Errorf("tasks of region %q, partition %q, status %s: more breaches than the %d ids given",
+					region, part, status, len(ids))
+			}
+			b := breach{id: ids[next], partition: part, region: region, created: c, latency: latency}
+			if first[i] != noTime {
+				b.first = first[i]
 			}
 			breaches = append(breaches, b)
+			next++
+		}
+		if next != len(ids) {
+			return fmt.Errorf("tasks of region %q, partition %q, status %s: %d breaches, %d ids given",
+				region, part, status, next, len(ids))
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -300,4 +324,18 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 		data.Tables[t.Name] = t
 	}
 	return nil
+}
+
+// breachAfter is the smallest latency in microseconds whose seconds (as
+// float64, microseconds / 10^6) exceed target seconds: the breach test
+// task_groups.sql applies in integer microseconds.
+func breachAfter(target float64) int64 {
+	us := int64(math.Floor(target * 1e6))
+	for float64(us)/1e6 > target {
+		us--
+	}
+	for float64(us)/1e6 <= target {
+		us++
+	}
+	return us
 }
