@@ -16,9 +16,13 @@
 --     looking for assignments to retire (none). Every other UPDATE of a
 --     task is handled as before.
 --   * worker_guard lets a change of load through at trigger depth 0 only
---     inside the write-back (the rows of apply_run's own UPDATE). No role
---     but the schema owner may write load at all (column privileges), so
---     for every other writer nothing changes.
+--     for apply_run's own UPDATE, which it marks for its duration with the
+--     transaction's id in the transaction-local setting
+--     paidan.write_back_load (a per-row test costing two function calls;
+--     write_back_active would cost a catalog query per worker row). No
+--     role but the schema owner may write load at all (column
+--     privileges): for every other writer nothing changes, and for the
+--     owner the guard stays what it was, a guard against mistakes.
 --
 -- Expand only: functions are replaced (their owner, grants and comments
 -- stay); no table, trigger or index changes.
@@ -68,10 +72,11 @@ BEGIN
         RETURN NEW;
     END IF;
     IF NEW.load <> OLD.load AND pg_trigger_depth() < 2 THEN
-        -- apply_run's own update of load (00057). Only a role that may
-        -- write load (the schema owner) gets here, so only it evaluates
-        -- write_back_active, which no other role may execute.
-        IF paidan.write_back_active() THEN
+        -- apply_run's own update of load (00057), marked with the
+        -- transaction's id while it runs. Only a role that may write load
+        -- (column privilege: the schema owner alone) gets here at all;
+        -- for it this is a guard against mistakes, not a privilege.
+        IF current_setting('paidan.write_back_load', true) = pg_current_xact_id()::text THEN
             NEW.version := OLD.version + 1;
             NEW.updated_at := now();
             RETURN NEW;
@@ -254,6 +259,9 @@ BEGIN
     -- tasks assigned to it: the plan's counts when every planned task was
     -- assigned, otherwise the run's assignments counted. (The workers are
     -- locked; worker_load_within_capacity still checks every row.)
+    -- worker_guard lets this statement's change of load through: it is
+    -- marked with this transaction's id for its duration.
+    PERFORM set_config('paidan.write_back_load', pg_current_xact_id()::text, true);
     IF v_assigned = v_planned AND v_assigned > 0 THEN
         UPDATE paidan.worker w SET load = w.load + d.n
         FROM unnest(v_workers, v_counts) AS d(worker_id, n)
@@ -264,6 +272,7 @@ BEGIN
               WHERE a.run_id = p_run GROUP BY a.worker_id) d
         WHERE w.id = d.worker_id;
     END IF;
+    PERFORM set_config('paidan.write_back_load', '', true);
 
     INSERT INTO paidan.unassigned (run_id, task_id, reason, detail)
     SELECT p_run, u.task_id, u.reason, left(coalesce(u.detail, ''), 2000)
