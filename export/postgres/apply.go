@@ -107,6 +107,8 @@ func (r *ApplyResult) ConflictCounts() map[ConflictKind]int {
 //     remaining capacity (capacity - load, active workers of the partition
 //     only), in priority order when capacity falls short (one UPDATE joined
 //     to the arrays when no worker is short, the common case);
+//   - adds the tasks it assigned to their workers' load in one set-based
+//     UPDATE (the load trigger leaves the write-back's statements to it);
 //   - records the assignments made, one paidan.unassigned row per task the
 //     plan left out (its reason and detail) and per assignment refused (its
 //     conflict kind), and finishes the run as applied with the plan's
