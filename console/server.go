@@ -235,6 +235,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/audit", Role: RoleAdmin, API: true, h: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/accounts", Role: RoleAdmin, API: true, h: s.apiAccounts},
 		{Method: "GET", Pattern: "/api/v1/deliveries/dead", Role: RolePlanner, API: true, h: s.apiDeadDeliveries},
+		// A worker's stream authenticates its own worker token (no role).
+		{Method: "GET", Pattern: "/api/v1/workers/{id}/assignments", API: true, h: s.apiWorkerStream},
 	}
 }
 

@@ -125,6 +125,7 @@ var wantRoles = map[string]string{
 	"GET /login":                             "none",
 	"POST /login":                            "none",
 	"GET /api/v1/openapi.json":               "none",
+	"GET /api/v1/workers/{id}/assignments":   "none", // a worker token only: TestWorkerStream
 	"POST /logout":                           "viewer",
 	"GET /{$}":                               "viewer",
 	"GET /runs":                              "viewer",
@@ -180,6 +181,7 @@ var wantServed = map[string]int{
 	"GET /login":                             200,
 	"POST /login":                            401,
 	"GET /api/v1/openapi.json":               200,
+	"GET /api/v1/workers/{id}/assignments":   401, // no caller of the matrix holds a worker token
 	"POST /logout":                           303,
 	"GET /{$}":                               303,
 	"GET /runs":                              200,

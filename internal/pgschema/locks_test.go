@@ -59,7 +59,7 @@ func TestPlanReadsEveryMigration(t *testing.T) {
 	if err != nil || len(last) != 1 {
 		t.Fatalf("Plan(latest-1) = %d steps, %v; want only the newest", len(last), err)
 	}
-	if l := last[0]; l.Locks[0].Kind != "CREATE TABLE" || l.Locks[0].Table != "paidan.run_request" {
-		t.Errorf("newest migration's first statement = %+v; want CREATE TABLE paidan.run_request", l.Locks[0])
+	if l := last[0]; l.Locks[0].Kind != "CREATE FUNCTION" {
+		t.Errorf("newest migration's first statement = %+v; want CREATE FUNCTION (paidan.retry_delivery)", l.Locks[0])
 	}
 }
