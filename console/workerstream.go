@@ -204,6 +204,11 @@ func (s *Server) apiWorkerStream(w http.ResponseWriter, r *http.Request) error {
 	}
 
 	rc := http.NewResponseController(w)
+	// A stream outlives the server's read and write timeouts (paidan
+	// serve reads a request for at most a minute): clear them for this
+	// connection, or the server would cancel the stream when they pass.
+	rc.SetReadDeadline(time.Time{})
+	rc.SetWriteDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no")

@@ -163,7 +163,11 @@ func TestWorkerStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	// Timeouts shorter than the test's streams, as paidan serve has
+	// (ReadTimeout a minute): the stream must outlive them.
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Config.ReadTimeout, ts.Config.WriteTimeout = 2*time.Second, 2*time.Second
+	ts.Start()
 	t.Cleanup(ts.Close)
 
 	shell := console.Actor{Name: "shell:test"}
@@ -218,7 +222,9 @@ func TestWorkerStream(t *testing.T) {
 		t.Fatalf("snapshot tasks %v of %s; want %v", got, snap.Worker, want)
 	}
 
-	// A run applied now reaches the stream with w01's part only.
+	// Outlive the server's timeouts, then a run applied now reaches the
+	// stream with w01's part only.
+	time.Sleep(3 * time.Second)
 	applyRun(t, owner, "north-r2", map[string]string{"r2-a": "w01", "r2-b": "w02", "r2-c": "w01"})
 	ev = s.next(t)
 	run := decodeRun(t, ev)
