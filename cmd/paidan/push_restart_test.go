@@ -157,6 +157,8 @@ func TestPushPostgresRestart(t *testing.T) {
 			resp.Body.Close()
 		}
 		t.Logf("receiver: %d in flight, %d bad; a probe answered in %s (%v)", inFlight, bad, time.Since(t0), err)
+		// PAIDAN_TEST_DUMP=FILE: the worker's log and goroutines (SIGQUIT)
+		// go to FILE, to see where a stalled worker waits.
 		if dump := os.Getenv("PAIDAN_TEST_DUMP"); dump != "" && w.ProcessState == nil {
 			w.Process.Signal(syscall.SIGQUIT)
 			time.Sleep(2 * time.Second)
