@@ -211,6 +211,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/accounts/{login}/disable", Role: RoleAdmin, h: s.disableForm(true)},
 		{Method: "POST", Pattern: "/accounts/{login}/enable", Role: RoleAdmin, h: s.disableForm(false)},
 		{Method: "POST", Pattern: "/tokens/{id}/revoke", Role: RoleAdmin, h: s.revokeForm},
+		{Method: "POST", Pattern: "/deliveries/dead/{id}/retry", Role: RoleAdmin, h: s.retryDeliveryForm},
 
 		{Method: "GET", Pattern: "/api/v1/openapi.json", API: true, h: func(w http.ResponseWriter, _ *http.Request) error {
 			w.Header().Set("Content-Type", "application/json")
@@ -235,6 +236,8 @@ func (s *Server) routeTable() []Route {
 		{Method: "GET", Pattern: "/api/v1/audit", Role: RoleAdmin, API: true, h: s.apiAudit},
 		{Method: "GET", Pattern: "/api/v1/accounts", Role: RoleAdmin, API: true, h: s.apiAccounts},
 		{Method: "GET", Pattern: "/api/v1/deliveries/dead", Role: RolePlanner, API: true, h: s.apiDeadDeliveries},
+		// A worker's stream authenticates its own worker token (no role).
+		{Method: "GET", Pattern: "/api/v1/workers/{id}/assignments", API: true, h: s.apiWorkerStream},
 	}
 }
 

@@ -125,6 +125,7 @@ var wantRoles = map[string]string{
 	"GET /login":                             "none",
 	"POST /login":                            "none",
 	"GET /api/v1/openapi.json":               "none",
+	"GET /api/v1/workers/{id}/assignments":   "none", // a worker token only: TestWorkerStream
 	"POST /logout":                           "viewer",
 	"GET /{$}":                               "viewer",
 	"GET /runs":                              "viewer",
@@ -167,6 +168,7 @@ var wantRoles = map[string]string{
 	"POST /accounts/{login}/disable":         "admin",
 	"POST /accounts/{login}/enable":          "admin",
 	"POST /tokens/{id}/revoke":               "admin",
+	"POST /deliveries/dead/{id}/retry":       "admin",
 }
 
 // wantServed is the status each route answers a caller it serves: a page
@@ -180,6 +182,7 @@ var wantServed = map[string]int{
 	"GET /login":                             200,
 	"POST /login":                            401,
 	"GET /api/v1/openapi.json":               200,
+	"GET /api/v1/workers/{id}/assignments":   401, // no caller of the matrix holds a worker token
 	"POST /logout":                           303,
 	"GET /{$}":                               303,
 	"GET /runs":                              200,
@@ -222,6 +225,7 @@ var wantServed = map[string]int{
 	"POST /accounts/{login}/disable":         303,
 	"POST /accounts/{login}/enable":          303,
 	"POST /tokens/{id}/revoke":               303,
+	"POST /deliveries/dead/{id}/retry":       303,
 }
 
 // TestEveryRouteByRole is the access matrix: every route, called
@@ -292,8 +296,12 @@ func TestEveryRouteByRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deadJob := addDeadDelivery(t, e.owner)
 	path := func(p string) string {
 		p = strings.TrimSuffix(p, "{$}")
+		if strings.HasPrefix(p, "/deliveries/dead/") {
+			p = strings.ReplaceAll(p, "{id}", strconv.FormatInt(deadJob, 10))
+		}
 		p = strings.ReplaceAll(p, "{login}", "zed")
 		if strings.HasPrefix(p, "/tokens/") {
 			p = strings.ReplaceAll(p, "{id}", strconv.FormatInt(spare.ID, 10))
@@ -342,6 +350,8 @@ func TestEveryRouteByRole(t *testing.T) {
 			q, args = `INSERT INTO paidan.partition_pause (partition, paused_by) VALUES ($1, 'shell:test') ON CONFLICT DO NOTHING`, []any{e.f.Partition}
 		case "POST /tokens/{id}/revoke":
 			q, args = `UPDATE paidan.api_token SET revoked_at = NULL WHERE id = $1`, []any{spare.ID}
+		case "POST /deliveries/dead/{id}/retry":
+			q, args = `UPDATE paidan_river.river_job SET state = 'discarded', finalized_at = now() WHERE id = $1`, []any{deadJob}
 		case "POST /partitions/{name}/run", "POST /api/v1/partitions/{name}/runs":
 			q = `DELETE FROM paidan.run_request`
 		case "POST /login":

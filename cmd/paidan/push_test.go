@@ -44,6 +44,13 @@ type hookServer struct {
 	down     bool // answer 503 to everything
 }
 
+// setDelay changes how long the receiver takes to answer.
+func (h *hookServer) setDelay(d time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.delay = d
+}
+
 func (h *hookServer) setDown(v bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -60,6 +67,7 @@ func newHookServer(t *testing.T, delay time.Duration) *hookServer {
 			return
 		}
 		h.inFlight++
+		delay := h.delay
 		h.mu.Unlock()
 		defer func() {
 			h.mu.Lock()
@@ -76,7 +84,7 @@ func newHookServer(t *testing.T, delay time.Duration) *hookServer {
 			return
 		}
 		select {
-		case <-time.After(h.delay):
+		case <-time.After(delay):
 		case <-r.Context().Done():
 			return
 		}

@@ -48,6 +48,7 @@ Exit codes: 0 success, 1 error, 2 usage error, 3 the answer is no
 		newServeCmd(),
 		newAccountCmd(),
 		newTokenCmd(),
+		newWorkerTokenCmd(),
 		newAuditCmd(),
 		newMaintenanceCmd(),
 		newDemoCmd(),

@@ -82,7 +82,11 @@ demand (/reports/new), one at a time.`,
 			if err != nil {
 				return err
 			}
-			return serveConsole(ctx, f, &consolepg.Store{DB: conn}, explainFromKeptRuns(ctx, conn, dsnOf(*db), f.explainCache, logger), logger, cmd.ErrOrStderr(), nil)
+			// Worker streams wake on LISTEN paidan_run_applied; the
+			// listener's Close at shutdown ends them.
+			store := consolepg.Listen(&consolepg.Store{DB: conn}, dsnOf(*db), logger)
+			defer store.Close()
+			return serveConsole(ctx, f, store, explainFromKeptRuns(ctx, conn, dsnOf(*db), f.explainCache, logger), logger, cmd.ErrOrStderr(), nil)
 		},
 	}
 	db = addDBFlag(cmd)
@@ -178,6 +182,9 @@ func serveConsole(ctx context.Context, f serveFlags, store console.Store, explai
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	if c, ok := store.(io.Closer); ok {
+		hs.RegisterOnShutdown(func() { c.Close() }) // ends the worker streams, which never go idle
+	}
 	scheme := "http"
 	if f.tlsCert != "" {
 		scheme = "https"

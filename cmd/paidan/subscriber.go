@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 
 func newSubscriberCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "subscriber (add|list|remove)",
+		Use:   "subscriber (add|list|remove|retry)",
 		Short: "Manage the webhook receivers of applied runs (PostgreSQL)",
 		Long: `Subscriber manages who is told of every applied run (see README, "Push").
 Each applied run is delivered to every subscriber as a signed HTTPS POST
@@ -25,6 +26,9 @@ by 'paidan schedule --push' or 'paidan worker --queues deliver'.
 Only the schema owner may add or remove a subscriber: connect as the role
 that runs 'paidan migrate'. Every change is appended to paidan.audit with
 the actor shell:<your user name>; the secret is never printed nor audited.
+'retry JOB' puts a dead delivery (every attempt failed) back into its
+queue for one more attempt, audited as delivery.retry; the owner or a
+member of paidan_console may.
 
     paidan subscriber add dispatch-app --url https://app.example.com/paidan \
         --events assigned,reassigned,unassigned --secret-file /etc/paidan/app.secret
@@ -117,7 +121,30 @@ newline is dropped) and must not be readable by group or others.`,
 			fmt.Fprintf(c.ErrOrStderr(), "paidan: subscriber %s removed\n", args[0])
 			return nil
 		}}
-	cmd.AddCommand(add, list, remove)
+	retry := &cobra.Command{Use: "retry JOB", Short: "Re-enqueue a dead delivery for one more attempt (the job number the console's dead-letter page shows)",
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			job, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || job < 1 {
+				return usageErrorf("delivery job %q: want the number the dead-letter page (/deliveries/dead) shows", args[0])
+			}
+			ctx := c.Context()
+			conn, err := openDB(ctx, *db)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			key, err := jobsriver.RetryDelivery(ctx, conn, shellActor().Name, "", job)
+			if errors.Is(err, jobsriver.ErrNoDelivery) || errors.Is(err, jobsriver.ErrNotDead) {
+				return usageErrorf("%v", err)
+			}
+			if err != nil {
+				return scrub(err, dsnOf(*db))
+			}
+			fmt.Fprintf(c.ErrOrStderr(), "paidan: delivery %d (%s) re-enqueued for one more attempt\n", job, key)
+			return nil
+		}}
+	cmd.AddCommand(add, list, remove, retry)
 	return cmd
 }
 

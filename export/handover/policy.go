@@ -35,6 +35,8 @@ func Policy() map[string]Decision {
 		"subscriber":          {Omit: map[string]string{"secret": "a credential: it signs deliveries to the subscriber"}}, // #nosec G101 -- a column name and the reason it is left out, no credential
 		"account":             {Omit: map[string]string{"password_hash": withheld}},
 		"api_token":           {Omit: map[string]string{"hash": withheld}},
+		"worker_token":        {Omit: map[string]string{"hash": withheld}},
+		"run_applied":         {},
 		"console_session":     {Exclude: "live login sessions, keyed by a hash of the session cookie: " + withheld + "; logins are in audit"},
 		"ledger_lock":         {Exclude: "one constant row that serialises ledger appends; it holds no data"},
 		"scheduler_heartbeat": {Exclude: "the running schedulers' next ticks: live state that means nothing once they stop"},

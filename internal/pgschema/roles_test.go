@@ -128,6 +128,15 @@ var basePrivileges = []privilege{
 	{"function write_back_active", nil},
 	{"function start_run", map[string][]string{runtime: {"EXECUTE"}}},
 	{"function finish_run", map[string][]string{runtime: {"EXECUTE"}}},
+	// Worker streams (00058): the console issues and revokes worker
+	// tokens and reads the applied-run feed, which only a trigger writes;
+	// dead deliveries are re-enqueued through retry_delivery (00059).
+	{"table worker_token", map[string][]string{console: {"SELECT", "INSERT(worker_id,name,hash,prefix,created_by,expires_at)", "UPDATE(revoked_at)"}}},
+	{"sequence worker_token_id_seq", nil},
+	{"table run_applied", map[string][]string{reader: {"SELECT"}, console: {"SELECT"}}},
+	{"sequence run_applied_seq_seq", nil},
+	{"function run_applied_record", nil},
+	{"function retry_delivery", map[string][]string{console: {"EXECUTE"}}},
 	{"function claim_run", nil},
 	{"function take_partition_lock", nil},
 	{"function lock_workers", nil},
@@ -227,9 +236,49 @@ var runRequestOperations = func() []operation {
 	return ops
 }()
 
+// workerStreamOperations cover 00058 and 00059: the console issues and
+// revokes worker tokens, reads the applied-run feed (readers too) and
+// re-enqueues dead deliveries through retry_delivery; nobody writes the
+// feed but its trigger.
+var workerStreamOperations = func() []operation {
+	const (
+		issue  = `INSERT INTO paidan.worker_token (worker_id, name, hash, prefix, created_by, expires_at) VALUES ('w1', 'app', sha256('x'), 'pdw_x', 'account:ann', now() + interval '1 day')`
+		revoke = `UPDATE paidan.worker_token SET revoked_at = now()`
+		feed   = `SELECT count(*) FROM paidan.run_applied`
+		forge  = `INSERT INTO paidan.run_applied (run_id, partition) VALUES ('r-x', 'north')`
+		retry  = `SELECT paidan.retry_delivery(1, 'account:ann')`
+	)
+	ops := []operation{
+		{console, "table worker_token", "issue a worker token", issue, ""},
+		{console, "table worker_token", "revoke worker tokens", revoke, ""},
+		{console, "table worker_token", "delete worker tokens", `DELETE FROM paidan.worker_token`, "42501"},
+		{console, "table run_applied", "read the applied-run feed", feed, ""},
+		{console, "table run_applied", "forge an applied run", forge, "42501"},
+		// P0002: allowed to call, and no such delivery job.
+		{console, "function retry_delivery", "re-enqueue a dead delivery", retry, "P0002"},
+		{reader, "table run_applied", "read the applied-run feed", feed, ""},
+	}
+	for _, role := range []string{runtime, business, reader} {
+		ops = append(ops,
+			operation{role, "table worker_token", "issue a worker token", issue, "42501"},
+			operation{role, "function retry_delivery", "re-enqueue a dead delivery", retry, "42501"})
+	}
+	for _, role := range []string{runtime, business} {
+		ops = append(ops, operation{role, "table run_applied", "read the applied-run feed", feed, "42501"})
+	}
+	for _, role := range roles {
+		ops = append(ops,
+			operation{role, "sequence worker_token_id_seq", "draw a worker token id", `SELECT nextval('paidan.worker_token_id_seq')`, "42501"},
+			operation{role, "sequence run_applied_seq_seq", "draw a feed number", `SELECT nextval('paidan.run_applied_seq_seq')`, "42501"},
+			operation{role, "function run_applied_record", "call run_applied_record", `SELECT paidan.run_applied_record()`, "42501"})
+	}
+	return ops
+}()
+
 // operations returns the whole role × operation matrix.
 func operations() []operation {
 	all := slices.Clone(baseOperations)
+	all = append(all, workerStreamOperations...)
 	for _, o := range consoleObjects {
 		for _, role := range []string{runtime, business, reader} {
 			all = append(all, operation{role, o.object, "use " + o.object, o.query, "42501"})

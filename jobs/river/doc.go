@@ -21,7 +21,9 @@
 // push.Delivery body, and posts it signed. A failed attempt (no answer,
 // non-2xx) is retried with Backoff (exponential with jitter) up to
 // Options.MaxAttempts; then River discards the job: the dead-letter state,
-// which DeadDeliveries lists and Collector counts for /metrics. A delivery
+// which DeadDeliveries lists and Collector counts for /metrics, and which
+// RetryDelivery (paidan.retry_delivery) puts back for one more attempt,
+// audited. A delivery
 // is made at least once; its Idempotency-Key lets the receiver drop
 // repeats.
 //
