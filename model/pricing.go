@@ -189,9 +189,15 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			floor = p.floorDrop
 		}
 		found = found[:0]
-		visit := func(w int32) {
+		visit := func(w int32, d2 float64) {
 			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
 			if gap+p.slack <= 0 || in.workers[w].remaining <= 0 {
+				return
+			}
+			// The worker's own bound: the node's radius came from the
+			// lowest potential under it; with this worker's, travel alone
+			// may already cost gap + slack (see radius).
+			if r := p.radius(gap + p.slack); d2 > r*r {
 				return
 			}
 			priced++
@@ -290,10 +296,11 @@ func (p *pricing) nodeFloors(t *kdTree, only []bool) []int64 {
 	return f
 }
 
-// search calls visit for every worker of tree t that may have task ti's
-// skills and lies within the pricing radius of the lowest potential under
-// its node (floor, per node of t): no other worker can price out.
-func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32)) {
+// search calls visit, with its squared chord distance to the task, for
+// every worker of tree t that may have task ti's skills and lies within the
+// pricing radius of the lowest potential under its node (floor, per node
+// of t): no other worker can price out.
+func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32, d2 float64)) {
 	if t == nil || len(t.nodes) == 0 {
 		return
 	}
@@ -316,8 +323,8 @@ func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32)) 
 			return
 		}
 		for i := n.start; i < n.end; i++ {
-			if dist2(q, t.pts[i]) <= r2 {
-				visit(t.ids[i])
+			if d2 := dist2(q, t.pts[i]); d2 <= r2 {
+				visit(t.ids[i], d2)
 			}
 		}
 	}
