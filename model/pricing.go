@@ -38,6 +38,32 @@ const pricedArcsPerTask = 20
 // stage.
 const pricingSlackKm = 0.3
 
+// Once warm (pricing after the second solve onwards), rounds add only the
+// pairs that price out negative, at most warmArcsPerTask per task: the
+// potentials have settled near their final values, and every extra arc
+// is one more the warm-started solve must price.
+const (
+	warmSlackKm     = 0.0
+	warmArcsPerTask = 20
+)
+
+// pricePolicy is how many arcs a pricing round adds per task at most, and
+// within which slack of violating.
+type pricePolicy struct {
+	perTask int     // the most arcs added per task
+	slackKm float64 // pairs within this many km's travel cost of violating are added too
+}
+
+// roundPolicy returns the policy of the pricing that follows solve round
+// (1-based): the first adds with pricingSlackKm, the later ones with
+// warmSlackKm.
+func roundPolicy(round int) pricePolicy {
+	if round <= 1 {
+		return pricePolicy{perTask: pricedArcsPerTask, slackKm: pricingSlackKm}
+	}
+	return pricePolicy{perTask: warmArcsPerTask, slackKm: warmSlackKm}
+}
+
 // pricing is one round of pricing out the eligible task-worker pairs that
 // are not on the network against a solve's potentials.
 type pricing struct {
@@ -90,9 +116,9 @@ type pricing struct {
 // since, and every pair of the tasks the bound cut short, are priced (see
 // incremental). The returned priceMemo is this round's.
 func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
-	prev *priceMemo, perTask, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
-	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: perTask,
-		slack: int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))}
+	prev *priceMemo, pol pricePolicy, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
+	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: pol.perTask,
+		slack: in.slackUnits(pol.slackKm)}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
 	p.floor = make([][]int64, len(trees))
 	for i, t := range trees {
@@ -100,10 +126,13 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 			p.floor[i] = p.nodeFloors(t, nil)
 		}
 	}
-	if prev != nil {
+	// The previous round's memo bounds the pairs it left off from below by
+	// its slack: it may stand in for pricing them again only when this
+	// round's slack is no wider.
+	if prev != nil && p.slack <= prev.slack {
 		p.incremental(prev, trees)
 	}
-	memo := &priceMemo{pot: res.Potential, capped: make([]bool, len(in.tasks))}
+	memo := &priceMemo{pot: res.Potential, slack: p.slack, capped: make([]bool, len(in.tasks))}
 
 	n := len(in.tasks)
 	if parallel <= 0 {
@@ -144,7 +173,13 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 // more pairs below the slack than it added.
 type priceMemo struct {
 	pot    []int64
+	slack  int64 // the slack in units it priced with
 	capped []bool
+}
+
+// slackUnits is km's travel cost in units, the slack of a pricing round.
+func (in *instance) slackUnits(km float64) int64 {
+	return int64(min(in.rules.TravelCostPerKm*km/in.rules.Resolution, maxUnits))
 }
 
 // pricedTask is a task's arcs of reduced cost below the slack; violated
