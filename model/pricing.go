@@ -369,12 +369,14 @@ func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32, d
 // radius is the chord within which a worker's travel cost alone stays
 // below gap units: travel rounds TravelCostPerKm·d/Resolution, so a worker
 // farther than gap·Resolution/TravelCostPerKm km costs at least gap.
-// chordFor adds the margin for float rounding. It is never beyond the
+// chordAtMost bounds the chord of that distance from above without
+// trigonometry (pricing computes a radius per k-d node and per worker),
+// with chordFor's margin for float rounding. It is never beyond the
 // longest distance limit, and that limit alone when travel is free.
 func (p *pricing) radius(gap int64) float64 {
 	r := p.in.searchChord
 	if tpk := p.in.rules.TravelCostPerKm; tpk > 0 {
-		r = min(r, chordFor(float64(gap)*p.in.rules.Resolution/tpk))
+		r = min(r, chordAtMost(float64(gap)*p.in.rules.Resolution/tpk))
 	}
 	return r
 }
