@@ -224,6 +224,13 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			floor = p.floorDrop
 		}
 		found = found[:0]
+		// Every worker but the task's previous one costs at least the
+		// stability penalty on top of travel: the search's radii leave it
+		// out, and the previous worker is priced on its own.
+		var moveCost int64
+		if t.hasPrevious {
+			moveCost = in.cost.stability
+		}
 		visit := func(w int32, d2 float64) {
 			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
 			if gap+p.slack <= 0 || in.workers[w].remaining <= 0 {
@@ -231,8 +238,12 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			}
 			// The worker's own bound: the node's radius came from the
 			// lowest potential under it; with this worker's, travel alone
-			// may already cost gap + slack (see radius).
-			if r := p.radius(gap + p.slack); d2 > r*r {
+			// (plus the stability penalty) may already cost gap + slack.
+			travelGap := gap + p.slack
+			if w != t.previous {
+				travelGap -= moveCost
+			}
+			if r := p.radius(travelGap); travelGap <= 0 || d2 > r*r {
 				return
 			}
 			priced++
@@ -243,8 +254,19 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			}
 			found = append(found, violation{candidate{w, d}, cost - gap})
 		}
-		p.search(in.index.byRegion[t.region], floor[t.region], ti, visit)
-		p.search(in.index.any, floor[len(in.index.byRegion)], ti, visit)
+		searchVisit := visit
+		if moveCost > 0 && t.previous >= 0 {
+			searchVisit = func(w int32, d2 float64) {
+				if w != t.previous {
+					visit(w, d2)
+				}
+			}
+		}
+		p.search(in.index.byRegion[t.region], floor[t.region], ti, moveCost, searchVisit)
+		p.search(in.index.any, floor[len(in.index.byRegion)], ti, moveCost, searchVisit)
+		if moveCost > 0 && t.previous >= 0 {
+			visit(t.previous, dist2(t.v, in.workers[t.previous].v))
+		}
 		if len(found) == 0 {
 			continue
 		}
@@ -334,8 +356,9 @@ func (p *pricing) nodeFloors(t *kdTree, only []bool) []int64 {
 // search calls visit, with its squared chord distance to the task, for
 // every worker of tree t that may have task ti's skills and lies within the
 // pricing radius of the lowest potential under its node (floor, per node
-// of t): no other worker can price out.
-func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32, d2 float64)) {
+// of t), given that every pair costs at least minCost besides travel: no
+// other worker can price out.
+func (p *pricing) search(t *kdTree, floor []int64, ti int, minCost int64, visit func(w int32, d2 float64)) {
 	if t == nil || len(t.nodes) == 0 {
 		return
 	}
@@ -343,7 +366,7 @@ func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32, d
 	var rec func(ni int32)
 	rec = func(ni int32) {
 		n := &t.nodes[ni]
-		gap := piT - floor[ni] + p.slack
+		gap := piT - floor[ni] + p.slack - minCost
 		if floor[ni] == math.MaxInt64 || gap <= 0 || !t.hasSkills(ni, need) {
 			return
 		}

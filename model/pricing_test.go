@@ -15,7 +15,7 @@ import (
 
 // pricingBatch returns a random batch of tasks and workers within a few km
 // of one point, in two regions, with skills, capacities, distance limits,
-// pins and previous workers, and rules with a random travel cost (zero for
+// pins and previous workers (some no longer in the batch), and rules with a random travel cost (zero for
 // some seeds), resolution and stability penalty.
 func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 	rng := rand.New(rand.NewPCG(seed, 7))
@@ -53,8 +53,11 @@ func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 		if rng.IntN(10) == 0 {
 			t.PinnedWorker = b.Workers[rng.IntN(W)].ID
 		}
-		if rng.IntN(5) == 0 {
+		switch rng.IntN(10) {
+		case 0, 1:
 			t.PreviousWorker = b.Workers[rng.IntN(W)].ID
+		case 2:
+			t.PreviousWorker = "gone" // a worker no longer in the batch
 		}
 		b.Tasks = append(b.Tasks, t)
 	}
