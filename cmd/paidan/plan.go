@@ -127,9 +127,10 @@ func (s *stageTimes) roundSeconds() []float64 {
 	return out
 }
 
-// elapsed formats the time since began for progress lines ("[12.3s]").
+// elapsed formats the wall time since began and the process's CPU time
+// for progress lines ("[12.3s, cpu 10.1s]").
 func elapsed(began time.Time) string {
-	return fmt.Sprintf("[%.1fs]", time.Since(began).Seconds())
+	return fmt.Sprintf("[%.1fs, cpu %.1fs]", time.Since(began).Seconds(), processCPU().Seconds())
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.

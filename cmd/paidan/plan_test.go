@@ -58,7 +58,7 @@ func TestPlanCommand(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		for _, s := range []string{"s] load…\n", "s] solve…\n", "s] round 1: ", " arcs, objective ", "0 arcs added\n", "stages: load "} {
+		for _, s := range []string{", cpu ", "s] load…\n", "s] solve…\n", "s] round 1: ", " arcs, objective ", "0 arcs added\n", "stages: load "} {
 			if !strings.Contains(stderr, s) {
 				t.Errorf("stderr lacks %q: %s", s, stderr)
 			}
