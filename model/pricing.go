@@ -13,7 +13,8 @@ import (
 )
 
 // pricedArcsPerTask bounds how many arcs of reduced cost below the slack
-// one pricing round adds per task, most negative first. The loop goes on
+// the first pricing round adds per task, most negative first (later
+// rounds: warmArcsPerTask). The loop goes on
 // until no eligible pair prices out, so the bound changes the rounds,
 // never the optimum. Without it the second round of the 100k-task plan of
 // `paidan gen dispatch` (seed 1) had 10.3 M candidate arcs instead of
@@ -295,7 +296,8 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 // incremental restricts a round after the first to the pairs whose
 // reduced cost may have fallen below the slack. Every pair off the network
 // of a task the bound did not cut short (prev.capped) had reduced cost
-// c − π'(t) + π'(w) ≥ slack under the previous pricing's potentials π'
+// c − π'(t) + π'(w) ≥ slack' ≥ slack under the previous pricing's
+// potentials π' and slack (price calls it only when it was no narrower)
 // (those below were added); the others are priced in full. With
 // Δ(v) = π(v) − π'(v), the
 // reduced cost changed by Δ(w) − Δ(t), so for any level m a pair with
