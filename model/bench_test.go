@@ -48,3 +48,39 @@ func BenchmarkPlan(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCertify re-checks the certificate of the plan of a generated
+// metro batch (what `paidan verify` does after reading the files), and
+// reports its parts in ms and the pairs priced per certify.
+func BenchmarkCertify(b *testing.B) {
+	for _, size := range []struct {
+		name           string
+		tasks, workers int
+	}{{"10k", 10_000, 500}} {
+		batch := datasets.Generate(datasets.GenOptions{Tasks: size.tasks, Workers: size.workers, Seed: 1})
+		rules := paidan.DefaultRules()
+		plan, _, err := model.Plan(context.Background(), batch, rules, model.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("tasks=%s", size.name), func(b *testing.B) {
+			b.ReportAllocs()
+			var sum model.Certified
+			for b.Loop() {
+				c, err := model.Certify(context.Background(), batch, rules, plan, 1)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sum.Prepare += c.Prepare
+				sum.Check += c.Check
+				sum.Price += c.Price
+				sum.PricedPairs = c.PricedPairs
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(sum.Prepare.Microseconds())/1e3/n, "prepare-ms")
+			b.ReportMetric(float64(sum.Check.Microseconds())/1e3/n, "check-ms")
+			b.ReportMetric(float64(sum.Price.Microseconds())/1e3/n, "price-ms")
+			b.ReportMetric(float64(sum.PricedPairs), "pairs")
+		})
+	}
+}

@@ -46,6 +46,9 @@ type taskInfo struct {
 	penalty  int64 // unassigned penalty in units
 	pinned   int32 // worker index; -1 none; -2 a worker not in the batch
 	previous int32 // worker index; -1 none or not in the batch
+	// hasPrevious: the task names a previous worker (in the batch or
+	// not), so every other worker costs the stability penalty.
+	hasPrevious bool
 }
 
 type workerInfo struct {
@@ -156,6 +159,7 @@ func newInstance(b *paidan.Batch, rules paidan.Rules) (*instance, error) {
 				ti.pinned = w
 			}
 		}
+		ti.hasPrevious = t.PreviousWorker != ""
 		if w, ok := in.workerByID[t.PreviousWorker]; ok && t.PreviousWorker != "" {
 			ti.previous = w
 		}

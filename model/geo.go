@@ -57,6 +57,18 @@ func chordFor(d float64) float64 {
 	return 2*EarthRadiusKm*math.Sin(d/(2*EarthRadiusKm))*(1+1e-9) + 1e-9
 }
 
+// chordAtMost returns a bound at least chordFor(d), computed without
+// trigonometry: a chord is never longer than its arc, so d with chordFor's
+// margin bounds it. It exceeds chordFor(d) by about d³/(24·R²): 1 mm at
+// 10 km, 12 cm at 50 km, so a radius from it reaches hardly a worker more.
+// It is +Inf for d = +Inf.
+func chordAtMost(d float64) float64 {
+	if math.IsInf(d, 1) || d >= math.Pi*EarthRadiusKm {
+		return math.Inf(1)
+	}
+	return d*(1+2e-9) + 1e-9
+}
+
 // vec3 is a point in kilometres in Earth-centred Cartesian coordinates.
 type vec3 [3]float64
 

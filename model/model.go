@@ -29,6 +29,22 @@ type Options struct {
 	// another solver can be run on exactly what Plan solved. The network
 	// must not be modified; an error stops the plan. Nil means no calls.
 	RoundNetwork func(round int, d *solver.Dispatch) error
+
+	// RoundDone, when set, is called from the calling goroutine after each
+	// pricing round, with what it solved and what its pricing added, so
+	// that a long plan can be followed. Nil means no calls.
+	RoundDone func(RoundReport)
+}
+
+// RoundReport is one pricing round, as Options.RoundDone receives it.
+type RoundReport struct {
+	Round     int           // 1-based
+	Arcs      int           // candidate arcs of the network solved
+	Objective int64         // the round's optimum on that network, in units
+	Solve     time.Duration // its solve (wall time)
+	Price     time.Duration // its pricing (wall time)
+	Priced    int64         // pairs whose reduced cost pricing computed
+	Added     int           // arcs pricing added for the next round; 0 ends the loop
 }
 
 // Stats reports what Plan did and how long each stage took. Durations are
@@ -169,23 +185,30 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 			return nil, st, fmt.Errorf("plan: %w: %w", paidan.ErrCertificate, err)
 		}
 
+		priceBefore := st.Price
 		done = stage(StagePrice, &st.Price)
 		var (
 			added  map[int][]candidate
 			priced int64
 		)
-		added, memo, priced, err = in.price(ctx, cands, extra, res, memo, pricedArcsPerTask, opt.Parallel)
+		added, memo, priced, err = in.price(ctx, cands, extra, res, memo, roundPolicy(st.Rounds), opt.Parallel)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)
 		}
 		pricingSt.PricedPairs += priced
-		if len(added) == 0 {
-			break
-		}
+		nAdded := 0
 		for ti, arcs := range added {
 			extra[ti] = append(extra[ti], arcs...)
-			pricingSt.AddedArcs += len(arcs)
+			nAdded += len(arcs)
+		}
+		pricingSt.AddedArcs += nAdded
+		if opt.RoundDone != nil {
+			opt.RoundDone(RoundReport{Round: st.Rounds, Arcs: len(net.d.ArcTask), Objective: res.Objective,
+				Solve: st.RoundSolve[st.Rounds-1], Price: st.Price - priceBefore, Priced: priced, Added: nAdded})
+		}
+		if nAdded == 0 {
+			break
 		}
 	}
 	pricingSt.Rounds = st.Rounds

@@ -481,10 +481,21 @@ func TestPlanStagesAndPricing(t *testing.T) {
 	}
 	r := simpleRules()
 	r.CandidatesPerTask = 1
-	var stages []string
-	p, st, err := model.Plan(context.Background(), b, r, model.Options{Progress: func(s string) { stages = append(stages, s) }})
+	var (
+		stages []string
+		rounds []model.RoundReport
+	)
+	p, st, err := model.Plan(context.Background(), b, r, model.Options{
+		Progress:  func(s string) { stages = append(stages, s) },
+		RoundDone: func(rr model.RoundReport) { rounds = append(rounds, rr) },
+	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(rounds) != 2 || rounds[0].Round != 1 || rounds[0].Arcs != 2 || rounds[0].Added != 1 ||
+		rounds[1].Round != 2 || rounds[1].Arcs != 3 || rounds[1].Added != 0 || rounds[1].Objective != p.ObjectiveUnits ||
+		rounds[0].Objective < rounds[1].Objective {
+		t.Errorf("round reports %+v; want round 1 on 2 arcs adding 1, round 2 on 3 arcs adding none at the plan's objective", rounds)
 	}
 	want := []string{"prune", "build", "solve", "verify", "price", "build", "solve", "verify", "price", "classify", "finish"}
 	if !reflect.DeepEqual(stages, want) || st.Rounds != 2 {

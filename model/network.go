@@ -259,10 +259,11 @@ func (in *instance) arcUnits(ti, wi int, distKm float64) int64 {
 }
 
 // moves reports whether giving task ti to worker wi moves it away from a
-// previous worker.
+// previous worker. Worker ids are unique in a batch, so comparing indexes
+// compares ids; a previous worker absent from the batch is no index.
 func (in *instance) moves(ti, wi int) bool {
-	prev := in.batch.Tasks[ti].PreviousWorker
-	return prev != "" && prev != in.batch.Workers[wi].ID
+	t := &in.tasks[ti]
+	return t.hasPrevious && int32(wi) != t.previous
 }
 
 // hasArc reports whether task ti already has worker wi as a candidate.

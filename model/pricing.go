@@ -13,7 +13,8 @@ import (
 )
 
 // pricedArcsPerTask bounds how many arcs of reduced cost below the slack
-// one pricing round adds per task, most negative first. The loop goes on
+// the first pricing round adds per task, most negative first (later
+// rounds: warmArcsPerTask). The loop goes on
 // until no eligible pair prices out, so the bound changes the rounds,
 // never the optimum. Without it the second round of the 100k-task plan of
 // `paidan gen dispatch` (seed 1) had 10.3 M candidate arcs instead of
@@ -37,6 +38,42 @@ const pricedArcsPerTask = 20
 // machine's noise except the last two; 0.3 km gave the shortest price
 // stage.
 const pricingSlackKm = 0.3
+
+// Once warm (pricing after the second solve onwards), rounds add only the
+// pairs that price out negative, at most warmArcsPerTask per task: the
+// potentials have settled near their final values, and every extra arc
+// is one more the warm-started solve must price.
+//
+// Measured on the 100k-task plan of `paidan gen dispatch` (seed 1), one
+// run each on a shared machine at load 6–17 (README, plan-stage figures):
+// the 0.3 km slack and 20 per task in every round, 4 rounds, final network
+// 4.10 M candidate arcs, 144 s of CPU for the whole plan; negative only
+// and 20 per task after round 1, 6 rounds, 2.97 M arcs, 140 s; negative
+// only and 5 per task after round 1 (kept), 7 rounds, 2.61 M arcs, 105 s
+// (its rounds 3–7 ran at a lower load than the others': the CPU totals,
+// not the wall times, compare). Smaller warm rounds add fewer arcs the
+// next solve must move the tree for, at the price of more rounds.
+const (
+	warmSlackKm     = 0.0
+	warmArcsPerTask = 5
+)
+
+// pricePolicy is how many arcs a pricing round adds per task at most, and
+// within which slack of violating.
+type pricePolicy struct {
+	perTask int     // the most arcs added per task
+	slackKm float64 // pairs within this many km's travel cost of violating are added too
+}
+
+// roundPolicy returns the policy of the pricing that follows solve round
+// (1-based): the first adds with pricingSlackKm, the later ones with
+// warmSlackKm.
+func roundPolicy(round int) pricePolicy {
+	if round <= 1 {
+		return pricePolicy{perTask: pricedArcsPerTask, slackKm: pricingSlackKm}
+	}
+	return pricePolicy{perTask: warmArcsPerTask, slackKm: warmSlackKm}
+}
 
 // pricing is one round of pricing out the eligible task-worker pairs that
 // are not on the network against a solve's potentials.
@@ -90,9 +127,9 @@ type pricing struct {
 // since, and every pair of the tasks the bound cut short, are priced (see
 // incremental). The returned priceMemo is this round's.
 func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
-	prev *priceMemo, perTask, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
-	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: perTask,
-		slack: int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))}
+	prev *priceMemo, pol pricePolicy, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
+	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: pol.perTask,
+		slack: in.slackUnits(pol.slackKm)}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
 	p.floor = make([][]int64, len(trees))
 	for i, t := range trees {
@@ -100,10 +137,13 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 			p.floor[i] = p.nodeFloors(t, nil)
 		}
 	}
-	if prev != nil {
+	// The previous round's memo bounds the pairs it left off from below by
+	// its slack: it may stand in for pricing them again only when this
+	// round's slack is no wider.
+	if prev != nil && p.slack <= prev.slack {
 		p.incremental(prev, trees)
 	}
-	memo := &priceMemo{pot: res.Potential, capped: make([]bool, len(in.tasks))}
+	memo := &priceMemo{pot: res.Potential, slack: p.slack, capped: make([]bool, len(in.tasks))}
 
 	n := len(in.tasks)
 	if parallel <= 0 {
@@ -144,7 +184,13 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 // more pairs below the slack than it added.
 type priceMemo struct {
 	pot    []int64
+	slack  int64 // the slack in units it priced with
 	capped []bool
+}
+
+// slackUnits is km's travel cost in units, the slack of a pricing round.
+func (in *instance) slackUnits(km float64) int64 {
+	return int64(min(in.rules.TravelCostPerKm*km/in.rules.Resolution, maxUnits))
 }
 
 // pricedTask is a task's arcs of reduced cost below the slack; violated
@@ -189,9 +235,26 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			floor = p.floorDrop
 		}
 		found = found[:0]
-		visit := func(w int32) {
+		// Every worker but the task's previous one costs at least the
+		// stability penalty on top of travel: the search's radii leave it
+		// out, and the previous worker is priced on its own.
+		var moveCost int64
+		if t.hasPrevious {
+			moveCost = in.cost.stability
+		}
+		visit := func(w int32, d2 float64) {
 			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
 			if gap+p.slack <= 0 || in.workers[w].remaining <= 0 {
+				return
+			}
+			// The worker's own bound: the node's radius came from the
+			// lowest potential under it; with this worker's, travel alone
+			// (plus the stability penalty) may already cost gap + slack.
+			travelGap := gap + p.slack
+			if w != t.previous {
+				travelGap -= moveCost
+			}
+			if r := p.radius(travelGap); travelGap <= 0 || d2 > r*r {
 				return
 			}
 			priced++
@@ -202,8 +265,19 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			}
 			found = append(found, violation{candidate{w, d}, cost - gap})
 		}
-		p.search(in.index.byRegion[t.region], floor[t.region], ti, visit)
-		p.search(in.index.any, floor[len(in.index.byRegion)], ti, visit)
+		searchVisit := visit
+		if moveCost > 0 && t.previous >= 0 {
+			searchVisit = func(w int32, d2 float64) {
+				if w != t.previous {
+					visit(w, d2)
+				}
+			}
+		}
+		p.search(in.index.byRegion[t.region], floor[t.region], ti, moveCost, searchVisit)
+		p.search(in.index.any, floor[len(in.index.byRegion)], ti, moveCost, searchVisit)
+		if moveCost > 0 && t.previous >= 0 {
+			visit(t.previous, dist2(t.v, in.workers[t.previous].v))
+		}
 		if len(found) == 0 {
 			continue
 		}
@@ -222,7 +296,8 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 // incremental restricts a round after the first to the pairs whose
 // reduced cost may have fallen below the slack. Every pair off the network
 // of a task the bound did not cut short (prev.capped) had reduced cost
-// c − π'(t) + π'(w) ≥ slack under the previous pricing's potentials π'
+// c − π'(t) + π'(w) ≥ slack' ≥ slack under the previous pricing's
+// potentials π' and slack (price calls it only when it was no narrower)
 // (those below were added); the others are priced in full. With
 // Δ(v) = π(v) − π'(v), the
 // reduced cost changed by Δ(w) − Δ(t), so for any level m a pair with
@@ -290,10 +365,12 @@ func (p *pricing) nodeFloors(t *kdTree, only []bool) []int64 {
 	return f
 }
 
-// search calls visit for every worker of tree t that may have task ti's
-// skills and lies within the pricing radius of the lowest potential under
-// its node (floor, per node of t): no other worker can price out.
-func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32)) {
+// search calls visit, with its squared chord distance to the task, for
+// every worker of tree t that may have task ti's skills and lies within the
+// pricing radius of the lowest potential under its node (floor, per node
+// of t), given that every pair costs at least minCost besides travel: no
+// other worker can price out.
+func (p *pricing) search(t *kdTree, floor []int64, ti int, minCost int64, visit func(w int32, d2 float64)) {
 	if t == nil || len(t.nodes) == 0 {
 		return
 	}
@@ -301,7 +378,7 @@ func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32)) 
 	var rec func(ni int32)
 	rec = func(ni int32) {
 		n := &t.nodes[ni]
-		gap := piT - floor[ni] + p.slack
+		gap := piT - floor[ni] + p.slack - minCost
 		if floor[ni] == math.MaxInt64 || gap <= 0 || !t.hasSkills(ni, need) {
 			return
 		}
@@ -316,8 +393,8 @@ func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32)) 
 			return
 		}
 		for i := n.start; i < n.end; i++ {
-			if dist2(q, t.pts[i]) <= r2 {
-				visit(t.ids[i])
+			if d2 := dist2(q, t.pts[i]); d2 <= r2 {
+				visit(t.ids[i], d2)
 			}
 		}
 	}
@@ -327,12 +404,14 @@ func (p *pricing) search(t *kdTree, floor []int64, ti int, visit func(w int32)) 
 // radius is the chord within which a worker's travel cost alone stays
 // below gap units: travel rounds TravelCostPerKm·d/Resolution, so a worker
 // farther than gap·Resolution/TravelCostPerKm km costs at least gap.
-// chordFor adds the margin for float rounding. It is never beyond the
+// chordAtMost bounds the chord of that distance from above without
+// trigonometry (pricing computes a radius per k-d node and per worker),
+// with chordFor's margin for float rounding. It is never beyond the
 // longest distance limit, and that limit alone when travel is free.
 func (p *pricing) radius(gap int64) float64 {
 	r := p.in.searchChord
 	if tpk := p.in.rules.TravelCostPerKm; tpk > 0 {
-		r = min(r, chordFor(float64(gap)*p.in.rules.Resolution/tpk))
+		r = min(r, chordAtMost(float64(gap)*p.in.rules.Resolution/tpk))
 	}
 	return r
 }

@@ -15,7 +15,7 @@ import (
 
 // pricingBatch returns a random batch of tasks and workers within a few km
 // of one point, in two regions, with skills, capacities, distance limits,
-// pins and previous workers, and rules with a random travel cost (zero for
+// pins and previous workers (some no longer in the batch), and rules with a random travel cost (zero for
 // some seeds), resolution and stability penalty.
 func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 	rng := rand.New(rand.NewPCG(seed, 7))
@@ -53,8 +53,11 @@ func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 		if rng.IntN(10) == 0 {
 			t.PinnedWorker = b.Workers[rng.IntN(W)].ID
 		}
-		if rng.IntN(5) == 0 {
+		switch rng.IntN(10) {
+		case 0, 1:
 			t.PreviousWorker = b.Workers[rng.IntN(W)].ID
+		case 2:
+			t.PreviousWorker = "gone" // a worker no longer in the batch
 		}
 		b.Tasks = append(b.Tasks, t)
 	}
@@ -65,9 +68,9 @@ func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 // bound: when some eligible pair off the network has an arc costing less
 // than π_t − π_w, the pairs within the slack of it, per task, most negative
 // first (ties by worker order).
-func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64, perTask int) map[int][]candidate {
+func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64, pol pricePolicy) map[int][]candidate {
 	T := len(in.tasks)
-	slack := int64(min(in.rules.TravelCostPerKm*pricingSlackKm/in.rules.Resolution, maxUnits))
+	slack, perTask := in.slackUnits(pol.slackKm), pol.perTask
 	out := map[int][]candidate{}
 	violated := false
 	for ti := range in.tasks {
@@ -100,16 +103,27 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 
 // TestPriceRadiusBound checks on random batches, round after round, that
 // the distance-bounded, incremental pricing finds exactly the arcs that
-// pricing every pair finds: neither the radius nor the restriction to the
-// pairs whose reduced cost may have fallen misses a pair below the slack.
+// pricing every pair finds: neither the radius (of a k-d node or of one
+// worker) nor the restriction to the pairs whose reduced cost may have
+// fallen misses a pair below the slack, whatever the round's policy.
 func TestPriceRadiusBound(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	added, incremental := 0, 0
 	for seed := range uint64(400) {
-		// Pricing's own bound per task, and a bound of 2 that cuts tasks
-		// short, so that later rounds must price them in full.
-		perTask := []int{pricedArcsPerTask, 2}[seed%2]
+		// Plan's policy; a bound of 2 that cuts tasks short, so that later
+		// rounds must price them in full; and a slack that widens again
+		// after narrowing, so that the memo must not stand in for it.
+		policy := func(round int) pricePolicy {
+			pol := roundPolicy(round)
+			switch seed % 3 {
+			case 1:
+				pol.perTask = 2
+			case 2:
+				pol.slackKm = []float64{pricingSlackKm, 0}[round%2]
+			}
+			return pol
+		}
 		b, r := pricingBatch(seed)
 		in, err := newInstance(b, r)
 		if err != nil {
@@ -136,7 +150,7 @@ func TestPriceRadiusBound(t *testing.T) {
 			}
 			tw, _ := assignedWorkers(&net.d, res)
 			start = &solver.DispatchStart{TaskWorker: tw, Potential: res.Potential, Basis: res.Basis}
-			got, memo, _, err := in.price(ctx, cands, extra, res, prev, perTask, 2)
+			got, memo, _, err := in.price(ctx, cands, extra, res, prev, policy(round), 2)
 			if prev != nil {
 				incremental++
 			}
@@ -144,7 +158,7 @@ func TestPriceRadiusBound(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)
 			}
-			want := in.priceAllPairs(cands, extra, res.Potential, perTask)
+			want := in.priceAllPairs(cands, extra, res.Potential, policy(round))
 			if !mapsEqual(got, want) {
 				t.Fatalf("seed %d round %d: bounded pricing %v; all pairs %v", seed, round, got, want)
 			}

@@ -32,6 +32,9 @@ type planFlags struct {
 	// dumpNetworks, when set, is a directory that receives each pricing
 	// round's network as DIMACS (round-1.min, ...); plan only.
 	dumpNetworks string
+	// progress logs each stage and pricing round to stderr even when it
+	// is not a terminal; plan only.
+	progress bool
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -124,6 +127,12 @@ func (s *stageTimes) roundSeconds() []float64 {
 	return out
 }
 
+// elapsed formats the wall time since began and the process's CPU time
+// for progress lines ("[12.3s, cpu 10.1s]").
+func elapsed(began time.Time) string {
+	return fmt.Sprintf("[%.1fs, cpu %.1fs]", time.Since(began).Seconds(), processCPU().Seconds())
+}
+
 // isTerminal reports whether w is a character device, such as a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -179,8 +188,16 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 		return nil, nil, usageErrorf("--dataset is required")
 	}
 	progress := func(string) {}
-	if isTerminal(stderr) {
-		progress = func(stage string) { fmt.Fprintf(stderr, "paidan: %s…\n", stage) }
+	var roundDone func(model.RoundReport)
+	if f.progress || isTerminal(stderr) {
+		began := time.Now()
+		progress = func(stage string) {
+			fmt.Fprintf(stderr, "paidan: %s %s…\n", elapsed(began), stage)
+		}
+		roundDone = func(r model.RoundReport) {
+			fmt.Fprintf(stderr, "paidan: %s round %d: %d arcs, objective %d units, solve %.1fs, price %.1fs (%d pairs), %d arcs added\n",
+				elapsed(began), r.Round, r.Arcs, r.Objective, r.Solve.Seconds(), r.Price.Seconds(), r.Priced, r.Added)
+		}
 	}
 	asOf, err := parseAsOf(f.asOf)
 	if err != nil {
@@ -201,7 +218,7 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 		}
 	}
 	stages.add("load", time.Since(start))
-	opt := model.Options{Progress: progress}
+	opt := model.Options{Progress: progress, RoundDone: roundDone}
 	if f.dumpNetworks != "" {
 		if err := os.MkdirAll(f.dumpNetworks, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("--dump-networks: %w", err)
@@ -272,6 +289,7 @@ tables. Exit status 3 means the optimality certificate failed.`,
 	f.register(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "export root: the plan goes to ROOT/date=YYYY-MM-DD/run=RUN_ID as Parquet, with its input")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
+	cmd.Flags().BoolVar(&f.progress, "progress", false, "log each stage and pricing round (arcs, objective, times) to stderr also when it is not a terminal, e.g. into a log file")
 	cmd.Flags().StringVar(&f.dumpNetworks, "dump-networks", "", "directory to write each pricing round's network into as DIMACS (round-1.min, ...), outside the stage timers")
 	return cmd
 }

@@ -52,6 +52,19 @@ func TestPlanCommand(t *testing.T) {
 		}
 	})
 
+	t.Run("progress", func(t *testing.T) {
+		t.Parallel()
+		_, stderr, code := runCLI(t, "plan", "--dataset", tiny, "--progress")
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		for _, s := range []string{", cpu ", "s] load…\n", "s] solve…\n", "s] round 1: ", " arcs, objective ", "0 arcs added\n", "stages: load "} {
+			if !strings.Contains(stderr, s) {
+				t.Errorf("stderr lacks %q: %s", s, stderr)
+			}
+		}
+	})
+
 	t.Run("json", func(t *testing.T) {
 		t.Parallel()
 		stdout, stderr, code := runCLI(t, "plan", "--dataset", tiny, "--json")
