@@ -36,7 +36,7 @@ func (r workerTokenRow) token() console.WorkerToken {
 	return t
 }
 
-const workerTokenColumns = `id, worker_id, name, prefix, created_by, created_at, expires_at, revoked_at`
+const workerTokenColumns = `id, worker_id, name, prefix, created_by, created_at, expires_at, revoked_at` // #nosec G101 -- column names of the token table (the hash is not among them), no credential
 
 // CreateWorkerToken stores worker token t by its hash and audits
 // worker_token.issue: console.ErrNotFound when worker t.Worker does not
