@@ -26,17 +26,17 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// The release the rolling upgrade starts from: 0.2.0, the first release
-// with a schema window (45-59), at its commit (the tag v0.2.0 names the
-// same commit; the test does not need tags fetched).
+// The release the rolling upgrade starts from: 0.3.0 (schema window
+// 56-79), at its commit (the tag v0.3.0 names the same commit; the test
+// does not need tags fetched).
 const (
-	previousName   = "0.2.0"
-	previousCommit = "cef9859f0f1439593bf6b37d84673fa61beb9a65"
+	previousName   = "0.3.0"
+	previousCommit = "5568454e39eaea1ee10af0d1530cc09a17d27c71"
 	// previousMaxSchema is the newest schema version the previous release
 	// runs against (its MaxSchema): the rollback phase starts one of its
 	// schedulers on the expanded schema, so the later release's migrations
 	// stay at or below it.
-	previousMaxSchema int64 = 59
+	previousMaxSchema int64 = 79
 )
 
 // lockTimeout is the migrations' lock_timeout, paidan migrate up's default.
