@@ -2,12 +2,17 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/paidan/paidan/internal/pgschema"
 	"github.com/paidan/paidan/internal/pgtest"
 	"github.com/paidan/paidan/ledger"
 	"github.com/paidan/paidan/ledger/postgres"
@@ -236,4 +241,51 @@ func TestDeletedTaskKeepsTheRunVerified(t *testing.T) {
 	if r := verify(t, owner, postgres.VerifyOptions{}); !r.OK() || r.Entries != 3 {
 		t.Errorf("after deleting tasks: entries %d, findings %v; want 3, none", r.Entries, r.Findings)
 	}
+}
+
+// TestVerifyInEveryServerEncoding: the database computes the same entries
+// as Go whatever its encoding. ledger_record (00060) takes a text's length
+// prefix from the stored bytes in a UTF8 or SQL_ASCII database and from
+// its UTF-8 conversion otherwise; in a LATIN1 database "é" is one stored
+// byte and two UTF-8 ones, so a wrong length prefix breaks the chain.
+func TestVerifyInEveryServerEncoding(t *testing.T) {
+	t.Parallel()
+	for _, enc := range []string{"SQL_ASCII", "LATIN1"} {
+		t.Run(enc, func(t *testing.T) {
+			t.Parallel()
+			owner := databaseIn(t, enc)
+			seed(t, owner)
+			finishRun(t, owner, "run-1", "applied", []row{{"a", "w1", 1.5, 0.1}, {"é", "w2", 3, 1e10}},
+				map[string]string{"Z": "no_skill"})
+			r := verify(t, owner, postgres.VerifyOptions{})
+			if !r.OK() || r.Entries != 1 {
+				t.Fatalf("%s: entries %d, findings %v; want 1 entry, none", enc, r.Entries, r.Findings)
+			}
+		})
+	}
+}
+
+// databaseIn returns the owner's connection to a new migrated database of
+// server encoding enc, dropped when the test ends.
+func databaseIn(t *testing.T, enc string) *sqlx.DB {
+	t.Helper()
+	u, err := url.Parse(pgtest.NewEmptyURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := pgtest.Admin(t)
+	name := fmt.Sprintf("paidan_%s_%d", strings.ToLower(enc), time.Now().UnixNano())
+	exec(t, admin, fmt.Sprintf(`CREATE DATABASE %s OWNER %s ENCODING '%s' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`,
+		name, u.User.Username(), enc))
+	t.Cleanup(func() { admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)) })
+	u.Path = "/" + name
+	db := open(t, u.String())
+	m, err := pgschema.New(db.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Up(context.Background()); err != nil {
+		t.Fatalf("migrate the %s database: %v", enc, err)
+	}
+	return db
 }
