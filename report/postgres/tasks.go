@@ -309,7 +309,15 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 	// their values sorted; built one at a time, so that at most one merged
 	// copy of the waits is held beside the groups'.
 	merged := func(keep func(periodRegion) bool) *taskGroup {
-		m := &taskGroup{}
+		var waits, dones int
+		for _, k := range keys {
+			if keep(k) {
+				waits, dones = waits+len(groups[k].waits), dones+len(groups[k].dones)
+			}
+		}
+		// Sized once: appending would copy the waits log2(n) times and
+		// leave up to as much again unused.
+		m := &taskGroup{waits: make([]float64, 0, waits), dones: make([]float64, 0, dones)}
 		for _, k := range keys {
 			if keep(k) {
 				m.merge(groups[k])
