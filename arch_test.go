@@ -85,7 +85,7 @@ var importRules = []importRule{
 	// explanations a task page shows); SQL only in its adapter console/postgres; console/internal/consoletest is the tests'
 	// database fixture.
 	{pkg: "console", allowed: []string{"", "model", argon2}, forbidden: []string{"database/sql", "os/exec"}},
-	{pkg: "console/postgres", allowed: []string{"", "console", "report", "report/postgres", "runsnap/postgres", sqlx, pq}, forbidden: []string{"net/http"}},
+	{pkg: "console/postgres", allowed: []string{"", "console", "jobs/river", "report", "report/postgres", "runsnap/postgres", sqlx, pq}, forbidden: []string{"net/http"}},
 	{pkg: "console/internal/consoletest", allowed: []string{"", "console", "console/postgres", "internal/pgtest", sqlx}},
 	// The operations report: tables and plots in report, its queries in
 	// report/postgres, PDF printing in report/chromium.

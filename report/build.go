@@ -325,6 +325,16 @@ func (b *builder) completion() Section {
 	}
 	s.Items = append(s.Items, Item{Table: lat, Plot: &Plot{Title: "Created → first assigned, per region (box p25–p75, line p50, whiskers min–max)",
 		XLabel: "region", YLabel: "seconds", Kind: Boxes, Boxes: boxes}})
+	wg := b.in[TableWorkerGroups]
+	var groups []string
+	var rates []float64
+	for _, row := range wg.Rows {
+		groups = append(groups, row[wg.Col("worker_group")].(string))
+		rates = append(rates, num(row[wg.Col("completion_rate")]))
+	}
+	s.Items = append(s.Items, Item{Table: wg, Plot: &Plot{Title: "Completion rate per worker group", XLabel: "worker group",
+		YLabel: "done / assigned", Kind: Bars, Labels: groups, Values: rates},
+		Note: fmt.Sprintf("Each task counts once, under the group of the worker of its latest assignment (its group when that run was rolled up); %s: workers without a group. breaches: dispatch latency over %s.", NoWorkerGroup, b.q.Target())})
 	s.Items = append(s.Items, Item{Table: b.in[TablePendingTooLong], List: true,
 		Note: fmt.Sprintf("Tasks pending now that had waited more than %s by the end of the range.", b.q.Pending())})
 	return s

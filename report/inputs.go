@@ -13,12 +13,17 @@ const (
 	TableDistanceHistogram = "distance_histogram"
 	TableTaskCompletion    = "task_completion"
 	TableLatencyByRegion   = "latency_by_region"
+	TableWorkerGroups      = "completion_by_worker_group"
 	TableLatencyBreaches   = "latency_breaches"
 	TablePendingTooLong    = "pending_too_long"
 	TableWorkerUtilization = "worker_utilization"
 	TableStageDurations    = "stage_durations"
 	TableDatabaseSize      = "database_size"
 )
+
+// NoWorkerGroup is the worker_group of the completion_by_worker_group
+// table for the workers that belong to no group (worker_group ”).
+const NoWorkerGroup = "(none)"
 
 // DistanceBins is the number of bins of the distance histogram.
 const DistanceBins = 20
@@ -81,6 +86,13 @@ func Inputs() []*Table {
 			col("wait_p90_s", "s", Float), col("wait_p99_s", "s", Float), col("wait_max_s", "s", Float),
 			col("done_tasks", "tasks", Int), col("done_p50_s", "s", Float), col("done_p90_s", "s", Float),
 			col("done_p99_s", "s", Float)}},
+		{Name: TableWorkerGroups, Title: "Task completion per worker group (of the worker of each task's latest assignment; tasks created in the range and ever assigned)", Columns: []Column{
+			col("worker_group", "", String), col("assigned_tasks", "tasks", Int), col("assigned_now", "tasks", Int),
+			col("done", "tasks", Int), col("cancelled", "tasks", Int), col("pending", "tasks", Int),
+			col("completion_rate", "done/assigned", Float), col("reassigned_tasks", "tasks", Int),
+			col("reassignments", "assignments", Int), col("wait_p50_s", "s", Float), col("wait_p90_s", "s", Float),
+			col("wait_p99_s", "s", Float), col("done_p50_s", "s", Float), col("done_p90_s", "s", Float),
+			col("done_p99_s", "s", Float), col("breaches", "tasks", Int)}},
 		{Name: TableLatencyBreaches, Title: "Dispatch latency breaches (created → first assigned over the target)", Columns: []Column{
 			col("task_id", "", String), col("partition", "", String), col("region", "", String),
 			col("created_at", "UTC", Time), col("first_assigned_at", "UTC", Time), col("latency_s", "s", Float)}},

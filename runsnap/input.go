@@ -1,10 +1,7 @@
 package runsnap
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -14,6 +11,7 @@ import (
 	parquetgo "github.com/parquet-go/parquet-go"
 
 	"github.com/paidan/paidan"
+	"github.com/paidan/paidan/export/parquet"
 	"github.com/paidan/paidan/ingest/file"
 	"github.com/paidan/paidan/internal/atomicdir"
 )
@@ -162,19 +160,5 @@ func readRows[R any](path string) ([]R, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := parquetgo.OpenFile(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	r := parquetgo.NewGenericReader[R](f)
-	defer r.Close()
-	rows := make([]R, f.NumRows())
-	n, err := r.Read(rows)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if n != len(rows) {
-		return nil, fmt.Errorf("%s: read %d of %d rows", path, n, len(rows))
-	}
-	return rows, nil
+	return parquet.ReadRows[R](data, path)
 }

@@ -380,6 +380,36 @@ func TestSubscriberCommands(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "app") || !strings.Contains(out, "https://app.example.com/hook") {
 		t.Errorf("list: exit %d\n%s%s", code, out, stderr)
 	}
+	// A delivery River discarded: listed by "subscriber dead" with its
+	// receiver's error on one line, then retried by job number.
+	owner := openTest(t, dsn)
+	var job int64
+	if err := owner.Get(&job, `INSERT INTO paidan_river.river_job (args, attempt, max_attempts, errors, finalized_at, kind, queue, state, priority)
+		SELECT jsonb_build_object('subscriber', s.id, 'key', 'run-7/' || s.id, 'run_id', 'run-7', 'partition', 'north'),
+		       12, 12, ARRAY[jsonb_build_object('attempt', 12, 'at', now(), 'error', E'HTTP 503\n\x1b[2Jdown')],
+		       now(), 'paidan_deliver', 'deliver', 'discarded', 1
+		FROM paidan.subscriber s WHERE s.name = 'app' RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code = runCLI(t, "subscriber", "dead", "--db", dsn)
+	want := []string{fmt.Sprint(job), "app", "run-7", "north", "12", "HTTP 503  [2Jdown"}
+	for _, w := range want {
+		if code != exitOK || !strings.Contains(out, w) {
+			t.Errorf("dead: exit %d, want %q in\n%s%s", code, w, out, stderr)
+		}
+	}
+	if strings.ContainsAny(out, "\x1b") {
+		t.Errorf("dead printed a control character: %q", out)
+	}
+	if _, stderr, code := runCLI(t, "subscriber", "dead", "--db", dsn, "--limit", "0"); code != exitUsage || !strings.Contains(stderr, "--limit") {
+		t.Errorf("dead --limit 0: exit %d %s", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, "subscriber", "retry", fmt.Sprint(job), "--db", dsn); code != exitOK {
+		t.Errorf("retry %d: exit %d %s", job, code, stderr)
+	}
+	if out, _, _ := runCLI(t, "subscriber", "dead", "--db", dsn); strings.Contains(out, "run-7") {
+		t.Errorf("the retried delivery is still listed as dead:\n%s", out)
+	}
 	if _, stderr, code := runCLI(t, "subscriber", "remove", "app", "--db", dsn); code != exitOK {
 		t.Errorf("remove: exit %d %s", code, stderr)
 	}

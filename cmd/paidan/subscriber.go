@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +19,7 @@ import (
 
 func newSubscriberCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "subscriber (add|list|remove|retry)",
+		Use:   "subscriber (add|list|remove|retry|dead)",
 		Short: "Manage the webhook receivers of applied runs (PostgreSQL)",
 		Long: `Subscriber manages who is told of every applied run (see README, "Push").
 Each applied run is delivered to every subscriber as a signed HTTPS POST
@@ -144,7 +146,33 @@ newline is dropped) and must not be readable by group or others.`,
 			fmt.Fprintf(c.ErrOrStderr(), "paidan: delivery %d (%s) re-enqueued for one more attempt\n", job, key)
 			return nil
 		}}
-	cmd.AddCommand(add, list, remove, retry)
+	var limit int
+	dead := &cobra.Command{Use: "dead [--limit N]", Short: "List dead deliveries, newest first: job, subscriber, run, attempts, last error (retry one with 'subscriber retry JOB')",
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if limit < 1 || limit > 10000 {
+				return usageErrorf("--limit %d: want 1 to 10000", limit)
+			}
+			ctx := c.Context()
+			conn, err := openDB(ctx, *db)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			deliveries, err := jobsriver.DeadDeliveries(ctx, conn, limit)
+			if err != nil {
+				return scrub(err, dsnOf(*db))
+			}
+			w := tabwriter.NewWriter(c.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "JOB\tSUBSCRIBER\tRUN\tPARTITION\tATTEMPTS\tDIED\tLAST ERROR")
+			for _, d := range deliveries {
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", d.JobID, d.SubscriberName, d.RunID, d.Partition, d.Attempts,
+					d.DiedAt.UTC().Format(time.RFC3339), oneLine(d.LastError, 120))
+			}
+			return w.Flush()
+		}}
+	dead.Flags().IntVar(&limit, "limit", 50, "newest N dead deliveries (1-10000)")
+	cmd.AddCommand(add, list, remove, retry, dead)
 	return cmd
 }
 
@@ -167,4 +195,20 @@ func readSecretFile(path string) ([]byte, error) {
 		return nil, usageErrorf("--secret-file %s: %d bytes; want at least %d", path, len(b), push.MinSecretLen)
 	}
 	return b, nil
+}
+
+// oneLine is s for a table cell: control characters (a receiver's error
+// text may hold newlines or terminal escapes) become spaces, and at most
+// n runes are kept, "…" marking a cut.
+func oneLine(s string, n int) string {
+	r := []rune(strings.Map(func(c rune) rune {
+		if unicode.IsControl(c) {
+			return ' '
+		}
+		return c
+	}, s))
+	if len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return string(r)
 }

@@ -2,38 +2,25 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/paidan/paidan/console"
+	jobsriver "github.com/paidan/paidan/jobs/river"
 )
 
 var _ console.DeliveryStore = (*Store)(nil)
 
 // DeadDeliveries lists the newest limit push deliveries River discarded
-// (schema paidan_river, migration 00050), with their subscribers' names.
+// (schema paidan_river, migration 00050), with their subscribers' names
+// (jobs/river.DeadDeliveries).
 func (s *Store) DeadDeliveries(ctx context.Context, limit int) ([]console.DeadDelivery, error) {
-	rows, err := s.DB.QueryxContext(ctx, `
-SELECT j.id, COALESCE(s.name, '#' || (j.args->>'subscriber')), j.args->>'key', j.args->>'run_id',
-       j.args->>'partition', j.attempt, COALESCE(j.errors[array_length(j.errors, 1)]->>'error', ''), j.finalized_at
-FROM paidan_river.river_job j
-LEFT JOIN paidan.subscriber s ON s.id = (j.args->>'subscriber')::bigint
-WHERE j.kind = 'paidan_deliver' AND j.state = 'discarded'
-ORDER BY j.finalized_at DESC, j.id DESC
-LIMIT $1`, limit)
+	dead, err := jobsriver.DeadDeliveries(ctx, s.DB, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list dead deliveries: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []console.DeadDelivery
-	for rows.Next() {
-		var d console.DeadDelivery
-		if err := rows.Scan(&d.JobID, &d.Subscriber, &d.Key, &d.RunID, &d.Partition, &d.Attempts, &d.LastError, &d.DiedAt); err != nil {
-			return nil, fmt.Errorf("list dead deliveries: %w", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list dead deliveries: %w", err)
+	out := make([]console.DeadDelivery, len(dead))
+	for i, d := range dead {
+		out[i] = console.DeadDelivery{JobID: d.JobID, Subscriber: d.SubscriberName, Key: d.Key, RunID: d.RunID,
+			Partition: d.Partition, Attempts: d.Attempts, LastError: d.LastError, DiedAt: d.DiedAt}
 	}
 	return out, nil
 }

@@ -74,7 +74,7 @@ func readPlan(ctx context.Context, dir string) (*paidan.Plan, *Manifest, error) 
 			return nil, nil, fmt.Errorf("%w: the manifest lists no %s", ErrIncomplete, name)
 		}
 	}
-	summary, err := readRows[SummaryRow](files[SummaryFile], SummaryFile)
+	summary, err := ReadRows[SummaryRow](files[SummaryFile], SummaryFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -100,7 +100,7 @@ func readPlan(ctx context.Context, dir string) (*paidan.Plan, *Manifest, error) 
 		p.AsOf = time.Unix(0, m.AsOfUnixNano).UTC()
 	}
 
-	as, err := readRows[assignmentRead](files[AssignmentsFile], AssignmentsFile)
+	as, err := ReadRows[assignmentRead](files[AssignmentsFile], AssignmentsFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -118,7 +118,7 @@ func readPlan(ctx context.Context, dir string) (*paidan.Plan, *Manifest, error) 
 				TravelUnits: a.CostTravelUnits, BalanceUnits: a.CostBalanceUnits, StabilityUnits: a.CostStabilityUnits},
 		}
 	}
-	us, err := readRows[UnassignedRow](files[UnassignedFile], UnassignedFile)
+	us, err := ReadRows[UnassignedRow](files[UnassignedFile], UnassignedFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -131,7 +131,7 @@ func readPlan(ctx context.Context, dir string) (*paidan.Plan, *Manifest, error) 
 		p.Unassigned[i] = paidan.Unassigned{Task: paidan.TaskID(u.TaskID), Region: u.Region, Priority: int(u.Priority),
 			Reason: reason, Detail: u.Detail, Penalty: u.Penalty, PenaltyUnits: u.PenaltyUnits}
 	}
-	ws, err := readRows[WorkerRow](files[WorkersFile], WorkersFile)
+	ws, err := ReadRows[WorkerRow](files[WorkersFile], WorkersFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -140,7 +140,7 @@ func readPlan(ctx context.Context, dir string) (*paidan.Plan, *Manifest, error) 
 		p.Workers[i] = paidan.WorkerUsage{Worker: paidan.WorkerID(w.WorkerID), Region: w.Region,
 			Capacity: int(w.Capacity), Load: int(w.CurrentLoad), Assigned: int(w.Assigned)}
 	}
-	pots, err := readRows[PotentialRow](files[PotentialsFile], PotentialsFile)
+	pots, err := ReadRows[PotentialRow](files[PotentialsFile], PotentialsFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,8 +170,11 @@ type assignmentRead struct {
 	Pinned             bool    `parquet:"pinned"`
 }
 
-// readRows decodes every row of the Parquet file held in data.
-func readRows[Row any](data []byte, name string) ([]Row, error) {
+// ReadRows decodes every row of the Parquet file held in data into Row
+// (parquet-go reads only the columns Row names); name is the file's name
+// in errors. A file that holds fewer rows than its footer counts is an
+// ErrIncomplete.
+func ReadRows[Row any](data []byte, name string) ([]Row, error) {
 	f, err := parquetgo.OpenFile(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -3,6 +3,7 @@ package pgschema_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -65,9 +66,16 @@ func TestHistoryKept(t *testing.T) {
 	tx = owner.MustBegin()
 	mustExec(t, tx, `SET LOCAL paidan.actor = 'alice@ops'`)
 	mustExec(t, tx, `UPDATE paidan.task SET priority = 3, region = 'r9' WHERE id = 't2'`)
-	mustExec(t, tx, `UPDATE paidan.worker SET capacity = 7 WHERE id = 'w1'`)
+	mustExec(t, tx, `UPDATE paidan.worker SET capacity = 7, worker_group = 'vans' WHERE id = 'w1'`)
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
+	}
+	// A group name is printable and at most 200 bytes (worker_group_name).
+	for _, bad := range []string{`E'vans\x1b[2J'`, `repeat('g', 201)`} {
+		_, err := owner.Exec(`UPDATE paidan.worker SET worker_group = ` + bad + ` WHERE id = 'w1'`)
+		if err == nil || !strings.Contains(err.Error(), "worker_group_name") {
+			t.Errorf("worker_group = %s: %v, want a violation of worker_group_name", bad, err)
+		}
 	}
 	mustExec(t, owner, `UPDATE paidan.task SET status = 'done' WHERE id = 't1'`)
 	mustExec(t, owner, `DELETE FROM paidan.task WHERE id = 't1'`)
@@ -82,6 +90,7 @@ func TestHistoryKept(t *testing.T) {
 		{"task", "t2", "update", str("region"), str(`""`), str(`"r9"`), owning, str("alice@ops")},
 		{"task", "t2", "update", str("priority"), str("0"), str("3"), owning, str("alice@ops")},
 		{"worker", "w1", "update", str("capacity"), str("5"), str("7"), owning, str("alice@ops")},
+		{"worker", "w1", "update", str("worker_group"), str(`""`), str(`"vans"`), owning, str("alice@ops")},
 		{"task", "t1", "update", str("status"), str(`"assigned"`), str(`"done"`), owning, nil},
 	}
 	if len(h) != len(want)+1 {

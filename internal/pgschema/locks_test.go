@@ -59,7 +59,7 @@ func TestPlanReadsEveryMigration(t *testing.T) {
 	if err != nil || len(last) != 1 {
 		t.Fatalf("Plan(latest-1) = %d steps, %v; want only the newest", len(last), err)
 	}
-	if l := last[0]; l.Locks[0].Kind != "CREATE OR" {
-		t.Errorf("newest migration's first statement = %+v; want CREATE OR REPLACE FUNCTION (paidan.ledger_record)", l.Locks[0])
+	if l := last[0]; l.Locks[0].Kind != "ADD COLUMN" || l.Locks[0].Table != "paidan.worker" {
+		t.Errorf("newest migration's first statement = %+v; want ADD COLUMN on paidan.worker (worker_group)", l.Locks[0])
 	}
 }

@@ -30,8 +30,8 @@ var roles = []string{runtime, business, reader, console}
 const (
 	taskInsert   = "id,partition,region,skills,priority,lat,lon,created_at,due_at,pinned_worker,previous_worker"
 	taskUpdate   = "partition,region,skills,priority,lat,lon,due_at,pinned_worker,previous_worker,status"
-	workerInsert = "id,partition,regions,skills,capacity,active,lat,lon,shift_start,shift_end,max_distance_km"
-	workerUpdate = "partition,regions,skills,capacity,active,lat,lon,shift_start,shift_end,max_distance_km"
+	workerInsert = "id,partition,regions,skills,capacity,active,lat,lon,shift_start,shift_end,max_distance_km,worker_group"
+	workerUpdate = "partition,regions,skills,capacity,active,lat,lon,shift_start,shift_end,max_distance_km,worker_group"
 )
 
 // basePrivileges and privileges() are the privilege matrix: every object of schema paidan (and
@@ -149,7 +149,7 @@ var triggerFunctions = []string{
 	"task_guard", "worker_guard", "run_guard", "task_after_update", "task_after_delete",
 	"task_check_references", "assignment_check_references", "unassigned_check_references",
 	"task_delete_assignments", "worker_check_referenced", "run_check_referenced",
-	"audit_append_only", "archive_assignments", "task_history", "worker_history", "deletion_history",
+	"audit_append_only", "archive_assignments", "task_history", "worker_history", "worker_group_history", "deletion_history",
 	"refuse_change", "ledger_append", "run_input_check",
 }
 

@@ -13,7 +13,8 @@ import (
 // The compatibility window: the schema versions this binary runs against.
 //
 // MinSchema is the oldest applied version the code can use: the newest
-// migration whose tables, columns or functions it uses (00056 adds the run
+// migration whose tables, columns or functions it uses (00065 adds the
+// worker groups that reports read; 00056 adds the run
 // requests and scheduler heartbeats the scheduler reads and writes, and the
 // backlog view; 00054 the report runs, 00050 the subscribers, 00048 the
 // kept run inputs; 00046 the form of paidan.apply_run that records the
@@ -27,7 +28,7 @@ import (
 // rather than half-understand it. The README's Upgrades section states the
 // rule; TestWindowCoversEmbeddedMigrations keeps the constants honest.
 const (
-	MinSchema int64 = 56
+	MinSchema int64 = 65
 	MaxSchema int64 = 79
 )
 

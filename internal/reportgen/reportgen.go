@@ -8,7 +8,8 @@
 //
 // The history (Month): Runs runs over November 2026 in 4 partitions, one
 // every 30 days / Runs in turn (90% applied, 8% skipped, 2% failed), 1000
-// workers (250 per partition), and Tasks tasks, each assigned by one
+// workers (250 per partition; six worker groups, every seventh worker in
+// none), and Tasks tasks, each assigned by one
 // applied run and reassigned (to another worker of its partition) by the
 // next applied run of its partition: 2 × Tasks assignment rows. A tenth of
 // the tasks were left out first by the applied run before. 90% of the

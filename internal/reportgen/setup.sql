@@ -10,8 +10,9 @@ ALTER TABLE paidan.worker DISABLE TRIGGER USER;
 ALTER TABLE paidan.assignment DISABLE TRIGGER USER;
 ALTER TABLE paidan.unassigned DISABLE TRIGGER USER;
 
-INSERT INTO paidan.worker (id, partition, regions, capacity, load, lat, lon)
-SELECT 'w-' || lpad(i::text, 4, '0'), 'p' || (i % 4), ARRAY['r' || (i % 16)], 100, 0, 0, 0
+INSERT INTO paidan.worker (id, partition, regions, capacity, load, lat, lon, worker_group)
+SELECT 'w-' || lpad(i::text, 4, '0'), 'p' || (i % 4), ARRAY['r' || (i % 16)], 100, 0, 0, 0,
+       CASE WHEN i % 7 = 0 THEN '' ELSE 'team-' || chr(97 + i % 6) END
 FROM generate_series(0, 999) i;
 
 CREATE TEMP TABLE gen_task AS

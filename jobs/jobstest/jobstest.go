@@ -73,21 +73,8 @@ func Exercise(t *testing.T, newDriver func(testing.TB) *Driver) {
 // batch generates n tasks with ids prefixed by partition, so that
 // partitions of one store never share an id.
 func batch(partition string, n int, seed uint64) *paidan.Batch {
-	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: seed})
+	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: seed, IDPrefix: partition + "-"})
 	b.Partition = partition
-	for i := range b.Tasks {
-		t := &b.Tasks[i]
-		t.ID = paidan.TaskID(partition + "-" + string(t.ID))
-		if t.PinnedWorker != "" {
-			t.PinnedWorker = paidan.WorkerID(partition + "-" + string(t.PinnedWorker))
-		}
-		if t.PreviousWorker != "" {
-			t.PreviousWorker = paidan.WorkerID(partition + "-" + string(t.PreviousWorker))
-		}
-	}
-	for i := range b.Workers {
-		b.Workers[i].ID = paidan.WorkerID(partition + "-" + string(b.Workers[i].ID))
-	}
 	return b
 }
 

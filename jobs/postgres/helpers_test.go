@@ -55,22 +55,8 @@ func open(t testing.TB, url string) *sqlx.DB {
 // so that its planning instant is now.
 func seed(t testing.TB, db *sqlx.DB, p string, n int, seed uint64) *paidan.Batch {
 	t.Helper()
-	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: seed})
+	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: seed, IDPrefix: p + "-"}) // partitions share no id
 	b.Partition = p
-	// Prefix every id with the partition, so that partitions do not share ids.
-	for i := range b.Workers {
-		b.Workers[i].ID = paidan.WorkerID(p) + "-" + b.Workers[i].ID
-	}
-	for i := range b.Tasks {
-		tk := &b.Tasks[i]
-		tk.ID = paidan.TaskID(p) + "-" + tk.ID
-		if tk.PinnedWorker != "" {
-			tk.PinnedWorker = paidan.WorkerID(p) + "-" + tk.PinnedWorker
-		}
-		if tk.PreviousWorker != "" {
-			tk.PreviousWorker = paidan.WorkerID(p) + "-" + tk.PreviousWorker
-		}
-	}
 	if _, err := ingestpg.Seed(context.Background(), db, b, ingestpg.SeedOptions{Shift: time.Since(b.AsOf)}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}

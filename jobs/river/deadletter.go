@@ -11,26 +11,30 @@ import (
 
 // DeadDelivery is a delivery River discarded after its last attempt failed.
 type DeadDelivery struct {
-	JobID      int64     `db:"id" json:"job_id"`
-	Subscriber int64     `db:"subscriber" json:"subscriber"`
-	Key        string    `db:"key" json:"key"`
-	RunID      string    `db:"run_id" json:"run_id"`
-	Partition  string    `db:"partition" json:"partition"`
-	Attempts   int       `db:"attempt" json:"attempts"`
-	LastError  string    `db:"last_error" json:"last_error"`
-	DiedAt     time.Time `db:"finalized_at" json:"died_at"`
+	JobID          int64     `db:"id" json:"job_id"`
+	Subscriber     int64     `db:"subscriber" json:"subscriber"`
+	SubscriberName string    `db:"subscriber_name" json:"subscriber_name"` // "#ID" when it was removed since
+	Key            string    `db:"key" json:"key"`
+	RunID          string    `db:"run_id" json:"run_id"`
+	Partition      string    `db:"partition" json:"partition"`
+	Attempts       int       `db:"attempt" json:"attempts"`
+	LastError      string    `db:"last_error" json:"last_error"`
+	DiedAt         time.Time `db:"finalized_at" json:"died_at"`
 }
 
-const deadQuery = `SELECT id, (args->>'subscriber')::bigint AS subscriber, args->>'key' AS key,
-       args->>'run_id' AS run_id, args->>'partition' AS partition, attempt,
-       COALESCE(errors[array_length(errors, 1)]->>'error', '') AS last_error, finalized_at
-FROM paidan_river.river_job
-WHERE kind = 'paidan_deliver' AND state = 'discarded'
-ORDER BY finalized_at DESC, id DESC
+const deadQuery = `SELECT j.id, (j.args->>'subscriber')::bigint AS subscriber,
+       COALESCE(s.name, '#' || (j.args->>'subscriber')) AS subscriber_name, j.args->>'key' AS key,
+       j.args->>'run_id' AS run_id, j.args->>'partition' AS partition, j.attempt,
+       COALESCE(j.errors[array_length(j.errors, 1)]->>'error', '') AS last_error, j.finalized_at
+FROM paidan_river.river_job j
+LEFT JOIN paidan.subscriber s ON s.id = (j.args->>'subscriber')::bigint
+WHERE j.kind = 'paidan_deliver' AND j.state = 'discarded'
+ORDER BY j.finalized_at DESC, j.id DESC
 LIMIT $1`
 
-// DeadDeliveries lists the newest limit dead deliveries, newest first. db
-// needs SELECT on paidan_river.river_job (runtime or console role).
+// DeadDeliveries lists the newest limit dead deliveries, newest first,
+// with their subscribers' names. db needs SELECT on
+// paidan_river.river_job and paidan.subscriber (runtime or console role).
 func DeadDeliveries(ctx context.Context, db sqlx.QueryerContext, limit int) ([]DeadDelivery, error) {
 	var out []DeadDelivery
 	if err := sqlx.SelectContext(ctx, db, &out, deadQuery, limit); err != nil {

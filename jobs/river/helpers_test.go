@@ -177,21 +177,8 @@ func newFixture(t *testing.T, opts func(*jobsriver.Options)) *fixture {
 // seed inserts a generated batch of n tasks as partition p.
 func seed(t testing.TB, db *sqlx.DB, p string, n int, s uint64) {
 	t.Helper()
-	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: s})
+	b := datasets.Generate(datasets.GenOptions{Tasks: n, Seed: s, IDPrefix: p + "-"})
 	b.Partition = p
-	for i := range b.Workers {
-		b.Workers[i].ID = paidan.WorkerID(p) + "-" + b.Workers[i].ID
-	}
-	for i := range b.Tasks {
-		tk := &b.Tasks[i]
-		tk.ID = paidan.TaskID(p) + "-" + tk.ID
-		if tk.PinnedWorker != "" {
-			tk.PinnedWorker = paidan.WorkerID(p) + "-" + tk.PinnedWorker
-		}
-		if tk.PreviousWorker != "" {
-			tk.PreviousWorker = paidan.WorkerID(p) + "-" + tk.PreviousWorker
-		}
-	}
 	if _, err := ingestpg.Seed(context.Background(), db, b, ingestpg.SeedOptions{Shift: time.Since(b.AsOf)}); err != nil {
 		t.Fatalf("seed: %v", err)
 	}

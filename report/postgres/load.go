@@ -28,6 +28,7 @@ const settingsSQL = "SET LOCAL jit = off; SET LOCAL work_mem = '256MB'"
 var taskQueries = map[string]bool{
 	"task_stats":                true,
 	report.TableLatencyBreaches: true,
+	report.TableWorkerGroups:    true,
 }
 
 // rollupQueries have a variant over the rollups of migration 00053,
@@ -173,7 +174,7 @@ func load(ctx context.Context, db *sqlx.DB, q report.Query, rollups bool) (*repo
 			continue
 		case report.TableLatencyByRegion:
 			continue // filled with task_completion
-		case report.TableLatencyBreaches:
+		case report.TableLatencyBreaches, report.TableWorkerGroups:
 			if rollups {
 				continue // filled with task_completion
 			}

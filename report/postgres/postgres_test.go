@@ -170,6 +170,16 @@ func TestReportOfHandBuiltHistory(t *testing.T) {
 		"S,1,60,60,60,60,60,60,60,0,,,",
 		"(all),7,60,300,600,3900,45660,102036,108300,3,3600,3600,3600",
 	})
+	// Per group of the latest assignment's worker: assigned tasks, assigned
+	// now, done, cancelled, pending, completion, reassigned, reassignments,
+	// wait p50/p90/p99, done p50/p90/p99, breaches.
+	checkTable(t, tables, "completion_by_worker_group", []string{
+		"(none),1,1,0,0,0,0,0,0,60,60,60,,,,0", // s1 on w9
+		// t3 (wait 108300, assigned), t4 (3900, reassigned, done after 3600), t7 (600, assigned): p90 = 3900 + 0.8·104400.
+		"bikes,3,2,1,0,0,0.333333,1,1,3900,87420,106212,3600,3600,3600,2",
+		// t1 (300, done after 3600), t2 (300, cancelled) on w3, t6 (3900, done after 1800).
+		"vans,3,0,2,1,0,0.666667,0,0,300,3180,3828,2700,3420,3582,1",
+	})
 	checkTable(t, tables, "latency_breaches", []string{
 		"t5,north,A,2026-11-02T05:30:00Z,,153000", // never assigned: 42.5 h to the end of the range
 		"t3,north,B,2026-11-02T00:00:00Z,2026-11-03T06:05:00Z,108300",

@@ -1,5 +1,6 @@
 -- The tasks created in the range, with each task's assignments from
--- paidan.task_rollup, grouped by region, partition and status: per group
+-- paidan.task_rollup, grouped by region, partition, status and the group
+-- of the worker of the latest assignment (NULL: never assigned): per group
 -- the tasks' times as binary arrays (array_send: timestamptz is 8 bytes of
 -- microseconds since 2000, NULL for none), in one order for every array of
 -- a group, so that tasks.go reads task i of a group at index i of each:
@@ -14,7 +15,7 @@
 WITH p AS (SELECT $1::timestamptz AS t0, $2::timestamptz AS t1, $3::text AS part, $4::text AS period,
                   $5::float8 AS target_s, $6::float8 AS pending_s, $7::timestamptz AS open_end,
                   $8::int8 * interval '1 microsecond' AS breach_after)
-SELECT tk.region, tk.partition, tk.status,
+SELECT tk.region, tk.partition, tk.status, f.worker_group,
        array_send(array_agg(tk.created_at)) AS created_at,
        array_send(array_agg(f.first_at)) AS first_at,
        array_send(array_agg(f.last_at) FILTER (WHERE tk.status = 'done')) AS last_at,
@@ -26,4 +27,4 @@ SELECT tk.region, tk.partition, tk.status,
 FROM p, paidan.task tk
 LEFT JOIN paidan.task_rollup f ON f.task_id = tk.id
 WHERE tk.created_at >= p.t0 AND tk.created_at < p.t1 AND (p.part = '' OR tk.partition = p.part)
-GROUP BY tk.region, tk.partition, tk.status
+GROUP BY tk.region, tk.partition, tk.status, f.worker_group

@@ -3,7 +3,9 @@ package postgres
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -36,6 +38,52 @@ func (g *taskGroup) merge(o *taskGroup) {
 	g.within += o.within
 	g.waits = append(g.waits, o.waits...)
 	g.dones = append(g.dones, o.dones...)
+}
+
+// taskFact is what one task adds to the groups it counts in.
+type taskFact struct {
+	status      string
+	assignments int64
+	wait, done  float64 // created → first assigned, last assigned → done, s; NaN: none
+	latency     float64 // dispatch latency, s; NaN: none (cancelled before any assignment)
+}
+
+// add counts f in g and reports whether its latency breached target.
+func (g *taskGroup) add(f taskFact, target float64) (breached bool) {
+	g.created++
+	switch f.status {
+	case "assigned":
+		g.assignedNow++
+	case "done":
+		g.done++
+	case "cancelled":
+		g.cancelled++
+	case "pending":
+		g.pending++
+	}
+	if f.assignments > 0 {
+		g.assignedEver++
+	}
+	if f.assignments > 1 {
+		g.reassigned++
+		g.reassignments += f.assignments - 1
+	}
+	if !math.IsNaN(f.wait) {
+		g.waits = append(g.waits, f.wait)
+	}
+	if !math.IsNaN(f.done) {
+		g.dones = append(g.dones, f.done)
+	}
+	if math.IsNaN(f.latency) {
+		return false
+	}
+	g.sla++
+	if f.latency <= target {
+		g.within++
+		return false
+	}
+	g.breaches++
+	return true
 }
 
 // quantile is report.Quantile of sorted values, nil (SQL's NULL) for none.
@@ -123,10 +171,11 @@ func interned(seen map[string]string, s string) string {
 	return s
 }
 
-// taskTables fills task_completion, latency_by_region and latency_breaches
-// from one pass over the tasks created in the range (task_groups.sql, over
-// the rollups): PostgreSQL hands the tasks' times over as binary arrays, a
-// row per region, partition and status, and the waits, latencies and
+// taskTables fills task_completion, latency_by_region,
+// completion_by_worker_group and latency_breaches from one pass over the
+// tasks created in the range (task_groups.sql, over the rollups):
+// PostgreSQL hands the tasks' times over as binary arrays, a row per
+// region, partition, status and worker group, and the waits, latencies and
 // percentiles are computed here, with percentile_cont as report.Quantile:
 // the figures task_stats.sql and latency_breaches.sql compute in
 // PostgreSQL. Regions sort in byte order.
@@ -146,11 +195,13 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 	}
 	defer rows.Close()
 	groups := map[periodRegion]*taskGroup{}
+	workerGroups := map[string]*taskGroup{} // of the tasks ever assigned
 	var breaches breachList
 	names := map[string]string{}
 	seconds := func(us int64) float64 { return float64(us) / 1e6 }
 	var (
 		region, part, status               string
+		workerGroup                        sql.NullString
 		createdB, firstB, lastB, doneB, nB []byte
 		idsB                               []byte
 		created, first, last, doneAt, n    []int64
@@ -159,7 +210,7 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 		g                                  *taskGroup
 	)
 	for rows.Next() {
-		if err := rows.Scan(&region, &part, &status, &createdB, &firstB, &lastB, &doneB, &nB, &idsB); err != nil {
+		if err := rows.Scan(&region, &part, &status, &workerGroup, &createdB, &firstB, &lastB, &doneB, &nB, &idsB); err != nil {
 			return err
 		}
 		region, part = interned(names, region), interned(names, part)
@@ -184,6 +235,11 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 				region, part, status, len(created), len(first), len(last), len(doneAt), len(n))
 		}
 		lastCreated, g = noTime, nil // a new region: look the group up again
+		wg := workerGroups[workerGroup.String]
+		if wg == nil && workerGroup.Valid {
+			wg = &taskGroup{}
+			workerGroups[workerGroup.String] = wg
+		}
 		next := 0
 		for i, c := range created {
 			if c != lastCreated || g == nil { // rows of one run's tasks often share it
@@ -194,50 +250,30 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 				}
 				lastCreated = c
 			}
-			g.created++
-			switch status {
-			case "assigned":
-				g.assignedNow++
-			case "done":
-				g.done++
-			case "cancelled":
-				g.cancelled++
-			case "pending":
-				g.pending++
-			}
-			if n[i] > 0 {
-				g.assignedEver++
-			}
-			if n[i] > 1 {
-				g.reassigned++
-				g.reassignments += n[i] - 1
-			}
+			f := taskFact{status: status, assignments: n[i], wait: math.NaN(), done: math.NaN(), latency: math.NaN()}
 			if first[i] != noTime {
-				g.waits = append(g.waits, seconds(first[i]-c))
+				f.wait = seconds(first[i] - c)
 			}
 			if isDone && last[i] != noTime && doneAt[i] != noTime {
-				g.dones = append(g.dones, seconds(doneAt[i]-last[i]))
+				f.done = seconds(doneAt[i] - last[i])
 			}
-			var latency float64
 			switch {
 			case n[i] > 0 && first[i] != noTime:
-				latency = seconds(first[i] - c)
+				f.latency = f.wait
 			case status != "cancelled":
-				latency = seconds(openEnd - c)
-			default:
-				continue // no dispatch latency
+				f.latency = seconds(openEnd - c)
 			}
-			g.sla++
-			if latency <= target {
-				g.within++
+			if wg != nil && n[i] > 0 {
+				wg.add(f, target)
+			}
+			if !g.add(f, target) {
 				continue
 			}
-			g.breaches++
 			if next == len(ids) {
 				return fmt.Errorf("tasks of region %q, partition %q, status %s: more breaches than the %d ids given",
 					region, part, status, len(ids))
 			}
-			b := breach{id: ids[next], partition: part, region: region, created: c, latency: latency}
+			b := breach{id: ids[next], partition: part, region: region, created: c, latency: f.latency}
 			if first[i] != noTime {
 				b.first = first[i]
 			}
@@ -273,7 +309,15 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 	// their values sorted; built one at a time, so that at most one merged
 	// copy of the waits is held beside the groups'.
 	merged := func(keep func(periodRegion) bool) *taskGroup {
-		m := &taskGroup{}
+		var waits, dones int
+		for _, k := range keys {
+			if keep(k) {
+				waits, dones = waits+len(groups[k].waits), dones+len(groups[k].dones)
+			}
+		}
+		// Sized once: appending would copy the waits log2(n) times and
+		// leave up to as much again unused.
+		m := &taskGroup{waits: make([]float64, 0, waits), dones: make([]float64, 0, dones)}
 		for _, k := range keys {
 			if keep(k) {
 				m.merge(groups[k])
@@ -317,7 +361,16 @@ func taskTables(ctx context.Context, tx *sqlx.Tx, args []any, q report.Query, da
 		return cmp.Or(cmp.Compare(b.latency, a.latency), cmp.Compare(a.id, b.id))
 	})
 	list.Source = breaches
-	for _, t := range []*report.Table{completion, byRegionTable, list} {
+	byGroup := tables[report.TableWorkerGroups]
+	for _, name := range slices.Sorted(maps.Keys(workerGroups)) {
+		g := workerGroups[name]
+		slices.Sort(g.waits)
+		slices.Sort(g.dones)
+		v := g.values()
+		v["worker_group"], v["assigned_tasks"] = cmp.Or(name, report.NoWorkerGroup), g.created
+		byGroup.Rows = append(byGroup.Rows, project(byGroup, v))
+	}
+	for _, t := range []*report.Table{completion, byRegionTable, byGroup, list} {
 		if err := t.Check(); err != nil {
 			return err
 		}

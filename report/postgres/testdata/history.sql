@@ -14,12 +14,12 @@ ALTER TABLE paidan.assignment SET (autovacuum_enabled = false);
 ALTER TABLE paidan.unassigned SET (autovacuum_enabled = false);
 ALTER TABLE paidan.run_usage SET (autovacuum_enabled = false);
 
-INSERT INTO paidan.worker (id, partition, regions, capacity, load, active, lat, lon) VALUES
-    ('w1', 'north', '{A}', 2, 0, true, 0, 0),
-    ('w2', 'north', '{B}', 4, 2, true, 0, 0),
-    ('w3', 'north', '{A}', 2, 0, true, 0, 0),
-    ('w4', 'north', '{A}', 3, 0, false, 0, 0),
-    ('w9', 'south', '{S}', 1, 1, true, 0, 0);
+INSERT INTO paidan.worker (id, partition, regions, capacity, load, active, lat, lon, worker_group) VALUES
+    ('w1', 'north', '{A}', 2, 0, true, 0, 0, 'vans'),
+    ('w2', 'north', '{B}', 4, 2, true, 0, 0, 'bikes'),
+    ('w3', 'north', '{A}', 2, 0, true, 0, 0, 'vans'),
+    ('w4', 'north', '{A}', 3, 0, false, 0, 0, 'vans'),
+    ('w9', 'south', '{S}', 1, 1, true, 0, 0, '');
 
 -- Cron "0 */6 * * *": north ran at 00:00, 06:00, 12:03 (late, skipped:
 -- nothing to assign), was idle at 18:00 on day 1 (no row: a skipped run
