@@ -10,9 +10,10 @@ import (
 )
 
 // FuzzSolveMCF decodes bytes into a small network, with occasional huge
-// or extreme values, and checks that SolveMCF never panics, that every
-// flow it returns passes Verify, and that every error is one of the
-// documented kinds.
+// or extreme values, and checks that SolveMCF and SolveMCFCostScaling
+// never panic, that every flow they return passes Verify, that every
+// error is one of the documented kinds, and that when both solve, their
+// objectives agree.
 func FuzzSolveMCF(f *testing.F) {
 	f.Add([]byte{3, 10, 0xf6, 0, 1, 0, 5, 3, 1, 2, 0, 5, 3})
 	f.Add([]byte{2, 0, 0, 0, 1, 0, 255, 0x80, 1, 0, 0, 255, 0})
@@ -52,16 +53,28 @@ func FuzzSolveMCF(f *testing.F) {
 			data = data[5:]
 		}
 		flow, err := solver.SolveMCF(context.Background(), n)
-		if err != nil {
-			for _, kind := range []error{solver.ErrInfeasible, solver.ErrUnbounded, solver.ErrOverflow, solver.ErrInvalid} {
-				if errors.Is(err, kind) {
-					return
-				}
-			}
-			t.Fatalf("SolveMCF: unexpected error %v", err)
-		}
-		if _, err := solver.Verify(n, flow); err != nil {
-			t.Fatalf("Verify: %v", err)
+		checkFuzzed(t, "SolveMCF", n, flow, err)
+		cs, csErr := solver.SolveMCFCostScaling(context.Background(), n)
+		checkFuzzed(t, "SolveMCFCostScaling", n, cs, csErr)
+		if err == nil && csErr == nil && cs.Objective != flow.Objective {
+			t.Fatalf("objectives differ: network simplex %d, cost scaling %d", flow.Objective, cs.Objective)
 		}
 	})
+}
+
+// checkFuzzed fails the test unless err is one of the documented kinds or
+// flow passes Verify.
+func checkFuzzed(t *testing.T, op string, n *solver.Network, flow *solver.Flow, err error) {
+	t.Helper()
+	if err != nil {
+		for _, kind := range []error{solver.ErrInfeasible, solver.ErrUnbounded, solver.ErrOverflow, solver.ErrInvalid} {
+			if errors.Is(err, kind) {
+				return
+			}
+		}
+		t.Fatalf("%s: unexpected error %v", op, err)
+	}
+	if _, err := solver.Verify(n, flow); err != nil {
+		t.Fatalf("%s: Verify: %v", op, err)
+	}
 }

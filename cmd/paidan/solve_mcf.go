@@ -37,7 +37,9 @@ supply tasks, task→worker arcs, worker→sink capacity tiers, optional
 task→sink leave-unassigned arcs; see solver.AsDispatch) with the dispatch
 solver, which picks its algorithm from the network's statistics (see
 solver.SolveDispatch), and every other network with the network simplex;
---algorithm network-simplex always uses the network simplex.
+--algorithm network-simplex always uses the network simplex, and
+--algorithm cost-scaling always uses cost scaling (solver.SolveMCFCostScaling,
+push-relabel with exact potentials recovered for the certificate).
 
 --out FILE writes the flow as CSV "arc,tail,head,flow" with 1-based arc
 numbers (order of the a lines) and node ids as in the file. Solver messages
@@ -50,13 +52,13 @@ unbounded or failed certificate.`,
 			if len(args) != 1 {
 				return usageErrorf("%s takes one FILE, got %d arguments", cmd.CommandPath(), len(args))
 			}
-			if algorithm != "auto" && algorithm != "network-simplex" {
-				return usageErrorf("--algorithm %q: want auto or network-simplex", algorithm)
+			if algorithm != "auto" && algorithm != "network-simplex" && algorithm != "cost-scaling" {
+				return usageErrorf("--algorithm %q: want auto, network-simplex or cost-scaling", algorithm)
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rep, n, flow, err := solveMCFFile(cmd, args[0], algorithm == "auto")
+			rep, n, flow, err := solveMCFFile(cmd, args[0], algorithm)
 			if err != nil {
 				return err
 			}
@@ -73,14 +75,14 @@ unbounded or failed certificate.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of a summary")
 	cmd.Flags().StringVar(&out, "out", "", "write the arc flows to this CSV file (arc,tail,head,flow)")
-	cmd.Flags().StringVar(&algorithm, "algorithm", "auto", "auto or network-simplex")
+	cmd.Flags().StringVar(&algorithm, "algorithm", "auto", "auto, network-simplex or cost-scaling")
 	return cmd
 }
 
 // solveMCFFile parses, solves and verifies one file. An infeasible or
 // unbounded problem or a failed certificate is a report, not an error; the
 // flow is nil unless the problem was solved and verified.
-func solveMCFFile(cmd *cobra.Command, path string, useDispatch bool) (*solveReport, *solver.Network, *solver.Flow, error) {
+func solveMCFFile(cmd *cobra.Command, path, algorithm string) (*solveReport, *solver.Network, *solver.Flow, error) {
 	ctx := cmd.Context()
 	rep := &solveReport{Problem: "mcf", Input: path, Certificate: certNone}
 	f, err := os.Open(path)
@@ -98,7 +100,7 @@ func solveMCFFile(cmd *cobra.Command, path string, useDispatch bool) (*solveRepo
 	fmt.Fprintf(cmd.ErrOrStderr(), "solving min-cost flow %s: %d nodes, %d arcs\n", path, rep.Nodes, rep.Arcs)
 
 	start = time.Now()
-	flow, err := solveNetwork(ctx, n, useDispatch)
+	flow, err := solveNetwork(ctx, n, algorithm)
 	rep.SolveSeconds = seconds(time.Since(start))
 	switch {
 	case errors.Is(err, solver.ErrInfeasible):
@@ -125,10 +127,14 @@ func solveMCFFile(cmd *cobra.Command, path string, useDispatch bool) (*solveRepo
 	return rep, n, flow, nil
 }
 
-// solveNetwork solves n with the dispatch solver when useDispatch is set
-// and n has the dispatch shape, and with the network simplex otherwise.
-func solveNetwork(ctx context.Context, n *solver.Network, useDispatch bool) (*solver.Flow, error) {
-	if useDispatch {
+// solveNetwork solves n with the --algorithm named: "cost-scaling" by
+// cost scaling, "auto" by the dispatch solver when n has the dispatch
+// shape, and otherwise by the network simplex.
+func solveNetwork(ctx context.Context, n *solver.Network, algorithm string) (*solver.Flow, error) {
+	if algorithm == "cost-scaling" {
+		return solver.SolveMCFCostScaling(ctx, n)
+	}
+	if algorithm == "auto" {
 		if d, m, ok := solver.AsDispatch(n); ok {
 			res, err := solver.SolveDispatch(ctx, d)
 			if err != nil {

@@ -109,12 +109,12 @@ func TestSolveMCFErrors(t *testing.T) {
 }
 
 // TestSolveMCFDispatchShape checks that a dispatch-shaped network goes to
-// the dispatch solver by default and that both solvers agree on it.
+// the dispatch solver by default and that all three solvers agree on it.
 func TestSolveMCFDispatchShape(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join("testdata", "mcf", "dispatch.min") // gendispatch -tasks 12 -workers 3 -cap 3 -k 2 -seed 7
 	objective := map[string]float64{}
-	for _, alg := range []string{"auto", "network-simplex"} {
+	for _, alg := range []string{"auto", "network-simplex", "cost-scaling"} {
 		stdout, stderr, code := runCLI(t, "solve", "mcf", "--json", "--algorithm", alg, file)
 		if code != exitOK {
 			t.Fatalf("--algorithm %s: exit code %d; stderr: %s", alg, code, stderr)
@@ -132,9 +132,13 @@ func TestSolveMCFDispatchShape(t *testing.T) {
 		if alg == "auto" && !strings.Contains(rep.Algorithm, "dispatch") {
 			t.Errorf("auto chose %q for a dispatch-shaped network", rep.Algorithm)
 		}
+		if alg == "cost-scaling" && rep.Algorithm != alg {
+			t.Errorf("--algorithm cost-scaling ran %q", rep.Algorithm)
+		}
 		objective[alg] = rep.Objective
 	}
-	if objective["auto"] != objective["network-simplex"] {
-		t.Errorf("objectives differ: dispatch %v, network simplex %v", objective["auto"], objective["network-simplex"])
+	if objective["auto"] != objective["network-simplex"] || objective["cost-scaling"] != objective["network-simplex"] {
+		t.Errorf("objectives differ: dispatch %v, network simplex %v, cost scaling %v",
+			objective["auto"], objective["network-simplex"], objective["cost-scaling"])
 	}
 }
