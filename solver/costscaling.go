@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"time"
 )
 
 // SolveMCFCostScaling returns a minimum-cost flow of n with its optimality
@@ -70,33 +69,10 @@ import (
 // The result depends only on n. SolveMCFCostScaling does not modify n and
 // is safe to call concurrently on the same network.
 func SolveMCFCostScaling(ctx context.Context, n *Network) (*Flow, error) {
-	if err := n.Validate(); err != nil {
-		return nil, fmt.Errorf("min-cost flow: %w", err)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("min-cost flow: %w", err)
-	}
-	start := time.Now()
-	s, err := newCostScaling(n)
-	if err != nil {
-		return nil, fmt.Errorf("min-cost flow: %w", err)
-	}
-	if err := s.run(ctx); err != nil {
-		return nil, fmt.Errorf("min-cost flow: %w", err)
-	}
-	f, err := s.result(n)
-	if err != nil {
-		return nil, fmt.Errorf("min-cost flow: %w", err)
-	}
-	f.Stats = Stats{
-		Algorithm:  "cost-scaling",
-		Nodes:      n.Nodes(),
-		Arcs:       n.Arcs(),
-		Iterations: s.relabels,
-		Duration:   time.Since(start),
-	}
-	return f, nil
+	return solveMCFWith(ctx, n, "cost-scaling", newCostScaling)
 }
+
+func (s *costScaling) iterations() int64 { return s.relabels }
 
 // Parameters of the cost scaling, as LEMON's defaults.
 const (

@@ -96,6 +96,21 @@ const Infinite int64 = math.MaxInt64
 // root through an empty artificial arc of cost M carries −M in its
 // potential: a valid but large certificate.
 func SolveMCF(ctx context.Context, n *Network) (*Flow, error) {
+	return solveMCFWith(ctx, n, "network-simplex", newSimplex)
+}
+
+// mcfSolver is an exact min-cost flow algorithm on one network, as
+// solveMCFWith drives it.
+type mcfSolver interface {
+	run(ctx context.Context) error
+	result(n *Network) (*Flow, error)
+	iterations() int64 // for Stats.Iterations
+}
+
+// solveMCFWith validates n, builds the algorithm's state with build, runs
+// it and returns its flow with Stats naming algorithm; every error is
+// wrapped as "min-cost flow: …".
+func solveMCFWith[S mcfSolver](ctx context.Context, n *Network, algorithm string, build func(*Network) (S, error)) (*Flow, error) {
 	if err := n.Validate(); err != nil {
 		return nil, fmt.Errorf("min-cost flow: %w", err)
 	}
@@ -103,7 +118,7 @@ func SolveMCF(ctx context.Context, n *Network) (*Flow, error) {
 		return nil, fmt.Errorf("min-cost flow: %w", err)
 	}
 	start := time.Now()
-	s, err := newSimplex(n)
+	s, err := build(n)
 	if err != nil {
 		return nil, fmt.Errorf("min-cost flow: %w", err)
 	}
@@ -115,14 +130,16 @@ func SolveMCF(ctx context.Context, n *Network) (*Flow, error) {
 		return nil, fmt.Errorf("min-cost flow: %w", err)
 	}
 	f.Stats = Stats{
-		Algorithm:  "network-simplex",
+		Algorithm:  algorithm,
 		Nodes:      n.Nodes(),
 		Arcs:       n.Arcs(),
-		Iterations: s.pivots,
+		Iterations: s.iterations(),
 		Duration:   time.Since(start),
 	}
 	return f, nil
 }
+
+func (s *simplex) iterations() int64 { return s.pivots }
 
 // Arc states in the simplex: at the lower bound, in the spanning tree, or
 // at the upper bound. The value doubles as the sign of a useful change of
