@@ -48,7 +48,7 @@ func TestCommandsRefuseASchemaOutsideTheWindow(t *testing.T) {
 		}
 	}
 	if out, stderr, code := runCLI(t, "migrate", "plan", "--db", dsn); code != exitOK ||
-		!strings.Contains(out, fmt.Sprintf("%d migration(s) to apply", down)) || !strings.Contains(out, "paidan.run") {
+		!strings.Contains(out, fmt.Sprintf("%d migration(s) to apply", down)) || !strings.Contains(out, "paidan.worker") {
 		t.Errorf("migrate plan: code %d, stdout %q, stderr %q; want the %d pending migrations and their tables", code, out, stderr, down)
 	}
 	if out, stderr, code := runCLI(t, "migrate", "up", "--db", dsn, "--lock-timeout", "500ms"); code != exitOK ||

@@ -113,8 +113,8 @@ func TestReportCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if svgs != 14 {
-			t.Errorf("the page shows %d plots with text, want 14", svgs)
+		if svgs != 15 {
+			t.Errorf("the page shows %d plots with text, want 15 (completion per worker group included)", svgs)
 		}
 		for _, section := range []string{"dispatch", "completion", "resources", "service"} {
 			// Show the section alone, then capture the whole page.
@@ -158,7 +158,7 @@ func TestReportCommand(t *testing.T) {
 		// The cover (range and settings) and each of the four sections start
 		// a page (CSS break-before); with this history's tables the layout
 		// takes this many A4 landscape pages.
-		const wantPages = 17
+		const wantPages = 18
 		if len(entries) != wantPages {
 			t.Errorf("report.pdf has %d pages, want %d", len(entries), wantPages)
 		}
