@@ -543,19 +543,8 @@ func (s *costScaling) result(n *Network) (*Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Flow{Flow: make([]int64, n.Arcs()), Potential: pot}
-	var obj acc
-	for a := range n.Arcs() {
-		i := s.fwd[a]
-		x := s.arc[s.arc[i].rev].cap + n.lower(a)
-		f.Flow[a] = x
-		obj.addProduct(n.Cost[a], x)
-	}
-	var ok bool
-	if f.Objective, ok = obj.int64(); !ok {
-		return nil, fmt.Errorf("%w: the optimal objective", ErrOverflow)
-	}
-	return f, nil
+	// An arc's flow is the residual capacity of its reverse.
+	return newFlow(n, pot, func(a int) int64 { return s.arc[s.arc[s.fwd[a]].rev].cap })
 }
 
 // exactPotentials returns potentials in Verify's convention under which

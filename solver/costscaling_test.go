@@ -1,7 +1,6 @@
 package solver_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -15,18 +14,7 @@ import (
 // through solver.Verify.
 func costScalingVerified(tb testing.TB, n *solver.Network) (*solver.Flow, error) {
 	tb.Helper()
-	f, err := solver.SolveMCFCostScaling(context.Background(), n)
-	if err != nil {
-		return nil, err
-	}
-	bound, verr := solver.Verify(n, f)
-	if verr != nil {
-		tb.Fatalf("Verify: %v", verr)
-	}
-	if bound != f.Objective {
-		tb.Fatalf("dual bound %d, objective %d", bound, f.Objective)
-	}
-	return f, nil
+	return solveVerified(tb, solver.SolveMCFCostScaling, n)
 }
 
 // sameOutcome checks that cost scaling and the network simplex agree on n:

@@ -620,19 +620,24 @@ func (s *simplex) result(n *Network) (*Flow, error) {
 				ErrUnbounded, a, n.Tail[a], n.Head[a])
 		}
 	}
-	f := &Flow{
-		Flow:      make([]int64, s.arcs),
-		Potential: make([]int64, s.nodes),
-	}
 	// Shifting every potential by the same amount wraps around int64
 	// alike for all, so differences, and thus reduced costs, stay exact;
 	// anchoring the root at zero brings the values back into range.
+	pot := make([]int64, s.nodes)
 	for v := range s.nodes {
-		f.Potential[v] = s.pi[v] - s.pi[s.root]
+		pot[v] = s.pi[v] - s.pi[s.root]
 	}
+	return newFlow(n, pot, func(a int) int64 { return s.x[s.perm[a]].flow })
+}
+
+// newFlow returns the flow on n whose arc a carries above(a) units over
+// its lower bound, with potentials pot and its objective, or ErrOverflow
+// when the objective leaves int64.
+func newFlow(n *Network, pot []int64, above func(a int) int64) (*Flow, error) {
+	f := &Flow{Flow: make([]int64, n.Arcs()), Potential: pot}
 	var obj acc
-	for a := range s.arcs {
-		x := s.x[s.perm[a]].flow + n.lower(a)
+	for a := range n.Arcs() {
+		x := above(a) + n.lower(a)
 		f.Flow[a] = x
 		obj.addProduct(n.Cost[a], x)
 	}

@@ -16,11 +16,18 @@ import (
 	"github.com/paidan/paidan/solver"
 )
 
-// solveVerified solves n, fails the test on an error other than the ones
-// listed in allowed, and runs every result through solver.Verify.
+// solveMCFVerified solves n by the network simplex and runs every result
+// through solver.Verify.
 func solveMCFVerified(tb testing.TB, n *solver.Network) (*solver.Flow, error) {
 	tb.Helper()
-	f, err := solver.SolveMCF(context.Background(), n)
+	return solveVerified(tb, solver.SolveMCF, n)
+}
+
+// solveVerified solves n with solve and runs every result through
+// solver.Verify, failing the test when it does not certify the objective.
+func solveVerified(tb testing.TB, solve func(context.Context, *solver.Network) (*solver.Flow, error), n *solver.Network) (*solver.Flow, error) {
+	tb.Helper()
+	f, err := solve(context.Background(), n)
 	if err != nil {
 		return nil, err
 	}
