@@ -201,16 +201,40 @@ func (s *Server) loadAudit(r *http.Request) (auditView, error) {
 }
 
 type accountsView struct {
-	Accounts []Account `json:"accounts"`
-	Tokens   []Token   `json:"tokens"`
+	Accounts     []Account         `json:"accounts"`
+	Tokens       []Token           `json:"tokens"`
+	WorkerTokens []workerTokenView `json:"worker_tokens"`
 }
 
+// workerTokenView is a worker token as the accounts page and its API
+// list it: with its state at the time of the request.
+type workerTokenView struct {
+	WorkerToken
+	State WorkerTokenState `json:"state"`
+}
+
+// loadAccounts reads the accounts, the API tokens and, from a Store that
+// keeps them (a WorkerStreamStore), the worker tokens; none otherwise.
 func (s *Server) loadAccounts(r *http.Request) (accountsView, error) {
-	var v accountsView
+	v := accountsView{WorkerTokens: []workerTokenView{}}
 	var err error
 	if v.Accounts, err = s.o.Store.Accounts(r.Context()); err != nil {
 		return v, err
 	}
-	v.Tokens, err = s.o.Store.Tokens(r.Context())
-	return v, err
+	if v.Tokens, err = s.o.Store.Tokens(r.Context()); err != nil {
+		return v, err
+	}
+	ws, ok := s.o.Store.(WorkerStreamStore)
+	if !ok {
+		return v, nil
+	}
+	wts, err := ws.WorkerTokens(r.Context())
+	if err != nil {
+		return v, err
+	}
+	now := s.o.Now()
+	for _, t := range wts {
+		v.WorkerTokens = append(v.WorkerTokens, workerTokenView{t, t.StateAt(now)})
+	}
+	return v, nil
 }

@@ -211,6 +211,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/accounts/{login}/disable", Role: RoleAdmin, h: s.disableForm(true)},
 		{Method: "POST", Pattern: "/accounts/{login}/enable", Role: RoleAdmin, h: s.disableForm(false)},
 		{Method: "POST", Pattern: "/tokens/{id}/revoke", Role: RoleAdmin, h: s.revokeForm},
+		{Method: "POST", Pattern: "/worker-tokens/{id}/revoke", Role: RoleAdmin, h: s.revokeWorkerTokenForm},
 		{Method: "POST", Pattern: "/deliveries/dead/{id}/retry", Role: RoleAdmin, h: s.retryDeliveryForm},
 
 		{Method: "GET", Pattern: "/api/v1/openapi.json", API: true, h: func(w http.ResponseWriter, _ *http.Request) error {

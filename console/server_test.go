@@ -168,6 +168,7 @@ var wantRoles = map[string]string{
 	"POST /accounts/{login}/disable":         "admin",
 	"POST /accounts/{login}/enable":          "admin",
 	"POST /tokens/{id}/revoke":               "admin",
+	"POST /worker-tokens/{id}/revoke":        "admin",
 	"POST /deliveries/dead/{id}/retry":       "admin",
 }
 
@@ -225,6 +226,7 @@ var wantServed = map[string]int{
 	"POST /accounts/{login}/disable":         303,
 	"POST /accounts/{login}/enable":          303,
 	"POST /tokens/{id}/revoke":               303,
+	"POST /worker-tokens/{id}/revoke":        303,
 	"POST /deliveries/dead/{id}/retry":       303,
 }
 
@@ -285,14 +287,20 @@ func TestEveryRouteByRole(t *testing.T) {
 		callers = append(callers, caller{name: rn + " token", role: role, client: e.client(t),
 			header: map[string]string{"Authorization": "Bearer " + tok}})
 	}
-	// The admin forms act on an account and a token of their own, so
-	// that the callers' sessions and tokens outlive the matrix.
+	// The admin forms act on an account, a token and a worker token of
+	// their own, so that the callers' sessions and tokens outlive the
+	// matrix.
 	if _, err := console.CreateAccount(ctx, e.st, console.Actor{Name: "shell:test"}, console.NewAccount{Login: "zed",
 		Role: console.RoleViewer, Password: consoletest.Password}, consoletest.Argon2()); err != nil {
 		t.Fatal(err)
 	}
 	_, spare, err := console.IssueToken(ctx, e.st, console.Actor{Name: "shell:test"},
 		console.NewTokenSpec{Account: "zed", Name: "spare", Role: console.RoleViewer, TTL: time.Hour}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, spareWorker, err := console.IssueWorkerToken(ctx, e.st, console.Actor{Name: "shell:test"},
+		console.NewWorkerTokenSpec{Worker: e.f.Worker, Name: "spare", TTL: time.Hour}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,6 +313,9 @@ func TestEveryRouteByRole(t *testing.T) {
 		p = strings.ReplaceAll(p, "{login}", "zed")
 		if strings.HasPrefix(p, "/tokens/") {
 			p = strings.ReplaceAll(p, "{id}", strconv.FormatInt(spare.ID, 10))
+		}
+		if strings.HasPrefix(p, "/worker-tokens/") {
+			p = strings.ReplaceAll(p, "{id}", strconv.FormatInt(spareWorker.ID, 10))
 		}
 		if strings.HasPrefix(p, "/reports/") {
 			p = strings.ReplaceAll(p, "{id}", strconv.FormatInt(reportID, 10))
@@ -350,6 +361,8 @@ func TestEveryRouteByRole(t *testing.T) {
 			q, args = `INSERT INTO paidan.partition_pause (partition, paused_by) VALUES ($1, 'shell:test') ON CONFLICT DO NOTHING`, []any{e.f.Partition}
 		case "POST /tokens/{id}/revoke":
 			q, args = `UPDATE paidan.api_token SET revoked_at = NULL WHERE id = $1`, []any{spare.ID}
+		case "POST /worker-tokens/{id}/revoke":
+			q, args = `UPDATE paidan.worker_token SET revoked_at = NULL WHERE id = $1`, []any{spareWorker.ID}
 		case "POST /deliveries/dead/{id}/retry":
 			q, args = `UPDATE paidan_river.river_job SET state = 'discarded', finalized_at = now() WHERE id = $1`, []any{deadJob}
 		case "POST /partitions/{name}/run", "POST /api/v1/partitions/{name}/runs":

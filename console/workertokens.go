@@ -27,6 +27,30 @@ type WorkerToken struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
+// WorkerTokenState is where a worker token stands at a moment.
+type WorkerTokenState string
+
+// The states of a worker token. Only a valid token opens its worker's
+// stream.
+const (
+	WorkerTokenValid   WorkerTokenState = "valid"
+	WorkerTokenExpired WorkerTokenState = "expired" // past its expiry, not revoked
+	WorkerTokenRevoked WorkerTokenState = "revoked" // revoked, expired or not
+)
+
+// StateAt returns t's state at now: revoked once revoked, otherwise
+// expired from its expiry on (the instant WorkerStreamStore.WorkerTokenOf
+// stops accepting it), otherwise valid.
+func (t WorkerToken) StateAt(now time.Time) WorkerTokenState {
+	switch {
+	case t.RevokedAt != nil:
+		return WorkerTokenRevoked
+	case !now.Before(t.ExpiresAt):
+		return WorkerTokenExpired
+	}
+	return WorkerTokenValid
+}
+
 // NewWorkerTokenSpec is what IssueWorkerToken needs.
 type NewWorkerTokenSpec struct {
 	Worker string        // the worker's id (paidan.worker.id); it must exist
