@@ -3,6 +3,8 @@ package console_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,8 +27,10 @@ const EnvScreenshots = "PAIDAN_SCREENSHOTS"
 // TestBrowser drives headless Chromium (Debian's chromium package) through
 // the console as a planner would: log in, the runs, a run, a task left
 // out and why, log out; then as a viewer through the reports: the list of
-// scheduled reports, one of them opened, and a range rendered on demand.
-// It saves a screenshot of each page in the test's temporary directory.
+// scheduled reports, one of them opened, and a range rendered on demand;
+// then as an admin on the accounts page, revoking a worker token with its
+// button. It saves a screenshot of each page in the test's temporary
+// directory.
 // Without Chromium it fails: browser tests never skip.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
@@ -59,6 +63,22 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	scheduled := idText(e.addReportRun(t, day, dayDir, "done"))
+	// Two worker tokens: one revoked already, one to revoke.
+	var workerToken console.WorkerToken
+	for _, name := range []string{"lost phone", "van 17 app"} {
+		if _, workerToken, err = console.IssueWorkerToken(context.Background(), e.st, console.Actor{Name: "shell:test"},
+			console.NewWorkerTokenSpec{Worker: e.f.Worker, Name: name, TTL: 24 * time.Hour}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if name == "lost phone" {
+			if _, err := e.st.RevokeWorkerToken(context.Background(), console.Actor{Name: "shell:test"}, workerToken.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	workerRow := func(state console.WorkerTokenState) string {
+		return fmt.Sprintf("#worker-token-%d.state-%s", workerToken.ID, state)
+	}
 	shots := t.TempDir()
 	extra := os.Getenv(EnvScreenshots)
 
@@ -209,7 +229,33 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the rendered report's runs table:\n%s\nwant the runs of partition %s on 2026-12-03", runs, e.f.Partition)
 	}
 
-	for _, n := range []string{"login", "runs", "run", "task", "task-why", "reports", "report-new", "report"} {
+	step("log in as an admin and open the accounts",
+		chromedp.Navigate(e.ts.URL+"/runs"),
+		chromedp.Click(chromedp.CSS("#logout")),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#login"), e.f.Accounts["admin"]),
+		chromedp.SendKeys(chromedp.CSS("#password"), consoletest.Password),
+		chromedp.Click(chromedp.CSS("#submit")),
+		chromedp.WaitVisible(chromedp.CSS("table#runs")),
+		chromedp.Click(chromedp.CSS(`nav a[href="/accounts"]`)),
+		chromedp.WaitVisible(chromedp.CSS(workerRow(console.WorkerTokenValid))),
+		shot("accounts"),
+	)
+	if row := text(workerRow(console.WorkerTokenValid)); !strings.Contains(row, "van 17 app") || !strings.Contains(row, e.f.Worker) || !strings.Contains(row, "valid") {
+		t.Fatalf("the accounts page does not list worker token %d of %s as valid:\n%s", workerToken.ID, e.f.Worker, row)
+	}
+	step("revoke the worker token",
+		chromedp.Click(chromedp.CSS(workerRow(console.WorkerTokenValid)+` form[action="/worker-tokens/`+idText(workerToken.ID)+`/revoke"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(workerRow(console.WorkerTokenRevoked))),
+	)
+	if rows := text("#worker-tokens tbody"); strings.Count(rows, "revoked") != 2 || strings.Contains(rows, "Revoke") {
+		t.Errorf("after revoking, the accounts page shows:\n%s\nwant both tokens revoked, no Revoke button", rows)
+	}
+	if _, err := e.st.RevokeWorkerToken(context.Background(), console.Actor{Name: "shell:test"}, workerToken.ID); !errors.Is(err, console.ErrConflict) {
+		t.Errorf("revoking the worker token again after the browser did: %v, want ErrConflict", err)
+	}
+
+	for _, n := range []string{"login", "runs", "run", "task", "task-why", "reports", "report-new", "report", "accounts"} {
 		if st, err := os.Stat(filepath.Join(shots, "console-"+n+".png")); err != nil || st.Size() < 1000 {
 			t.Errorf("screenshot %s: %v", n, err)
 		}
