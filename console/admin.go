@@ -9,8 +9,9 @@ import (
 // The admin forms of the accounts page: change a role, disable or enable
 // an account, revoke an API token or a worker token. Creating accounts and
 // tokens stays in the shell (paidan account, paidan token, paidan
-// worker-token), where a new password or token is printed once. An admin cannot lower their own role or disable their own
-// account, so that the console never locks its last admin out.
+// worker-token), where a new password or token is printed once. An admin
+// cannot lower their own role or disable their own account, so that the
+// console never locks its last admin out.
 
 func (s *Server) setRoleForm(w http.ResponseWriter, r *http.Request) error {
 	login, err := pathName(r, "login")

@@ -18,6 +18,8 @@
 //	password.go  argon2id hashes (PHC strings) and password rules
 //	secret.go    session ids and API tokens, stored as SHA-256
 //	accounts.go  creating accounts and tokens (validation, hashing) for the CLI and the server
+//	admin.go     the accounts page's forms: roles, disabling, revoking API and worker tokens
+//	workertokens.go  worker tokens: their shape, issue, and state (valid, expired, revoked)
 //	decode.go    every query parameter and request body, validated (fuzzed)
 //	data.go      the loaders both pages and API use
 //	pages.go     templates, forms, the streamed CSV
