@@ -415,8 +415,8 @@ func (in *instance) certifyDuals(net *network, res *solver.DispatchResult) error
 // certifyPricing prices every eligible pair off the plan, of a worker with
 // capacity, against the plan's potentials: none may have a negative
 // reduced cost. It runs Plan's pricing search (pricing.priceRange over the
-// k-d trees, with their potential floors) with no slack, since it adds no
-// arcs: only the pairs that could price out are visited.
+// k-d trees, with their potential floors): only the pairs that could
+// price out are visited.
 func (in *instance) certifyPricing(ctx context.Context, c *certified, plan *paidan.Plan, parallel int, priced *int64) error {
 	p := &pricing{in: in, cand: c.cands, extra: map[int][]candidate{}, pot: plan.Potentials, perTask: 1}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
@@ -450,9 +450,6 @@ func (in *instance) certifyPricing(ctx context.Context, c *certified, plan *paid
 	pi := plan.Potentials
 	for _, part := range found {
 		for _, pt := range part {
-			if !pt.violated {
-				continue
-			}
 			ti, cd := pt.task, pt.arcs[0]
 			cost := in.arcUnits(ti, int(cd.worker), cd.distKm)
 			return &Refutation{Check: CheckPricing, Detail: fmt.Sprintf(

@@ -191,7 +191,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 			added  map[int][]candidate
 			priced int64
 		)
-		added, memo, priced, err = in.price(ctx, cands, extra, res, memo, roundPolicy(st.Rounds), opt.Parallel)
+		added, memo, priced, err = in.price(ctx, cands, extra, res, memo, pricedArcsPerTask, opt.Parallel)
 		done()
 		if err != nil {
 			return nil, st, fmt.Errorf("plan: %w", err)

@@ -12,68 +12,24 @@ import (
 	"github.com/paidan/paidan/solver"
 )
 
-// pricedArcsPerTask bounds how many arcs of reduced cost below the slack
-// the first pricing round adds per task, most negative first (later
-// rounds: warmArcsPerTask). The loop goes on
-// until no eligible pair prices out, so the bound changes the rounds,
-// never the optimum. Without it the second round of the 100k-task plan of
-// `paidan gen dispatch` (seed 1) had 10.3 M candidate arcs instead of
-// 2.3 M (20 per task), too many for its cold solve; at 10k tasks the
-// bound made no difference beyond noise (see pricingSlackKm).
-const pricedArcsPerTask = 20
-
-// pricingSlackKm widens each round that finds a violation: it also adds
-// the pairs within this many kilometres' travel cost of violating, which
-// the next solve's potentials would likely price out. A round that finds
-// no pair of negative reduced cost ends the loop, whatever lies within the
-// slack, so the optimum is unchanged.
+// pricedArcsPerTask bounds how many arcs of negative reduced cost a
+// pricing round adds per task, most negative first. The loop goes on until
+// no eligible pair prices out, so the bound changes the rounds, never the
+// optimum: smaller rounds add fewer arcs that the next warm-started solve
+// must move its tree for, at the price of more rounds.
 //
-// Measured on the 10k-task plan of `paidan gen dispatch` with warm
-// rounds (user CPU of the whole plan, load 15–20, one run each): all
-// pairs below 0.3 km 1.58 s in 3 rounds (194k arcs, price stage 1.8 s);
-// only the negative ones 1.62 s in 4 rounds (173k arcs); all below 1 km
-// 1.89 s (245k arcs); at most 20 per task below 1 km, the former rule,
-// 1.48 s in 3 rounds (210k arcs, price stage 2.7 s); at most 5 per task,
-// negative only, 1.79 s in 6 rounds. The differences are within the
-// machine's noise except the last two; 0.3 km gave the shortest price
-// stage.
-const pricingSlackKm = 0.3
-
-// Once warm (pricing after the second solve onwards), rounds add only the
-// pairs that price out negative, at most warmArcsPerTask per task: the
-// potentials have settled near their final values, and every extra arc
-// is one more the warm-started solve must price.
-//
-// Measured on the 100k-task plan of `paidan gen dispatch` (seed 1), one
-// run each on a shared machine at load 6–17 (README, plan-stage figures):
-// the 0.3 km slack and 20 per task in every round, 4 rounds, final network
-// 4.10 M candidate arcs, 144 s of CPU for the whole plan; negative only
-// and 20 per task after round 1, 6 rounds, 2.97 M arcs, 140 s; negative
-// only and 5 per task after round 1 (kept), 7 rounds, 2.61 M arcs, 105 s
-// (its rounds 3–7 ran at a lower load than the others': the CPU totals,
-// not the wall times, compare). Smaller warm rounds add fewer arcs the
-// next solve must move the tree for, at the price of more rounds.
-const (
-	warmSlackKm     = 0.0
-	warmArcsPerTask = 5
-)
-
-// pricePolicy is how many arcs a pricing round adds per task at most, and
-// within which slack of violating.
-type pricePolicy struct {
-	perTask int     // the most arcs added per task
-	slackKm float64 // pairs within this many km's travel cost of violating are added too
-}
-
-// roundPolicy returns the policy of the pricing that follows solve round
-// (1-based): the first adds with pricingSlackKm, the later ones with
-// warmSlackKm.
-func roundPolicy(round int) pricePolicy {
-	if round <= 1 {
-		return pricePolicy{perTask: pricedArcsPerTask, slackKm: pricingSlackKm}
-	}
-	return pricePolicy{perTask: warmArcsPerTask, slackKm: warmSlackKm}
-}
+// Measured on the plans of `paidan gen dispatch` (seed 1; CPU time of the
+// whole plan, medians of 3, interleaved, load 2.6–3.5; README, "Pricing
+// policy"), against the former first round that also added every pair
+// within 0.3 km's travel cost of violating, up to 20 per task: 100k tasks
+// 29.6 s against 32.0 s (9 rounds against 7; final network 1.52 M
+// candidate arcs against 2.49 M; peak RSS 506 MiB against 638 MiB), 20k
+// tasks 1.28 s against 1.36 s (steeper tiers 2.14 s against 2.27 s), 10k
+// tasks within noise. Up to 20 negative pairs per task: 31.5 s at 100k.
+// At 100k, 20 per task below 0.3 km in every round had taken 4 rounds and
+// a 4.10 M-arc final network; without any bound the second round's
+// network had 10.3 M arcs.
+const pricedArcsPerTask = 5
 
 // pricing is one round of pricing out the eligible task-worker pairs that
 // are not on the network against a solve's potentials.
@@ -84,9 +40,6 @@ type pricing struct {
 	// while a round runs.
 	extra map[int][]candidate
 	pot   []int64 // solver.DispatchResult.Potential
-	// slack is the reduced cost in units below which a pair is added once
-	// some pair violates; see pricingSlackKm.
-	slack int64
 	// floor[tree][node] is the lowest potential of a worker with capacity
 	// under that node of that tree of in.index (math.MaxInt64 for none):
 	// byRegion first, then any at index len(byRegion).
@@ -109,27 +62,26 @@ type pricing struct {
 // π_w is at least the lowest potential f of the workers with capacity
 // under a k-d tree node, only workers of that node within
 // (π_t − f)·Resolution/TravelCostPerKm km of the task can violate; price
-// descends the tree with that radius per node (widened by the slack) and
+// descends the tree with that radius per node and
 // computes the exact reduced cost of the workers it reaches. With TravelCostPerKm = 0 the ball is the whole tree
 // (within the longest distance limit): every eligible pair of the task is
 // priced.
 //
 // Pinned tasks are not priced: they may use their pinned worker only. When
 // some pair has negative reduced cost, it returns, per task, up to
-// perTask eligible workers of reduced cost below the slack (see
-// pricingSlackKm), most negative first (ties by worker order); else none.
+// perTask eligible workers of negative reduced cost, most negative first
+// (ties by worker order); else none.
 // It also returns how many pairs it priced. The result does not depend on
 // parallel.
 //
 // prev, when not nil, is what the previous round's pricing returned (it
-// found a violation, so it added every pair then below the slack, up to
-// perTask per task): only the pairs whose reduced cost may have fallen
+// found a violation, so it added every pair then of negative reduced cost,
+// up to perTask per task): only the pairs whose reduced cost may have fallen
 // since, and every pair of the tasks the bound cut short, are priced (see
 // incremental). The returned priceMemo is this round's.
 func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
-	prev *priceMemo, pol pricePolicy, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
-	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: pol.perTask,
-		slack: in.slackUnits(pol.slackKm)}
+	prev *priceMemo, perTask, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
+	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: perTask}
 	trees := append(slices.Clone(in.index.byRegion), in.index.any)
 	p.floor = make([][]int64, len(trees))
 	for i, t := range trees {
@@ -137,13 +89,10 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 			p.floor[i] = p.nodeFloors(t, nil)
 		}
 	}
-	// The previous round's memo bounds the pairs it left off from below by
-	// its slack: it may stand in for pricing them again only when this
-	// round's slack is no wider.
-	if prev != nil && p.slack <= prev.slack {
+	if prev != nil {
 		p.incremental(prev, trees)
 	}
-	memo := &priceMemo{pot: res.Potential, slack: p.slack, capped: make([]bool, len(in.tasks))}
+	memo := &priceMemo{pot: res.Potential, capped: make([]bool, len(in.tasks))}
 
 	n := len(in.tasks)
 	if parallel <= 0 {
@@ -162,47 +111,37 @@ func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]ca
 	if err := firstError(errs); err != nil {
 		return nil, nil, 0, err
 	}
-	out := map[int][]candidate{}
+	var out map[int][]candidate
 	var total int64
-	violated := false
 	for part := range parallel {
 		total += priced[part]
 		for _, pt := range found[part] {
+			if out == nil {
+				out = map[int][]candidate{}
+			}
 			out[pt.task] = pt.arcs
-			violated = violated || pt.violated
 			memo.capped[pt.task] = pt.capped
 		}
-	}
-	if !violated {
-		return nil, memo, total, nil
 	}
 	return out, memo, total, nil
 }
 
 // priceMemo is what a pricing round leaves for the next (see
 // incremental): the potentials it priced against, and the tasks that had
-// more pairs below the slack than it added.
+// more pairs of negative reduced cost than it added.
 type priceMemo struct {
 	pot    []int64
-	slack  int64 // the slack in units it priced with
 	capped []bool
 }
 
-// slackUnits is km's travel cost in units, the slack of a pricing round.
-func (in *instance) slackUnits(km float64) int64 {
-	return int64(min(in.rules.TravelCostPerKm*km/in.rules.Resolution, maxUnits))
-}
-
-// pricedTask is a task's arcs of reduced cost below the slack; violated
-// when the first is negative.
+// pricedTask is a task's arcs of negative reduced cost.
 type pricedTask struct {
-	task     int
-	arcs     []candidate
-	violated bool
-	capped   bool // more pairs lay below the slack than were kept
+	task   int
+	arcs   []candidate
+	capped bool // more pairs priced out than were kept
 }
 
-// violation is a worker whose arc has reduced cost below the slack.
+// violation is a worker whose arc has negative reduced cost.
 type violation struct {
 	candidate
 	reduced int64
@@ -244,13 +183,13 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 		}
 		visit := func(w int32, d2 float64) {
 			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
-			if gap+p.slack <= 0 || in.workers[w].remaining <= 0 {
+			if gap <= 0 || in.workers[w].remaining <= 0 {
 				return
 			}
 			// The worker's own bound: the node's radius came from the
 			// lowest potential under it; with this worker's, travel alone
-			// (plus the stability penalty) may already cost gap + slack.
-			travelGap := gap + p.slack
+			// (plus the stability penalty) may already cost gap.
+			travelGap := gap
 			if w != t.previous {
 				travelGap -= moveCost
 			}
@@ -260,7 +199,7 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			priced++
 			d := haversine(t.geo, in.workers[w].geo)
 			cost := in.arcUnits(ti, int(w), d)
-			if cost >= gap+p.slack || hasArc(p.cand, p.extra, ti, w) || !in.check(ti, int(w), allRules, false).ok() {
+			if cost >= gap || hasArc(p.cand, p.extra, ti, w) || !in.check(ti, int(w), allRules, false).ok() {
 				return
 			}
 			found = append(found, violation{candidate{w, d}, cost - gap})
@@ -288,20 +227,19 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 		for _, v := range found[:min(len(found), p.perTask)] {
 			arcs = append(arcs, v.candidate)
 		}
-		out = append(out, pricedTask{ti, arcs, found[0].reduced < 0, len(found) > p.perTask})
+		out = append(out, pricedTask{ti, arcs, len(found) > p.perTask})
 	}
 	return out, priced, nil
 }
 
 // incremental restricts a round after the first to the pairs whose
-// reduced cost may have fallen below the slack. Every pair off the network
-// of a task the bound did not cut short (prev.capped) had reduced cost
-// c − π'(t) + π'(w) ≥ slack' ≥ slack under the previous pricing's
-// potentials π' and slack (price calls it only when it was no narrower)
-// (those below were added); the others are priced in full. With
+// reduced cost may have become negative. Every pair off the network of a
+// task the bound did not cut short (prev.capped) had reduced cost
+// c − π'(t) + π'(w) ≥ 0 under the previous pricing's potentials π' (those
+// below were added); the others are priced in full. With
 // Δ(v) = π(v) − π'(v), the
 // reduced cost changed by Δ(w) − Δ(t), so for any level m a pair with
-// Δ(t) ≤ m ≤ Δ(w) still has reduced cost ≥ slack. Taking m the median Δ
+// Δ(t) ≤ m ≤ Δ(w) still has reduced cost ≥ 0. Taking m the median Δ
 // over the workers with capacity (a warm round moves few potentials, and
 // shifts all of them alike when the sink's moved), a task with Δ(t) > m is
 // priced against every worker, and any other only against the workers
@@ -378,7 +316,7 @@ func (p *pricing) search(t *kdTree, floor []int64, ti int, minCost int64, visit 
 	var rec func(ni int32)
 	rec = func(ni int32) {
 		n := &t.nodes[ni]
-		gap := piT - floor[ni] + p.slack - minCost
+		gap := piT - floor[ni] - minCost
 		if floor[ni] == math.MaxInt64 || gap <= 0 || !t.hasSkills(ni, need) {
 			return
 		}

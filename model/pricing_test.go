@@ -65,14 +65,12 @@ func pricingBatch(seed uint64) (*paidan.Batch, paidan.Rules) {
 }
 
 // priceAllPairs prices every pair of every unpinned task, with no distance
-// bound: when some eligible pair off the network has an arc costing less
-// than π_t − π_w, the pairs within the slack of it, per task, most negative
-// first (ties by worker order).
-func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64, pol pricePolicy) map[int][]candidate {
+// bound: the eligible pairs off the network whose arc costs less than
+// π_t − π_w, up to perTask per task, most negative first (ties by worker
+// order).
+func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot []int64, perTask int) map[int][]candidate {
 	T := len(in.tasks)
-	slack, perTask := in.slackUnits(pol.slackKm), pol.perTask
 	out := map[int][]candidate{}
-	violated := false
 	for ti := range in.tasks {
 		if in.tasks[ti].pinned != -1 {
 			continue
@@ -83,9 +81,8 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 			if !v.ok() || hasArc(c, extra, ti, int32(w)) {
 				continue
 			}
-			if red := in.arcUnits(ti, w, v.distKm) - pot[ti] + pot[T+w]; red < slack {
+			if red := in.arcUnits(ti, w, v.distKm) - pot[ti] + pot[T+w]; red < 0 {
 				found = append(found, violation{candidate{int32(w), v.distKm}, red})
-				violated = violated || red < 0
 			}
 		}
 		slices.SortFunc(found, func(a, b violation) int {
@@ -95,9 +92,6 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 			out[ti] = append(out[ti], v.candidate)
 		}
 	}
-	if !violated {
-		return map[int][]candidate{}
-	}
 	return out
 }
 
@@ -105,24 +99,17 @@ func (in *instance) priceAllPairs(c *candidates, extra map[int][]candidate, pot 
 // the distance-bounded, incremental pricing finds exactly the arcs that
 // pricing every pair finds: neither the radius (of a k-d node or of one
 // worker) nor the restriction to the pairs whose reduced cost may have
-// fallen misses a pair below the slack, whatever the round's policy.
+// fallen misses a pair of negative reduced cost, whatever the bound per task.
 func TestPriceRadiusBound(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	added, incremental := 0, 0
 	for seed := range uint64(400) {
-		// Plan's policy; a bound of 2 that cuts tasks short, so that later
-		// rounds must price them in full; and a slack that widens again
-		// after narrowing, so that the memo must not stand in for it.
-		policy := func(round int) pricePolicy {
-			pol := roundPolicy(round)
-			switch seed % 3 {
-			case 1:
-				pol.perTask = 2
-			case 2:
-				pol.slackKm = []float64{pricingSlackKm, 0}[round%2]
-			}
-			return pol
+		// Plan's bound, and a bound of 1 that cuts tasks short, so that
+		// later rounds must price them in full.
+		perTask := pricedArcsPerTask
+		if seed%2 == 1 {
+			perTask = 1
 		}
 		b, r := pricingBatch(seed)
 		in, err := newInstance(b, r)
@@ -150,7 +137,7 @@ func TestPriceRadiusBound(t *testing.T) {
 			}
 			tw, _ := assignedWorkers(&net.d, res)
 			start = &solver.DispatchStart{TaskWorker: tw, Potential: res.Potential, Basis: res.Basis}
-			got, memo, _, err := in.price(ctx, cands, extra, res, prev, policy(round), 2)
+			got, memo, _, err := in.price(ctx, cands, extra, res, prev, perTask, 2)
 			if prev != nil {
 				incremental++
 			}
@@ -158,7 +145,7 @@ func TestPriceRadiusBound(t *testing.T) {
 			if err != nil {
 				t.Fatalf("seed %d round %d: %v", seed, round, err)
 			}
-			want := in.priceAllPairs(cands, extra, res.Potential, policy(round))
+			want := in.priceAllPairs(cands, extra, res.Potential, perTask)
 			if !mapsEqual(got, want) {
 				t.Fatalf("seed %d round %d: bounded pricing %v; all pairs %v", seed, round, got, want)
 			}
