@@ -61,6 +61,8 @@ var lockRules = []lockRule{
 		"ADD COLUMN", "ACCESS EXCLUSIVE, brief (no rewrite with no default or a constant one)", "reads and writes, for a catalog update"),
 	rule(`ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?`+ident,
 		"ALTER TABLE", "ACCESS EXCLUSIVE (may scan or rewrite the table)", "reads and writes, for the scan or rewrite"),
+	rule(`ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?`+ident+`\s+(?:SET|RESET)\s*\(`,
+		"ALTER INDEX SET", "SHARE UPDATE EXCLUSIVE on the index (btree storage parameters)", "nothing (schema changes wait)"),
 	rule(`CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+`+ident,
 		"CREATE VIEW", "ACCESS EXCLUSIVE on the view only (its tables: none)", "nothing existing"),
 	rule(`DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?`+ident,
