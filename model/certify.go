@@ -418,14 +418,7 @@ func (in *instance) certifyDuals(net *network, res *solver.DispatchResult) error
 // k-d trees, with their potential floors): only the pairs that could
 // price out are visited.
 func (in *instance) certifyPricing(ctx context.Context, c *certified, plan *paidan.Plan, parallel int, priced *int64) error {
-	p := &pricing{in: in, cand: c.cands, extra: map[int][]candidate{}, pot: plan.Potentials, perTask: 1}
-	trees := append(slices.Clone(in.index.byRegion), in.index.any)
-	p.floor = make([][]int64, len(trees))
-	for i, t := range trees {
-		if t != nil {
-			p.floor[i] = p.nodeFloors(t, nil)
-		}
-	}
+	p := newPricing(in, c.cands, map[int][]candidate{}, plan.Potentials, 1)
 	n := len(in.tasks)
 	if parallel <= 0 {
 		parallel = runtime.GOMAXPROCS(0)

@@ -40,16 +40,19 @@ type pricing struct {
 	// while a round runs.
 	extra map[int][]candidate
 	pot   []int64 // solver.DispatchResult.Potential
-	// floor[tree][node] is the lowest potential of a worker with capacity
-	// under that node of that tree of in.index (math.MaxInt64 for none):
-	// byRegion first, then any at index len(byRegion).
+	// trees are the k-d trees of in.index: byRegion first, then any at
+	// index len(byRegion); floor[tree][node] is the lowest potential of a
+	// worker with capacity under that node (math.MaxInt64 for none).
+	trees   []*kdTree
 	floor   [][]int64
 	perTask int // the most arcs added per task (Plan: pricedArcsPerTask)
-	// In a round after the first (see incremental): rise[t] tells whether
-	// task t must be priced against every worker, and floorDrop is floor
-	// over the workers whose potential dropped only (nil: none dropped).
-	rise      []bool
-	floorDrop [][]int64
+	// In a round after the first (see incremental): moved[v] is how far
+	// node v's potential moved since the previous pricing, movedFloor the
+	// lowest move of a worker with capacity per node of each tree (as
+	// floor), and capped the tasks the previous pricing cut short.
+	moved      []int64
+	movedFloor [][]int64
+	capped     []bool
 }
 
 // price prices every eligible pair outside the network (column generation,
@@ -81,16 +84,9 @@ type pricing struct {
 // incremental). The returned priceMemo is this round's.
 func (in *instance) price(ctx context.Context, c *candidates, extra map[int][]candidate, res *solver.DispatchResult,
 	prev *priceMemo, perTask, parallel int) (map[int][]candidate, *priceMemo, int64, error) {
-	p := &pricing{in: in, cand: c, extra: extra, pot: res.Potential, perTask: perTask}
-	trees := append(slices.Clone(in.index.byRegion), in.index.any)
-	p.floor = make([][]int64, len(trees))
-	for i, t := range trees {
-		if t != nil {
-			p.floor[i] = p.nodeFloors(t, nil)
-		}
-	}
+	p := newPricing(in, c, extra, res.Potential, perTask)
 	if prev != nil {
-		p.incremental(prev, trees)
+		p.incremental(prev)
 	}
 	memo := &priceMemo{pot: res.Potential, capped: make([]bool, len(in.tasks))}
 
@@ -166,12 +162,11 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			continue
 		}
 		piT := p.pot[ti]
-		floor := p.floor
-		if p.rise != nil && !p.rise[ti] {
-			if p.floorDrop == nil {
-				continue
-			}
-			floor = p.floorDrop
+		// A task priced incrementally meets only the workers whose
+		// potential moved less than its own.
+		limit := int64(math.MaxInt64)
+		if p.moved != nil && !p.capped[ti] {
+			limit = p.moved[ti]
 		}
 		found = found[:0]
 		// Every worker but the task's previous one costs at least the
@@ -183,7 +178,7 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 		}
 		visit := func(w int32, d2 float64) {
 			gap := piT - p.pot[T+int(w)] // an arc costing less than gap violates
-			if gap <= 0 || in.workers[w].remaining <= 0 {
+			if gap <= 0 || in.workers[w].remaining <= 0 || (p.moved != nil && p.moved[T+int(w)] >= limit) {
 				return
 			}
 			// The worker's own bound: the node's radius came from the
@@ -212,8 +207,8 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 				}
 			}
 		}
-		p.search(in.index.byRegion[t.region], floor[t.region], ti, moveCost, searchVisit)
-		p.search(in.index.any, floor[len(in.index.byRegion)], ti, moveCost, searchVisit)
+		p.search(int(t.region), ti, moveCost, limit, searchVisit)
+		p.search(len(in.index.byRegion), ti, moveCost, limit, searchVisit)
 		if moveCost > 0 && t.previous >= 0 {
 			visit(t.previous, dist2(t.v, in.workers[t.previous].v))
 		}
@@ -237,55 +232,47 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 // task the bound did not cut short (prev.capped) had reduced cost
 // c − π'(t) + π'(w) ≥ 0 under the previous pricing's potentials π' (those
 // below were added); the others are priced in full. With
-// Δ(v) = π(v) − π'(v), the
-// reduced cost changed by Δ(w) − Δ(t), so for any level m a pair with
-// Δ(t) ≤ m ≤ Δ(w) still has reduced cost ≥ 0. Taking m the median Δ
-// over the workers with capacity (a warm round moves few potentials, and
-// shifts all of them alike when the sink's moved), a task with Δ(t) > m is
-// priced against every worker, and any other only against the workers
-// with Δ(w) < m, through floors over those workers alone.
-func (p *pricing) incremental(memo *priceMemo, trees []*kdTree) {
+// Δ(v) = π(v) − π'(v), the reduced cost changed by Δ(w) − Δ(t), so it can
+// be negative now only if Δ(w) < Δ(t): such a task is priced only against
+// the workers that moved less than it, found through the lowest Δ of the
+// workers under each k-d node (a warm round moves few potentials, and
+// shifts all of them alike when the sink's moved, so most tasks meet no
+// worker at all).
+func (p *pricing) incremental(memo *priceMemo) {
 	prev := memo.pot
-	in := p.in
-	T := len(in.tasks)
-	var deltas []int64
-	for w := range in.workers {
-		if in.workers[w].remaining > 0 {
-			deltas = append(deltas, p.pot[T+w]-prev[T+w])
-		}
+	p.moved = make([]int64, len(p.pot))
+	for v := range p.pot {
+		p.moved[v] = p.pot[v] - prev[v]
 	}
-	if len(deltas) == 0 {
-		return
-	}
-	slices.Sort(deltas)
-	m := deltas[len(deltas)/2]
-	p.rise = make([]bool, T)
-	for t := range T {
-		p.rise[t] = p.pot[t]-prev[t] > m || memo.capped[t]
-	}
-	drop := make([]bool, len(in.workers))
-	any := false
-	for w := range in.workers {
-		drop[w] = p.pot[T+w]-prev[T+w] < m
-		any = any || drop[w]
-	}
-	if !any {
-		return
-	}
-	p.floorDrop = make([][]int64, len(trees))
-	for i, t := range trees {
+	p.capped = memo.capped
+	T := len(p.in.tasks)
+	p.movedFloor = make([][]int64, len(p.trees))
+	for i, t := range p.trees {
 		if t != nil {
-			p.floorDrop[i] = p.nodeFloors(t, drop)
+			p.movedFloor[i] = p.nodeFloors(t, p.moved[T:])
 		}
 	}
 }
 
-// nodeFloors returns, per node of t, the lowest potential of a worker with
-// capacity under it (of those marked in only, when only is not nil).
-// Nodes are numbered in preorder, so children come after their parent and
-// one backward pass suffices.
-func (p *pricing) nodeFloors(t *kdTree, only []bool) []int64 {
-	T := len(p.in.tasks)
+// newPricing returns the pricing of the pairs off the network c, extra
+// against the potentials pot, with its trees and their floors.
+func newPricing(in *instance, c *candidates, extra map[int][]candidate, pot []int64, perTask int) *pricing {
+	p := &pricing{in: in, cand: c, extra: extra, pot: pot, perTask: perTask,
+		trees: append(slices.Clone(in.index.byRegion), in.index.any)}
+	p.floor = make([][]int64, len(p.trees))
+	for i, t := range p.trees {
+		if t != nil {
+			p.floor[i] = p.nodeFloors(t, pot[len(in.tasks):])
+		}
+	}
+	return p
+}
+
+// nodeFloors returns, per node of t, the lowest value (of val, per
+// worker) of a worker with capacity under it. Nodes are numbered in
+// preorder, so children come after their parent and one backward pass
+// suffices.
+func (p *pricing) nodeFloors(t *kdTree, val []int64) []int64 {
 	f := make([]int64, len(t.nodes))
 	for ni := len(t.nodes) - 1; ni >= 0; ni-- {
 		n := &t.nodes[ni]
@@ -295,8 +282,8 @@ func (p *pricing) nodeFloors(t *kdTree, only []bool) []int64 {
 		}
 		f[ni] = math.MaxInt64
 		for _, w := range t.ids[n.start:n.end] {
-			if p.in.workers[w].remaining > 0 && (only == nil || only[w]) {
-				f[ni] = min(f[ni], p.pot[T+int(w)])
+			if p.in.workers[w].remaining > 0 {
+				f[ni] = min(f[ni], val[w])
 			}
 		}
 	}
@@ -304,20 +291,28 @@ func (p *pricing) nodeFloors(t *kdTree, only []bool) []int64 {
 }
 
 // search calls visit, with its squared chord distance to the task, for
-// every worker of tree t that may have task ti's skills and lies within the
-// pricing radius of the lowest potential under its node (floor, per node
-// of t), given that every pair costs at least minCost besides travel: no
-// other worker can price out.
-func (p *pricing) search(t *kdTree, floor []int64, ti int, minCost int64, visit func(w int32, d2 float64)) {
+// every worker of tree p.trees[tree] that may have task ti's skills and
+// lies within the pricing radius of the lowest potential under its node
+// (p.floor), given that every pair costs at least minCost besides travel:
+// no other worker can price out. With limit below math.MaxInt64 it skips
+// the nodes whose workers all moved by limit or more (p.movedFloor; see
+// incremental).
+func (p *pricing) search(tree, ti int, minCost, limit int64, visit func(w int32, d2 float64)) {
+	t := p.trees[tree]
 	if t == nil || len(t.nodes) == 0 {
 		return
+	}
+	floor := p.floor[tree]
+	var moved []int64
+	if limit != math.MaxInt64 {
+		moved = p.movedFloor[tree]
 	}
 	q, need, piT := p.in.tasks[ti].v, p.in.skillsOf(ti), p.pot[ti]
 	var rec func(ni int32)
 	rec = func(ni int32) {
 		n := &t.nodes[ni]
 		gap := piT - floor[ni] - minCost
-		if floor[ni] == math.MaxInt64 || gap <= 0 || !t.hasSkills(ni, need) {
+		if floor[ni] == math.MaxInt64 || gap <= 0 || (moved != nil && moved[ni] >= limit) || !t.hasSkills(ni, need) {
 			return
 		}
 		r := p.radius(gap)
