@@ -181,6 +181,11 @@ func (p *pricing) priceRange(ctx context.Context, lo, hi int) ([]pricedTask, int
 			if gap <= 0 || in.workers[w].remaining <= 0 || (p.moved != nil && p.moved[T+int(w)] >= limit) {
 				return
 			}
+			// The k-d nodes hold the union of their workers' skills: a
+			// worker without the task's is left before any distance.
+			if !in.hasSkills(ti, int(w)) {
+				return
+			}
 			// The worker's own bound: the node's radius came from the
 			// lowest potential under it; with this worker's, travel alone
 			// (plus the stability penalty) may already cost gap.
