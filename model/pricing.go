@@ -65,10 +65,10 @@ type pricing struct {
 // π_w is at least the lowest potential f of the workers with capacity
 // under a k-d tree node, only workers of that node within
 // (π_t − f)·Resolution/TravelCostPerKm km of the task can violate; price
-// descends the tree with that radius per node and
-// computes the exact reduced cost of the workers it reaches. With TravelCostPerKm = 0 the ball is the whole tree
-// (within the longest distance limit): every eligible pair of the task is
-// priced.
+// descends the tree with that radius per node and computes the exact
+// reduced cost of the workers it reaches. With TravelCostPerKm = 0 the ball
+// is the whole tree (within the longest distance limit): every eligible
+// pair of the task is priced.
 //
 // Pinned tasks are not priced: they may use their pinned worker only. When
 // some pair has negative reduced cost, it returns, per task, up to
