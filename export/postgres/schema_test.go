@@ -91,13 +91,24 @@ func TestOneActiveAssignmentPerTask(t *testing.T) {
 	exec(t, db, `INSERT INTO paidan.run (id, partition) VALUES ('run-2', 'north')`)
 	_, err := db.Exec(`INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel,
 		cost_balance, cost_stability) VALUES ('run-2', 't1', 'w2', 0, 0, 0, 0)`)
-	if pqCode(err) != "23505" || !strings.Contains(err.Error(), "assignment_one_active_per_task") {
-		t.Errorf("second active assignment: %v; want a unique violation of assignment_one_active_per_task", err)
+	if pqCode(err) != "23505" || !strings.Contains(err.Error(), "assignment_task_active") {
+		t.Errorf("second active assignment: %v; want a unique violation of assignment_task_active", err)
 	}
-	// An inactive one (history) is fine.
-	exec(t, db, `INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel,
-		cost_balance, cost_stability, active) VALUES ('run-2', 't1', 'w2', 0, 0, 0, 0, false)`)
-	exec(t, db, `DELETE FROM paidan.assignment WHERE run_id = 'run-2'`)
+	// Inactive ones (history) are fine, any number of them (migration
+	// 00067: their key in assignment_task_active is (task, NULL)).
+	exec(t, db, `INSERT INTO paidan.run (id, partition) VALUES ('run-3', 'north')`)
+	for _, run := range []string{"run-2", "run-3"} {
+		exec(t, db, `INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel,
+			cost_balance, cost_stability, active) VALUES ($1, 't1', 'w2', 0, 0, 0, 0, false)`, run)
+	}
+	// One run assigns a task once, active or not: the primary key
+	// (run_id, task_id).
+	_, err = db.Exec(`INSERT INTO paidan.assignment (run_id, task_id, worker_id, distance_km, cost_travel,
+		cost_balance, cost_stability, active) VALUES ('run-3', 't1', 'w1', 0, 0, 0, 0, false)`)
+	if pqCode(err) != "23505" || !strings.Contains(err.Error(), "assignment_pkey") {
+		t.Errorf("a run's second assignment of a task: %v; want a unique violation of assignment_pkey", err)
+	}
+	exec(t, db, `DELETE FROM paidan.assignment WHERE run_id IN ('run-2', 'run-3')`)
 }
 
 // TestCheckInvariantsFindsViolations breaks the invariants behind the

@@ -7,8 +7,10 @@ import (
 )
 
 // TestWriteBackIndexesWithoutDeduplication: after migration 00066 the two
-// unique-keyed indexes the write-back fills do not deduplicate, and the
-// index whose keys repeat (a worker's tasks) still does.
+// unique-keyed indexes the write-back fills do not deduplicate (since
+// 00067 the second is assignment's primary key, (run_id, task_id), which
+// took over from assignment_by_run_task), and the index whose keys repeat
+// (a worker's tasks) still does.
 func TestWriteBackIndexesWithoutDeduplication(t *testing.T) {
 	t.Parallel()
 	db := pgtest.New(t)
@@ -17,7 +19,7 @@ func TestWriteBackIndexesWithoutDeduplication(t *testing.T) {
 		want  string
 	}{
 		{"paidan.task_pkey", "{deduplicate_items=off}"},
-		{"paidan.assignment_by_run_task", "{deduplicate_items=off}"},
+		{"paidan.assignment_pkey", "{deduplicate_items=off}"},
 		{"paidan.task_assigned_by_worker", "{}"},
 	} {
 		var got string

@@ -59,6 +59,8 @@ var lockRules = []lockRule{
 		"VALIDATE CONSTRAINT", "SHARE UPDATE EXCLUSIVE", "nothing (schema changes wait)"),
 	rule(`ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?`+ident+`\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?[^,]*$`,
 		"ADD COLUMN", "ACCESS EXCLUSIVE, brief (no rewrite with no default or a constant one)", "reads and writes, for a catalog update"),
+	rule(`ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?`+ident+`\s+(?:DROP\s+CONSTRAINT\s+\S+\s*,\s*)?ADD\s+CONSTRAINT\s+\S+\s+(?:PRIMARY\s+KEY|UNIQUE)\s+USING\s+INDEX\s+\S+\s*$`,
+		"ADD CONSTRAINT USING INDEX", "ACCESS EXCLUSIVE, brief (the index is already built; NOT NULL columns are not scanned)", "reads and writes, for a catalog update"),
 	rule(`ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?`+ident,
 		"ALTER TABLE", "ACCESS EXCLUSIVE (may scan or rewrite the table)", "reads and writes, for the scan or rewrite"),
 	rule(`ALTER\s+INDEX\s+(?:IF\s+EXISTS\s+)?`+ident+`\s+(?:SET|RESET)\s*\(`,

@@ -17,6 +17,7 @@ func TestClassify(t *testing.T) {
 		{"ALTER TABLE paidan.task ADD CONSTRAINT c CHECK (x > 0) NOT VALID", "ADD CONSTRAINT NOT VALID", "paidan.task", "ACCESS EXCLUSIVE, brief"},
 		{"ALTER TABLE paidan.task VALIDATE CONSTRAINT c", "VALIDATE CONSTRAINT", "paidan.task", "SHARE UPDATE EXCLUSIVE"},
 		{"ALTER TABLE paidan.assignment\n DROP CONSTRAINT assignment_pkey,\n ADD PRIMARY KEY (task_id, run_id)", "ALTER TABLE", "paidan.assignment", "ACCESS EXCLUSIVE (may scan"},
+		{"ALTER TABLE paidan.assignment\n DROP CONSTRAINT assignment_pkey,\n ADD CONSTRAINT assignment_pkey PRIMARY KEY USING INDEX k", "ADD CONSTRAINT USING INDEX", "paidan.assignment", "ACCESS EXCLUSIVE, brief"},
 		{"ALTER INDEX paidan.task_pkey SET (deduplicate_items = off)", "ALTER INDEX SET", "paidan.task_pkey", "SHARE UPDATE EXCLUSIVE"},
 		{"DROP TABLE paidan.maintenance", "DROP TABLE", "paidan.maintenance", "ACCESS EXCLUSIVE"},
 		{"CREATE TRIGGER t BEFORE UPDATE ON paidan.task FOR EACH ROW EXECUTE FUNCTION f()", "CREATE TRIGGER", "paidan.task", "SHARE ROW EXCLUSIVE"},
@@ -60,7 +61,7 @@ func TestPlanReadsEveryMigration(t *testing.T) {
 	if err != nil || len(last) != 1 {
 		t.Fatalf("Plan(latest-1) = %d steps, %v; want only the newest", len(last), err)
 	}
-	if l := last[0]; l.Locks[0].Kind != "ALTER INDEX SET" || l.Locks[0].Table != "paidan.task_pkey" {
-		t.Errorf("newest migration's first statement = %+v; want ALTER INDEX SET on paidan.task_pkey (deduplicate_items)", l.Locks[0])
+	if l := last[0]; l.Locks[0].Kind != "DROP INDEX CONCURRENTLY" || l.Locks[0].Table != "paidan.assignment_run_task_key" {
+		t.Errorf("newest migration's first statement = %+v; want DROP INDEX CONCURRENTLY of paidan.assignment_run_task_key (a half-built index)", l.Locks[0])
 	}
 }
