@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,61 @@ func TestApplyRunRefusesATaskPlannedTwice(t *testing.T) {
 	}
 	if after := snapshot(t, owner); after != before {
 		t.Errorf("refused write-back changed the tables:\nbefore %+v\nafter  %+v", before, after)
+	}
+}
+
+// TestApplyRunRefusesNullElements calls apply_run directly with a NULL in
+// each array that the single-statement path reads by position (migration
+// 00068): each call is refused with PD003 and nothing is written.
+func TestApplyRunRefusesNullElements(t *testing.T) {
+	t.Parallel()
+	owner, runtime := pgtest.NewRuntime(t)
+	checkInvariantsAtEnd(t, owner)
+	addWorkers(t, owner, "north", map[string]int{"w1": 5})
+	addTasks(t, owner, "north", "t1", "t2")
+	before := snapshot(t, owner)
+	// version, distance, travel, balance, stability, pinned
+	arrays := []string{"'{1,1}'", "'{1,1}'", "'{0,0}'", "'{0,0}'", "'{0,0}'", "'{f,f}'"}
+	withNull := []string{"'{1,NULL}'", "'{1,NULL}'", "'{0,NULL}'", "'{0,NULL}'", "'{0,NULL}'", "'{f,NULL}'"}
+	for i, name := range []string{"version", "distance", "travel", "balance", "stability", "pinned"} {
+		args := append([]string(nil), arrays...)
+		args[i] = withNull[i]
+		_, err := runtime.Exec(`SELECT * FROM paidan.apply_run('run-` + name + `', 'north', NULL, '{t1,t2}', '{w1,w1}', ` +
+			args[0] + `, '{0,0}', ` + strings.Join(args[1:], ", ") + `, '{}', '{}', '{}', '', '', 1, 1000, 1000,
+			'verified', '{}', now())`)
+		if pqCode(err) != "PD003" {
+			t.Errorf("a NULL %s: err %v, want PD003", name, err)
+		}
+	}
+	if after := snapshot(t, owner); after != before {
+		t.Errorf("refused write-backs changed the tables:\nbefore %+v\nafter  %+v", before, after)
+	}
+}
+
+// TestApplyRunReadsEachTasksOwnElements applies three assignments with
+// distinct costs through the single-statement path, whose fixed-width
+// arrays are read by position (migration 00068), and checks that each
+// assignment row carries its own task's values.
+func TestApplyRunReadsEachTasksOwnElements(t *testing.T) {
+	t.Parallel()
+	owner, runtime := pgtest.NewRuntime(t)
+	checkInvariantsAtEnd(t, owner)
+	addWorkers(t, owner, "north", map[string]int{"w1": 5, "w2": 5})
+	addTasks(t, owner, "north", "t1", "t2", "t3")
+	if _, err := runtime.Exec(`SELECT * FROM paidan.apply_run('run-1', 'north', NULL, '{t3,t1,t2}', '{w2,w1,w2}',
+		'{1,1,1}', '{0,0,0}', '{3,1,2}', '{30,10,20}', '{300,100,200}', '{3000,1000,2000}', '{t,f,f}', '{}', '{}', '{}',
+		'', '', 1, 1000, 1000, 'verified', '{}', now())`); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := owner.Select(&got, `SELECT format('%s %s %s %s %s %s %s', task_id, worker_id, distance_km, cost_travel,
+			cost_balance, cost_stability, pinned)
+		FROM paidan.assignment WHERE run_id = 'run-1' ORDER BY task_id`); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"t1 w1 1 10 100 1000 f", "t2 w2 2 20 200 2000 f", "t3 w2 3 30 300 3000 t"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("assignments %q; want %q", got, want)
 	}
 }
 
