@@ -195,8 +195,12 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 			fmt.Fprintf(stderr, "paidan: %s %s…\n", elapsed(began), stage)
 		}
 		roundDone = func(r model.RoundReport) {
-			fmt.Fprintf(stderr, "paidan: %s round %d: %d arcs, objective %d units, solve %.1fs, price %.1fs (%d pairs), %d arcs added\n",
-				elapsed(began), r.Round, r.Arcs, r.Objective, r.Solve.Seconds(), r.Price.Seconds(), r.Priced, r.Added)
+			sample := ""
+			if r.Sample > 0 {
+				sample = fmt.Sprintf("sample %d (%d tasks) ", r.Sample, r.Tasks)
+			}
+			fmt.Fprintf(stderr, "paidan: %s %sround %d: %d arcs, objective %d units, solve %.1fs, price %.1fs (%d pairs), %d arcs added\n",
+				elapsed(began), sample, r.Round, r.Arcs, r.Objective, r.Solve.Seconds(), r.Price.Seconds(), r.Priced, r.Added)
 		}
 	}
 	asOf, err := parseAsOf(f.asOf)
@@ -336,6 +340,8 @@ type planJSON struct {
 	Rounds         int                `json:"rounds"`
 	PricedPairs    int64              `json:"priced_pairs"`
 	AddedArcs      int                `json:"added_arcs"`
+	SampleTasks    int                `json:"sample_tasks"`
+	SeededArcs     int                `json:"seeded_arcs"`
 	CandidateArcs  int                `json:"candidate_arcs"`
 	StageSeconds   map[string]float64 `json:"stage_seconds"`
 	RoundSeconds   []float64          `json:"round_seconds"`
@@ -367,6 +373,8 @@ func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
 		Rounds:         p.Pricing.Rounds,
 		PricedPairs:    p.Pricing.PricedPairs,
 		AddedArcs:      p.Pricing.AddedArcs,
+		SampleTasks:    p.Pricing.SampleTasks,
+		SeededArcs:     p.Pricing.SeededArcs,
 		CandidateArcs:  stages.arcs,
 		StageSeconds:   stages.seconds(),
 		RoundSeconds:   stages.roundSeconds(),
@@ -378,8 +386,12 @@ func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
 func writeKPIs(w io.Writer, p *paidan.Plan) error {
 	fmt.Fprintf(w, "plan %s: objective %.3f (%d units of %g), dual bound %d, certificate %s\n",
 		p.RunID, p.Objective, p.ObjectiveUnits, p.Resolution, p.DualBound, p.Certificate)
-	fmt.Fprintf(w, "optimal over every eligible task-worker pair: %d pricing rounds, %d pairs priced, %d arcs added\n\n",
+	fmt.Fprintf(w, "optimal over every eligible task-worker pair: %d pricing rounds, %d pairs priced, %d arcs added",
 		p.Pricing.Rounds, p.Pricing.PricedPairs, p.Pricing.AddedArcs)
+	if p.Pricing.SampleTasks > 0 {
+		fmt.Fprintf(w, " (%d seeded from a sample of %d tasks)", p.Pricing.SeededArcs, p.Pricing.SampleTasks)
+	}
+	fmt.Fprint(w, "\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "region\ttasks\tassigned\tunassigned\tworkers\ttotal cost\tmean cost\tkm p50\tkm p90\tutil p50\tutil p90\t")
 	row := func(name string, s paidan.Summary) {
