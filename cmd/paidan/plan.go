@@ -35,6 +35,8 @@ type planFlags struct {
 	// progress logs each stage and pricing round to stderr even when it
 	// is not a terminal; plan only.
 	progress bool
+	// sampleMinTasks is model.Options.SampleMinTasks; plan only.
+	sampleMinTasks int
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -222,7 +224,7 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 		}
 	}
 	stages.add("load", time.Since(start))
-	opt := model.Options{Progress: progress, RoundDone: roundDone}
+	opt := model.Options{Progress: progress, RoundDone: roundDone, SampleMinTasks: f.sampleMinTasks}
 	if f.dumpNetworks != "" {
 		if err := os.MkdirAll(f.dumpNetworks, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("--dump-networks: %w", err)
@@ -295,6 +297,8 @@ tables. Exit status 3 means the optimality certificate failed.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
 	cmd.Flags().BoolVar(&f.progress, "progress", false, "log each stage and pricing round (arcs, objective, times) to stderr also when it is not a terminal, e.g. into a log file")
 	cmd.Flags().StringVar(&f.dumpNetworks, "dump-networks", "", "directory to write each pricing round's network into as DIMACS (round-1.min, ...), outside the stage timers")
+	cmd.Flags().IntVar(&f.sampleMinTasks, "sample-min-tasks", 0,
+		fmt.Sprintf("seed the first network from the plan of a quarter-size sample when the batch has at least this many tasks; 0: %d, -1: never (the optimum is the same, only the time changes)", model.DefaultSampleMinTasks))
 	return cmd
 }
 
