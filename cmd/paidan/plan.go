@@ -130,9 +130,9 @@ func (s *stageTimes) roundSeconds() []float64 {
 }
 
 // elapsed formats the wall time since began and the process's CPU time
-// for progress lines ("[12.3s, cpu 10.1s]").
+// for progress lines ("[12.3s, cpu 10.14s]").
 func elapsed(began time.Time) string {
-	return fmt.Sprintf("[%.1fs, cpu %.1fs]", time.Since(began).Seconds(), processCPU().Seconds())
+	return fmt.Sprintf("[%.1fs, cpu %.2fs]", time.Since(began).Seconds(), processCPU().Seconds())
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.
