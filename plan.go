@@ -169,6 +169,14 @@ type PricingStats struct {
 	// AddedArcs counts the pairs of negative reduced cost added, over all
 	// rounds.
 	AddedArcs int
+	// SampleTasks is the number of tasks of the sample whose plan gave the
+	// worker prices that seeded the first network (a quarter of the
+	// batch), or 0 when the batch was too small to sample. PricedPairs
+	// counts the pairs priced to seed; the sample's own pricing is not
+	// counted.
+	SampleTasks int
+	// SeededArcs counts the arcs the seed added to the first network.
+	SeededArcs int
 }
 
 // Plan is the result of one planning run: who does what, what is left out

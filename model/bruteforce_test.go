@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/big"
@@ -382,6 +383,41 @@ func TestPlanPricingBruteForce(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestPlanSampleBruteForce plans every tiny batch of two tasks or more
+// after a sample (Options.SampleMinTasks 2, so samples of samples too),
+// where rounding leaves workers without capacity and pins beyond it, and
+// checks the objective against exhaustive enumeration with one and two
+// candidates per task. (Batches this small seldom get seeded arcs;
+// TestPlanSampleSeed and TestPlanSampleRandom check batches that do.)
+func TestPlanSampleBruteForce(t *testing.T) {
+	t.Parallel()
+	for _, k := range []int{1, 2} {
+		t.Run(fmt.Sprintf("k=%d", k), func(t *testing.T) {
+			t.Parallel()
+			sampled := 0
+			for seed := range uint64(2000) {
+				b, r := tinyBatch(seed)
+				r.CandidatesPerTask = k
+				p, _, err := model.Plan(context.Background(), b, r, model.Options{SampleMinTasks: 2})
+				if err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				if want := bruteForce(b, r); p.ObjectiveUnits != want || p.Certificate != paidan.CertificateVerified {
+					t.Fatalf("seed %d: objective %d units (certificate %v); brute force over all pairs %d (pricing %+v)",
+						seed, p.ObjectiveUnits, p.Certificate, want, p.Pricing)
+				}
+				checkPlan(t, b, r, p)
+				if p.Pricing.SampleTasks > 0 {
+					sampled++
+				}
+			}
+			if sampled < 1000 {
+				t.Errorf("only %d batches were sampled; the test exercises little", sampled)
+			}
+		})
 	}
 }
 

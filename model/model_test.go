@@ -584,3 +584,96 @@ func TestPlanManySkills(t *testing.T) {
 		t.Errorf("t3: %v %q; want no_skill, no worker has all of s010, s123", u.Reason, u.Detail)
 	}
 }
+
+// TestPlanSampleSeed plans generated metro batches with and without the
+// sample's seed (Options.SampleMinTasks, low enough that the sample is
+// sampled in turn), under the default and the steeper balance tiers, with
+// previous workers (stability) and pins: the seeded plan must reach the
+// same optimum, verified, with arcs seeded from a sample of a quarter of
+// the tasks, and be deterministic.
+func TestPlanSampleSeed(t *testing.T) {
+	t.Parallel()
+	steep := paidan.DefaultRules()
+	steep.Balance = []paidan.BalanceTier{{Above: 0.3, CostPerTask: 5}, {Above: 0.6, CostPerTask: 20}, {Above: 0.9, CostPerTask: 80}}
+	for seed := range uint64(3) {
+		for name, r := range map[string]paidan.Rules{"default": paidan.DefaultRules(), "steep": steep} {
+			t.Run(fmt.Sprintf("seed=%d/%s", seed, name), func(t *testing.T) {
+				t.Parallel()
+				b := datasets.Generate(datasets.GenOptions{Tasks: 3000, Workers: 150, Seed: seed})
+				for i := range b.Tasks {
+					if i%7 == 0 {
+						b.Tasks[i].PreviousWorker = b.Workers[i%len(b.Workers)].ID
+					}
+				}
+				plain, _, err := model.Plan(context.Background(), b, r, model.Options{SampleMinTasks: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var samples []int
+				opt := model.Options{SampleMinTasks: 500, RoundDone: func(rr model.RoundReport) {
+					if rr.Round == 1 {
+						samples = append(samples, rr.Tasks)
+					}
+				}}
+				seeded, st, err := model.Plan(context.Background(), b, r, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if seeded.ObjectiveUnits != plain.ObjectiveUnits || seeded.Certificate != paidan.CertificateVerified || seeded.DualBound != seeded.ObjectiveUnits {
+					t.Fatalf("seeded objective %d (certificate %v, dual bound %d); without the seed %d",
+						seeded.ObjectiveUnits, seeded.Certificate, seeded.DualBound, plain.ObjectiveUnits)
+				}
+				if seeded.Pricing.SampleTasks != 750 || seeded.Pricing.SeededArcs == 0 || plain.Pricing.SampleTasks != 0 {
+					t.Errorf("pricing %+v (without %+v); want a 750-task sample that seeded arcs", seeded.Pricing, plain.Pricing)
+				}
+				// The sample of the sample (188 tasks) is below 500: two
+				// samples planned, deepest first, then the batch.
+				if fmt.Sprint(samples) != "[188 750 3000]" || st.Rounds != len(st.RoundSolve) {
+					t.Errorf("first rounds of %v tasks, %d rounds with %d times; want [188 750 3000]", samples, st.Rounds, len(st.RoundSolve))
+				}
+				checkPlan(t, b, r, seeded)
+				again, _, err := model.Plan(context.Background(), b, r, model.Options{SampleMinTasks: 500, Parallel: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				seeded.Solver.Duration, again.Solver.Duration = 0, 0
+				if !reflect.DeepEqual(seeded, again) {
+					t.Errorf("the seeded plan differs between runs")
+				}
+			})
+		}
+	}
+}
+
+// TestPlanSampleRandom plans random batches (skills, regions, shifts,
+// pins, previous workers) of 400 tasks, one and two candidates per task,
+// seeded from samples of samples (Options.SampleMinTasks 40) and not
+// seeded at all: the optima must be equal and verified.
+func TestPlanSampleRandom(t *testing.T) {
+	t.Parallel()
+	seeded := 0
+	for seed := range uint64(40) {
+		b := genBatch(seed, 400, 30)
+		r := paidan.DefaultRules()
+		r.CandidatesPerTask = 1 + int(seed%2)
+		plain, _, err := model.Plan(context.Background(), b, r, model.Options{SampleMinTasks: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _, err := model.Plan(context.Background(), b, r, model.Options{SampleMinTasks: 40})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.ObjectiveUnits != plain.ObjectiveUnits || p.Certificate != paidan.CertificateVerified || p.DualBound != p.ObjectiveUnits {
+			t.Fatalf("seed %d: seeded objective %d (certificate %v, dual bound %d); without the seed %d",
+				seed, p.ObjectiveUnits, p.Certificate, p.DualBound, plain.ObjectiveUnits)
+		}
+		checkPlan(t, b, r, p)
+		if p.Pricing.SeededArcs > 0 {
+			seeded++
+		}
+	}
+	if seeded < 30 {
+		t.Errorf("only %d of 40 batches got seeded arcs; the test exercises little", seeded)
+	}
+}

@@ -35,6 +35,8 @@ type planFlags struct {
 	// progress logs each stage and pricing round to stderr even when it
 	// is not a terminal; plan only.
 	progress bool
+	// sampleMinTasks is model.Options.SampleMinTasks; plan only.
+	sampleMinTasks int
 }
 
 func (f *planFlags) register(cmd *cobra.Command) {
@@ -128,9 +130,9 @@ func (s *stageTimes) roundSeconds() []float64 {
 }
 
 // elapsed formats the wall time since began and the process's CPU time
-// for progress lines ("[12.3s, cpu 10.1s]").
+// for progress lines ("[12.3s, cpu 10.14s]").
 func elapsed(began time.Time) string {
-	return fmt.Sprintf("[%.1fs, cpu %.1fs]", time.Since(began).Seconds(), processCPU().Seconds())
+	return fmt.Sprintf("[%.1fs, cpu %.2fs]", time.Since(began).Seconds(), processCPU().Seconds())
 }
 
 // isTerminal reports whether w is a character device, such as a terminal.
@@ -195,8 +197,12 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 			fmt.Fprintf(stderr, "paidan: %s %s…\n", elapsed(began), stage)
 		}
 		roundDone = func(r model.RoundReport) {
-			fmt.Fprintf(stderr, "paidan: %s round %d: %d arcs, objective %d units, solve %.1fs, price %.1fs (%d pairs), %d arcs added\n",
-				elapsed(began), r.Round, r.Arcs, r.Objective, r.Solve.Seconds(), r.Price.Seconds(), r.Priced, r.Added)
+			sample := ""
+			if r.Sample > 0 {
+				sample = fmt.Sprintf("sample %d (%d tasks) ", r.Sample, r.Tasks)
+			}
+			fmt.Fprintf(stderr, "paidan: %s %sround %d: %d arcs, objective %d units, solve %.1fs, price %.1fs (%d pairs), %d arcs added\n",
+				elapsed(began), sample, r.Round, r.Arcs, r.Objective, r.Solve.Seconds(), r.Price.Seconds(), r.Priced, r.Added)
 		}
 	}
 	asOf, err := parseAsOf(f.asOf)
@@ -218,7 +224,7 @@ func loadAndPlan(ctx context.Context, f planFlags, stderr io.Writer, stages *sta
 		}
 	}
 	stages.add("load", time.Since(start))
-	opt := model.Options{Progress: progress, RoundDone: roundDone}
+	opt := model.Options{Progress: progress, RoundDone: roundDone, SampleMinTasks: f.sampleMinTasks}
 	if f.dumpNetworks != "" {
 		if err := os.MkdirAll(f.dumpNetworks, 0o755); err != nil {
 			return nil, nil, fmt.Errorf("--dump-networks: %w", err)
@@ -291,6 +297,8 @@ tables. Exit status 3 means the optimality certificate failed.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
 	cmd.Flags().BoolVar(&f.progress, "progress", false, "log each stage and pricing round (arcs, objective, times) to stderr also when it is not a terminal, e.g. into a log file")
 	cmd.Flags().StringVar(&f.dumpNetworks, "dump-networks", "", "directory to write each pricing round's network into as DIMACS (round-1.min, ...), outside the stage timers")
+	cmd.Flags().IntVar(&f.sampleMinTasks, "sample-min-tasks", 0,
+		fmt.Sprintf("seed the first network from the plan of a quarter-size sample when the batch has at least this many tasks; 0: %d, -1: never (the optimum is the same, only the time changes)", model.DefaultSampleMinTasks))
 	return cmd
 }
 
@@ -336,6 +344,8 @@ type planJSON struct {
 	Rounds         int                `json:"rounds"`
 	PricedPairs    int64              `json:"priced_pairs"`
 	AddedArcs      int                `json:"added_arcs"`
+	SampleTasks    int                `json:"sample_tasks"`
+	SeededArcs     int                `json:"seeded_arcs"`
 	CandidateArcs  int                `json:"candidate_arcs"`
 	StageSeconds   map[string]float64 `json:"stage_seconds"`
 	RoundSeconds   []float64          `json:"round_seconds"`
@@ -367,6 +377,8 @@ func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
 		Rounds:         p.Pricing.Rounds,
 		PricedPairs:    p.Pricing.PricedPairs,
 		AddedArcs:      p.Pricing.AddedArcs,
+		SampleTasks:    p.Pricing.SampleTasks,
+		SeededArcs:     p.Pricing.SeededArcs,
 		CandidateArcs:  stages.arcs,
 		StageSeconds:   stages.seconds(),
 		RoundSeconds:   stages.roundSeconds(),
@@ -378,8 +390,12 @@ func writePlanJSON(w io.Writer, p *paidan.Plan, stages *stageTimes) error {
 func writeKPIs(w io.Writer, p *paidan.Plan) error {
 	fmt.Fprintf(w, "plan %s: objective %.3f (%d units of %g), dual bound %d, certificate %s\n",
 		p.RunID, p.Objective, p.ObjectiveUnits, p.Resolution, p.DualBound, p.Certificate)
-	fmt.Fprintf(w, "optimal over every eligible task-worker pair: %d pricing rounds, %d pairs priced, %d arcs added\n\n",
+	fmt.Fprintf(w, "optimal over every eligible task-worker pair: %d pricing rounds, %d pairs priced, %d arcs added",
 		p.Pricing.Rounds, p.Pricing.PricedPairs, p.Pricing.AddedArcs)
+	if p.Pricing.SampleTasks > 0 {
+		fmt.Fprintf(w, " (%d seeded from a sample of %d tasks)", p.Pricing.SeededArcs, p.Pricing.SampleTasks)
+	}
+	fmt.Fprint(w, "\n\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "region\ttasks\tassigned\tunassigned\tworkers\ttotal cost\tmean cost\tkm p50\tkm p90\tutil p50\tutil p90\t")
 	row := func(name string, s paidan.Summary) {
