@@ -45,8 +45,9 @@ type Options struct {
 
 // DefaultSampleMinTasks is Options.SampleMinTasks's default. Measured on
 // the batches of `paidan gen dispatch` (README, "Seeding from a sample"):
-// seeding takes 10% off the whole plan's CPU time at 10,000 tasks and
-// 40% at 100,000.
+// the whole plan's CPU time falls from 0.88 s to 0.81 s at 10,000 tasks
+// (one run each, load 3) and from 30.1 s to 19.3 s at 100,000. Below
+// 8,000 tasks a plan takes well under a second either way.
 const DefaultSampleMinTasks = 8000
 
 // RoundReport is one pricing round, as Options.RoundDone receives it.
