@@ -119,8 +119,8 @@ const (
 // tasks first plans a quarter of itself (every fourth task, a quarter of
 // each worker's capacity) the same way, and the first network also gets
 // the pairs that price out against the sample's worker prices (see seed),
-// so that it starts close to the final one. The verified certificate then holds for the
-// network of all eligible pairs: the plan is optimal over every eligible
+// so that it starts close to the final one. The verified certificate then
+// holds for the network of all eligible pairs: the plan is optimal over every eligible
 // pair, whatever CandidatesPerTask, which only sets where the search starts
 // (and so the number of rounds and the time). Plan.Pricing records the
 // rounds. Unassigned tasks are classified against every worker of the
@@ -149,11 +149,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 	if err != nil {
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
-	cands, err := in.prune(ctx, opt.Parallel)
-	var extra map[int][]candidate
-	if err == nil {
-		extra, err = in.spill(ctx, cands)
-	}
+	cands, extra, err := in.firstCandidates(ctx, opt.Parallel)
 	done()
 	if err != nil {
 		return nil, st, fmt.Errorf("plan: %w", err)
@@ -198,6 +194,17 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 		p.RunID = deriveRunID(p.InputHash, p.RulesHash)
 	}
 	return p, st, nil
+}
+
+// firstCandidates returns the first network's candidates: each task's
+// nearest eligible workers (prune) and the extra ones of spill.
+func (in *instance) firstCandidates(ctx context.Context, parallel int) (*candidates, map[int][]candidate, error) {
+	cands, err := in.prune(ctx, parallel)
+	if err != nil {
+		return nil, nil, err
+	}
+	extra, err := in.spill(ctx, cands)
+	return cands, extra, err
 }
 
 // stageTimer returns the function that times a stage: called with the

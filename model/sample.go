@@ -126,11 +126,7 @@ func (in *instance) planSample(ctx context.Context, opt Options, st *Stats) (pla
 	var sst Stats
 	stage := stageTimer(nil)
 	done := stage(StagePrune, &sst.Prune)
-	cands, err := sub.prune(ctx, opt.Parallel)
-	var extra map[int][]candidate
-	if err == nil {
-		extra, err = sub.spill(ctx, cands)
-	}
+	cands, extra, err := sub.firstCandidates(ctx, opt.Parallel)
 	done()
 	if err != nil {
 		return plannedSample{}, err
