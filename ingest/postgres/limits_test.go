@@ -88,10 +88,15 @@ func TestWriteBackLeavesTaskLimitsAlone(t *testing.T) {
 	}
 	set := regexp.MustCompile(`(?:^|,)\s*(\w+)\s*=`)
 	for _, u := range updates {
+		var cols []string
 		for _, c := range set.FindAllStringSubmatch(u[1], -1) {
+			cols = append(cols, c[1])
 			if slices.Contains(fired, c[1]) {
 				t.Errorf("apply_run's UPDATE sets %s, which fires task_limits", c[1])
 			}
+		}
+		if !slices.Contains(cols, "status") {
+			t.Errorf("read the SET list of apply_run's UPDATE as %q; want status among them", cols)
 		}
 	}
 
