@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +33,88 @@ func insertTask(ctx context.Context, tx *sqlx.Tx, p string, t *paidan.Task) erro
 		string(t.ID), p, t.Region, pq.Array(append([]string{}, t.Skills...)), t.Priority, t.Location.Lat, t.Location.Lon,
 		null(t.CreatedAt), null(t.DueAt), ref(t.PinnedWorker), ref(t.PreviousWorker))
 	return err
+}
+
+// updateTask writes t's values over the task of t's id inside tx, every
+// column the limits read named in the SET list.
+func updateTask(ctx context.Context, tx *sqlx.Tx, t *paidan.Task) error {
+	null := func(tm time.Time) any {
+		if tm.IsZero() {
+			return nil
+		}
+		return tm
+	}
+	ref := func(w paidan.WorkerID) any {
+		if w == "" {
+			return nil
+		}
+		return string(w)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE paidan.task SET region = $2, skills = $3, priority = $4, lat = $5, lon = $6,
+		created_at = coalesce($7, now()), due_at = $8, pinned_worker = $9, previous_worker = $10 WHERE id = $1`,
+		string(t.ID), t.Region, pq.Array(append([]string{}, t.Skills...)), t.Priority, t.Location.Lat, t.Location.Lon,
+		null(t.CreatedAt), null(t.DueAt), ref(t.PinnedWorker), ref(t.PreviousWorker))
+	return err
+}
+
+// TestWriteBackLeavesTaskLimitsAlone checks that apply_run's UPDATEs of
+// paidan.task name none of the columns task_limits (00069) fires on, so
+// the write-back never runs it, and that an UPDATE naming none of them
+// leaves a row written before the limits alone while one naming the
+// column is refused under the constraint's name.
+func TestWriteBackLeavesTaskLimitsAlone(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := context.Background()
+
+	var fired []string
+	if err := db.SelectContext(ctx, &fired, `SELECT a.attname FROM pg_catalog.pg_trigger g
+		CROSS JOIN LATERAL unnest(g.tgattr) AS k(attnum)
+		JOIN pg_catalog.pg_attribute a ON a.attrelid = g.tgrelid AND a.attnum = k.attnum
+		WHERE g.tgrelid = 'paidan.task'::regclass AND g.tgname = 'task_limits'`); err != nil {
+		t.Fatal(err)
+	}
+	if len(fired) == 0 {
+		t.Fatal("task_limits names no column: it would fire on every UPDATE")
+	}
+	var src string
+	if err := db.GetContext(ctx, &src, `SELECT string_agg(prosrc, ' ') FROM pg_catalog.pg_proc
+		WHERE proname = 'apply_run' AND pronamespace = 'paidan'::regnamespace`); err != nil {
+		t.Fatal(err)
+	}
+	updates := regexp.MustCompile(`(?is)UPDATE\s+paidan\.task\s+t\s+SET\s+(.*?)\s+FROM\s`).FindAllStringSubmatch(src, -1)
+	if len(updates) == 0 {
+		t.Fatal("found no UPDATE of paidan.task in apply_run")
+	}
+	set := regexp.MustCompile(`(?:^|,)\s*(\w+)\s*=`)
+	for _, u := range updates {
+		var cols []string
+		for _, c := range set.FindAllStringSubmatch(u[1], -1) {
+			cols = append(cols, c[1])
+			if slices.Contains(fired, c[1]) {
+				t.Errorf("apply_run's UPDATE sets %s, which fires task_limits", c[1])
+			}
+		}
+		if !slices.Contains(cols, "status") {
+			t.Errorf("read the SET list of apply_run's UPDATE as %q; want status among them", cols)
+		}
+	}
+
+	// A row from before the limits (the trigger off while it is written).
+	for _, q := range []string{
+		`ALTER TABLE paidan.task DISABLE TRIGGER task_limits`,
+		`INSERT INTO paidan.task (id, partition, region, lat, lon) VALUES ('old', 'north', E'a\nb', 0, 0)`,
+		`ALTER TABLE paidan.task ENABLE TRIGGER task_limits`,
+		`UPDATE paidan.task SET status = 'cancelled' WHERE id = 'old'`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	_, err := db.ExecContext(ctx, `UPDATE paidan.task SET region = region WHERE id = 'old'`)
+	if pqErr, ok := err.(*pq.Error); !ok || pqErr.Code != "23514" || pqErr.Constraint != "task_region_name" {
+		t.Errorf("UPDATE naming region of the old row: %v, want a violation of task_region_name", err)
+	}
 }
 
 // insertWorker writes w into partition p inside tx.
@@ -117,6 +201,21 @@ func TestSchemaMirrorsDomainLimits(t *testing.T) {
 			t.Errorf("task %s: schema %v, Validate %v; want the schema to accept it and Validate to refuse it", p.name, dbErr, goErr)
 		case !p.loaderOnly && (goErr == nil) != (dbErr == nil):
 			t.Errorf("task %s: schema %v, Validate %v; want both to accept or both to refuse", p.name, dbErr, goErr)
+		}
+		if task.ID != "t1" {
+			continue // task_guard refuses any change of id
+		}
+		// The same values written by an UPDATE of a valid row: the
+		// limits' trigger (00069) fires on an UPDATE naming its columns.
+		upErr := probe(t, db, func(tx *sqlx.Tx) error {
+			good := paidan.Task{ID: "t1", Region: "north", Location: paidan.Point{Lat: 31, Lon: 121}, CreatedAt: t0}
+			if err := insertTask(ctx, tx, "north", &good); err != nil {
+				return err
+			}
+			return updateTask(ctx, tx, &task)
+		})
+		if (upErr == nil) != (dbErr == nil) {
+			t.Errorf("task %s: UPDATE %v, INSERT %v; want both to accept or both to refuse", p.name, upErr, dbErr)
 		}
 	}
 

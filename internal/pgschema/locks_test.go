@@ -61,7 +61,7 @@ func TestPlanReadsEveryMigration(t *testing.T) {
 	if err != nil || len(last) != 1 {
 		t.Fatalf("Plan(latest-1) = %d steps, %v; want only the newest", len(last), err)
 	}
-	if l := last[0]; l.Locks[0].Kind != "CREATE OR" || l.Locks[0].Table != "" {
-		t.Errorf("newest migration's first statement = %+v; want CREATE OR REPLACE FUNCTION (paidan.apply_run)", l.Locks[0])
+	if l := last[0]; l.Locks[0].Kind != "CREATE FUNCTION" || l.Locks[0].Table != "" {
+		t.Errorf("newest migration's first statement = %+v; want CREATE FUNCTION (paidan.task_limits)", l.Locks[0])
 	}
 }

@@ -150,7 +150,7 @@ var triggerFunctions = []string{
 	"task_check_references", "assignment_check_references", "unassigned_check_references",
 	"task_delete_assignments", "worker_check_referenced", "run_check_referenced",
 	"audit_append_only", "archive_assignments", "task_history", "worker_history", "worker_group_history", "deletion_history",
-	"refuse_change", "ledger_append", "run_input_check",
+	"refuse_change", "ledger_append", "run_input_check", "task_limits",
 }
 
 // privilege is one row of the privilege matrix.
