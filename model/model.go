@@ -298,6 +298,7 @@ func (in *instance) rounds(ctx context.Context, cands *candidates, extra map[int
 		}
 	}
 	pricingSt.Rounds = st.Rounds
+	res.Basis = nil // no round follows: free the simplex it keeps
 	return net, res, solverSt, pricingSt, nil
 }
 

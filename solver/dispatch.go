@@ -69,7 +69,9 @@ type DispatchResult struct {
 	Potential []int64
 
 	// Basis is the optimal spanning tree when the network simplex solved
-	// the dispatch (nil otherwise), for DispatchStart.Basis.
+	// the dispatch (nil otherwise), for DispatchStart.Basis. It also keeps
+	// the simplex for the first solve that starts from it (see
+	// DispatchBasis): set it to nil when no such solve follows.
 	Basis *DispatchBasis
 
 	Stats Stats

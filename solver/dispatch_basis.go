@@ -1,12 +1,21 @@
 package solver
 
+import "sync/atomic"
+
 // DispatchBasis is the optimal spanning tree of a dispatch solved by the
 // network simplex (DispatchResult.Basis), kept so that the solve of a
 // network grown from it by new candidate arcs (a pricing round) can start
 // from it (DispatchStart.Basis) and pivot only on what the new arcs
 // change. Its contents belong to the solver; a basis that does not fit the
 // network it is offered is ignored.
+//
+// Until a solve starts from it, a basis also keeps the simplex's working
+// arrays (about 40 bytes per arc), which the first such solve takes over
+// instead of building them again; drop the result's Basis when no round
+// follows, so that they are freed.
 type DispatchBasis struct {
+	live atomic.Pointer[liveSimplex]
+
 	// Per node of Dispatch.Network() (tasks, workers, sink): its parent
 	// in the tree (-1: the simplex's artificial root) and, when the tree
 	// arc joins a worker and the sink, which of the worker's tiers it is
@@ -45,10 +54,9 @@ func newDispatchLayout(d *Dispatch) *dispatchLayout {
 	return l
 }
 
-// newDispatchBasis records the simplex tree t of d.Network() and the flow
-// f on its tier arcs.
-func newDispatchBasis(d *Dispatch, t *simplexTree, f *Flow) *DispatchBasis {
-	lay := newDispatchLayout(d)
+// newDispatchBasis records the simplex tree t of d.Network(), laid out as
+// lay, and the flow f on its tier arcs.
+func newDispatchBasis(d *Dispatch, lay *dispatchLayout, t *simplexTree, f *Flow) *DispatchBasis {
 	b := &DispatchBasis{
 		parent:    t.parent,
 		tier:      make([]int32, len(t.parent)),

@@ -86,20 +86,31 @@ func solveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, er
 	if err != nil {
 		return nil, err
 	}
-	return dispatchSimplexResult(ctx, d, n, s, start)
+	return dispatchSimplexResult(ctx, d, lay, s, start)
 }
 
-// solveDispatchSimplexFrom is solveDispatchSimplex started from the
-// optimal tree of a previous solve (start.Basis) over the same tasks,
-// workers and tiers, with start.TaskWorker's flow on the arcs off the
-// tree: only the arcs added since, or whose costs changed, make it pivot.
-// It returns errNoSimplex as solveDispatchSimplex does, and also when the
-// tree does not fit d (see simplex.setTree); the caller then solves cold.
+// solveDispatchSimplexFrom is solveDispatchSimplex started from a
+// previous solve (start.Basis) over the same tasks, workers and tiers: on
+// the simplex the basis keeps, when d only adds candidate arcs to that
+// solve's dispatch and start is its flow (see solveDispatchLive); else
+// from the basis's optimal tree, with start.TaskWorker's flow on the arcs
+// off the tree. Either way only the arcs added since, or whose costs
+// changed, make it pivot. It returns errNoSimplex as solveDispatchSimplex
+// does, and also when the tree does not fit d (see simplex.setTree); the
+// caller then solves cold.
 func solveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchStart) (*DispatchResult, error) {
+	lay := newDispatchLayout(d)
+	if r, err := solveDispatchLive(ctx, d, lay, start); !errors.Is(err, errNoSimplex) {
+		return r, err
+	}
+	return solveDispatchTreeFrom(ctx, d, lay, d.simplexNetwork(lay), start)
+}
+
+// solveDispatchTreeFrom is solveDispatchSimplexFrom from start.Basis's
+// tree, n being d.simplexNetwork(lay).
+func solveDispatchTreeFrom(ctx context.Context, d *Dispatch, lay *dispatchLayout, n *Network, start *DispatchStart) (*DispatchResult, error) {
 	t0 := time.Now()
 	b := start.Basis
-	lay := newDispatchLayout(d)
-	n := d.simplexNetwork(lay)
 	if len(b.tierFlow) != lay.tiers || len(b.parent) != n.Nodes() || !slices.Equal(b.tierStart, lay.tierStart) {
 		return nil, errNoSimplex
 	}
@@ -121,7 +132,7 @@ func solveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchS
 		return nil, errNoSimplex
 	}
 	s.blockSize = dispatchBlockSize(s.arcs)
-	return dispatchSimplexResult(ctx, d, n, s, t0)
+	return dispatchSimplexResult(ctx, d, lay, s, t0)
 }
 
 // newSimplexFor validates n and builds its simplex, mapping a refusal to
@@ -140,13 +151,14 @@ func newSimplexFor(ctx context.Context, n *Network) (*simplex, error) {
 	return s, nil
 }
 
-// dispatchSimplexResult runs s on n = d.Network() and reads the optimum
-// back as a DispatchResult with its tree.
-func dispatchSimplexResult(ctx context.Context, d *Dispatch, n *Network, s *simplex, start time.Time) (*DispatchResult, error) {
+// dispatchSimplexResult runs s on d.simplexNetwork(lay) and reads the
+// optimum back as a DispatchResult with its tree, and s in its Basis for
+// the next round (see solveDispatchLive).
+func dispatchSimplexResult(ctx context.Context, d *Dispatch, lay *dispatchLayout, s *simplex, start time.Time) (*DispatchResult, error) {
 	if err := s.run(ctx); err != nil {
 		return nil, fmt.Errorf("min-cost flow: %w", err)
 	}
-	f, err := s.result(n)
+	f, err := s.dispatchFlow(d, lay)
 	if errors.Is(err, ErrOverflow) || errors.Is(err, ErrInfeasible) {
 		return nil, errNoSimplex
 	}
@@ -161,8 +173,8 @@ func dispatchSimplexResult(ctx context.Context, d *Dispatch, n *Network, s *simp
 		Potential:  f.Potential,
 		Stats: Stats{
 			Algorithm:  "network-simplex",
-			Nodes:      n.Nodes(),
-			Arcs:       n.Arcs(),
+			Nodes:      s.nodes,
+			Arcs:       s.arcs,
 			Iterations: s.pivots,
 		},
 	}
@@ -186,9 +198,52 @@ func dispatchSimplexResult(ctx context.Context, d *Dispatch, n *Network, s *simp
 		return nil, fmt.Errorf("%w: dual bound", ErrOverflow)
 	}
 	r.DualBound = bound
-	r.Basis = newDispatchBasis(d, s.tree(), f)
+	r.Basis = newDispatchBasis(d, lay, s.tree(), f)
+	r.Basis.live.Store(newLiveSimplex(d, lay, s, r))
 	r.Stats.Duration = time.Since(start)
 	return r, nil
+}
+
+// dispatchFlow is s.result for d.simplexNetwork(lay), read from d rather
+// than from the network: the flow on each arc of d.Network(), the
+// potentials (the root's at zero) and the objective. A dispatch network has
+// no cycle, so no cost is unbounded.
+func (s *simplex) dispatchFlow(d *Dispatch, lay *dispatchLayout) (*Flow, error) {
+	if err := s.infeasibility(); err != nil {
+		return nil, err
+	}
+	pot := make([]int64, s.nodes)
+	for v := range s.nodes {
+		pot[v] = s.pi[v] - s.pi[s.root]
+	}
+	f := &Flow{Flow: make([]int64, len(s.perm)), Potential: pot}
+	var obj acc
+	for a, c := range d.ArcCost {
+		f.Flow[a] = s.x[s.perm[a]].flow
+		obj.addProduct(c, f.Flow[a])
+	}
+	for _, a := range d.Pinned { // lower bound 1, taken out of x
+		f.Flow[a]++
+		obj.addProduct(d.ArcCost[a], 1)
+	}
+	a := lay.cands
+	for _, tiers := range d.Tiers {
+		for _, tr := range tiers {
+			f.Flow[a] = s.x[s.perm[a]].flow
+			obj.addProduct(tr.Cost, f.Flow[a])
+			a++
+		}
+	}
+	for _, t := range lay.leaveTask {
+		f.Flow[a] = s.x[s.perm[a]].flow
+		obj.addProduct(d.Unassigned[t], f.Flow[a])
+		a++
+	}
+	var ok bool
+	if f.Objective, ok = obj.int64(); !ok {
+		return nil, fmt.Errorf("%w: the optimal objective", ErrOverflow)
+	}
+	return f, nil
 }
 
 // errNoSimplex tells SolveDispatch to run the searches instead.

@@ -37,14 +37,31 @@ func SolveDispatchFromBudget(ctx context.Context, d *Dispatch, start *DispatchSt
 	return solveDispatchFrom(ctx, d, start, budgetPerArc)
 }
 
-// SolveDispatchSimplexFrom starts the simplex from start.Basis whatever
-// the network; warm reports whether the basis fitted d (otherwise the
-// result is nil).
+// SolveDispatchSimplexFrom starts the simplex from start.Basis's tree
+// whatever the network, dropping the simplex the basis keeps; warm reports
+// whether the basis fitted d (otherwise the result is nil).
 func SolveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchStart) (r *DispatchResult, warm bool, err error) {
 	if _, _, err := d.validate(); err != nil {
 		return nil, false, err
 	}
-	r, err = solveDispatchSimplexFrom(ctx, d, start)
+	start.Basis.live.Store(nil)
+	lay := newDispatchLayout(d)
+	r, err = solveDispatchTreeFrom(ctx, d, lay, d.simplexNetwork(lay), start)
+	if err == errNoSimplex {
+		return nil, false, nil
+	}
+	return r, true, err
+}
+
+// SolveDispatchLive solves d on the simplex that start.Basis keeps,
+// whatever the network; live reports whether it took it (otherwise the
+// result is nil).
+func SolveDispatchLive(ctx context.Context, d *Dispatch, start *DispatchStart) (r *DispatchResult, live bool, err error) {
+	if _, _, err := d.validate(); err != nil {
+		return nil, false, err
+	}
+	lay := newDispatchLayout(d)
+	r, err = solveDispatchLive(ctx, d, lay, start)
 	if err == errNoSimplex {
 		return nil, false, nil
 	}
