@@ -53,6 +53,10 @@ func SolveDispatchSimplexFrom(ctx context.Context, d *Dispatch, start *DispatchS
 	return r, true, err
 }
 
+// LiveMaxGrowth is liveMaxGrowth: a kept simplex takes at most
+// 1/LiveMaxGrowth of its arcs more.
+const LiveMaxGrowth = liveMaxGrowth
+
 // SolveDispatchLive solves d on the simplex that start.Basis keeps,
 // whatever the network; live reports whether it took it (otherwise the
 // result is nil).
