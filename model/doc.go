@@ -33,7 +33,8 @@
 // worker through the same tree.
 //
 // Large batches (Options.SampleMinTasks, 8,000 tasks by default) first plan
-// a quarter of themselves the same way, and the first network also gets the
+// a quarter of themselves the same way, until its pricing rounds settle
+// rather than to its optimum, and the first network also gets the
 // pairs that price out against the sample's worker potentials: it then
 // starts close to the final network, and the rounds after the first are
 // short. The seed changes the time only, never the optimum.

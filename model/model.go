@@ -159,7 +159,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 	if err != nil {
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
-	net, res, solverSt, pricingSt, err := in.rounds(ctx, cands, extra, opt, &st, stage)
+	net, res, solverSt, pricingSt, err := in.rounds(ctx, cands, extra, opt, 0, &st, stage)
 	if err != nil {
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
@@ -223,8 +223,11 @@ func stageTimer(progress func(string)) func(string, *time.Duration) func() {
 // rounds solves the network of cands and extra, prices the pairs off it,
 // adds those of negative reduced cost to extra and solves again, until
 // none is left; it returns the last network and its optimum, which is then
-// optimal over every eligible pair. Stage times go to st through stage.
-func (in *instance) rounds(ctx context.Context, cands *candidates, extra map[int][]candidate, opt Options, st *Stats,
+// optimal over every eligible pair. With settled > 0 it stops earlier, once
+// a round's pricing adds fewer than 1/settled of its network's arcs (a
+// sample's plan, see sampleSettled); the optimum returned is then the last
+// network's only. Stage times go to st through stage.
+func (in *instance) rounds(ctx context.Context, cands *candidates, extra map[int][]candidate, opt Options, settled int, st *Stats,
 	stage func(string, *time.Duration) func()) (net *network, res *solver.DispatchResult,
 	solverSt paidan.SolverStats, pricingSt paidan.PricingStats, err error) {
 	var (
@@ -293,7 +296,7 @@ func (in *instance) rounds(ctx context.Context, cands *candidates, extra map[int
 			opt.RoundDone(RoundReport{Tasks: len(in.tasks), Round: st.Rounds, Arcs: len(net.d.ArcTask), Objective: res.Objective,
 				Solve: st.RoundSolve[st.Rounds-1], Price: st.Price - priceBefore, Priced: priced, Added: nAdded})
 		}
-		if nAdded == 0 {
+		if nAdded == 0 || (settled > 0 && nAdded*settled < len(net.d.ArcTask)) {
 			break
 		}
 	}

@@ -610,10 +610,12 @@ func TestPlanSampleSeed(t *testing.T) {
 					t.Fatal(err)
 				}
 				var samples []int
+				var reports []model.RoundReport
 				opt := model.Options{SampleMinTasks: 500, RoundDone: func(rr model.RoundReport) {
 					if rr.Round == 1 {
 						samples = append(samples, rr.Tasks)
 					}
+					reports = append(reports, rr)
 				}}
 				seeded, st, err := model.Plan(context.Background(), b, r, opt)
 				if err != nil {
@@ -630,6 +632,18 @@ func TestPlanSampleSeed(t *testing.T) {
 				// samples planned, deepest first, then the batch.
 				if fmt.Sprint(samples) != "[188 750 3000]" || st.Rounds != len(st.RoundSolve) {
 					t.Errorf("first rounds of %v tasks, %d rounds with %d times; want [188 750 3000]", samples, st.Rounds, len(st.RoundSolve))
+				}
+				// A sample's rounds go on while they add at least 1/50 of
+				// their network's arcs; the batch's until none is added.
+				for i, rr := range reports {
+					last := i == len(reports)-1 || reports[i+1].Round == 1
+					switch {
+					case rr.Sample == 0 && last && rr.Added != 0:
+						t.Errorf("the batch's last round added %d arcs", rr.Added)
+					case rr.Sample > 0 && last != (rr.Added*50 < rr.Arcs):
+						t.Errorf("sample %d round %d of %d tasks added %d arcs to %d and was last: %v",
+							rr.Sample, rr.Round, rr.Tasks, rr.Added, rr.Arcs, last)
+					}
 				}
 				checkPlan(t, b, r, seeded)
 				again, _, err := model.Plan(context.Background(), b, r, model.Options{SampleMinTasks: 500, Parallel: 1})
