@@ -208,6 +208,25 @@ func TestSolveDispatchFromBudget(t *testing.T) {
 	}
 }
 
+// grownCase draws brute-force instance d from seed and stream, its
+// optimum want, and a random part sub keeping each unpinned arc with
+// probability keep, solved by the simplex (r); ok is false when d is
+// infeasible, or sub infeasible or solved by the searches.
+func grownCase(seed, stream uint64, keep float64) (d, sub *solver.Dispatch, r *solver.DispatchResult, want int64, ok bool) {
+	rng := rand.New(rand.NewPCG(seed, stream))
+	d = randomDispatch(rng)
+	want, feasible := bruteForce(d)
+	if !feasible {
+		return nil, nil, nil, 0, false
+	}
+	sub = subDispatch(rng, d, keep)
+	r, err := solver.SolveDispatchSimplex(context.Background(), sub)
+	if err != nil || r.Basis == nil {
+		return nil, nil, nil, 0, false
+	}
+	return d, sub, r, want, true
+}
+
 // TestSolveDispatchFromBasisBruteForce starts the simplex from the optimal
 // tree of a random part of each brute-force instance's arcs (a pricing
 // round's network) and compares with brute force.
@@ -215,16 +234,9 @@ func TestSolveDispatchFromBasisBruteForce(t *testing.T) {
 	t.Parallel()
 	var warm int
 	for seed := range uint64(6000) {
-		rng := rand.New(rand.NewPCG(seed, 23))
-		d := randomDispatch(rng)
-		want, feasible := bruteForce(d)
-		if !feasible {
+		d, sub, r, want, ok := grownCase(seed, 23, 0.6)
+		if !ok {
 			continue
-		}
-		sub := subDispatch(rng, d, 0.6)
-		r, err := solver.SolveDispatchSimplex(context.Background(), sub)
-		if err != nil || r.Basis == nil {
-			continue // infeasible part, or solved by the searches
 		}
 		start := startOf(sub, r)
 		start.Basis = r.Basis

@@ -14,46 +14,38 @@ import (
 	"github.com/paidan/paidan"
 )
 
+// nullTime is tm as an SQL parameter: NULL when zero.
+func nullTime(tm time.Time) any {
+	if tm.IsZero() {
+		return nil
+	}
+	return tm
+}
+
+// nullWorker is w as an SQL parameter: NULL when empty.
+func nullWorker(w paidan.WorkerID) any {
+	if w == "" {
+		return nil
+	}
+	return string(w)
+}
+
 // insertTask writes t into partition p inside tx, as a business system would.
 func insertTask(ctx context.Context, tx *sqlx.Tx, p string, t *paidan.Task) error {
-	null := func(tm time.Time) any {
-		if tm.IsZero() {
-			return nil
-		}
-		return tm
-	}
-	ref := func(w paidan.WorkerID) any {
-		if w == "" {
-			return nil
-		}
-		return string(w)
-	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO paidan.task (id, partition, region, skills, priority, lat, lon,
 		created_at, due_at, pinned_worker, previous_worker) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		string(t.ID), p, t.Region, pq.Array(append([]string{}, t.Skills...)), t.Priority, t.Location.Lat, t.Location.Lon,
-		null(t.CreatedAt), null(t.DueAt), ref(t.PinnedWorker), ref(t.PreviousWorker))
+		nullTime(t.CreatedAt), nullTime(t.DueAt), nullWorker(t.PinnedWorker), nullWorker(t.PreviousWorker))
 	return err
 }
 
 // updateTask writes t's values over the task of t's id inside tx, every
 // column the limits read named in the SET list.
 func updateTask(ctx context.Context, tx *sqlx.Tx, t *paidan.Task) error {
-	null := func(tm time.Time) any {
-		if tm.IsZero() {
-			return nil
-		}
-		return tm
-	}
-	ref := func(w paidan.WorkerID) any {
-		if w == "" {
-			return nil
-		}
-		return string(w)
-	}
 	_, err := tx.ExecContext(ctx, `UPDATE paidan.task SET region = $2, skills = $3, priority = $4, lat = $5, lon = $6,
 		created_at = coalesce($7, now()), due_at = $8, pinned_worker = $9, previous_worker = $10 WHERE id = $1`,
 		string(t.ID), t.Region, pq.Array(append([]string{}, t.Skills...)), t.Priority, t.Location.Lat, t.Location.Lon,
-		null(t.CreatedAt), null(t.DueAt), ref(t.PinnedWorker), ref(t.PreviousWorker))
+		nullTime(t.CreatedAt), nullTime(t.DueAt), nullWorker(t.PinnedWorker), nullWorker(t.PreviousWorker))
 	return err
 }
 
