@@ -63,7 +63,7 @@ func solveDispatchLive(ctx context.Context, d *Dispatch, lay *dispatchLayout, st
 const liveMaxGrowth = 8
 
 // grow extends lv's simplex to d.simplexNetwork(lay) and returns it; or
-// returns nil, lv unchanged, unless d has the same tasks, workers, tiers
+// returns nil, leaving the simplex as it was, unless d has the same tasks, workers, tiers
 // and leave arcs as lv's dispatch, with the same costs, and candidate arcs
 // that are lv's, in the same order and with the same costs and pins, with
 // new ones among them that are not pinned and cost no more than the
@@ -155,23 +155,21 @@ func (lv *liveSimplex) grow(d *Dispatch, lay *dispatchLayout) *simplex {
 			inv[e] = int32(a)
 		}
 	}
-	for j, a := range fresh {
-		e := perm[a]
-		if p := int32(j * s.arcs / k); k <= s.arcs {
-			s.arc[e], s.x[e], s.state[e] = s.arc[p], s.x[p], s.state[p]
-			perm[inv[p]] = e
-			if s.state[p] == stateTree {
-				if u := s.arc[p].src; s.node[u].pred == p {
-					s.node[u].pred = e
-				} else {
-					s.node[s.arc[p].tgt].pred = e
-				}
+	for j, a := range fresh { // k ≤ s.arcs/liveMaxGrowth: the slots differ
+		e, p := perm[a], int32(j*s.arcs/k)
+		s.arc[e], s.x[e], s.state[e] = s.arc[p], s.x[p], s.state[p]
+		perm[inv[p]] = e
+		if s.state[p] == stateTree {
+			if u := s.arc[p].src; s.node[u].pred == p {
+				s.node[u].pred = e
+			} else {
+				s.node[s.arc[p].tgt].pred = e
 			}
-			e, perm[a] = p, p
 		}
-		s.arc[e] = simplexArc{src: d.ArcTask[a], tgt: int32(T) + d.ArcWorker[a], cost: d.ArcCost[a]}
-		s.x[e] = arcFlow{cap: 2}
-		s.state[e] = stateLower
+		perm[a] = p
+		s.arc[p] = simplexArc{src: d.ArcTask[a], tgt: int32(T) + d.ArcWorker[a], cost: d.ArcCost[a]}
+		s.x[p] = arcFlow{cap: 2}
+		s.state[p] = stateLower
 	}
 	s.arcs += k
 	s.perm = perm
