@@ -13,17 +13,16 @@ import (
 // `paidan gen dispatch` that building took 40% of the warm rounds' time,
 // most of it for rounds of a few dozen pivots (README, solver notes).
 type liveSimplex struct {
-	s     *simplex
-	tasks int
-	lay   *dispatchLayout // of the dispatch s solved
+	s   *simplex
+	lay *dispatchLayout // of the dispatch s solved
 	// taskWorker is each task's worker in s's flow (-1: left out), to
-	// tell whether a start is that flow.
+	// tell whether a start is that flow; one per task.
 	taskWorker []int32
 }
 
 // newLiveSimplex records s, at the optimum r of d laid out as lay.
 func newLiveSimplex(d *Dispatch, lay *dispatchLayout, s *simplex, r *DispatchResult) *liveSimplex {
-	lv := &liveSimplex{s: s, tasks: d.Tasks, lay: lay, taskWorker: make([]int32, d.Tasks)}
+	lv := &liveSimplex{s: s, lay: lay, taskWorker: make([]int32, d.Tasks)}
 	for t, a := range r.TaskArc {
 		lv.taskWorker[t] = -1
 		if a >= 0 {
@@ -63,14 +62,14 @@ func solveDispatchLive(ctx context.Context, d *Dispatch, lay *dispatchLayout, st
 const liveMaxGrowth = 8
 
 // grow extends lv's simplex to d.simplexNetwork(lay) and returns it; or
-// returns nil, leaving the simplex as it was, unless d has the same tasks, workers, tiers
-// and leave arcs as lv's dispatch, with the same costs, and candidate arcs
-// that are lv's, in the same order and with the same costs and pins, with
-// new ones among them that are not pinned and cost no more than the
-// artificial arcs' bound allows (|cost| at most the largest of lv's
-// network), and no more than liveMaxGrowth allows.
+// returns nil, leaving the simplex as it was, unless d has the same
+// tasks, workers, tiers and leave arcs as lv's dispatch, with the same
+// costs, and candidate arcs that are lv's, in the same order and with the
+// same costs and pins, with new ones among them that are not pinned, cost
+// no more than the artificial arcs' bound allows (|cost| at most the
+// largest of lv's network) and are no more than liveMaxGrowth allows.
 func (lv *liveSimplex) grow(d *Dispatch, lay *dispatchLayout) *simplex {
-	s, old, T := lv.s, lv.lay, lv.tasks
+	s, old, T := lv.s, lv.lay, len(lv.taskWorker)
 	if d.Tasks != T || s.nodes != T+d.Workers+1 || len(s.infinite) > 0 ||
 		lay.tiers != old.tiers || !slices.Equal(lay.tierStart, old.tierStart) ||
 		!slices.Equal(lay.leaveTask, old.leaveTask) || lay.cands < old.cands ||

@@ -23,8 +23,7 @@ func TestSolveDispatchLiveBruteForce(t *testing.T) {
 		if !ok {
 			continue
 		}
-		start := startOf(sub, r)
-		start.Basis = r.Basis
+		start := basisStartOf(sub, r)
 		w, ok, err := solver.SolveDispatchLive(context.Background(), d, start)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
@@ -45,8 +44,7 @@ func TestSolveDispatchLiveBruteForce(t *testing.T) {
 		if bound, err := solver.VerifyDispatch(d, w); err != nil || bound != want {
 			t.Fatalf("seed %d: VerifyDispatch = %d, %v; want %d", seed, bound, err, want)
 		}
-		again := startOf(d, w)
-		again.Basis = w.Basis
+		again := basisStartOf(d, w)
 		w2, ok, err := solver.SolveDispatchLive(context.Background(), d, again)
 		if err != nil || !ok || w2.Objective != want || w2.Stats.Iterations != 0 {
 			t.Fatalf("seed %d: on its own network: %v, taken %v, objective %d (want %d), %d pivots (want 0)",
@@ -101,8 +99,7 @@ func TestSolveDispatchLiveRounds(t *testing.T) {
 			prev, prevD = cold, part
 			continue
 		}
-		start := startOf(prevD, prev)
-		start.Basis = prev.Basis
+		start := basisStartOf(prevD, prev)
 		r, ok, err := solver.SolveDispatchLive(context.Background(), part, start)
 		if err != nil {
 			t.Fatalf("share %.2f: %v", share, err)
@@ -215,8 +212,7 @@ func TestSolveDispatchLiveRefused(t *testing.T) {
 				t.Fatal("not solved by the simplex")
 			}
 			d := clone(base)
-			start := startOf(base, r)
-			start.Basis = r.Basis
+			start := basisStartOf(base, r)
 			tc.change(d, start)
 			if err := d.Validate(); err != nil {
 				t.Fatalf("the changed dispatch is invalid: %v", err)
@@ -225,7 +221,6 @@ func TestSolveDispatchLiveRefused(t *testing.T) {
 				t.Fatalf("taken %v, %v; want refused", ok, err)
 			}
 			want := solveDispatchVerified(t, d).Objective
-			start.Basis = r.Basis
 			warmCase(t, fmt.Sprintf("after refusing %s", tc.name), d, start, want)
 		})
 	}

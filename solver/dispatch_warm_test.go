@@ -46,6 +46,14 @@ func startOf(d *solver.Dispatch, r *solver.DispatchResult) *solver.DispatchStart
 	return st
 }
 
+// basisStartOf is startOf with r's basis, so that the solve starts the
+// simplex from it.
+func basisStartOf(d *solver.Dispatch, r *solver.DispatchResult) *solver.DispatchStart {
+	st := startOf(d, r)
+	st.Basis = r.Basis
+	return st
+}
+
 // randomStart returns an arbitrary start: workers, left-outs and
 // potentials at random, ignoring capacity and optimality.
 func randomStart(rng *rand.Rand, d *solver.Dispatch) *solver.DispatchStart {
@@ -238,8 +246,7 @@ func TestSolveDispatchFromBasisBruteForce(t *testing.T) {
 		if !ok {
 			continue
 		}
-		start := startOf(sub, r)
-		start.Basis = r.Basis
+		start := basisStartOf(sub, r)
 		w, ok, err := solver.SolveDispatchSimplexFrom(context.Background(), d, start)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
@@ -278,14 +285,12 @@ func TestSolveDispatchFromBasisMetro(t *testing.T) {
 			if r.Basis == nil {
 				t.Fatal("the part was not solved by the simplex")
 			}
-			start := startOf(sub, r)
-			start.Basis = r.Basis
+			start := basisStartOf(sub, r)
 			warmCase(t, "metro from a part's tree", d, start, cold.Objective)
 			if _, ok, _ := solver.SolveDispatchSimplexFrom(context.Background(), d, start); !ok {
 				t.Error("the part's tree was refused")
 			}
-			self := startOf(d, cold)
-			self.Basis = cold.Basis
+			self := basisStartOf(d, cold)
 			w, ok, err := solver.SolveDispatchSimplexFrom(context.Background(), d, self)
 			if err != nil || !ok || w.Objective != cold.Objective || w.Stats.Iterations != 0 {
 				t.Errorf("from its own optimum: %v, taken %v, objective %d (want %d), %d pivots (want 0)",
