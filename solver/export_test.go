@@ -108,3 +108,9 @@ func CrashTreeFits(d *Dispatch) (fits bool, pivots int64, err error) {
 	err = s.run(context.Background())
 	return fits, s.pivots, err
 }
+
+// ShiftThread exposes the two-ended walk that shifts a thread segment's
+// potentials.
+func ShiftThread(pi []int64, thread, rev []int32, first, last, n int32, sigma int64) {
+	shiftThread(pi, thread, rev, first, last, n, sigma)
+}

@@ -816,3 +816,41 @@ func TestSolveMCFFromGrownTree(t *testing.T) {
 		t.Errorf("%d networks solved from a grown tree, want at least 150", warm)
 	}
 }
+
+// TestShiftThread shifts every segment of a cyclic thread in random node
+// order, of every length and start, and checks that exactly the segment's
+// nodes moved, each by sigma.
+func TestShiftThread(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, nodes := range []int{1, 2, 3, 8, 11} {
+		order := rng.Perm(nodes)
+		thread, rev := make([]int32, nodes), make([]int32, nodes)
+		for i, u := range order {
+			next := order[(i+1)%nodes]
+			thread[u], rev[next] = int32(next), int32(u)
+		}
+		for start := range nodes {
+			for n := 0; n <= nodes; n++ {
+				pi := make([]int64, nodes)
+				for u := range pi {
+					pi[u] = int64(100 * u)
+				}
+				first, last := order[start], order[(start+n-1+nodes)%nodes]
+				solver.ShiftThread(pi, thread, rev, int32(first), int32(last), int32(n), -7)
+				in := make(map[int]bool)
+				for i := range n {
+					in[order[(start+i)%nodes]] = true
+				}
+				for u, p := range pi {
+					want := int64(100 * u)
+					if in[u] {
+						want -= 7
+					}
+					if p != want {
+						t.Fatalf("%d nodes, segment of %d from position %d: node %d has %d, want %d", nodes, n, start, u, p, want)
+					}
+				}
+			}
+		}
+	}
+}
