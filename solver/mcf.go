@@ -186,8 +186,11 @@ type simplex struct {
 	inArc, join, uIn, vIn, uOut int32
 	delta                       int64
 
-	// Scratch space for re-rooting the moved subtree along its stem.
-	stem []stemNode
+	// Scratch space: the paths from the entering arc's tail and head up
+	// to join (join excluded), and the stem for re-rooting the moved
+	// subtree.
+	srcPath, tgtPath []int32
+	stem             []stemNode
 
 	pivots int64
 	work   int
@@ -425,16 +428,23 @@ func (s *simplex) findEnteringArc() bool {
 // findJoin sets join to the apex of the cycle that the entering arc closes:
 // the nearest common ancestor of its endpoints. A node with the smaller
 // subtree cannot be an ancestor of the other, so it is the one to lift.
+// It records both paths below join, so that the leaving arc's search and
+// the flow change read their nodes from an array: loads that do not wait
+// on one another, where walking the parent links again would chain them.
 func (s *simplex) findJoin() {
 	u, v := s.arc[s.inArc].src, s.arc[s.inArc].tgt
 	nd := s.node
+	up, vp := s.srcPath[:0], s.tgtPath[:0]
 	for u != v {
 		if nd[u].succ < nd[v].succ {
+			up = append(up, u)
 			u = nd[u].parent
 		} else {
+			vp = append(vp, v)
 			v = nd[v].parent
 		}
 	}
+	s.srcPath, s.tgtPath = up, vp
 	s.join = u
 }
 
@@ -446,28 +456,31 @@ func (s *simplex) findJoin() {
 func (s *simplex) findLeavingArc() bool {
 	in := s.inArc
 	first, second := s.arc[in].src, s.arc[in].tgt
+	down, up := s.srcPath, s.tgtPath
 	if s.state[in] == stateUpper {
 		first, second = second, first
+		down, up = up, down
 	}
-	s.delta = s.x[in].cap
+	nd, x := s.node, s.x
+	s.delta = x[in].cap
 	result := 0
 	// Down from join to first: flow runs parent→u.
-	for u := first; u != s.join; u = s.node[u].parent {
-		e := s.node[u].pred
-		d := s.x[e].flow
-		if s.node[u].dir < 0 {
-			d = s.x[e].cap - d
+	for _, u := range down {
+		e := nd[u].pred
+		d := x[e].flow
+		if nd[u].dir < 0 {
+			d = x[e].cap - d
 		}
 		if d < s.delta {
 			s.delta, s.uOut, result = d, u, 1
 		}
 	}
 	// Up from second to join: flow runs u→parent; ties go to the later arc.
-	for u := second; u != s.join; u = s.node[u].parent {
-		e := s.node[u].pred
-		d := s.x[e].flow
-		if s.node[u].dir > 0 {
-			d = s.x[e].cap - d
+	for _, u := range up {
+		e := nd[u].pred
+		d := x[e].flow
+		if nd[u].dir > 0 {
+			d = x[e].cap - d
 		}
 		if d <= s.delta {
 			s.delta, s.uOut, result = d, u, 2
@@ -488,10 +501,10 @@ func (s *simplex) changeFlow(change bool) {
 	if s.delta > 0 {
 		val := int64(s.state[in]) * s.delta
 		s.x[in].flow += val
-		for u := s.arc[in].src; u != s.join; u = s.node[u].parent {
+		for _, u := range s.srcPath {
 			s.x[s.node[u].pred].flow -= int64(s.node[u].dir) * val
 		}
-		for u := s.arc[in].tgt; u != s.join; u = s.node[u].parent {
+		for _, u := range s.tgtPath {
 			s.x[s.node[u].pred].flow += int64(s.node[u].dir) * val
 		}
 	}
