@@ -144,7 +144,11 @@ func newSimplexFor(ctx context.Context, n *Network) (*simplex, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("min-cost flow: %w", err)
 	}
-	s, err := newSimplex(n)
+	// Room for the arcs a kept simplex may take on (liveMaxGrowth), so
+	// that the next round grows it in place: memory not yet touched costs
+	// nothing until then, where copying the arrays to new ones made the
+	// page faults of a fresh heap (README, solver notes).
+	s, err := newSimplex(n, n.Arcs()/liveMaxGrowth+1)
 	if err != nil {
 		return nil, errNoSimplex
 	}

@@ -77,7 +77,7 @@ func SolveDispatchLive(ctx context.Context, d *Dispatch, start *DispatchStart) (
 // the other arcs and n's added arcs at their lower bounds. warm reports whether
 // the tree was taken; pivots counts the warm solve's pivots.
 func SolveMCFGrown(ctx context.Context, sub, n *Network) (f *Flow, warm bool, pivots int64, err error) {
-	s, err := newSimplex(sub)
+	s, err := newSimplex(sub, 0)
 	if err != nil {
 		return nil, false, 0, err
 	}

@@ -96,7 +96,7 @@ const Infinite int64 = math.MaxInt64
 // root through an empty artificial arc of cost M carries −M in its
 // potential: a valid but large certificate.
 func SolveMCF(ctx context.Context, n *Network) (*Flow, error) {
-	return solveMCFWith(ctx, n, "network-simplex", newSimplex)
+	return solveMCFWith(ctx, n, "network-simplex", func(n *Network) (*simplex, error) { return newSimplex(n, 0) })
 }
 
 // mcfSolver is an exact min-cost flow algorithm on one network, as
@@ -227,8 +227,9 @@ type stemNode struct {
 }
 
 // newSimplex builds the initial strongly feasible tree of artificial arcs,
-// after checking that nothing can overflow. n must be valid.
-func newSimplex(n *Network) (*simplex, error) {
+// after checking that nothing can overflow. n must be valid. The arc
+// arrays get room for spare more arcs (see liveSimplex.grow).
+func newSimplex(n *Network, spare int) (*simplex, error) {
 	nodes, arcs := n.Nodes(), n.Arcs()
 	if nodes >= math.MaxInt32/2 || arcs >= math.MaxInt32/2 || nodes+arcs >= math.MaxInt32/2 {
 		return nil, fmt.Errorf("%w: %d nodes and %d arcs exceed the int32 indices", ErrOverflow, nodes, arcs)
@@ -300,9 +301,9 @@ func newSimplex(n *Network) (*simplex, error) {
 	s := &simplex{
 		nodes: nodes, arcs: arcs, root: int32(nodes),
 		perm:      make([]int32, arcs),
-		arc:       make([]simplexArc, all),
-		x:         make([]arcFlow, all),
-		state:     make([]int8, all),
+		arc:       make([]simplexArc, all, all+spare),
+		x:         make([]arcFlow, all, all+spare),
+		state:     make([]int8, all, all+spare),
 		pi:        make([]int64, nodes+1),
 		node:      make([]treeNode, nodes+1),
 		thread:    make([]int32, nodes+1),

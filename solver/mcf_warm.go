@@ -50,7 +50,7 @@ func solveMCFFrom(ctx context.Context, n *Network, t *simplexTree, upper func(a 
 		return nil, nil, false, fmt.Errorf("min-cost flow: %w", err)
 	}
 	start := time.Now()
-	s, err := newSimplex(n)
+	s, err := newSimplex(n, 0)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("min-cost flow: %w", err)
 	}
