@@ -43,8 +43,12 @@ type pricing struct {
 	// trees are the k-d trees of in.index: byRegion first, then any at
 	// index len(byRegion); floor[tree][node] is the lowest potential of a
 	// worker with capacity under that node (math.MaxInt64 for none).
-	trees   []*kdTree
-	floor   [][]int64
+	trees []*kdTree
+	floor [][]int64
+	// ptPot[tree][i] is the potential of the worker at point i of that
+	// tree (math.MaxInt64 for one without capacity): the leaves read
+	// their workers' potentials in order rather than one by one.
+	ptPot   [][]int64
 	perTask int // the most arcs added per task (Plan: pricedArcsPerTask)
 	// In a round after the first (see incremental): moved[v] is how far
 	// node v's potential moved since the previous pricing, movedFloor the
@@ -265,9 +269,19 @@ func newPricing(in *instance, c *candidates, extra map[int][]candidate, pot []in
 	p := &pricing{in: in, cand: c, extra: extra, pot: pot, perTask: perTask,
 		trees: append(slices.Clone(in.index.byRegion), in.index.any)}
 	p.floor = make([][]int64, len(p.trees))
+	p.ptPot = make([][]int64, len(p.trees))
+	T := len(in.tasks)
 	for i, t := range p.trees {
-		if t != nil {
-			p.floor[i] = p.nodeFloors(t, pot[len(in.tasks):])
+		if t == nil {
+			continue
+		}
+		p.floor[i] = p.nodeFloors(t, pot[T:])
+		p.ptPot[i] = make([]int64, len(t.ids))
+		for j, w := range t.ids {
+			p.ptPot[i][j] = math.MaxInt64
+			if in.workers[w].remaining > 0 {
+				p.ptPot[i][j] = pot[T+int(w)]
+			}
 		}
 	}
 	return p
@@ -307,12 +321,13 @@ func (p *pricing) search(tree, ti int, minCost, limit int64, visit func(w int32,
 	if t == nil || len(t.nodes) == 0 {
 		return
 	}
-	floor := p.floor[tree]
+	floor, ptPot := p.floor[tree], p.ptPot[tree]
 	var moved []int64
 	if limit != math.MaxInt64 {
 		moved = p.movedFloor[tree]
 	}
 	q, need, piT := p.in.tasks[ti].v, p.in.skillsOf(ti), p.pot[ti]
+	reach := piT - minCost // a worker of lower potential may price out
 	var rec func(ni int32)
 	rec = func(ni int32) {
 		n := &t.nodes[ni]
@@ -330,8 +345,15 @@ func (p *pricing) search(tree, ti int, minCost, limit int64, visit func(w int32,
 			rec(n.right)
 			return
 		}
+		// Each worker's own radius, from its own potential, before the
+		// call: most workers within the node's radius are outside theirs.
 		for i := n.start; i < n.end; i++ {
-			if d2 := dist2(q, t.pts[i]); d2 <= r2 {
+			pw := ptPot[i]
+			if pw >= reach {
+				continue
+			}
+			r := p.radius(reach - pw)
+			if d2 := dist2(q, t.pts[i]); d2 <= r*r {
 				visit(t.ids[i], d2)
 			}
 		}
