@@ -311,9 +311,10 @@ func (p *pricing) nodeFloors(t *kdTree, val []int64) []int64 {
 
 // search calls visit, with its squared chord distance to the task, for
 // every worker of tree p.trees[tree] that may have task ti's skills and
-// lies within the pricing radius of the lowest potential under its node
-// (p.floor), given that every pair costs at least minCost besides travel:
-// no other worker can price out. With limit below math.MaxInt64 it skips
+// lies within the pricing radius of its own potential (p.ptPot), given
+// that every pair costs at least minCost besides travel: no other worker
+// can price out. A node is left whole when it lies beyond the radius of
+// the lowest potential under it (p.floor). With limit below math.MaxInt64 it skips
 // the nodes whose workers all moved by limit or more (p.movedFloor; see
 // incremental).
 func (p *pricing) search(tree, ti int, minCost, limit int64, visit func(w int32, d2 float64)) {
