@@ -109,10 +109,13 @@ func fillTiers(flow []int64, tiers []Tier, load int64) {
 	}
 }
 
-// VerifyDispatch proves that r is an optimal solution of d by mapping both
-// onto the general network (Dispatch.Network, DispatchResult.Flow) and
-// running Verify. It also checks that every task's arc belongs to that task,
-// that the leave-unassigned arc exists for unassigned tasks, and that
+// VerifyDispatch proves that r is an optimal solution of d. It checks what
+// Verify checks on the general network (Dispatch.Network) carrying r's flow
+// (DispatchResult.Flow), arc by arc in the same terms, without building
+// either: memory a fresh process must fault in, on every pricing round of a
+// plan (README, solver notes). A property test holds the two to the same
+// verdict and bound. It also checks that every task's arc belongs to that
+// task, that the leave-unassigned arc exists for unassigned tasks, and that
 // r.DualBound equals the verified bound. It returns the dual bound; errors
 // wrap ErrInvalid (d is malformed), ErrNotOptimal (naming the task, worker,
 // arc or node) or ErrOverflow.
@@ -120,10 +123,13 @@ func VerifyDispatch(d *Dispatch, r *DispatchResult) (dualBound int64, err error)
 	if err := d.Validate(); err != nil {
 		return 0, err
 	}
-	if len(r.TaskArc) != d.Tasks || len(r.WorkerLoad) != d.Workers {
-		return 0, fmt.Errorf("%w: result has %d task arcs and %d worker loads; want %d and %d",
-			ErrNotOptimal, len(r.TaskArc), len(r.WorkerLoad), d.Tasks, d.Workers)
+	T, W := d.Tasks, d.Workers
+	sink := T + W
+	if len(r.TaskArc) != T || len(r.WorkerLoad) != W || len(r.Potential) != sink+1 {
+		return 0, fmt.Errorf("%w: result has %d task arcs, %d worker loads and %d potentials; want %d, %d and %d",
+			ErrNotOptimal, len(r.TaskArc), len(r.WorkerLoad), len(r.Potential), T, W, sink+1)
 	}
+	reach := make([]int64, W) // tasks whose arc reaches each worker
 	for t, a := range r.TaskArc {
 		switch {
 		case a == -1 && d.Unassigned[t] == NoLeave:
@@ -132,19 +138,129 @@ func VerifyDispatch(d *Dispatch, r *DispatchResult) (dualBound int64, err error)
 			return 0, fmt.Errorf("%w: task %d uses arc %d outside -1..%d", ErrNotOptimal, t, a, len(d.ArcTask)-1)
 		case a >= 0 && int(d.ArcTask[a]) != t:
 			return 0, fmt.Errorf("%w: task %d uses arc %d of task %d", ErrNotOptimal, t, a, d.ArcTask[a])
+		case a >= 0:
+			reach[d.ArcWorker[a]]++
 		}
 	}
+	// Flow conservation: a task's unit leaves by its arc or its leave arc,
+	// and the sink takes in every unit, once each worker passes on what
+	// reaches it as its load.
 	for w, load := range r.WorkerLoad {
 		if load < 0 {
 			return 0, fmt.Errorf("%w: worker %d has load %d", ErrNotOptimal, w, load)
 		}
+		if load != reach[w] {
+			return 0, fmt.Errorf("%w: worker %d (node %d) is out of balance: %d tasks reach it, its load is %d",
+				ErrNotOptimal, w, T+w, reach[w], load)
+		}
 	}
-	bound, err := Verify(d.Network(), r.Flow(d))
-	if err != nil {
-		return 0, err
+
+	c := dispatchCheck{pi: r.Potential}
+	for t := range T {
+		c.dual.addProduct(1, c.pi[t])
 	}
-	if r.DualBound != bound {
-		return 0, fmt.Errorf("%w: result claims dual bound %d but its potentials give %d", ErrNotOptimal, r.DualBound, bound)
+	c.dual.addProduct(-int64(T), c.pi[sink])
+	var lower []int64 // per candidate arc when there are pins
+	if len(d.Pinned) > 0 {
+		lower = make([]int64, len(d.ArcTask))
+		for _, a := range d.Pinned {
+			lower[a] = 1
+		}
 	}
-	return bound, nil
+	for a, t := range d.ArcTask {
+		var x, lo int64
+		if r.TaskArc[t] == int32(a) {
+			x = 1
+		}
+		if lower != nil {
+			lo = lower[a]
+		}
+		w := int(d.ArcWorker[a])
+		if err := c.arc(x, lo, 1, d.ArcCost[a], int(t), T+w, func() string {
+			return fmt.Sprintf("task %d's arc %d to worker %d", t, a, w)
+		}); err != nil {
+			return 0, err
+		}
+	}
+	for w, tiers := range d.Tiers {
+		load := r.WorkerLoad[w]
+		if len(tiers) == 0 && load > 0 {
+			return 0, fmt.Errorf("%w: worker %d has load %d and no capacity", ErrNotOptimal, w, load)
+		}
+		// The load fills the tiers cheapest first, as Flow spreads it.
+		for i, tr := range tiers {
+			x := min(load, tr.Units)
+			if i == len(tiers)-1 {
+				x = load
+			}
+			load -= x
+			if err := c.arc(x, 0, tr.Units, tr.Cost, T+w, sink, func() string {
+				return fmt.Sprintf("worker %d's tier %d", w, i)
+			}); err != nil {
+				return 0, err
+			}
+		}
+	}
+	for t, u := range d.Unassigned {
+		if u == NoLeave {
+			continue
+		}
+		var x int64
+		if r.TaskArc[t] < 0 {
+			x = 1
+		}
+		if err := c.arc(x, 0, 1, u, t, sink, func() string {
+			return fmt.Sprintf("task %d's leave arc", t)
+		}); err != nil {
+			return 0, err
+		}
+	}
+
+	primal, ok := c.primal.int64()
+	if !ok {
+		return 0, fmt.Errorf("%w: objective", ErrOverflow)
+	}
+	if primal != r.Objective {
+		return 0, fmt.Errorf("%w: objective is %d but the dispatch costs %d", ErrNotOptimal, r.Objective, primal)
+	}
+	if dual, ok := c.dual.int64(); !ok || dual != primal {
+		return 0, fmt.Errorf("%w: dual objective differs from primal %d", ErrNotOptimal, primal)
+	}
+	if r.DualBound != primal {
+		return 0, fmt.Errorf("%w: result claims dual bound %d but its potentials give %d", ErrNotOptimal, r.DualBound, primal)
+	}
+	return primal, nil
+}
+
+// dispatchCheck accumulates VerifyDispatch's primal and dual objectives
+// over the arcs of Dispatch.Network.
+type dispatchCheck struct {
+	pi           []int64
+	primal, dual acc
+}
+
+// arc checks one arc of Dispatch.Network, from node tail to node head at
+// cost, carrying x within [lo, up]: its bounds and complementary slackness,
+// as Verify does; and adds it to both objectives. name names the arc in
+// the error.
+func (c *dispatchCheck) arc(x, lo, up, cost int64, tail, head int, name func() string) error {
+	if x < lo || x > up {
+		return fmt.Errorf("%w: %s carries %d outside [%d, %d]", ErrNotOptimal, name(), x, lo, up)
+	}
+	rc, ok := subInt64(cost, c.pi[tail])
+	if ok {
+		rc, ok = addInt64(rc, c.pi[head])
+	}
+	if !ok {
+		return fmt.Errorf("%w: reduced cost of %s", ErrOverflow, name())
+	}
+	switch {
+	case rc < 0 && x != up:
+		return fmt.Errorf("%w: %s has reduced cost %d < 0 but flow %d below its upper bound %d", ErrNotOptimal, name(), rc, x, up)
+	case rc > 0 && x != lo:
+		return fmt.Errorf("%w: %s has reduced cost %d > 0 but flow %d above its lower bound %d", ErrNotOptimal, name(), rc, x, lo)
+	}
+	c.primal.addProduct(cost, x)
+	c.dual.addProduct(rc, x) // x equals the bound the dual charges
+	return nil
 }
