@@ -1,6 +1,9 @@
 package solver
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Network returns the dispatch as a general min-cost flow network, with the
 // node numbering documented on Dispatch and this arc order:
@@ -182,19 +185,16 @@ func VerifyDispatch(d *Dispatch, r *DispatchResult) (dualBound int64, err error)
 			return 0, err
 		}
 	}
+	var flow []int64 // one worker's tier flows
 	for w, tiers := range d.Tiers {
 		load := r.WorkerLoad[w]
 		if len(tiers) == 0 && load > 0 {
 			return 0, fmt.Errorf("%w: worker %d has load %d and no capacity", ErrNotOptimal, w, load)
 		}
-		// The load fills the tiers cheapest first, as Flow spreads it.
+		flow = slices.Grow(flow[:0], len(tiers))[:len(tiers)]
+		fillTiers(flow, tiers, load) // as Flow spreads it
 		for i, tr := range tiers {
-			x := min(load, tr.Units)
-			if i == len(tiers)-1 {
-				x = load
-			}
-			load -= x
-			if err := c.arc(x, 0, tr.Units, tr.Cost, T+w, sink, func() string {
+			if err := c.arc(flow[i], 0, tr.Units, tr.Cost, T+w, sink, func() string {
 				return fmt.Sprintf("worker %d's tier %d", w, i)
 			}); err != nil {
 				return 0, err
