@@ -159,7 +159,7 @@ func Plan(ctx context.Context, b *paidan.Batch, rules paidan.Rules, opt Options)
 	if err != nil {
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
-	net, res, solverSt, pricingSt, err := in.rounds(ctx, cands, extra, opt, 0, &st, stage)
+	net, res, solverSt, pricingSt, err := in.rounds(ctx, cands, extra, opt, 0, seeded.WorkerPrice, &st, stage)
 	if err != nil {
 		return nil, st, fmt.Errorf("plan: %w", err)
 	}
@@ -226,8 +226,9 @@ func stageTimer(progress func(string)) func(string, *time.Duration) func() {
 // optimal over every eligible pair. With settled > 0 it stops earlier, once
 // a round's pricing adds fewer than 1/settled of its network's arcs (a
 // sample's plan, see sampleSettled); the optimum returned is then the last
-// network's only. Stage times go to st through stage.
-func (in *instance) rounds(ctx context.Context, cands *candidates, extra map[int][]candidate, opt Options, settled int, st *Stats,
+// network's only. The first solve starts at the worker prices price when
+// not nil (seed's). Stage times go to st through stage.
+func (in *instance) rounds(ctx context.Context, cands *candidates, extra map[int][]candidate, opt Options, settled int, price []int64, st *Stats,
 	stage func(string, *time.Duration) func()) (net *network, res *solver.DispatchResult,
 	solverSt paidan.SolverStats, pricingSt paidan.PricingStats, err error) {
 	var (
@@ -250,11 +251,12 @@ func (in *instance) rounds(ctx context.Context, cands *candidates, extra map[int
 		done = stage(StageSolve, &st.Solve)
 		// Rounds after the first start from the previous optimum: only the
 		// tasks that the added arcs would move are searched for again.
-		var start *solver.DispatchStart
-		if res != nil {
-			start = &solver.DispatchStart{TaskWorker: taskWorker, Potential: res.Potential, Basis: res.Basis}
+		if res == nil {
+			res, err = solver.SolveDispatchPriced(ctx, &net.d, price)
+		} else {
+			start := &solver.DispatchStart{TaskWorker: taskWorker, Potential: res.Potential, Basis: res.Basis}
+			res, err = solver.SolveDispatchFrom(ctx, &net.d, start)
 		}
-		res, err = solver.SolveDispatchFrom(ctx, &net.d, start)
 		done()
 		if err != nil {
 			return nil, nil, solverSt, pricingSt, err

@@ -74,15 +74,16 @@ func (d *Dispatch) suitsSimplex() bool {
 }
 
 // solveDispatchSimplex solves d as the general network d.Network() with
-// the network simplex, started from a greedy dispatch (see crashSimplex),
+// the network simplex, started from a greedy dispatch (see crashSimplex;
+// at the worker prices price when not nil, see SolveDispatchPriced),
 // and reads the result back, with its optimal tree in Basis. It returns errNoSimplex when the simplex refuses d (costs too
 // large for its bounds) or finds it infeasible, so that the caller can run
 // the searches, whose errors name the task and workers concerned.
-func solveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
+func solveDispatchSimplex(ctx context.Context, d *Dispatch, price []int64) (*DispatchResult, error) {
 	start := time.Now()
 	lay := newDispatchLayout(d)
 	n := d.simplexNetwork(lay)
-	s, _, err := d.crashSimplex(ctx, lay, n)
+	s, _, err := d.crashSimplex(ctx, lay, n, price)
 	if err != nil {
 		return nil, err
 	}

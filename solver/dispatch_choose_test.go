@@ -48,7 +48,7 @@ func TestSolveDispatchSimplexBruteForce(t *testing.T) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		d := randomDispatch(rng)
 		want, feasible := bruteForce(d)
-		r, err := solver.SolveDispatchSimplex(context.Background(), d)
+		r, err := solver.SolveDispatchSimplex(context.Background(), d, nil)
 		if !feasible {
 			_, sspErr := solver.SolveDispatchSSP(context.Background(), d)
 			if !errors.Is(err, solver.ErrInfeasible) || err.Error() != sspErr.Error() {

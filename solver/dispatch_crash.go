@@ -33,7 +33,10 @@ func (d *Dispatch) simplexNetwork(lay *dispatchLayout) *Network {
 // The greedy takes the tasks in order and gives each the option of least
 // cost at the current loads: a candidate arc's cost plus the cost of its
 // worker's next unit (its load's tier), or the leave arc; a task without
-// either stays on its artificial arc. Pinned tasks count on their worker
+// either stays on its artificial arc. With worker prices (price not nil,
+// see SolveDispatchPriced) a worker's next unit costs its tier's cost or
+// its price, whichever is higher, and the tasks go in order of regret at
+// those prices (regretOrder). Pinned tasks count on their worker
 // first. The tree then hangs each placed task from its worker or from the
 // sink by the arc it uses (flow 1 of capacity 2), each worker from the sink
 // by its first tier with room (the tiers before it full, the tier carrying
@@ -46,7 +49,7 @@ func (d *Dispatch) simplexNetwork(lay *dispatchLayout) *Network {
 // pivots on the final network of the 10k plan); started from the greedy,
 // the pivots only improve a dispatch that is already close (see the
 // README's solver notes for the counts and times).
-func (d *Dispatch) dispatchCrashTree(lay *dispatchLayout) (*simplexTree, []bool) {
+func (d *Dispatch) dispatchCrashTree(lay *dispatchLayout, price []int64) (*simplexTree, []bool) {
 	T, W := d.Tasks, d.Workers
 	sink := int32(T + W)
 	nodes := T + W + 1
@@ -86,18 +89,31 @@ func (d *Dispatch) dispatchCrashTree(lay *dispatchLayout) (*simplexTree, []bool)
 		tree.parent[t], tree.arc[t] = int32(T)+w, a
 		take(w)
 	}
-	for t := range T {
+	taskArcs := func(t int) []int32 { return arcs[start[t]:start[t+1]] }
+	var order []int32 // nil: task order
+	if price != nil {
+		order = d.regretOrder(price, taskArcs)
+	}
+	for i := range T {
+		t := i
+		if order != nil {
+			t = int(order[i])
+		}
 		if pinned[t] {
 			continue
 		}
 		best, choice := int64(math.MaxInt64), int32(-1)
-		for _, a := range arcs[start[t]:start[t+1]] {
+		for _, a := range taskArcs(t) {
 			w := d.ArcWorker[a]
 			ts := d.Tiers[w]
 			if int(tier[w]) >= len(ts) {
 				continue // full
 			}
-			if c := d.ArcCost[a] + ts[tier[w]].Cost; c < best {
+			unit := ts[tier[w]].Cost
+			if price != nil {
+				unit = max(unit, price[w])
+			}
+			if c := d.ArcCost[a] + unit; c < best {
 				best, choice = c, a
 			}
 		}
@@ -126,14 +142,15 @@ func (d *Dispatch) dispatchCrashTree(lay *dispatchLayout) (*simplexTree, []bool)
 }
 
 // crashSimplex returns the simplex for n = d.simplexNetwork(lay) started
-// from the crash tree (dispatchCrashTree), or, should setTree refuse it
+// from the crash tree (dispatchCrashTree, at the worker prices price when
+// not nil), or, should setTree refuse it
 // (crashed false; the tests check that it never does), from the artificial
 // tree. Errors are newSimplexFor's.
-func (d *Dispatch) crashSimplex(ctx context.Context, lay *dispatchLayout, n *Network) (s *simplex, crashed bool, err error) {
+func (d *Dispatch) crashSimplex(ctx context.Context, lay *dispatchLayout, n *Network, price []int64) (s *simplex, crashed bool, err error) {
 	if s, err = newSimplexFor(ctx, n); err != nil {
 		return nil, false, err
 	}
-	tree, full := d.dispatchCrashTree(lay)
+	tree, full := d.dispatchCrashTree(lay, price)
 	upper := func(a int) bool {
 		i := a - lay.cands
 		return i >= 0 && i < lay.tiers && full[i]

@@ -24,7 +24,7 @@ func TestCrashTreeFits(t *testing.T) {
 			continue
 		}
 		checked++
-		fits, _, err := solver.CrashTreeFits(d)
+		fits, _, err := solver.CrashTreeFits(d, nil)
 		if err != nil && !errors.Is(err, solver.ErrInfeasible) {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
@@ -43,7 +43,7 @@ func TestCrashTreeFits(t *testing.T) {
 func TestCrashTreePivots(t *testing.T) {
 	t.Parallel()
 	d := dispatchgen.GenerateMetro(dispatchgen.MetroConfig{Tasks: 3000, Workers: 150, Slack: 1.05, Seed: 3})
-	fits, pivots, err := solver.CrashTreeFits(d)
+	fits, pivots, err := solver.CrashTreeFits(d, nil)
 	if err != nil || !fits {
 		t.Fatalf("CrashTreeFits = %v, %v", fits, err)
 	}
@@ -95,7 +95,7 @@ func TestCrashTreeDegenerate(t *testing.T) {
 			}
 		}
 		want, feasible := bruteForce(d)
-		r, err := solver.SolveDispatchSimplex(context.Background(), d)
+		r, err := solver.SolveDispatchSimplex(context.Background(), d, nil)
 		if !feasible {
 			if !errors.Is(err, solver.ErrInfeasible) {
 				t.Fatalf("seed %d: error %v, want ErrInfeasible", seed, err)

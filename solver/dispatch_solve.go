@@ -79,12 +79,19 @@ import (
 // SolveDispatch does not modify d and is safe to call concurrently on the
 // same d.
 func SolveDispatch(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
+	return solveDispatchPriced(ctx, d, nil)
+}
+
+// solveDispatchPriced is SolveDispatch with the simplex started at the
+// worker prices price when not nil (see SolveDispatchPriced, which checks
+// them).
+func solveDispatchPriced(ctx context.Context, d *Dispatch, price []int64) (*DispatchResult, error) {
 	off, order, err := d.validate()
 	if err != nil {
 		return nil, fmt.Errorf("solve dispatch: %w", err)
 	}
 	if d.suitsSimplex() {
-		r, err := solveDispatchSimplex(ctx, d)
+		r, err := solveDispatchSimplex(ctx, d, price)
 		if err == nil {
 			return r, nil
 		}

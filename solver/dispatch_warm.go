@@ -89,7 +89,7 @@ func solveDispatchFrom(ctx context.Context, d *Dispatch, start *DispatchStart, b
 	}
 	freed := s.warm(start)
 	if freed*warmFreedShare > int64(d.Tasks) && d.suitsSimplex() {
-		if r, err := solveDispatchSimplex(ctx, d); !errors.Is(err, errNoSimplex) {
+		if r, err := solveDispatchSimplex(ctx, d, nil); !errors.Is(err, errNoSimplex) {
 			if err != nil {
 				return nil, fmt.Errorf("solve dispatch: %w", err)
 			}

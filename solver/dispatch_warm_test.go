@@ -228,7 +228,7 @@ func grownCase(seed, stream uint64, keep float64) (d, sub *solver.Dispatch, r *s
 		return nil, nil, nil, 0, false
 	}
 	sub = subDispatch(rng, d, keep)
-	r, err := solver.SolveDispatchSimplex(context.Background(), sub)
+	r, err := solver.SolveDispatchSimplex(context.Background(), sub, nil)
 	if err != nil || r.Basis == nil {
 		return nil, nil, nil, 0, false
 	}

@@ -15,15 +15,16 @@ func SolveDispatchSSP(ctx context.Context, d *Dispatch) (*DispatchResult, error)
 // SuitsSimplex exposes the choice of algorithm to the tests.
 func (d *Dispatch) SuitsSimplex() bool { return d.suitsSimplex() }
 
-// SolveDispatchSimplex runs the simplex whatever the network (the
+// SolveDispatchSimplex runs the simplex, started at the worker prices
+// price when not nil (see SolveDispatchPriced), whatever the network (the
 // searches when the simplex declines it), so that the tests check it on
 // small instances.
-func SolveDispatchSimplex(ctx context.Context, d *Dispatch) (*DispatchResult, error) {
+func SolveDispatchSimplex(ctx context.Context, d *Dispatch, price []int64) (*DispatchResult, error) {
 	off, order, err := d.validate()
 	if err != nil {
 		return nil, err
 	}
-	r, err := solveDispatchSimplex(ctx, d)
+	r, err := solveDispatchSimplex(ctx, d, price)
 	if err == errNoSimplex {
 		return solveDispatchSSP(ctx, d, off, order)
 	}
@@ -96,12 +97,13 @@ func SolveMCFGrown(ctx context.Context, sub, n *Network) (f *Flow, warm bool, pi
 }
 
 // CrashTreeFits reports whether the simplex accepts the crash tree of a
-// valid d (the solve would otherwise start from the artificial tree), and
-// how many pivots the crash-started solve then takes.
-func CrashTreeFits(d *Dispatch) (fits bool, pivots int64, err error) {
+// valid d at the worker prices price (nil: none; see SolveDispatchPriced)
+// (the solve would otherwise start from the artificial tree), and how many
+// pivots the crash-started solve then takes.
+func CrashTreeFits(d *Dispatch, price []int64) (fits bool, pivots int64, err error) {
 	lay := newDispatchLayout(d)
 	n := d.simplexNetwork(lay)
-	s, fits, err := d.crashSimplex(context.Background(), lay, n)
+	s, fits, err := d.crashSimplex(context.Background(), lay, n, price)
 	if err != nil || !fits {
 		return fits, 0, err
 	}
