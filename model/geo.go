@@ -57,17 +57,21 @@ func chordFor(d float64) float64 {
 	return 2*EarthRadiusKm*math.Sin(d/(2*EarthRadiusKm))*(1+1e-9) + 1e-9
 }
 
-// chordAtMost returns a bound at least chordFor(d), computed without
-// trigonometry: a chord is never longer than its arc, so d with chordFor's
-// margin bounds it. It exceeds chordFor(d) by about d³/(24·R²): 1 mm at
-// 10 km, 12 cm at 50 km, so a radius from it reaches hardly a worker more.
-// It is +Inf for d = +Inf.
-func chordAtMost(d float64) float64 {
-	if math.IsInf(d, 1) || d >= math.Pi*EarthRadiusKm {
-		return math.Inf(1)
-	}
-	return d*(1+2e-9) + 1e-9
-}
+// chordBound bounds from above, without trigonometry, the chord of the
+// distance that x units of some measure cover at a fixed number of km
+// per unit: of(x) is at least chordFor(x·kmPerUnit) below half the
+// circumference, and at least the Earth's diameter, the longest chord,
+// beyond it. A chord is never longer than its arc, so the distance with
+// chordFor's margin bounds it; it exceeds chordFor by about d³/(24·R²)
+// for d km: 1 mm at 10 km, 12 cm at 50 km, so a radius from it reaches
+// hardly a point more.
+type chordBound float64
+
+// newChordBound returns the chordBound of kmPerUnit km per unit.
+func newChordBound(kmPerUnit float64) chordBound { return chordBound(kmPerUnit * (1 + 2e-9)) }
+
+// of returns the bound for x units.
+func (b chordBound) of(x float64) float64 { return x*float64(b) + 1e-9 }
 
 // vec3 is a point in kilometres in Earth-centred Cartesian coordinates.
 type vec3 [3]float64

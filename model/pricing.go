@@ -50,6 +50,10 @@ type pricing struct {
 	// their workers' potentials in order rather than one by one.
 	ptPot   [][]int64
 	perTask int // the most arcs added per task (Plan: pricedArcsPerTask)
+	// chord bounds the chord within which a travel cost of some units
+	// may lie, at Resolution/TravelCostPerKm km per unit; 0 when travel
+	// is free (see radius).
+	chord chordBound
 	// In a round after the first (see incremental): moved[v] is how far
 	// node v's potential moved since the previous pricing, movedFloor the
 	// lowest move of a worker with capacity per node of each tree (as
@@ -268,6 +272,9 @@ func (p *pricing) incremental(memo *priceMemo) {
 func newPricing(in *instance, c *candidates, extra map[int][]candidate, pot []int64, perTask int) *pricing {
 	p := &pricing{in: in, cand: c, extra: extra, pot: pot, perTask: perTask,
 		trees: append(slices.Clone(in.index.byRegion), in.index.any)}
+	if tpk := in.rules.TravelCostPerKm; tpk > 0 {
+		p.chord = newChordBound(in.rules.Resolution / tpk)
+	}
 	p.floor = make([][]int64, len(p.trees))
 	p.ptPot = make([][]int64, len(p.trees))
 	T := len(in.tasks)
@@ -365,14 +372,13 @@ func (p *pricing) search(tree, ti int, minCost, limit int64, visit func(w int32,
 // radius is the chord within which a worker's travel cost alone stays
 // below gap units: travel rounds TravelCostPerKm·d/Resolution, so a worker
 // farther than gap·Resolution/TravelCostPerKm km costs at least gap.
-// chordAtMost bounds the chord of that distance from above without
-// trigonometry (pricing computes a radius per k-d node and per worker),
-// with chordFor's margin for float rounding. It is never beyond the
-// longest distance limit, and that limit alone when travel is free.
+// p.chord bounds the chord of that distance from above without
+// trigonometry (pricing computes a radius per k-d node and per worker).
+// It is never beyond the longest distance limit, and that limit alone
+// when travel is free.
 func (p *pricing) radius(gap int64) float64 {
-	r := p.in.searchChord
-	if tpk := p.in.rules.TravelCostPerKm; tpk > 0 {
-		r = min(r, chordAtMost(float64(gap)*p.in.rules.Resolution/tpk))
+	if p.chord == 0 {
+		return p.in.searchChord
 	}
-	return r
+	return min(p.in.searchChord, p.chord.of(float64(gap)))
 }
