@@ -63,11 +63,12 @@ type seedResult struct {
 //     (solver.SolveDispatchPriced): on the 100k-task plan of `paidan gen
 //     dispatch` its first round then takes a third fewer pivots.
 //
-// The seed only chooses where the first network and its solve start: the rounds that
-// follow price every eligible pair against the solver's own potentials,
-// so the plan's optimum and certificate do not depend on it. The sample's
-// stage times go to st (not its rounds); opt's Progress hears StageSample,
-// and its RoundDone the sample's rounds with Sample one higher.
+// The seed only chooses where the first network and its solve start:
+// the rounds that follow price every eligible pair against the solver's
+// own potentials, so the plan's optimum and certificate do not depend on
+// it. The sample's stage times go to st (not its rounds); opt's Progress
+// hears StageSample, and its RoundDone the sample's rounds with Sample one
+// higher.
 func (in *instance) seed(ctx context.Context, cands *candidates, extra map[int][]candidate, opt Options, st *Stats) (seedResult, error) {
 	minTasks := opt.SampleMinTasks
 	if minTasks == 0 {

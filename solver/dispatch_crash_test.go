@@ -12,8 +12,9 @@ import (
 
 // TestCrashTreeFits checks that the greedy starting tree is a strongly
 // feasible tree of every valid dispatch, feasible or not, with and without
-// pins, leave arcs, tiers and workers without capacity, so that the
-// simplex never silently falls back to the artificial start.
+// pins, leave arcs, tiers, workers without capacity and worker prices
+// (SolveDispatchPriced), so that the simplex never silently falls back to
+// the artificial start.
 func TestCrashTreeFits(t *testing.T) {
 	t.Parallel()
 	checked := 0
@@ -24,12 +25,14 @@ func TestCrashTreeFits(t *testing.T) {
 			continue
 		}
 		checked++
-		fits, _, err := solver.CrashTreeFits(d, nil)
-		if err != nil && !errors.Is(err, solver.ErrInfeasible) {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		if !fits {
-			t.Fatalf("seed %d: the simplex refused the crash tree of %+v", seed, d)
+		for _, price := range [][]int64{nil, randomPrices(rng, d)} {
+			fits, _, err := solver.CrashTreeFits(d, price)
+			if err != nil && !errors.Is(err, solver.ErrInfeasible) {
+				t.Fatalf("seed %d: %v", seed, err)
+			}
+			if !fits {
+				t.Fatalf("seed %d: the simplex refused the crash tree at prices %v of %+v", seed, price, d)
+			}
 		}
 	}
 	if checked < 3000 {
@@ -94,26 +97,34 @@ func TestCrashTreeDegenerate(t *testing.T) {
 				d.Tiers[w][i].Cost = 0
 			}
 		}
-		want, feasible := bruteForce(d)
-		r, err := solver.SolveDispatchSimplex(context.Background(), d, nil)
-		if !feasible {
-			if !errors.Is(err, solver.ErrInfeasible) {
-				t.Fatalf("seed %d: error %v, want ErrInfeasible", seed, err)
-			}
-			continue
+		if checkSimplexBruteForce(t, seed, d, nil) {
+			solved++
 		}
-		if err != nil {
-			t.Fatalf("seed %d: %v (%+v)", seed, err, d)
-		}
-		if r.Objective != want {
-			t.Fatalf("seed %d: objective %d, want %d", seed, r.Objective, want)
-		}
-		if _, err := solver.VerifyDispatch(d, r); err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		solved++
 	}
 	if solved < 1000 {
 		t.Errorf("solved %d feasible instances; want at least 1000", solved)
 	}
+}
+
+// checkSimplexBruteForce solves d with the simplex started from the crash
+// tree at the worker prices price (nil: none) and fails the test unless
+// it reaches the brute-force optimum with a certificate, or ErrInfeasible
+// when d has no feasible dispatch; it reports whether d had one.
+func checkSimplexBruteForce(t *testing.T, seed uint64, d *solver.Dispatch, price []int64) bool {
+	t.Helper()
+	want, feasible := bruteForce(d)
+	r, err := solver.SolveDispatchSimplex(context.Background(), d, price)
+	if !feasible {
+		if !errors.Is(err, solver.ErrInfeasible) {
+			t.Fatalf("seed %d: error %v, want ErrInfeasible", seed, err)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatalf("seed %d: %v (prices %v, %+v)", seed, err, price, d)
+	}
+	if bound, err := solver.VerifyDispatch(d, r); err != nil || r.Objective != want || bound != want {
+		t.Fatalf("seed %d: objective %d, VerifyDispatch = %d, %v; want %d (prices %v, %+v)", seed, r.Objective, bound, err, want, price, d)
+	}
+	return true
 }
