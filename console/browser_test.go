@@ -110,13 +110,21 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	shot := func(name string) chromedp.Action[chromedp.Void] { return capture(name, chromedp.FullScreenshot(100)) }
+	// text reads the text of sel. A node found while a navigation's new
+	// document replaces the old one can be gone by the time its text is
+	// read (DevTools: "No node with given id found"); the query then runs
+	// again, at most three times.
 	text := func(sel string) string {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
+		for attempt := 1; ; attempt++ {
+			s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+			if err == nil {
+				return s
+			}
+			if attempt == 3 || !strings.Contains(err.Error(), "No node with given id found") {
+				t.Fatalf("text of %s: %v", sel, err)
+			}
 		}
-		return s
 	}
 	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
